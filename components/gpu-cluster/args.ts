@@ -1,0 +1,297 @@
+import { Problems } from "../internal/errors";
+import { GPU_FAMILIES, GPU_NAMES } from "../internal/gpu-instances";
+import { checkDnsLabel, checkUnique } from "../internal/naming";
+import { KUBERNETES_VERSIONS } from "../internal/versions";
+
+export type CapacityType = "spot" | "on-demand" | "reserved";
+export const CAPACITY_TYPES: readonly CapacityType[] = ["spot", "on-demand", "reserved"];
+
+export type ConsolidationPolicy = "WhenEmpty" | "WhenEmptyOrUnderutilized" | "Balanced";
+export const CONSOLIDATION_POLICIES: readonly ConsolidationPolicy[] = ["WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced"];
+
+export type AmiFamily = "al2023" | "bottlerocket";
+export const AMI_FAMILIES: readonly AmiFamily[] = ["al2023", "bottlerocket"];
+
+/** How a pool's GPUs are shared between pods. */
+export type GpuSharing =
+    /** Each physical GPU is advertised `replicas` times; pods share it without memory isolation. */
+    | { mode: "time-slicing"; replicas: number }
+    /**
+     * Every GPU is split into identical MIG slices (a uniform `all-<slice>`
+     * profile of the GPU Operator's MIG manager, e.g. `all-1g.10gb`), exposed
+     * as `nvidia.com/gpu` under the `single` MIG strategy.
+     */
+    | { mode: "mig"; profile: string };
+
+/** Keeps busy GPU nodes from voluntary disruption during working hours. */
+export interface BusinessHoursProtection {
+    /** Cron schedule (UTC) at which protection starts. Default `"0 7 * * mon-fri"`. */
+    schedule?: string;
+    /** How long protection lasts from each start. Default `"12h"`. */
+    duration?: string;
+}
+
+/** One GPU node pool: one Karpenter EC2NodeClass and one NodePool. */
+export interface GpuPoolArgs {
+    /** Pool name, a DNS-1123 label; names the NodePool and EC2NodeClass and labels its nodes. */
+    name: string;
+    /** EC2 instance families, e.g. `["g6", "g6e"]`. At least one of this or `gpuNames`. */
+    instanceFamilies?: string[];
+    /** GPU models (Karpenter `instance-gpu-name`), e.g. `["l4", "a10g"]`. At least one of this or `instanceFamilies`. */
+    gpuNames?: string[];
+    /** Capacity types Karpenter may buy, in no order. Default `["on-demand"]`. */
+    capacityTypes?: CapacityType[];
+    /** Most `nvidia.com/gpu` the pool may hold at once (physical GPUs). Required: it bounds spend. */
+    gpuLimit: number;
+    /** Node OS. Default `"al2023"`; both resolve to the NVIDIA-accelerated AMI variant. */
+    amiFamily?: AmiFamily;
+    /** Default `"WhenEmpty"`: model servers start slowly, so only empty GPU nodes are reclaimed. */
+    consolidationPolicy?: ConsolidationPolicy;
+    /** How long a node stays empty/underused before consolidation. Default `"10m"`. */
+    consolidateAfter?: string;
+    /** Nodes (count or percentage) that may be disrupted at once. Default `"10%"`. */
+    disruptionBudget?: string;
+    /** Block voluntary disruption of non-empty nodes in working hours. Default: off. */
+    protectBusinessHours?: boolean | BusinessHoursProtection;
+    /** Node lifetime before replacement (picks up new AMIs). Default `"720h"`. */
+    expireAfter?: string;
+    /** Disk for container images and model files, GiB, gp3 encrypted. Default 500. */
+    volumeGiB?: number;
+    /** Extra node labels. */
+    labels?: Record<string, string>;
+    /** Optional GPU sharing. Default: none (one pod per GPU). */
+    sharing?: GpuSharing;
+    /** Karpenter NodePool weight; higher is tried first. Default: unset. */
+    weight?: number;
+}
+
+export interface NetworkArgs {
+    /** VPC CIDR. Default `"10.0.0.0/16"`. */
+    vpcCidr?: string;
+    /** Availability zones to span, 2 or 3. Default 3. */
+    availabilityZoneCount?: number;
+    /** One NAT gateway (`"single"`, cheaper) or one per zone (`"perZone"`, zone-fault tolerant). Default `"perZone"`. */
+    natGateways?: "single" | "perZone";
+}
+
+export interface EndpointArgs {
+    /** Expose the API endpoint publicly. Default false (private only). */
+    publicAccess?: boolean;
+    /** CIDRs allowed to reach the public endpoint; required when `publicAccess`, never `0.0.0.0/0`. */
+    publicAccessCidrs?: string[];
+}
+
+export interface SystemNodeArgs {
+    /** Instance types of the on-demand system node group. Default `["m7i.large"]`. */
+    instanceTypes?: string[];
+    /** Default 2. */
+    minSize?: number;
+    /** Default 2. */
+    desiredSize?: number;
+    /** Default 4. */
+    maxSize?: number;
+}
+
+export interface KyvernoArgs {
+    /** `"Audit"` reports violations, `"Enforce"` denies them. Default `"Enforce"`. */
+    enforcement?: "Audit" | "Enforce";
+    /** Image registries pods may pull from (host or host/path prefixes). Default: the registries the platform's own images use. */
+    allowedRegistries?: string[];
+    /** Admission controller replicas. Default 3 (HA). */
+    admissionReplicas?: number;
+}
+
+export interface GpuClusterArgs {
+    /** `"karpenter"` (self-managed Karpenter, GPU Operator) or `"auto"` (EKS Auto Mode). Default `"karpenter"`. */
+    mode?: "karpenter" | "auto";
+    /** EKS Kubernetes version. Default from versions.ts (`KUBERNETES_VERSIONS.default`). */
+    kubernetesVersion?: string;
+    network?: NetworkArgs;
+    endpoint?: EndpointArgs;
+    /** IAM principal ARNs granted cluster admin through EKS access entries. Default none. */
+    adminPrincipalArns?: string[];
+    systemNodes?: SystemNodeArgs;
+    /** GPU node pools. At least one. */
+    pools: GpuPoolArgs[];
+    kyverno?: KyvernoArgs;
+    /** Tags on every AWS resource (merged over the platform's own). */
+    tags?: Record<string, string>;
+}
+
+/** Registries of the images the platform itself runs; tenant registries are added in config. */
+export const DEFAULT_ALLOWED_REGISTRIES = [
+    "public.ecr.aws",
+    "nvcr.io",
+    "registry.k8s.io",
+    "quay.io",
+    "ghcr.io",
+    "docker.io/vllm",
+    "reg.kyverno.io",
+];
+
+export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+/** Args with every default filled in. */
+export type ResolvedPool = Required<Omit<GpuPoolArgs, "instanceFamilies" | "gpuNames" | "sharing" | "weight" | "protectBusinessHours">> &
+    Pick<GpuPoolArgs, "instanceFamilies" | "gpuNames" | "sharing" | "weight"> & { protectBusinessHours?: Required<BusinessHoursProtection> };
+
+export interface ResolvedGpuClusterArgs {
+    mode: "karpenter" | "auto";
+    kubernetesVersion: string;
+    network: Required<NetworkArgs>;
+    endpoint: Required<EndpointArgs>;
+    adminPrincipalArns: string[];
+    systemNodes: Required<SystemNodeArgs>;
+    pools: ResolvedPool[];
+    kyverno: Required<KyvernoArgs>;
+    tags: Record<string, string>;
+}
+
+const DURATION = /^([0-9]+(s|m|h))+$/;
+const CONSOLIDATE_AFTER = /^(([0-9]+(s|m|h))+|Never)$/;
+const BUDGET_DURATION = /^((([0-9]+(h|m))|([0-9]+h[0-9]+m))(0s)?)$/;
+const BUDGET_NODES = /^((100|[0-9]{1,2})%|[0-9]+)$/;
+const CRON = /^(@(annually|yearly|monthly|weekly|daily|midnight|hourly))|((.+)\s(.+)\s(.+)\s(.+)\s(.+))$/;
+const MIG_PROFILE = /^all-[1-7]g\.[0-9]+gb$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)\/.+$/;
+
+export function isCidr(value: unknown): value is string {
+    const m = typeof value === "string" ? CIDR.exec(value) : null;
+    return m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+}
+
+function isPositiveInt(value: unknown): value is number {
+    return typeof value === "number" && Number.isInteger(value) && value > 0;
+}
+
+function resolvePool(pool: GpuPoolArgs): ResolvedPool {
+    const protect = pool.protectBusinessHours;
+    return {
+        name: pool.name,
+        instanceFamilies: pool.instanceFamilies,
+        gpuNames: pool.gpuNames,
+        capacityTypes: pool.capacityTypes ?? ["on-demand"],
+        gpuLimit: pool.gpuLimit,
+        amiFamily: pool.amiFamily ?? "al2023",
+        consolidationPolicy: pool.consolidationPolicy ?? "WhenEmpty",
+        consolidateAfter: pool.consolidateAfter ?? "10m",
+        disruptionBudget: pool.disruptionBudget ?? "10%",
+        protectBusinessHours: protect ? { schedule: "0 7 * * mon-fri", duration: "12h", ...(protect === true ? {} : protect) } : undefined,
+        expireAfter: pool.expireAfter ?? "720h",
+        volumeGiB: pool.volumeGiB ?? 500,
+        labels: pool.labels ?? {},
+        sharing: pool.sharing,
+        weight: pool.weight,
+    };
+}
+
+export function resolveGpuClusterArgs(args: GpuClusterArgs): ResolvedGpuClusterArgs {
+    return {
+        mode: args.mode ?? "karpenter",
+        kubernetesVersion: args.kubernetesVersion ?? KUBERNETES_VERSIONS.default,
+        network: { vpcCidr: "10.0.0.0/16", availabilityZoneCount: 3, natGateways: "perZone", ...args.network },
+        endpoint: { publicAccess: false, publicAccessCidrs: [], ...args.endpoint },
+        adminPrincipalArns: args.adminPrincipalArns ?? [],
+        systemNodes: { instanceTypes: ["m7i.large"], minSize: 2, desiredSize: 2, maxSize: 4, ...args.systemNodes },
+        pools: (args.pools ?? []).map(resolvePool),
+        kyverno: { enforcement: "Enforce", allowedRegistries: DEFAULT_ALLOWED_REGISTRIES, admissionReplicas: 3, ...args.kyverno },
+        tags: args.tags ?? {},
+    };
+}
+
+function validatePool(p: Problems, pool: ResolvedPool, mode: "karpenter" | "auto"): void {
+    checkDnsLabel(p, "name", pool.name, 40);
+    const families = pool.instanceFamilies ?? [];
+    const gpuNames = pool.gpuNames ?? [];
+    p.check(families.length + gpuNames.length > 0, "instanceFamilies", pool.instanceFamilies, "give at least one instance family or GPU name");
+    families.forEach((f, i) =>
+        p.at("instanceFamilies").check(f in GPU_FAMILIES, i, f, `expected one of the GPU families ${Object.keys(GPU_FAMILIES).join(", ")}`),
+    );
+    gpuNames.forEach((g, i) => p.at("gpuNames").check(GPU_NAMES.includes(g), i, g, `expected one of ${GPU_NAMES.join(", ")}`));
+    p.check(pool.capacityTypes.length > 0, "capacityTypes", pool.capacityTypes, "give at least one capacity type");
+    pool.capacityTypes.forEach((c, i) =>
+        p.at("capacityTypes").check(CAPACITY_TYPES.includes(c), i, c, `expected one of ${CAPACITY_TYPES.join(", ")}`),
+    );
+    p.check(isPositiveInt(pool.gpuLimit), "gpuLimit", pool.gpuLimit, "every pool needs a GPU limit: a whole number of GPUs ≥ 1");
+    p.check(AMI_FAMILIES.includes(pool.amiFamily), "amiFamily", pool.amiFamily, `expected one of ${AMI_FAMILIES.join(", ")}`);
+    p.check(CONSOLIDATION_POLICIES.includes(pool.consolidationPolicy), "consolidationPolicy", pool.consolidationPolicy, `expected one of ${CONSOLIDATION_POLICIES.join(", ")}`);
+    p.check(CONSOLIDATE_AFTER.test(String(pool.consolidateAfter)), "consolidateAfter", pool.consolidateAfter, 'expected a duration such as "30s", "10m", "1h30m", or "Never"');
+    p.check(BUDGET_NODES.test(String(pool.disruptionBudget)), "disruptionBudget", pool.disruptionBudget, 'expected a node count such as "1" or a percentage such as "10%"');
+    p.check(DURATION.test(String(pool.expireAfter)) || pool.expireAfter === "Never", "expireAfter", pool.expireAfter, 'expected a duration such as "720h", or "Never"');
+    p.check(isPositiveInt(pool.volumeGiB) && pool.volumeGiB >= 100, "volumeGiB", pool.volumeGiB, "expected a whole number of GiB ≥ 100 (model images are large)");
+    if (pool.protectBusinessHours) {
+        const hours = p.at("protectBusinessHours");
+        hours.check(CRON.test(pool.protectBusinessHours.schedule), "schedule", pool.protectBusinessHours.schedule, 'expected a cron schedule such as "0 7 * * mon-fri"');
+        hours.check(BUDGET_DURATION.test(pool.protectBusinessHours.duration), "duration", pool.protectBusinessHours.duration, 'expected hours and minutes such as "12h" or "9h30m"');
+    }
+    if (pool.sharing) validateSharing(p.at("sharing"), pool, families, mode);
+}
+
+function validateSharing(p: Problems, pool: ResolvedPool, families: string[], mode: "karpenter" | "auto"): void {
+    const sharing = pool.sharing!;
+    if (!p.check(mode === "karpenter", "mode", sharing.mode, 'GPU sharing needs mode "karpenter" (EKS Auto Mode manages the device plugin itself)')) return;
+    if (sharing.mode === "time-slicing") {
+        p.check(Number.isInteger(sharing.replicas) && sharing.replicas >= 2, "replicas", sharing.replicas, "time-slicing needs a whole number of replicas ≥ 2");
+    } else if (sharing.mode === "mig") {
+        p.check(MIG_PROFILE.test(String(sharing.profile)), "profile", sharing.profile, 'expected a uniform MIG profile such as "all-1g.10gb" or "all-3g.40gb"');
+        const nonMig = families.filter((f) => GPU_FAMILIES[f] && !GPU_FAMILIES[f].mig);
+        const gpuNames = pool.gpuNames ?? [];
+        const nonMigNames = gpuNames.filter((g) => !Object.values(GPU_FAMILIES).some((f) => f.gpuName === g && f.mig));
+        p.check(
+            nonMig.length === 0 && nonMigNames.length === 0 && (families.length > 0 || gpuNames.length > 0),
+            "mode",
+            [...nonMig, ...nonMigNames],
+            `MIG needs GPUs that support it (families ${Object.keys(GPU_FAMILIES).filter((f) => GPU_FAMILIES[f].mig).join(", ")})`,
+        );
+        p.check(pool.amiFamily === "al2023", "mode", `mig on ${pool.amiFamily}`, 'MIG pools need amiFamily "al2023" (the GPU Operator MIG manager does not run on Bottlerocket)');
+    } else {
+        p.add("mode", (sharing as { mode: unknown }).mode, 'expected "time-slicing" or "mig"');
+    }
+}
+
+/** Validates GpuCluster args; throws one ValidationError listing every problem. */
+export function validateGpuClusterArgs(name: string, args: GpuClusterArgs): ResolvedGpuClusterArgs {
+    const p = new Problems();
+    const r = resolveGpuClusterArgs(args);
+    checkDnsLabel(p, "name", name, 40);
+    p.check(r.mode === "karpenter" || r.mode === "auto", "mode", r.mode, 'expected "karpenter" or "auto"');
+    p.check(
+        (KUBERNETES_VERSIONS.supported as readonly string[]).includes(r.kubernetesVersion),
+        "kubernetesVersion",
+        r.kubernetesVersion,
+        `expected a supported EKS version: ${KUBERNETES_VERSIONS.supported.join(", ")}`,
+    );
+    const net = p.at("network");
+    net.check(isCidr(r.network.vpcCidr) && Number(r.network.vpcCidr.split("/")[1]) <= 20, "vpcCidr", r.network.vpcCidr, "expected an IPv4 CIDR of /20 or larger, e.g. 10.0.0.0/16");
+    net.check([2, 3].includes(r.network.availabilityZoneCount), "availabilityZoneCount", r.network.availabilityZoneCount, "expected 2 or 3");
+    net.check(["single", "perZone"].includes(r.network.natGateways), "natGateways", r.network.natGateways, 'expected "single" or "perZone"');
+    const ep = p.at("endpoint");
+    if (r.endpoint.publicAccess) {
+        ep.check(r.endpoint.publicAccessCidrs.length > 0, "publicAccessCidrs", r.endpoint.publicAccessCidrs, "a public endpoint needs an explicit CIDR allow-list");
+    }
+    r.endpoint.publicAccessCidrs.forEach((c, i) =>
+        ep.at("publicAccessCidrs").check(isCidr(c) && !c.endsWith("/0"), i, c, "expected an IPv4 CIDR narrower than /0"),
+    );
+    r.adminPrincipalArns.forEach((a, i) =>
+        p.at("adminPrincipalArns").check(IAM_PRINCIPAL_ARN.test(a), i, a, "expected an IAM role or user ARN, e.g. arn:aws:iam::123456789012:role/platform-admin"),
+    );
+    const sys = p.at("systemNodes");
+    sys.check(r.systemNodes.instanceTypes.length > 0, "instanceTypes", r.systemNodes.instanceTypes, "give at least one instance type");
+    sys.check(
+        isPositiveInt(r.systemNodes.minSize) && r.systemNodes.minSize <= r.systemNodes.desiredSize && r.systemNodes.desiredSize <= r.systemNodes.maxSize,
+        "desiredSize",
+        r.systemNodes,
+        "expected 1 ≤ minSize ≤ desiredSize ≤ maxSize",
+    );
+    const ky = p.at("kyverno");
+    ky.check(["Audit", "Enforce"].includes(r.kyverno.enforcement), "enforcement", r.kyverno.enforcement, 'expected "Audit" or "Enforce"');
+    ky.check(r.kyverno.allowedRegistries.length > 0, "allowedRegistries", r.kyverno.allowedRegistries, "give at least one registry");
+    ky.check(isPositiveInt(r.kyverno.admissionReplicas), "admissionReplicas", r.kyverno.admissionReplicas, "expected a whole number ≥ 1 (3 for HA)");
+    if (p.check(r.pools.length > 0, "pools", args.pools, "give at least one GPU pool")) {
+        r.pools.forEach((pool, i) => validatePool(p.at("pools").at(i), pool, r.mode));
+        checkUnique(p.at("pools"), r.pools.map((pool) => pool.name));
+    }
+    p.throwIfAny(`GpuCluster "${name}" args`);
+    return r;
+}

@@ -1,0 +1,235 @@
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { helmReleaseArgs } from "../internal/helm";
+import type { KubernetesObject } from "../internal/k8s-object";
+import { AWS_NAME_LIMITS, physicalName } from "../internal/naming";
+import { CHARTS, EKS_ADDONS } from "../internal/versions";
+import { CONTROL_PLANE_LOG_TYPES, GpuClusterArgs, ResolvedGpuClusterArgs, ResolvedPool, validateGpuClusterArgs } from "./args";
+import { createKarpenter } from "./karpenter";
+import { managedPolicyArn } from "./karpenter-iam";
+import { renderKyvernoPolicies } from "./kyverno-policies";
+import { GPU_RESOURCE, renderAutoModePool, renderKarpenterPool } from "./manifests";
+import { createNetwork } from "./network";
+import { GPU_OPERATOR_NAMESPACE, gpuOperatorValues, KARPENTER_NAMESPACE, KYVERNO_NAMESPACE, kyvernoValues, SYSTEM_NODE_SELECTOR } from "./values";
+
+export * from "./args";
+export { GPU_TOLERATION, GPU_TAINT, GPU_RESOURCE, POOL_LABEL } from "./manifests";
+
+/** Namespace label that marks a namespace allowed to run GPU pods; its value is the namespace's GPU quota. */
+export const GPU_QUOTA_LABEL = "genai-platform.io/gpu-quota";
+
+/** Namespaces the platform's own add-ons run in; exempt from tenant admission policies. */
+export const SYSTEM_NAMESPACES = ["kube-system", "kube-node-lease", "kube-public", KARPENTER_NAMESPACE, GPU_OPERATOR_NAMESPACE, KYVERNO_NAMESPACE];
+
+/** What downstream components need to know of a pool. */
+export interface GpuPoolInfo {
+    name: string;
+    gpuLimit: number;
+    instanceFamilies: string[];
+    gpuNames: string[];
+    capacityTypes: string[];
+    sharing?: ResolvedPool["sharing"];
+}
+
+const EKS_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy";
+
+/**
+ * An EKS cluster ready for GPU inference: VPC, EKS with access entries and
+ * envelope encryption, Karpenter with typed GPU pools (or EKS Auto Mode), the
+ * NVIDIA GPU Operator and Kyverno admission policies.
+ */
+export class GpuCluster extends pulumi.ComponentResource {
+    /** The EKS cluster's name. */
+    readonly clusterName: pulumi.Output<string>;
+    /** Kubeconfig (JSON), secret. */
+    readonly kubeconfig: pulumi.Output<string>;
+    /** A Kubernetes provider for this cluster; pass it to everything deployed into it. */
+    readonly provider: k8s.Provider;
+    /** The cluster's OIDC issuer URL (for IRSA, where Pod Identity does not fit). */
+    readonly oidcIssuerUrl: pulumi.Output<string>;
+    /** Security group EKS created for the cluster: nodes and the control plane share it. */
+    readonly clusterSecurityGroupId: pulumi.Output<string>;
+    readonly vpcId: pulumi.Output<string>;
+    readonly privateSubnetIds: pulumi.Output<string>[];
+    /** GPU pools with their GPU limits, known before deployment. */
+    readonly pools: GpuPoolInfo[];
+    /** Args with defaults applied. */
+    readonly settings: ResolvedGpuClusterArgs;
+    /** The add-on releases, for components that must install after them. */
+    readonly addons: pulumi.Resource[];
+
+    constructor(name: string, args: GpuClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        const settings = validateGpuClusterArgs(name, args);
+        super("genai-platform:index:GpuCluster", name, {}, opts);
+        this.settings = settings;
+        const clusterName = physicalName([name], AWS_NAME_LIMITS.eksCluster);
+        const tags = { ...settings.tags, "genai-platform.io/cluster": clusterName };
+
+        const network = createNetwork(name, clusterName, settings.network, tags, this);
+        const secretsKey = new aws.kms.Key(`${name}-secrets`, {
+            description: `Envelope encryption of Kubernetes secrets in EKS cluster ${clusterName}`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            tags,
+        }, { parent: this });
+        new aws.kms.Alias(`${name}-secrets`, { name: `alias/${clusterName}-eks-secrets`, targetKeyId: secretsKey.keyId }, { parent: this });
+
+        const auto = settings.mode === "auto";
+        const cluster = new eks.Cluster(`${name}-eks`, {
+            name: clusterName,
+            version: settings.kubernetesVersion,
+            vpcId: network.vpc.id,
+            privateSubnetIds: network.privateSubnetIds,
+            publicSubnetIds: network.publicSubnetIds,
+            authenticationMode: eks.AuthenticationMode.Api,
+            skipDefaultNodeGroup: true,
+            createOidcProvider: false,
+            encryptionConfigKeyArn: secretsKey.arn,
+            enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
+            endpointPrivateAccess: true,
+            endpointPublicAccess: settings.endpoint.publicAccess,
+            ...(settings.endpoint.publicAccess ? { publicAccessCidrs: settings.endpoint.publicAccessCidrs } : {}),
+            ...(auto ? { autoMode: { enabled: true } } : {}),
+            tags,
+        }, { parent: this });
+        this.clusterName = cluster.eksCluster.name;
+        this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
+        this.oidcIssuerUrl = cluster.oidcProviderUrl;
+        this.clusterSecurityGroupId = cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
+        this.vpcId = network.vpc.id;
+        this.privateSubnetIds = network.privateSubnetIds;
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
+
+        settings.adminPrincipalArns.forEach((principalArn, i) => {
+            const entry = new aws.eks.AccessEntry(`${name}-admin-${i}`, { clusterName: this.clusterName, principalArn, type: "STANDARD", tags }, { parent: this });
+            new aws.eks.AccessPolicyAssociation(`${name}-admin-${i}`, {
+                clusterName: this.clusterName,
+                principalArn,
+                policyArn: pulumi.interpolate`arn:${aws.getPartitionOutput({}, { parent: this }).partition}:eks::aws:cluster-access-policy/${EKS_ADMIN_POLICY}`,
+                accessScope: { type: "cluster" },
+            }, { parent: this, dependsOn: [entry] });
+        });
+
+        const pools = settings.pools.map((p) => ({ ...p }));
+        let poolObjects: KubernetesObject[];
+        const addons: pulumi.Resource[] = [];
+        if (auto) {
+            poolObjects = pools.map(renderAutoModePool);
+        } else {
+            const systemNodes = this.createSystemNodes(name, clusterName, settings, network.privateSubnetIds, tags);
+            const podIdentityAgent = new aws.eks.Addon(`${name}-pod-identity-agent`, {
+                clusterName: this.clusterName,
+                addonName: EKS_ADDONS.podIdentityAgent.name,
+                addonVersion: EKS_ADDONS.podIdentityAgent.version,
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "PRESERVE",
+                tags,
+            }, { parent: this, dependsOn: [systemNodes] });
+            const karpenter = createKarpenter(name, {
+                clusterName: this.clusterName,
+                plainClusterName: clusterName,
+                tags,
+                provider: this.provider,
+                dependsOn: [systemNodes, podIdentityAgent],
+            }, this);
+            poolObjects = pools.flatMap((pool) => renderKarpenterPool(pool, { clusterName, nodeRoleName: physicalName([clusterName, "karpenter-node"], AWS_NAME_LIMITS.iamRole), tags }));
+            addons.push(karpenter.release);
+            addons.push(new k8s.helm.v3.Release(`${name}-gpu-operator`, helmReleaseArgs(CHARTS.gpuOperator, {
+                name: "gpu-operator",
+                namespace: GPU_OPERATOR_NAMESPACE,
+                values: gpuOperatorValues(settings),
+            }), { parent: this, provider: this.provider, dependsOn: [systemNodes] }));
+        }
+        this.registerObjects(name, poolObjects, addons.slice(0, 1));
+
+        const kyverno = new k8s.helm.v3.Release(`${name}-kyverno`, helmReleaseArgs(CHARTS.kyverno, {
+            name: "kyverno",
+            namespace: KYVERNO_NAMESPACE,
+            values: kyvernoValues(settings),
+        }), { parent: this, provider: this.provider, dependsOn: addons.slice(0, 1) });
+        addons.push(kyverno);
+        this.registerObjects(
+            name,
+            renderKyvernoPolicies({
+                enforcement: settings.kyverno.enforcement,
+                allowedRegistries: settings.kyverno.allowedRegistries,
+                exemptNamespaces: SYSTEM_NAMESPACES,
+                gpuQuotaLabel: GPU_QUOTA_LABEL,
+                gpuResource: GPU_RESOURCE,
+            }),
+            [kyverno],
+        );
+        this.addons = addons;
+        this.pools = pools.map((p) => ({
+            name: p.name,
+            gpuLimit: p.gpuLimit,
+            instanceFamilies: p.instanceFamilies ?? [],
+            gpuNames: p.gpuNames ?? [],
+            capacityTypes: p.capacityTypes,
+            sharing: p.sharing,
+        }));
+
+        this.registerOutputs({
+            clusterName: this.clusterName,
+            kubeconfig: this.kubeconfig,
+            oidcIssuerUrl: this.oidcIssuerUrl,
+            vpcId: this.vpcId,
+            pools: this.pools.map((p) => ({ name: p.name, gpuLimit: p.gpuLimit })),
+        });
+    }
+
+    /** The small on-demand managed node group that runs the add-on controllers (never GPU work). */
+    private createSystemNodes(
+        name: string,
+        clusterName: string,
+        settings: ResolvedGpuClusterArgs,
+        subnetIds: pulumi.Output<string>[],
+        tags: Record<string, string>,
+    ): aws.eks.NodeGroup {
+        const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+        const role = new aws.iam.Role(`${name}-system-nodes`, {
+            name: physicalName([clusterName, "system-nodes"], AWS_NAME_LIMITS.iamRole),
+            assumeRolePolicy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+            }),
+            tags,
+        }, { parent: this });
+        const attachments = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly"].map(
+            (policy) => new aws.iam.RolePolicyAttachment(`${name}-system-nodes-${policy}`, {
+                role: role.name,
+                policyArn: partition.apply((p) => managedPolicyArn(p, policy)),
+            }, { parent: this }),
+        );
+        const { instanceTypes, minSize, desiredSize, maxSize } = settings.systemNodes;
+        return new aws.eks.NodeGroup(`${name}-system`, {
+            clusterName: this.clusterName,
+            nodeGroupName: "system",
+            nodeRoleArn: role.arn,
+            subnetIds,
+            instanceTypes,
+            capacityType: "ON_DEMAND",
+            amiType: "AL2023_x86_64_STANDARD",
+            diskSize: 50,
+            scalingConfig: { minSize, desiredSize, maxSize },
+            updateConfig: { maxUnavailable: 1 },
+            labels: SYSTEM_NODE_SELECTOR,
+            tags,
+        }, { parent: this, dependsOn: attachments, ignoreChanges: ["scalingConfig.desiredSize"] });
+    }
+
+    /** Registers rendered objects (CRD instances) after the releases that install their CRDs. */
+    private registerObjects(name: string, objects: KubernetesObject[], after: pulumi.Resource[]): void {
+        for (const obj of objects) {
+            const { apiVersion, kind, metadata, ...rest } = obj;
+            new k8s.apiextensions.CustomResource(`${name}-${kind.toLowerCase()}-${metadata.name}`, {
+                apiVersion,
+                kind,
+                metadata,
+                ...rest,
+            }, { parent: this, provider: this.provider, dependsOn: after });
+        }
+    }
+}

@@ -1,0 +1,104 @@
+/**
+ * Every chart version, image tag, AMI alias and add-on version the platform
+ * deploys, pinned in one place with where it came from. Nothing floats: a
+ * change here is a deliberate upgrade, reviewed like code.
+ */
+
+/** A Helm chart pinned to one version in one repository. */
+export interface PinnedChart {
+    /** Chart name, or the full `oci://` reference for OCI charts. */
+    chart: string;
+    /** Classic Helm repository URL; absent for OCI charts. */
+    repo?: string;
+    version: string;
+    /** Where the pin came from. */
+    source: string;
+}
+
+export const CHARTS = {
+    karpenter: {
+        chart: "oci://public.ecr.aws/karpenter/karpenter",
+        version: "1.14.1",
+        source: "aws/karpenter-provider-aws release v1.14.1 (charts/karpenter)",
+    },
+    gpuOperator: {
+        chart: "gpu-operator",
+        repo: "https://helm.ngc.nvidia.com/nvidia",
+        version: "v26.7.0",
+        source: "NVIDIA/gpu-operator release v26.7.0 (deployments/gpu-operator)",
+    },
+    kyverno: {
+        chart: "kyverno",
+        repo: "https://kyverno.github.io/kyverno/",
+        version: "3.9.0",
+        source: "kyverno/kyverno chart 3.9.0, app v1.19.0",
+    },
+    keda: {
+        chart: "keda",
+        repo: "https://kedacore.github.io/charts",
+        version: "2.20.2",
+        source: "kedacore/charts keda 2.20.2",
+    },
+    kubePrometheusStack: {
+        chart: "kube-prometheus-stack",
+        repo: "https://prometheus-community.github.io/helm-charts",
+        version: "88.5.3",
+        source: "prometheus-community/helm-charts kube-prometheus-stack 88.5.3 (operator v0.93.1)",
+    },
+    langfuse: {
+        chart: "langfuse",
+        repo: "https://langfuse.github.io/langfuse-k8s",
+        version: "2.0.0",
+        source: "langfuse/langfuse-k8s charts/langfuse 2.0.0 (Langfuse v4)",
+    },
+    certManager: {
+        chart: "oci://quay.io/jetstack/charts/cert-manager",
+        version: "v1.20.2",
+        source: "cert-manager v1.20.2, the prerequisite named by the Langfuse 2.0.0 chart README",
+    },
+    clickhouseOperator: {
+        chart: "oci://ghcr.io/clickhouse/clickhouse-operator-helm",
+        version: "0.0.5",
+        source: "ClickHouse operator chart 0.0.5, the prerequisite named by the Langfuse 2.0.0 chart README",
+    },
+} as const satisfies Record<string, PinnedChart>;
+
+/** Container images the platform runs itself (charts pin their own). */
+export const IMAGES = {
+    vllm: {
+        image: "vllm/vllm-openai:v0.21.0-cu129",
+        source: "vLLM v0.21.0 release image, CUDA 12.9 build (runs on the 570+ drivers of the EKS NVIDIA AMIs)",
+    },
+    litellm: {
+        image: "ghcr.io/berriai/litellm-database:main-v1.79.1-stable",
+        source: "LiteLLM stable release main-v1.79.1-stable, the tag the AWS AI-on-EKS sample pins",
+    },
+} as const;
+
+/** Karpenter AMI aliases: pinned, never `@latest`. */
+export const AMI_ALIASES = {
+    al2023: {
+        alias: "al2023@v20260903",
+        source: "EKS-optimized AL2023 release v20260903 (awslabs/amazon-eks-ami); NVIDIA variant chosen by Karpenter for GPU instances",
+    },
+    bottlerocket: {
+        alias: "bottlerocket@1.50.0",
+        source: "Bottlerocket release 1.50.0 (bottlerocket-os/bottlerocket); aws-k8s-*-nvidia variant chosen by Karpenter for GPU instances",
+    },
+} as const;
+
+/** EKS managed add-ons, pinned to versions AWS reports compatible with the default Kubernetes version. */
+export const EKS_ADDONS = {
+    podIdentityAgent: {
+        name: "eks-pod-identity-agent",
+        version: "v1.3.10-eksbuild.3",
+        source: "aws eks describe-addon-versions --addon-name eks-pod-identity-agent --kubernetes-version 1.35 (default)",
+    },
+} as const;
+
+/** EKS Kubernetes versions the platform supports (standard support in 2026-11). */
+export const KUBERNETES_VERSIONS = {
+    default: "1.35",
+    supported: ["1.33", "1.34", "1.35", "1.36"],
+    source: "Amazon EKS Kubernetes release calendar, standard support as of 2026-11",
+} as const;

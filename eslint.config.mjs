@@ -1,0 +1,19 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/**", "bin/**", "**/node_modules/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "no-console": "off",
+    },
+  },
+  {
+    // Tests and the recorder walk recorded inputs: arbitrary JSON from the engine.
+    files: ["test/**/*.ts", "plan/recorder.ts", "plan/mock-outputs.ts"],
+    rules: { "@typescript-eslint/no-explicit-any": "off" },
+  },
+);

@@ -1,0 +1,83 @@
+/**
+ * Runs the real stack program offline: reads `Pulumi.<stack>.yaml`, turns
+ * `secure:` values (which cannot be decrypted without the stack's secrets
+ * provider) into labelled placeholders, and evaluates the program under the
+ * mock runtime.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { MockRun, runWithMocks } from "./recorder";
+
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
+export const PROJECT_NAME = "genai-platform";
+
+export interface StackConfig {
+    /** `namespace:key` → the string Pulumi would hand the program. */
+    config: Record<string, string>;
+    secretKeys: string[];
+    /** Keys whose value is a placeholder for a `secure:` value. */
+    placeholders: string[];
+}
+
+/** The placeholder that stands for a secret the plan cannot decrypt. */
+export function secretPlaceholder(key: string): string {
+    return `<offline-plan placeholder for secret ${key}>`;
+}
+
+function qualify(key: string): string {
+    return key.includes(":") ? key : `${PROJECT_NAME}:${key}`;
+}
+
+/** Replaces every `{ secure: ... }` under `value`, recording that it did. */
+function substituteSecrets(value: unknown, key: string, found: Set<string>): unknown {
+    if (Array.isArray(value)) return value.map((v) => substituteSecrets(v, key, found));
+    if (value && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        if (Object.keys(obj).length === 1 && typeof obj.secure === "string") {
+            found.add(key);
+            return secretPlaceholder(key);
+        }
+        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, substituteSecrets(v, key, found)]));
+    }
+    return value;
+}
+
+/** Parses a stack config file the way the Pulumi CLI hands it to a program. */
+export function parseStackConfig(text: string): StackConfig {
+    const doc = (YAML.parse(text) ?? {}) as { config?: Record<string, unknown> };
+    const placeholders = new Set<string>();
+    const config: Record<string, string> = {};
+    for (const [rawKey, rawValue] of Object.entries(doc.config ?? {})) {
+        const key = qualify(rawKey);
+        const value = substituteSecrets(rawValue, key, placeholders);
+        config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    return { config, secretKeys: [...placeholders], placeholders: [...placeholders] };
+}
+
+export function stackConfigPath(stack: string, root = PROJECT_ROOT): string {
+    return path.join(root, `Pulumi.${stack}.yaml`);
+}
+
+export function loadStackConfig(stack: string, root = PROJECT_ROOT): StackConfig {
+    const file = stackConfigPath(stack, root);
+    if (!fs.existsSync(file)) {
+        const stacks = fs.readdirSync(root).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.split(".")[1]);
+        throw new Error(`no stack config ${path.basename(file)}; stacks here: ${stacks.join(", ")}`);
+    }
+    return parseStackConfig(fs.readFileSync(file, "utf8"));
+}
+
+/** Evaluates the real program (stacks/program.ts) for `stack` with `config` under the mock runtime. */
+export async function runStack(stack: string, config: StackConfig): Promise<MockRun<unknown>> {
+    return runWithMocks(
+        async () => {
+            // Loaded here, after the mock runtime is in place, as `pulumi up` would load it.
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const { main } = require("../stacks/program") as typeof import("../stacks/program");
+            return main();
+        },
+        { project: PROJECT_NAME, stack, config: config.config, secretKeys: config.secretKeys },
+    );
+}

@@ -1,0 +1,177 @@
+/**
+ * The stack's configuration: one typed schema for the whole `genai-platform:`
+ * namespace, read once at start. Every problem is reported together with its
+ * config key path, and nothing is registered when config is invalid.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { Problem, ValidationError } from "../components/internal/errors";
+
+export const NAMESPACE = "genai-platform";
+
+const labels = z.record(z.string(), z.string());
+
+const pool = z.strictObject({
+    name: z.string(),
+    instanceFamilies: z.array(z.string()).optional(),
+    gpuNames: z.array(z.string()).optional(),
+    capacityTypes: z.array(z.string()).optional(),
+    gpuLimit: z.number(),
+    amiFamily: z.string().optional(),
+    consolidationPolicy: z.string().optional(),
+    consolidateAfter: z.string().optional(),
+    disruptionBudget: z.string().optional(),
+    protectBusinessHours: z.union([z.boolean(), z.strictObject({ schedule: z.string().optional(), duration: z.string().optional() })]).optional(),
+    expireAfter: z.string().optional(),
+    volumeGiB: z.number().optional(),
+    labels: labels.optional(),
+    sharing: z
+        .discriminatedUnion("mode", [
+            z.strictObject({ mode: z.literal("time-slicing"), replicas: z.number() }),
+            z.strictObject({ mode: z.literal("mig"), profile: z.string() }),
+        ])
+        .optional(),
+    weight: z.number().optional(),
+});
+
+const cluster = z.strictObject({
+    mode: z.enum(["karpenter", "auto"]).optional(),
+    kubernetesVersion: z.string().optional(),
+    network: z
+        .strictObject({
+            vpcCidr: z.string().optional(),
+            availabilityZoneCount: z.number().optional(),
+            natGateways: z.enum(["single", "perZone"]).optional(),
+        })
+        .optional(),
+    endpoint: z.strictObject({ publicAccess: z.boolean().optional(), publicAccessCidrs: z.array(z.string()).optional() }).optional(),
+    adminPrincipalArns: z.array(z.string()).optional(),
+    systemNodes: z
+        .strictObject({
+            instanceTypes: z.array(z.string()).optional(),
+            minSize: z.number().optional(),
+            desiredSize: z.number().optional(),
+            maxSize: z.number().optional(),
+        })
+        .optional(),
+    kyverno: z
+        .strictObject({
+            enforcement: z.enum(["Audit", "Enforce"]).optional(),
+            allowedRegistries: z.array(z.string()).optional(),
+            admissionReplicas: z.number().optional(),
+        })
+        .optional(),
+});
+
+const REQUIRED_TAGS = ["owner", "cost-center"] as const;
+
+export const platformConfigSchema = z.strictObject({
+    /** `dev` or `prod`: picks the environment profile. */
+    environment: z.enum(["dev", "prod"]),
+    /** Tags on every AWS resource; `owner` and `cost-center` are required, `environment` is added. */
+    tags: z.record(z.string(), z.string()).check((ctx) => {
+        for (const key of REQUIRED_TAGS) {
+            if (!(key in ctx.value)) {
+                ctx.issues.push({ code: "custom", message: `the "${key}" tag is required (required tags: ${REQUIRED_TAGS.join(", ")})`, input: ctx.value, path: [key] });
+            }
+        }
+    }),
+    cluster: cluster.default({}),
+    pools: z.array(pool).min(1),
+});
+
+export type PlatformConfig = z.infer<typeof platformConfigSchema>;
+
+/** `genai-platform:pools[1].gpuLimit` from a zod path. */
+function keyPath(path: readonly PropertyKey[]): string {
+    const [top, ...rest] = path;
+    return rest.reduce<string>((acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : `${acc}.${String(seg)}`), `${NAMESPACE}:${String(top ?? "")}`);
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+    return path.reduce<unknown>((v, seg) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[seg] : undefined), raw);
+}
+
+/** Levenshtein distance, for "did you mean" hints on unknown keys. */
+function distance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const next = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = row[j];
+            row[j] = next;
+        }
+    }
+    return row[b.length];
+}
+
+/** The parts of a zod schema's definition the key-path walk needs. */
+interface SchemaDef {
+    type: string;
+    innerType?: z.ZodType;
+    element?: z.ZodType;
+    shape?: Record<string, z.ZodType>;
+}
+
+function defOf(schema: z.ZodType): SchemaDef {
+    let def = (schema as unknown as { def: SchemaDef }).def;
+    while ((def.type === "default" || def.type === "optional") && def.innerType) def = defOf(def.innerType);
+    return def;
+}
+
+/** The keys the schema knows at `path` (for "did you mean" hints). */
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+    let def: SchemaDef | undefined = defOf(platformConfigSchema);
+    for (const seg of path) {
+        const next: z.ZodType | undefined = def.type === "array" && typeof seg === "number" ? def.element : def.shape?.[seg as string];
+        if (!next) return [];
+        def = defOf(next);
+    }
+    return def.shape ? Object.keys(def.shape) : [];
+}
+
+function didYouMean(key: string, known: string[]): string {
+    const best = known.map((k) => ({ k, d: distance(key.toLowerCase(), k.toLowerCase()) })).sort((a, b) => a.d - b.d)[0];
+    const hint = best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? `; did you mean "${best.k}"?` : "";
+    return `unknown key${hint} (known keys: ${known.join(", ")})`;
+}
+
+function toProblems(error: z.ZodError, raw: Record<string, unknown>): Problem[] {
+    return error.issues.flatMap((issue): Problem[] => {
+        if (issue.code === "unrecognized_keys") {
+            return issue.keys.map((key) => ({
+                path: issue.path.length ? `${keyPath(issue.path)}.${key}` : `${NAMESPACE}:${key}`,
+                value: valueAt(raw, [...issue.path, key]),
+                allowed: didYouMean(key, knownKeysAt(issue.path)),
+            }));
+        }
+        return [{ path: keyPath(issue.path), value: valueAt(raw, issue.path), allowed: issue.message }];
+    });
+}
+
+/** Parses and validates raw config (the namespace's keys, values already JSON-decoded). */
+export function parsePlatformConfig(raw: Record<string, unknown>): PlatformConfig {
+    const result = platformConfigSchema.safeParse(raw);
+    if (!result.success) throw new ValidationError("stack configuration", toProblems(result.error, raw));
+    return result.data;
+}
+
+/** Reads every `genai-platform:*` key of the running stack's config. */
+export function readRawConfig(): Record<string, unknown> {
+    const prefix = `${NAMESPACE}:`;
+    return Object.fromEntries(
+        Object.entries(pulumi.runtime.allConfig())
+            .filter(([k]) => k.startsWith(prefix))
+            .map(([k, v]) => [k.slice(prefix.length), decode(v)]),
+    );
+}
+
+function decode(value: string): unknown {
+    try {
+        return JSON.parse(value);
+    } catch {
+        return value;
+    }
+}

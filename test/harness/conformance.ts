@@ -1,0 +1,192 @@
+/**
+ * Conformance of what a program registers against upstream contracts:
+ * Kubernetes objects against `kubernetes-models` and the pinned CRD schemas in
+ * ../shared/reference/crds, the CRD CEL rules we rely on, and Helm values
+ * against the key paths of the pinned chart's values.yaml.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import Ajv, { ValidateFunction } from "ajv";
+import * as YAML from "yaml";
+import type { RecordedResource } from "../../plan/recorder";
+
+export const REFERENCE_DIR = path.resolve(__dirname, "../../../shared/reference");
+
+/** True when ../shared/reference is present; conformance suites skip (saying why) otherwise. */
+export function haveReference(): boolean {
+    return fs.existsSync(REFERENCE_DIR);
+}
+
+/** Mocha hook body: skips the suite with a reason when the reference data is absent. */
+export function skipWithoutReference(ctx: Mocha.Context): void {
+    if (!haveReference()) {
+        console.log(`      skipping: upstream reference data not found at ${REFERENCE_DIR} (it sits beside the project as shared/)`);
+        ctx.skip();
+    }
+}
+
+export interface KubernetesObject {
+    apiVersion: string;
+    kind: string;
+    metadata?: { name?: string; namespace?: string; [k: string]: unknown };
+    [k: string]: unknown;
+}
+
+const NON_OBJECT_TYPES = new Set(["kubernetes:helm.sh/v3:Release", "pulumi:providers:kubernetes"]);
+
+/** The Kubernetes objects among the recorded resources (Helm releases and providers excluded). */
+export function kubernetesObjects(resources: readonly RecordedResource[]): KubernetesObject[] {
+    return resources
+        .filter((r) => r.type.startsWith("kubernetes:") && !NON_OBJECT_TYPES.has(r.type))
+        .map((r) => r.inputs as KubernetesObject);
+}
+
+export function helmReleases(resources: readonly RecordedResource[]): RecordedResource[] {
+    return resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
+}
+
+/** CRDs we validate against: `group/version:Kind` → file under reference/crds. */
+const CRD_FILES: Record<string, string> = {
+    "karpenter.sh/v1:NodePool": "karpenter-v1.14.1/karpenter.sh_nodepools.yaml",
+    "karpenter.k8s.aws/v1:EC2NodeClass": "karpenter-v1.14.1/karpenter.k8s.aws_ec2nodeclasses.yaml",
+    "policies.kyverno.io/v1:ValidatingPolicy": "kyverno-v1.19.0/policies.kyverno.io_validatingpolicies.yaml",
+    "policies.kyverno.io/v1:MutatingPolicy": "kyverno-v1.19.0/policies.kyverno.io_mutatingpolicies.yaml",
+};
+
+/** Kinds validated by the kubernetes-models packages: `apiVersion:Kind` → module path. */
+function modelModule(apiVersion: string, kind: string): string | undefined {
+    if (apiVersion === "keda.sh/v1alpha1") return `@kubernetes-models/keda/keda.sh/v1alpha1/${kind}`;
+    if (apiVersion === "monitoring.coreos.com/v1") return `@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/${kind}`;
+    if (apiVersion.includes(".") && !apiVersion.includes(".k8s.io/")) return undefined;
+    return `kubernetes-models/${apiVersion}/${kind}`;
+}
+
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+const crdValidators = new Map<string, ValidateFunction>();
+
+function crdValidator(key: string): ValidateFunction {
+    let validate = crdValidators.get(key);
+    if (!validate) {
+        const crd = YAML.parse(fs.readFileSync(path.join(REFERENCE_DIR, "crds", CRD_FILES[key]), "utf8"));
+        const version = key.split(":")[0].split("/")[1];
+        const served = crd.spec.versions.find((v: { name: string }) => v.name === version);
+        validate = ajv.compile(served.schema.openAPIV3Schema);
+        crdValidators.set(key, validate);
+    }
+    return validate;
+}
+
+function describe(obj: KubernetesObject): string {
+    const ns = obj.metadata?.namespace ? `${obj.metadata.namespace}/` : "";
+    return `${obj.kind} ${ns}${obj.metadata?.name ?? "(unnamed)"}`;
+}
+
+/** Validates one object against its upstream schema; returns the problems found (empty when valid). */
+export async function schemaErrors(obj: KubernetesObject): Promise<string[]> {
+    const crdKey = `${obj.apiVersion}:${obj.kind}`;
+    if (CRD_FILES[crdKey]) {
+        const validate = crdValidator(crdKey);
+        if (validate(obj)) return celErrors(obj);
+        return (validate.errors ?? []).map((e) => `${describe(obj)}: ${e.instancePath || "/"} ${e.message}`).concat(celErrors(obj));
+    }
+    const module = modelModule(obj.apiVersion, obj.kind);
+    if (!module) return [`${describe(obj)}: no upstream schema known for ${obj.apiVersion} ${obj.kind}`];
+    let Model: new (o: unknown) => { validate(): void };
+    try {
+        Model = (await import(module))[obj.kind];
+    } catch {
+        return [`${describe(obj)}: no upstream schema known for ${obj.apiVersion} ${obj.kind}`];
+    }
+    try {
+        new Model(obj).validate();
+        return [];
+    } catch (e) {
+        return [`${describe(obj)}: ${(e as Error).message}`];
+    }
+}
+
+/** The CRD CEL rules we rely on, which openAPIV3Schema validation cannot check. */
+export function celErrors(obj: KubernetesObject): string[] {
+    const spec = (obj.spec ?? {}) as Record<string, any>;
+    const errors: string[] = [];
+    if (obj.kind === "EC2NodeClass") {
+        const terms: Record<string, unknown>[] = spec.amiSelectorTerms ?? [];
+        if (terms.some((t) => "alias" in t) && terms.length !== 1) {
+            errors.push(`${describe(obj)}: an amiSelectorTerms alias must be the only term`);
+        }
+        if (("role" in spec) === ("instanceProfile" in spec)) {
+            errors.push(`${describe(obj)}: exactly one of spec.role and spec.instanceProfile must be set`);
+        }
+        if (spec.metadataOptions?.httpTokens !== "required") {
+            errors.push(`${describe(obj)}: metadataOptions.httpTokens must be "required" (IMDSv2)`);
+        }
+    }
+    if (obj.kind === "NodePool") {
+        const disruption = spec.disruption;
+        if (disruption && disruption.consolidateAfter === undefined) {
+            errors.push(`${describe(obj)}: spec.disruption requires consolidateAfter`);
+        }
+        for (const budget of disruption?.budgets ?? []) {
+            if (("schedule" in budget) !== ("duration" in budget)) {
+                errors.push(`${describe(obj)}: a budget's schedule must be set with duration`);
+            }
+        }
+    }
+    return errors;
+}
+
+/** Schema errors of every Kubernetes object among the recorded resources. */
+export async function conformanceErrors(resources: readonly RecordedResource[]): Promise<string[]> {
+    const all = await Promise.all(kubernetesObjects(resources).map(schemaErrors));
+    return all.flat();
+}
+
+/** Reference values.yaml per chart name and version. */
+const CHART_VALUES: Record<string, string> = {
+    "oci://public.ecr.aws/karpenter/karpenter@1.14.1": "karpenter-1.14.1",
+    "gpu-operator@v26.7.0": "gpu-operator-v26.7.0",
+    "kyverno@3.9.0": "kyverno-3.9.0",
+    "keda@2.20.2": "keda-2.20.2",
+    "kube-prometheus-stack@88.5.3": "kube-prometheus-stack-88.5.3",
+    "langfuse@2.0.0": "langfuse-2.0.0",
+};
+
+const referenceValues = new Map<string, unknown>();
+
+function chartReferenceValues(chart: string, version: string): unknown | undefined {
+    const dir = CHART_VALUES[`${chart}@${version}`];
+    if (!dir) return undefined;
+    if (!referenceValues.has(dir)) {
+        referenceValues.set(dir, YAML.parse(fs.readFileSync(path.join(REFERENCE_DIR, "charts", dir, "values.yaml"), "utf8")));
+    }
+    return referenceValues.get(dir);
+}
+
+/** Keys charts pass through to Kubernetes as maps of the user's choosing (label keys, resource names). */
+const FREE_FORM_KEYS = new Set(["nodeSelector", "labels", "annotations", "podLabels", "podAnnotations", "additionalLabels", "additionalAnnotations", "resources", "securityContext", "podSecurityContext", "affinity"]);
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Paths in `values` that the chart does not define. A reference node that is
+ * an empty map, a list or null is free-form (the chart passes it through), so
+ * anything below it is accepted.
+ */
+export function unknownValuePaths(values: unknown, reference: unknown, prefix = ""): string[] {
+    if (!isMap(values) || !isMap(reference) || Object.keys(reference).length === 0) return [];
+    return Object.entries(values).flatMap(([key, value]) => {
+        const at = prefix ? `${prefix}.${key}` : key;
+        if (!(key in reference)) return [at];
+        return FREE_FORM_KEYS.has(key) ? [] : unknownValuePaths(value, reference[key], at);
+    });
+}
+
+/** Value paths of every Helm release that its pinned chart does not define, or releases of unknown charts. */
+export function helmValueErrors(resources: readonly RecordedResource[]): string[] {
+    return helmReleases(resources).flatMap((release) => {
+        const { chart, version, values } = release.inputs;
+        const reference = chartReferenceValues(chart, version);
+        if (reference === undefined) return [`${release.name}: no reference values.yaml for chart ${chart} ${version}`];
+        return unknownValuePaths(values ?? {}, reference).map((p) => `${release.name} (${chart} ${version}): value path "${p}" does not exist in the chart`);
+    });
+}
