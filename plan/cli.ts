@@ -1,36 +1,48 @@
 /**
- * `npm run plan -- --stack dev`: evaluates a stack offline and prints what it
- * declares. Exits non-zero (with the validation message) on bad config.
+ * `npm run plan -- --stack dev`: evaluates a stack offline, judges it with the
+ * policy pack, prices it and prints (or writes) the report. Exits 1 when the
+ * config is invalid or a mandatory policy fails, saying why first.
  */
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import * as fs from "fs";
 import { ValidationError } from "../components/internal/errors";
-import { renderText } from "./report";
-import { loadStackConfig, runStack } from "./stack";
+import { buildPlan } from "./build";
+import { renderJson, renderMarkdown, renderText, mandatory } from "./report";
 
-async function plan(options: { stack: string; out?: string }): Promise<number> {
-    const config = loadStackConfig(options.stack);
-    const run = await runStack(options.stack, config);
-    const text = renderText({ stack: options.stack, resources: run.resources, placeholders: config.placeholders });
+const RENDERERS = { text: renderText, markdown: renderMarkdown, json: renderJson };
+
+interface Options {
+    stack: string;
+    format: keyof typeof RENDERERS;
+    out?: string;
+    policyConfig?: string;
+}
+
+async function plan(options: Options): Promise<number> {
+    const report = await buildPlan(options.stack, options.policyConfig);
+    const text = RENDERERS[options.format](report);
     if (options.out) {
         fs.writeFileSync(options.out, text);
-        console.log(`Offline plan for stack "${options.stack}" written to ${options.out} (${run.resources.length} resources).`);
+        console.log(`${text.split("\n").find((l) => /PASS|FAIL/.test(l))?.replace(/\*\*/g, "")}`);
+        console.log(`Offline plan for stack "${options.stack}" written to ${options.out} (${report.resources.length} resources).`);
     } else {
         process.stdout.write(text);
     }
-    return 0;
+    return mandatory(report).length > 0 ? 1 : 0;
 }
 
 const program = new Command()
     .name("plan")
-    .description("Evaluate a stack of the genai-platform program offline (no cloud account) and show what it declares.")
+    .description("Evaluate a stack of the genai-platform program offline (no cloud account): what it declares, what the policy pack says, what it costs.")
     .requiredOption("-s, --stack <name>", "stack to plan: reads Pulumi.<name>.yaml")
+    .addOption(new Option("-f, --format <format>", "report format").choices(Object.keys(RENDERERS)).default("text"))
     .option("-o, --out <file>", "write the report to a file instead of stdout")
-    .action(async (options) => {
+    .option("-p, --policy-config <file>", "policy pack config (default: policies/config.<environment>.json)")
+    .action(async (options: Options) => {
         try {
             process.exitCode = await plan(options);
         } catch (e) {
-            const message = e instanceof ValidationError ? e.message : `Offline plan failed: ${(e as Error).message}`;
+            const message = e instanceof ValidationError ? `FAIL: invalid configuration\n${e.message}` : `FAIL: offline plan failed: ${(e as Error).message}`;
             console.error(message);
             process.exitCode = 1;
         }

@@ -26,6 +26,8 @@ export interface RecordedResource {
     remote: boolean;
     parent?: string;
     dependsOn: string[];
+    /** For each input property, the URNs its value came from. */
+    propertyDependencies?: Record<string, string[]>;
     /** The provider reference (`urn::id`), when one was passed explicitly. */
     provider?: string;
     protect: boolean;
@@ -95,6 +97,9 @@ class RecordingMonitor extends MockMonitor {
                     remote: req.getRemote(),
                     parent: req.getParent() || undefined,
                     dependsOn: req.getDependenciesList(),
+                    propertyDependencies: Object.fromEntries(
+                        [...req.getPropertydependenciesMap().entries()].map(([k, v]: [string, any]) => [k, v.getUrnsList()]),
+                    ),
                     provider: req.getProvider() || undefined,
                     protect: req.getProtect() === true,
                     retainOnDelete: req.getRetainondelete() === true,

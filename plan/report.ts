@@ -1,10 +1,21 @@
-/** Renders what an offline run declared: counts by type, then the tree by component. */
+/**
+ * Renders an offline plan: verdict first, then the resources (counts by type
+ * and the tree by component), the policy verdicts, the cost estimate and a
+ * diagram of the components and their dependencies.
+ */
+import type { Violation } from "../policies/evaluate";
+import type { CostEstimate, CostLine } from "./cost";
 import type { RecordedResource } from "./recorder";
 
-export interface PlanSummary {
+export interface PlanReport {
     stack: string;
     resources: RecordedResource[];
+    /** Config keys whose `secure:` values were replaced by placeholders. */
     placeholders: string[];
+    violations: Violation[];
+    /** The policy config file the verdicts were judged with. */
+    policyConfig: string;
+    cost: CostEstimate;
 }
 
 const CAVEATS = [
@@ -12,6 +23,26 @@ const CAVEATS = [
     "It cannot see inside remote components (eks:index:Cluster creates its own IAM roles, security groups and add-ons) or inside Helm charts (each release is one line here).",
     "Outputs that only AWS can compute (ids, ARNs, endpoints) are mock values.",
 ];
+
+export function mandatory(report: PlanReport): Violation[] {
+    return report.violations.filter((v) => v.enforcementLevel === "mandatory");
+}
+
+function verdict(report: PlanReport): string {
+    const m = mandatory(report).length;
+    const a = report.violations.length - m;
+    return m > 0
+        ? `FAIL: ${m} mandatory policy violation${m === 1 ? "" : "s"} (${a} advisory) under ${report.policyConfig}`
+        : `PASS: no mandatory policy violations (${a} advisory) under ${report.policyConfig}`;
+}
+
+function caveats(report: PlanReport): string[] {
+    const notes = [...CAVEATS];
+    if (report.placeholders.length > 0) {
+        notes.push(`Secret config values cannot be decrypted offline; labelled placeholders stand in for: ${report.placeholders.join(", ")}.`);
+    }
+    return notes;
+}
 
 export function countsByType(resources: readonly RecordedResource[]): [string, number][] {
     const counts = new Map<string, number>();
@@ -24,19 +55,25 @@ function label(r: RecordedResource): string {
     if (r.type === "kubernetes:helm.sh/v3:Release") extra.push(`${r.inputs.chart} ${r.inputs.version}`);
     if (r.remote) extra.push("remote component");
     if (r.protect) extra.push("protected");
+    if (r.retainOnDelete) extra.push("retained on delete");
     return `${r.type}  ${r.name}${extra.length ? `  (${extra.join(", ")})` : ""}`;
 }
 
-/** The resource tree: each top-level component with its children, indented. */
-export function tree(resources: readonly RecordedResource[]): string[] {
-    const children = new Map<string | undefined, RecordedResource[]>();
+/** Children of each resource (undefined: top level), sorted so the same program always prints the same tree. */
+function childrenByParent(resources: readonly RecordedResource[]): Map<string | undefined, RecordedResource[]> {
     const urns = new Set(resources.map((r) => r.urn));
+    const children = new Map<string | undefined, RecordedResource[]>();
     for (const r of resources) {
         const parent = r.parent && urns.has(r.parent) ? r.parent : undefined;
         children.set(parent, [...(children.get(parent) ?? []), r]);
     }
-    // Registration order depends on when inputs resolve; sort so the same program always prints the same tree.
     for (const list of children.values()) list.sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name));
+    return children;
+}
+
+/** The resource tree: each top-level component with its children, indented. */
+export function tree(resources: readonly RecordedResource[]): string[] {
+    const children = childrenByParent(resources);
     const lines: string[] = [];
     const walk = (parent: string | undefined, depth: number) => {
         for (const r of children.get(parent) ?? []) {
@@ -48,15 +85,127 @@ export function tree(resources: readonly RecordedResource[]): string[] {
     return lines;
 }
 
-export function renderText(summary: PlanSummary): string {
-    const lines = [`Offline plan for stack "${summary.stack}": ${summary.resources.length} resources`, ""];
-    lines.push(...CAVEATS.map((c) => `  * ${c}`));
-    if (summary.placeholders.length > 0) {
-        lines.push(`  * Secret config values cannot be decrypted offline; labelled placeholders stand in for: ${summary.placeholders.join(", ")}.`);
-    }
+const money = (n: number) => `$${Math.round(n).toLocaleString("en-US")}`;
+
+function costSection(cost: CostEstimate, line: (l: CostLine) => string): string[] {
+    const out: string[] = [];
+    const section = (title: string, lines: CostLine[], total: number) => {
+        out.push(`${title}: ${money(total)}/month`);
+        out.push(...lines.map(line));
+    };
+    section("Idle floor (no traffic; GPU pools scaled to what endpoints keep warm)", cost.floor, cost.totals.floor);
+    section("Ceiling, on-demand (floor + every GPU pool at its limit)", cost.ceilingOnDemand, cost.totals.ceilingOnDemand);
+    section("Ceiling, spot where allowed (floor + every GPU pool at its limit)", cost.ceilingSpot, cost.totals.ceilingSpot);
+    if (cost.unpriced.length > 0) out.push(`Not priced (not in the price table): ${cost.unpriced.join("; ")}`);
+    return out;
+}
+
+export function renderText(report: PlanReport): string {
+    const lines = [verdict(report), `Offline plan for stack "${report.stack}": ${report.resources.length} resources`, ""];
+    lines.push(...caveats(report).map((c) => `  * ${c}`));
+    lines.push("", "Policy verdicts:");
+    if (report.violations.length === 0) lines.push("  none");
+    for (const v of report.violations) lines.push(`  [${v.enforcementLevel}] ${v.policyName}${v.resourceName ? ` (${v.resourceName})` : ""}: ${v.message}`);
+    lines.push("", `Monthly cost estimate (${report.cost.region}, prices of ${report.cost.priceDate}):`);
+    lines.push(...costSection(report.cost, (l) => `    ${money(l.monthlyUsd).padStart(9)}  ${l.item}  — ${l.assumption}`).map((l) => (l.startsWith("    ") ? l : `  ${l}`)));
     lines.push("", "Resources by type:");
-    for (const [type, count] of countsByType(summary.resources)) lines.push(`  ${String(count).padStart(4)}  ${type}`);
+    for (const [type, count] of countsByType(report.resources)) lines.push(`  ${String(count).padStart(4)}  ${type}`);
     lines.push("", "Resources by component:");
-    lines.push(...tree(summary.resources).map((l) => `  ${l}`));
+    lines.push(...tree(report.resources).map((l) => `  ${l}`));
     return lines.join("\n") + "\n";
+}
+
+const COMPONENT_PREFIX = "genai-platform:index:";
+
+/** The nearest enclosing platform component of each resource (itself, for a component). */
+function owners(resources: readonly RecordedResource[]): Map<string, RecordedResource | undefined> {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const owner = (r: RecordedResource | undefined): RecordedResource | undefined =>
+        !r ? undefined : r.type.startsWith(COMPONENT_PREFIX) ? r : owner(r.parent ? byUrn.get(r.parent) : undefined);
+    return new Map(resources.map((r) => [r.urn, owner(r)]));
+}
+
+/** Mermaid flowchart: components (with their Helm releases) and the dependencies between them. */
+export function mermaid(resources: readonly RecordedResource[]): string {
+    const owner = owners(resources);
+    const components = resources.filter((r) => r.type.startsWith(COMPONENT_PREFIX));
+    const ids = new Map<string, string>();
+    const nodeId = (r: RecordedResource) => {
+        if (!ids.has(r.urn)) ids.set(r.urn, `n${ids.size}`);
+        return ids.get(r.urn)!;
+    };
+    const lines = ["flowchart LR"];
+    for (const c of components) {
+        const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && owner.get(r.urn) === c);
+        const title = `${c.type.slice(COMPONENT_PREFIX.length)}: ${c.name}`;
+        if (releases.length === 0) {
+            lines.push(`  ${nodeId(c)}["${title}"]`);
+            continue;
+        }
+        lines.push(`  subgraph ${nodeId(c)}["${title}"]`);
+        for (const r of releases) lines.push(`    ${nodeId(r)}(["${r.inputs.chart.split("/").pop()} ${r.inputs.version}"])`);
+        lines.push("  end");
+    }
+    const edges = new Set<string>();
+    for (const r of resources) {
+        const from = owner.get(r.urn);
+        for (const dep of r.dependsOn) {
+            const to = owner.get(dep);
+            if (from && to && from !== to) edges.add(`  ${nodeId(from)} --> ${nodeId(to)}`);
+        }
+    }
+    return [...lines, ...[...edges].sort()].join("\n");
+}
+
+const escapeCell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+export function renderMarkdown(report: PlanReport): string {
+    const m = mandatory(report);
+    const out: string[] = [`# Offline plan: stack \`${report.stack}\``, "", `**${verdict(report)}**`, ""];
+    if (m.length > 0) {
+        out.push("Mandatory violations that block this stack:", "");
+        out.push(...m.map((v) => `- \`${v.policyName}\`${v.resourceName ? ` on \`${v.resourceName}\`` : ""}: ${v.message}`), "");
+    }
+    out.push(`${report.resources.length} resources declared. Monthly cost: idle floor **${money(report.cost.totals.floor)}**, ceiling **${money(report.cost.totals.ceilingOnDemand)}** on-demand / **${money(report.cost.totals.ceilingSpot)}** with spot.`, "");
+    out.push(...caveats(report).map((c) => `> ${c}`), "");
+
+    out.push("## What will be created", "", "| count | type |", "| ---: | --- |");
+    out.push(...countsByType(report.resources).map(([t, n]) => `| ${n} | \`${t}\` |`), "");
+    out.push("<details><summary>Every resource, by component</summary>", "", "```", ...tree(report.resources), "```", "", "</details>", "");
+
+    out.push("## Components and dependencies", "", "```mermaid", mermaid(report.resources), "```", "");
+
+    out.push("## Policy verdicts", "", `Judged by the CrossGuard pack in \`policies/\` with \`${report.policyConfig}\`.`, "");
+    if (report.violations.length === 0) out.push("No violations.", "");
+    else {
+        out.push("| level | policy | resource | message |", "| --- | --- | --- | --- |");
+        out.push(...report.violations.map((v) => `| ${v.enforcementLevel} | \`${v.policyName}\` | ${v.resourceName ? `\`${v.resourceName}\`` : "(stack)"} | ${escapeCell(v.message)} |`), "");
+    }
+
+    const c = report.cost;
+    out.push("## Monthly cost estimate", "", `Prices: ${c.region}, price table of ${c.priceDate} (\`plan/prices.ts\`); 730 hours a month.`, "");
+    const table = (title: string, lines: CostLine[], total: number) => {
+        out.push(`### ${title}: ${money(total)}`, "", "| item | USD/month | assumption |", "| --- | ---: | --- |");
+        out.push(...lines.map((l) => `| ${escapeCell(l.item)} | ${money(l.monthlyUsd)} | ${escapeCell(l.assumption)} |`), "");
+    };
+    table("Idle floor", c.floor, c.totals.floor);
+    out.push(`The ceilings add every GPU pool at its limit to the floor (warm endpoint GPUs are within the pools' limits).`, "");
+    table("Ceiling, on-demand (floor + these pools)", c.ceilingOnDemand, c.totals.ceilingOnDemand);
+    table("Ceiling, spot where allowed (floor + these pools)", c.ceilingSpot, c.totals.ceilingSpot);
+    if (c.unpriced.length > 0) out.push(`Not priced: ${c.unpriced.join("; ")}.`, "");
+    return out.join("\n");
+}
+
+export function renderJson(report: PlanReport): string {
+    return JSON.stringify({
+        stack: report.stack,
+        verdict: verdict(report),
+        mandatoryViolations: mandatory(report).length,
+        placeholders: report.placeholders,
+        resourceCount: report.resources.length,
+        resourcesByType: Object.fromEntries(countsByType(report.resources)),
+        resources: report.resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent, protect: r.protect })),
+        violations: report.violations,
+        cost: report.cost,
+    }, null, 2) + "\n";
 }

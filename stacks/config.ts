@@ -63,6 +63,55 @@ const cluster = z.strictObject({
         .optional(),
 });
 
+const model = z.strictObject({
+    /** Endpoint name (DNS-1123): names the Deployment and Service, and the gateway model unless `servedModelName` says otherwise. */
+    name: z.string(),
+    /** Hugging Face model id or `s3://bucket/prefix`. */
+    model: z.string(),
+    pool: z.string(),
+    servedModelName: z.string().optional(),
+    tensorParallelSize: z.number().optional(),
+    maxModelLen: z.number().optional(),
+    gpuMemoryUtilization: z.number().optional(),
+    enablePrefixCaching: z.boolean().optional(),
+    maxNumSeqs: z.number().optional(),
+    dtype: z.enum(["auto", "half", "float16", "bfloat16", "float", "float32"]).optional(),
+    quantization: z.string().optional(),
+    extraArgs: z.array(z.string()).optional(),
+    resources: z.strictObject({ cpu: z.string().optional(), memory: z.string().optional(), shmSize: z.string().optional() }).optional(),
+    cacheVolume: z.strictObject({ storageClassName: z.string().optional(), size: z.string().optional() }).optional(),
+    autoscaling: z
+        .strictObject({ minReplicas: z.number().optional(), maxReplicas: z.number().optional(), targetQueueDepth: z.number().optional() })
+        .optional(),
+});
+
+const hostedModel = z.strictObject({
+    modelName: z.string(),
+    provider: z.enum(["openai", "anthropic", "gemini", "bedrock"]),
+    model: z.string(),
+    region: z.string().optional(),
+    rpm: z.number().optional(),
+    tpm: z.number().optional(),
+});
+
+const gateway = z.strictObject({
+    replicas: z.number().optional(),
+    routingStrategy: z.enum(["simple-shuffle", "least-busy", "latency-based-routing", "usage-based-routing-v2"]).optional(),
+    numRetries: z.number().optional(),
+    timeoutSeconds: z.number().optional(),
+    hosted: z.array(hostedModel).default([]),
+    fallbacks: z.record(z.string(), z.array(z.string())).optional(),
+    contextWindowFallbacks: z.record(z.string(), z.array(z.string())).optional(),
+    database: z.strictObject({ instanceClass: z.string().optional(), allocatedStorageGiB: z.number().optional() }).optional(),
+    cache: z.strictObject({ nodeType: z.string().optional(), nodes: z.number().optional() }).optional(),
+    ingress: z
+        .strictObject({ certificateArn: z.string(), host: z.string().optional(), scheme: z.enum(["internal", "internet-facing"]).optional(), inboundCidrs: z.array(z.string()).optional() })
+        .optional(),
+});
+
+/** Secret config keys (set with `pulumi config set --secret`): which provider each serves. */
+export const SECRET_KEYS = { openaiApiKey: "openai", anthropicApiKey: "anthropic", geminiApiKey: "gemini", hfToken: "huggingface" } as const;
+
 const REQUIRED_TAGS = ["owner", "cost-center"] as const;
 
 export const platformConfigSchema = z.strictObject({
@@ -78,6 +127,34 @@ export const platformConfigSchema = z.strictObject({
     }),
     cluster: cluster.default({}),
     pools: z.array(pool).min(1),
+    /** Self-hosted models, each a vLLM ModelEndpoint routed by the gateway. */
+    models: z.array(model).default([]),
+    gateway: gateway.default({ hosted: [] }),
+    openaiApiKey: z.string().optional(),
+    anthropicApiKey: z.string().optional(),
+    geminiApiKey: z.string().optional(),
+    hfToken: z.string().optional(),
+}).superRefine((config, ctx) => {
+    const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: "custom", path, message, input: undefined });
+    const poolNames = config.pools.map((p) => p.name);
+    config.models.forEach((m, i) => {
+        if (!poolNames.includes(m.pool)) issue(["models", i, "pool"], `no such pool; pools: ${poolNames.join(", ")}`);
+    });
+    const providerKeys: Record<string, string | undefined> = { openai: config.openaiApiKey, anthropic: config.anthropicApiKey, gemini: config.geminiApiKey };
+    config.gateway.hosted.forEach((h, i) => {
+        const key = Object.entries(SECRET_KEYS).find(([, provider]) => provider === h.provider)?.[0];
+        if (key && providerKeys[h.provider] === undefined) {
+            issue(["gateway", "hosted", i, "provider"], `a ${h.provider} model needs the secret ${NAMESPACE}:${key} (pulumi config set --secret ${key} ...)`);
+        }
+    });
+    const modelNames = [...config.models.map((m) => m.servedModelName ?? m.name), ...config.gateway.hosted.map((h) => h.modelName)];
+    for (const field of ["fallbacks", "contextWindowFallbacks"] as const) {
+        for (const [from, tos] of Object.entries(config.gateway[field] ?? {})) {
+            [from, ...tos].filter((n) => !modelNames.includes(n)).forEach((n) =>
+                issue(["gateway", field, from], `"${n}" is not a model of this stack; models: ${modelNames.join(", ")}`),
+            );
+        }
+    }
 });
 
 export type PlatformConfig = z.infer<typeof platformConfigSchema>;

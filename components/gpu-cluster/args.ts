@@ -114,6 +114,8 @@ export interface GpuClusterArgs {
     /** GPU node pools. At least one. */
     pools: GpuPoolArgs[];
     kyverno?: KyvernoArgs;
+    /** Protect stateful resources (the secrets KMS key) from deletion with Pulumi's `protect`. Default false; prod stacks set it. */
+    protectStatefulResources?: boolean;
     /** Tags on every AWS resource (merged over the platform's own). */
     tags?: Record<string, string>;
 }
@@ -144,6 +146,7 @@ export interface ResolvedGpuClusterArgs {
     systemNodes: Required<SystemNodeArgs>;
     pools: ResolvedPool[];
     kyverno: Required<KyvernoArgs>;
+    protectStatefulResources: boolean;
     tags: Record<string, string>;
 }
 
@@ -196,6 +199,7 @@ export function resolveGpuClusterArgs(args: GpuClusterArgs): ResolvedGpuClusterA
         systemNodes: { instanceTypes: ["m7i.large"], minSize: 2, desiredSize: 2, maxSize: 4, ...args.systemNodes },
         pools: (args.pools ?? []).map(resolvePool),
         kyverno: { enforcement: "Enforce", allowedRegistries: DEFAULT_ALLOWED_REGISTRIES, admissionReplicas: 3, ...args.kyverno },
+        protectStatefulResources: args.protectStatefulResources ?? false,
         tags: args.tags ?? {},
     };
 }

@@ -73,7 +73,7 @@ export class GpuCluster extends pulumi.ComponentResource {
             enableKeyRotation: true,
             deletionWindowInDays: 30,
             tags,
-        }, { parent: this });
+        }, { parent: this, protect: settings.protectStatefulResources });
         new aws.kms.Alias(`${name}-secrets`, { name: `alias/${clusterName}-eks-secrets`, targetKeyId: secretsKey.keyId }, { parent: this });
 
         const auto = settings.mode === "auto";

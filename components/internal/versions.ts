@@ -70,8 +70,14 @@ export const IMAGES = {
         source: "vLLM v0.21.0 release image, CUDA 12.9 build (runs on the 570+ drivers of the EKS NVIDIA AMIs)",
     },
     litellm: {
-        image: "ghcr.io/berriai/litellm-database:main-v1.79.1-stable",
-        source: "LiteLLM stable release main-v1.79.1-stable, the tag the AWS AI-on-EKS sample pins",
+        image: "ghcr.io/berriai/litellm-non_root:main-v1.81.0-stable",
+        source: "LiteLLM stable release main-v1.81.0-stable, non_root build (Prisma client generated at build time, runs as a non-root user; Postgres support included)",
+    },
+    curl: {
+        image: "quay.io/curl/curl:8.21.0",
+        source:
+            "Official curl image 8.21.0 (curl/curl-container; Alpine-based: busybox sh, sed, base64, no jq), " +
+            "from quay.io because docker.io/curlimages is outside the platform's allowed registries",
     },
 } as const;
 

@@ -27,7 +27,6 @@ const OPTS: KyvernoPolicyOptions = {
     gpuResource: "nvidia.com/gpu",
 };
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- rendered specs are plain data, read loosely here */
 type Spec = Record<string, any>;
 const spec = (o: KubernetesObject): Spec => o.spec as Spec;
 
@@ -293,6 +292,7 @@ describe("renderKyvernoPolicies", () => {
         const validators = new Map<string, ReturnType<Ajv["compile"]>>();
 
         before(function () {
+            this.timeout(60_000); // parsing and compiling two large CRDs
             if (!fs.existsSync(CRD_DIR)) {
                 console.log(`      skipping: Kyverno CRDs not found at ${CRD_DIR} (../shared/reference sits beside the project)`);
                 this.skip();

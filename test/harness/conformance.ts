@@ -151,6 +151,13 @@ const CHART_VALUES: Record<string, string> = {
     "langfuse@2.0.0": "langfuse-2.0.0",
 };
 
+/**
+ * Charts with no values.yaml in ../shared/reference, so their values go
+ * unchecked: the Langfuse prerequisites, whose releases set only `crds.enabled`
+ * (cert-manager) or nothing (the ClickHouse operator).
+ */
+export const CHARTS_WITHOUT_REFERENCE = new Set(["oci://quay.io/jetstack/charts/cert-manager@v1.20.2", "oci://ghcr.io/clickhouse/clickhouse-operator-helm@0.0.5"]);
+
 const referenceValues = new Map<string, unknown>();
 
 function chartReferenceValues(chart: string, version: string): unknown | undefined {
@@ -186,7 +193,9 @@ export function helmValueErrors(resources: readonly RecordedResource[]): string[
     return helmReleases(resources).flatMap((release) => {
         const { chart, version, values } = release.inputs;
         const reference = chartReferenceValues(chart, version);
-        if (reference === undefined) return [`${release.name}: no reference values.yaml for chart ${chart} ${version}`];
+        if (reference === undefined) {
+            return CHARTS_WITHOUT_REFERENCE.has(`${chart}@${version}`) ? [] : [`${release.name}: no reference values.yaml for chart ${chart} ${version}`];
+        }
         return unknownValuePaths(values ?? {}, reference).map((p) => `${release.name} (${chart} ${version}): value path "${p}" does not exist in the chart`);
     });
 }

@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as YAML from "yaml";
-import { loadStackConfig, parseStackConfig, runStack, stackConfigPath } from "../../plan/stack";
+import { loadStackConfig, parseStackConfig, runStack, secretPlaceholder, stackConfigPath } from "../../plan/stack";
+import { GENERATED_SECRET_MARK, secretLeaks } from "../harness/secrets";
 import { conformanceErrors, helmValueErrors, skipWithoutReference } from "../harness/conformance";
 import { k8sObjects, ofType, RecordedResource } from "../harness";
 
@@ -52,6 +53,47 @@ describe("stacks", () => {
                 assert.ok(r.inputs.tags.owner && r.inputs.tags["cost-center"], `${r.name} lacks owner/cost-center`);
             }
         }
+    });
+
+    describe("serving path", () => {
+        const gatewayConfig = (resources: RecordedResource[]) =>
+            YAML.parse(k8sObjects(resources, "ConfigMap").find((c) => c.data?.["config.yaml"])!.data["config.yaml"]);
+
+        it("dev: one small model that scales to zero behind a gateway with a hosted fallback", () => {
+            const dev = recorded.dev!;
+            const [scaled] = k8sObjects(dev, "ScaledObject");
+            assert.equal(scaled.spec.idleReplicaCount, 0);
+            const config = gatewayConfig(dev);
+            const self = config.model_list.find((m: any) => m.model_name === "qwen25-7b");
+            assert.equal(self.litellm_params.model, "hosted_vllm/qwen25-7b");
+            assert.equal(self.litellm_params.api_base, "http://qwen25-7b.models.svc.cluster.local:8000/v1");
+            assert.deepEqual(config.router_settings.fallbacks, [{ "qwen25-7b": ["gpt-4.1-mini"] }]);
+        });
+
+        it("prod: several warm models, one tensor-parallel over 4 GPUs, an HA gateway routing to each", () => {
+            const prod = recorded.prod!;
+            const deployments = k8sObjects(prod, "Deployment").filter((d) => d.spec.template.spec.containers[0].image.startsWith("vllm/"));
+            assert.equal(deployments.length, 3);
+            const big = deployments.find((d) => d.metadata.name === "qwen25-72b")!;
+            const container = big.spec.template.spec.containers[0];
+            assert.ok(container.args.join(" ").includes("--tensor-parallel-size 4"), container.args.join(" "));
+            assert.equal(String(container.resources.limits["nvidia.com/gpu"]), "4");
+            for (const so of k8sObjects(prod, "ScaledObject")) assert.equal(so.spec.idleReplicaCount, undefined);
+            const config = gatewayConfig(prod);
+            for (const d of deployments) {
+                const route = config.model_list.find((m: any) => m.litellm_params.model === `hosted_vllm/${d.metadata.name}`);
+                assert.equal(route?.litellm_params.api_base, `http://${d.metadata.name}.models.svc.cluster.local:8000/v1`);
+            }
+            const gateway = k8sObjects(prod, "Deployment").find((d) => d.spec.template.spec.containers[0].image.includes("litellm"))!;
+            assert.equal(gateway.spec.replicas, 3);
+        });
+
+        it("no secret appears in plain text anywhere recorded", () => {
+            for (const stack of STACKS) {
+                const placeholders = loadStackConfig(stack).placeholders.map(secretPlaceholder);
+                assert.deepEqual(secretLeaks(recorded[stack]!, [GENERATED_SECRET_MARK, ...placeholders]), []);
+            }
+        });
     });
 
     describe("conformance", function () {

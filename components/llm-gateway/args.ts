@@ -1,0 +1,433 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { isCidr } from "../gpu-cluster/args";
+import { Problems } from "../internal/errors";
+import { checkDnsLabel } from "../internal/naming";
+
+export const ROUTING_STRATEGIES = ["simple-shuffle", "least-busy", "latency-based-routing", "usage-based-routing-v2"] as const;
+export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
+
+export const HOSTED_PROVIDERS = ["openai", "anthropic", "gemini", "bedrock"] as const;
+export type HostedProvider = (typeof HOSTED_PROVIDERS)[number];
+/** Providers reached with an API key; Bedrock uses the gateway's IAM role instead. */
+export type KeyedProvider = Exclude<HostedProvider, "bedrock">;
+export const KEYED_PROVIDERS: readonly KeyedProvider[] = ["openai", "anthropic", "gemini"];
+
+export const CACHE_ENGINES = ["valkey", "redis"] as const;
+export type CacheEngine = (typeof CACHE_ENGINES)[number];
+
+export const INGRESS_SCHEMES = ["internal", "internet-facing"] as const;
+export type IngressScheme = (typeof INGRESS_SCHEMES)[number];
+
+/** Limits the router applies to one deployment (one `model_list` entry). */
+export interface DeploymentLimits {
+    /** Requests per minute this deployment takes before the router skips it. Default: unlimited. */
+    rpm?: number;
+    /** Tokens per minute this deployment takes before the router skips it. Default: unlimited. */
+    tpm?: number;
+    /** Seconds a call to this deployment may take. Default: `routing.timeoutSeconds`. */
+    timeoutSeconds?: number;
+}
+
+/**
+ * A self-hosted, OpenAI-compatible server (`ModelEndpoint.route` fits as is).
+ * Several routes with the same `modelName` form one load-balanced model group.
+ */
+export interface SelfHostedRoute extends DeploymentLimits {
+    /** The model name clients ask the gateway for, e.g. `"llama-3.1-8b"`. Default `servedModelName`. */
+    modelName?: string;
+    /** The name the server serves the model under (vLLM `--served-model-name`). */
+    servedModelName: string;
+    /** The server's OpenAI base URL, e.g. `http://llama.models.svc.cluster.local:8000/v1`. */
+    baseUrl: string;
+}
+
+/** A self-hosted route with its model name resolved. */
+export type ResolvedSelfHostedRoute = SelfHostedRoute & { modelName: string };
+
+/** A model of a hosted provider. Several routes with the same `modelName` form one model group. */
+export interface HostedRoute extends DeploymentLimits {
+    /** The model name clients ask the gateway for, e.g. `"gpt-4o"`. */
+    modelName: string;
+    /** Which provider serves the model. Required. */
+    provider: HostedProvider;
+    /** The provider's model id, e.g. `"gpt-4o"`, `"claude-sonnet-4-5"`, `"anthropic.claude-3-5-sonnet-20240620-v1:0"`. */
+    model: string;
+    /** AWS region of a Bedrock model. Required for Bedrock, not allowed for other providers. */
+    region?: string;
+}
+
+/** API keys of the hosted providers, usually from Pulumi secret config. Required for each provider a route uses (not Bedrock). */
+export interface ProviderKeys {
+    /** `OPENAI_API_KEY`. Default: none. */
+    openai?: pulumi.Input<string>;
+    /** `ANTHROPIC_API_KEY`. Default: none. */
+    anthropic?: pulumi.Input<string>;
+    /** `GEMINI_API_KEY` (Google AI Studio). Default: none. */
+    gemini?: pulumi.Input<string>;
+}
+
+export interface RoutingArgs {
+    /** How the router picks a deployment within a model group. Default `"simple-shuffle"`. */
+    strategy?: RoutingStrategy;
+    /** Retries of a failed call before falling back. Default 2. */
+    numRetries?: number;
+    /** Seconds a call may take, for every deployment without its own. Default 600. */
+    timeoutSeconds?: number;
+    /** Model name → model names tried in order when it fails, e.g. self-hosted → hosted and back. Default: none. */
+    fallbacks?: Record<string, string[]>;
+    /** Model name → model names with larger context windows, tried when a prompt does not fit. Default: none. */
+    contextWindowFallbacks?: Record<string, string[]>;
+}
+
+/** Langfuse project keys the gateway traces to through OpenTelemetry (`langfuse_otel`). */
+export interface LangfuseArgs {
+    /** Langfuse base URL, e.g. the ObservabilityStack's in-cluster URL. Required. */
+    host: string;
+    /** Project public key (`pk-lf-...`). Required. */
+    publicKey: pulumi.Input<string>;
+    /** Project secret key (`sk-lf-...`), kept secret. Required. */
+    secretKey: pulumi.Input<string>;
+}
+
+export interface DatabaseArgs {
+    /** RDS instance class. Default `"db.t4g.medium"`, `"db.m7g.large"` in production. */
+    instanceClass?: string;
+    /** Initial storage, GiB. Default 20, 100 in production. */
+    allocatedStorageGiB?: number;
+    /** Storage autoscaling ceiling, GiB. Default 5 × `allocatedStorageGiB`. */
+    maxAllocatedStorageGiB?: number;
+    /** PostgreSQL major version (RDS applies minor versions). Default `"17"`. */
+    engineVersion?: string;
+    /** Days of automated backups, 7–35. Default 7, 14 in production. */
+    backupRetentionDays?: number;
+    /** Standby in a second zone. Default `production`. */
+    multiAz?: boolean;
+    /** Refuse deletion (and take a final snapshot on delete). Default `production`. */
+    deletionProtection?: boolean;
+    /** Performance Insights. Default `production`. */
+    performanceInsights?: boolean;
+}
+
+export interface CacheArgs {
+    /** ElastiCache engine. Default `"valkey"`. */
+    engine?: CacheEngine;
+    /** Engine version. Default `"8.0"` for Valkey, `"7.1"` for Redis OSS. */
+    engineVersion?: string;
+    /** Node type. Default `"cache.t4g.small"`, `"cache.m7g.large"` in production. */
+    nodeType?: string;
+    /** Nodes (primary + replicas). Default 1, 2 in production (automatic failover across zones needs 2+). */
+    nodes?: number;
+}
+
+/** An ALB in front of the gateway (AWS Load Balancer Controller), HTTPS only. */
+export interface IngressArgs {
+    /** ACM certificate ARN for the HTTPS listener. */
+    certificateArn: string;
+    /** Host name the rule matches. Default: any host. */
+    host?: string;
+    /** Default `"internal"`: the gateway stays private to the VPC. */
+    scheme?: IngressScheme;
+    /** CIDRs allowed to reach the ALB; required (and never `/0`) when `scheme` is `"internet-facing"`. Default: the VPC's. */
+    inboundCidrs?: string[];
+}
+
+export interface GatewayResourceArgs {
+    /** Default `"500m"`. */
+    cpuRequest?: string;
+    /** Default `"1Gi"`. */
+    memoryRequest?: string;
+    /** Default `"2"`. */
+    cpuLimit?: string;
+    /** Default `"2Gi"`. */
+    memoryLimit?: string;
+}
+
+export interface LlmGatewayArgs {
+    /** Kubernetes provider of the cluster the gateway runs in (`GpuCluster.provider`). */
+    provider: k8s.Provider;
+    /** VPC of the cluster; the database and cache live there. */
+    vpcId: pulumi.Input<string>;
+    /** Private subnets (2+ zones) for the database and cache subnet groups. */
+    subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** The cluster security group: the only source admitted to the database and cache. */
+    clusterSecurityGroupId: pulumi.Input<string>;
+    /** EKS cluster name, for the Pod Identity association. Required when a route uses Bedrock. */
+    clusterName?: pulumi.Input<string>;
+    /** Namespace the gateway runs in, created by the component. Default `"llm-gateway"`. */
+    namespace?: string;
+    /** Production defaults: Multi-AZ, deletion protection and final snapshot, cache failover, 3 replicas. Default false. */
+    production?: boolean;
+    /** Self-hosted endpoints. Default none; at least one route overall. */
+    selfHosted?: SelfHostedRoute[];
+    /** Hosted provider models. Default none; at least one route overall. */
+    hosted?: HostedRoute[];
+    /** API keys of the providers `hosted` uses. Default none. */
+    providerKeys?: ProviderKeys;
+    /** Routing strategy, retries, timeouts, fallbacks. Defaults as documented on each field. */
+    routing?: RoutingArgs;
+    /** Langfuse tracing. Default: off. */
+    langfuse?: LangfuseArgs;
+    /** Gateway pods. Default 2, 3 in production (at least 2 in production). */
+    replicas?: number;
+    /** Container resources. Defaults as documented on each field. */
+    resources?: GatewayResourceArgs;
+    /** RDS PostgreSQL settings. Defaults follow `production`. */
+    database?: DatabaseArgs;
+    /** ElastiCache settings. Defaults follow `production`. */
+    cache?: CacheArgs;
+    /** Expose the gateway through an ALB. Default: none (in-cluster Service only). */
+    ingress?: IngressArgs;
+    /** Tags on every AWS resource. Default none. */
+    tags?: Record<string, string>;
+}
+
+/** Everything the pure renderers need: plain values with defaults applied (no Inputs). */
+export interface ResolvedLlmGatewayArgs {
+    name: string;
+    namespace: string;
+    production: boolean;
+    selfHosted: ResolvedSelfHostedRoute[];
+    hosted: HostedRoute[];
+    /** Providers whose API key is configured. */
+    keyedProviders: KeyedProvider[];
+    routing: Required<Omit<RoutingArgs, "fallbacks" | "contextWindowFallbacks">> & {
+        fallbacks: Record<string, string[]>;
+        contextWindowFallbacks: Record<string, string[]>;
+    };
+    /** Langfuse host when tracing is on. */
+    langfuseHost?: string;
+    replicas: number;
+    resources: Required<GatewayResourceArgs>;
+    database: Required<DatabaseArgs>;
+    cache: Required<CacheArgs>;
+    ingress?: Required<Omit<IngressArgs, "host">> & Pick<IngressArgs, "host">;
+    tags: Record<string, string>;
+}
+
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$/;
+const MODEL_NAME_RULE = "expected 1–128 characters: letters, digits and . _ : / @ -, starting with a letter or digit";
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const ACM_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/;
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/;
+const VERSION = /^\d+(\.\d+){0,2}$/;
+const DB_CLASS = /^db\.[a-z0-9-]+\.[a-z0-9]+$/;
+const CACHE_NODE = /^cache\.[a-z0-9-]+\.[a-z0-9]+$/;
+
+const isInt = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): v is number =>
+    typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
+const isPositive = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v > 0;
+
+export function resolveLlmGatewayArgs(name: string, args: LlmGatewayArgs): ResolvedLlmGatewayArgs {
+    const production = args.production ?? false;
+    const db = args.database ?? {};
+    const cache = args.cache ?? {};
+    const engine = cache.engine ?? "valkey";
+    const allocated = db.allocatedStorageGiB ?? (production ? 100 : 20);
+    const keys = args.providerKeys ?? {};
+    return {
+        name,
+        namespace: args.namespace ?? "llm-gateway",
+        production,
+        selfHosted: (args.selfHosted ?? []).map((route) => ({ ...route, modelName: route.modelName ?? route.servedModelName })),
+        hosted: args.hosted ?? [],
+        keyedProviders: KEYED_PROVIDERS.filter((p) => keys[p] !== undefined),
+        routing: {
+            strategy: args.routing?.strategy ?? "simple-shuffle",
+            numRetries: args.routing?.numRetries ?? 2,
+            timeoutSeconds: args.routing?.timeoutSeconds ?? 600,
+            fallbacks: args.routing?.fallbacks ?? {},
+            contextWindowFallbacks: args.routing?.contextWindowFallbacks ?? {},
+        },
+        langfuseHost: args.langfuse?.host,
+        replicas: args.replicas ?? (production ? 3 : 2),
+        resources: { cpuRequest: "500m", memoryRequest: "1Gi", cpuLimit: "2", memoryLimit: "2Gi", ...args.resources },
+        database: {
+            instanceClass: db.instanceClass ?? (production ? "db.m7g.large" : "db.t4g.medium"),
+            allocatedStorageGiB: allocated,
+            maxAllocatedStorageGiB: db.maxAllocatedStorageGiB ?? allocated * 5,
+            engineVersion: db.engineVersion ?? "17",
+            backupRetentionDays: db.backupRetentionDays ?? (production ? 14 : 7),
+            multiAz: db.multiAz ?? production,
+            deletionProtection: db.deletionProtection ?? production,
+            performanceInsights: db.performanceInsights ?? production,
+        },
+        cache: {
+            engine,
+            engineVersion: cache.engineVersion ?? (engine === "valkey" ? "8.0" : "7.1"),
+            nodeType: cache.nodeType ?? (production ? "cache.m7g.large" : "cache.t4g.small"),
+            nodes: cache.nodes ?? (production ? 2 : 1),
+        },
+        ingress: args.ingress
+            ? { scheme: "internal", inboundCidrs: [], ...args.ingress }
+            : undefined,
+        tags: args.tags ?? {},
+    };
+}
+
+function checkLimits(p: Problems, route: DeploymentLimits): void {
+    if (route.rpm !== undefined) p.check(isInt(route.rpm, 1), "rpm", route.rpm, "expected a whole number of requests per minute ≥ 1");
+    if (route.tpm !== undefined) p.check(isInt(route.tpm, 1), "tpm", route.tpm, "expected a whole number of tokens per minute ≥ 1");
+    if (route.timeoutSeconds !== undefined) p.check(isPositive(route.timeoutSeconds), "timeoutSeconds", route.timeoutSeconds, "expected a number of seconds > 0");
+}
+
+function isOpenAiBaseUrl(value: unknown): boolean {
+    if (typeof value !== "string") return false;
+    try {
+        const url = new URL(value);
+        return ["http:", "https:"].includes(url.protocol) && !url.username && !url.password && !url.search && !url.hash && url.pathname.endsWith("/v1");
+    } catch {
+        return false;
+    }
+}
+
+function isHttpUrl(value: unknown): boolean {
+    if (typeof value !== "string") return false;
+    try {
+        return ["http:", "https:"].includes(new URL(value).protocol);
+    } catch {
+        return false;
+    }
+}
+
+/** What makes two deployments the same: the group they serve and the backend they call. */
+function deploymentKey(modelName: string, backend: string): string {
+    return `${modelName}\u0000${backend}`;
+}
+
+function validateRoutes(p: Problems, r: ResolvedLlmGatewayArgs, args: LlmGatewayArgs): void {
+    const seen = new Set<string>();
+    const checkDuplicate = (at: Problems, modelName: string, backend: string) => {
+        const key = deploymentKey(modelName, backend);
+        at.check(!seen.has(key), undefined, backend, `duplicate deployment: model "${modelName}" already routes to this backend`);
+        seen.add(key);
+    };
+    p.check(r.selfHosted.length + r.hosted.length > 0, "selfHosted", args.selfHosted, "give at least one self-hosted or hosted route");
+    r.selfHosted.forEach((route, i) => {
+        const at = p.at("selfHosted").at(i);
+        at.check(MODEL_NAME.test(String(route.modelName)), "modelName", route.modelName, MODEL_NAME_RULE);
+        at.check(MODEL_NAME.test(String(route.servedModelName)), "servedModelName", route.servedModelName, MODEL_NAME_RULE);
+        at.check(isOpenAiBaseUrl(route.baseUrl), "baseUrl", route.baseUrl, 'expected an http(s) URL ending in /v1, e.g. "http://llama.models.svc.cluster.local:8000/v1"');
+        checkLimits(at, route);
+        checkDuplicate(at, route.modelName, `hosted_vllm/${route.servedModelName} at ${route.baseUrl}`);
+    });
+    r.hosted.forEach((route, i) => {
+        const at = p.at("hosted").at(i);
+        at.check(MODEL_NAME.test(String(route.modelName)), "modelName", route.modelName, MODEL_NAME_RULE);
+        at.check(MODEL_NAME.test(String(route.model)), "model", route.model, MODEL_NAME_RULE);
+        if (!at.check(HOSTED_PROVIDERS.includes(route.provider), "provider", route.provider, `expected one of ${HOSTED_PROVIDERS.join(", ")}`)) return;
+        if (route.provider === "bedrock") {
+            at.check(REGION.test(String(route.region)), "region", route.region, 'Bedrock models need their AWS region, e.g. "us-east-1"');
+        } else {
+            at.check(route.region === undefined, "region", route.region, "region applies to Bedrock models only");
+            at.check(r.keyedProviders.includes(route.provider), "provider", route.provider, `no API key for ${route.provider}: set providerKeys.${route.provider}`);
+        }
+        checkLimits(at, route);
+        checkDuplicate(at, route.modelName, `${route.provider}/${route.model}${route.region ? ` in ${route.region}` : ""}`);
+    });
+    if (r.hosted.some((h) => h.provider === "bedrock")) {
+        p.check(args.clusterName !== undefined, "clusterName", args.clusterName, "Bedrock routes need the EKS cluster name for the gateway's Pod Identity association");
+    }
+}
+
+function validateFallbacks(p: Problems, field: string, fallbacks: Record<string, string[]>, models: Set<string>): void {
+    const known = [...models].join(", ");
+    for (const [from, targets] of Object.entries(fallbacks)) {
+        const at = p.at(field);
+        at.check(models.has(from), from, from, `unknown model; fallbacks start from a routed model (${known})`);
+        if (!at.check(Array.isArray(targets) && targets.length > 0, from, targets, "expected a non-empty list of model names")) continue;
+        targets.forEach((to, i) => {
+            at.at(from).check(models.has(to), i, to, `unknown model; fallbacks go to a routed model (${known})`);
+            at.at(from).check(to !== from, i, to, "a model cannot fall back to itself");
+        });
+        at.check(new Set(targets).size === targets.length, from, targets, "each fallback model may appear once");
+    }
+}
+
+function validateRouting(p: Problems, r: ResolvedLlmGatewayArgs): void {
+    const at = p.at("routing");
+    at.check(ROUTING_STRATEGIES.includes(r.routing.strategy), "strategy", r.routing.strategy, `expected one of ${ROUTING_STRATEGIES.join(", ")}`);
+    at.check(isInt(r.routing.numRetries, 0, 10), "numRetries", r.routing.numRetries, "expected a whole number from 0 to 10");
+    at.check(isPositive(r.routing.timeoutSeconds), "timeoutSeconds", r.routing.timeoutSeconds, "expected a number of seconds > 0");
+    const models = new Set(servedModels(r));
+    validateFallbacks(at, "fallbacks", r.routing.fallbacks, models);
+    validateFallbacks(at, "contextWindowFallbacks", r.routing.contextWindowFallbacks, models);
+}
+
+function validateState(p: Problems, r: ResolvedLlmGatewayArgs): void {
+    const db = p.at("database");
+    db.check(DB_CLASS.test(r.database.instanceClass), "instanceClass", r.database.instanceClass, 'expected an RDS instance class such as "db.t4g.medium"');
+    db.check(isInt(r.database.allocatedStorageGiB, 20, 65536), "allocatedStorageGiB", r.database.allocatedStorageGiB, "expected a whole number of GiB from 20 to 65536");
+    db.check(
+        isInt(r.database.maxAllocatedStorageGiB, r.database.allocatedStorageGiB, 65536),
+        "maxAllocatedStorageGiB",
+        r.database.maxAllocatedStorageGiB,
+        "expected a whole number of GiB ≥ allocatedStorageGiB and ≤ 65536",
+    );
+    db.check(VERSION.test(r.database.engineVersion), "engineVersion", r.database.engineVersion, 'expected a PostgreSQL version such as "17"');
+    db.check(isInt(r.database.backupRetentionDays, 7, 35), "backupRetentionDays", r.database.backupRetentionDays, "expected 7 to 35 days of backups");
+    const cache = p.at("cache");
+    cache.check(CACHE_ENGINES.includes(r.cache.engine), "engine", r.cache.engine, `expected one of ${CACHE_ENGINES.join(", ")}`);
+    cache.check(VERSION.test(r.cache.engineVersion), "engineVersion", r.cache.engineVersion, 'expected an engine version such as "8.0"');
+    cache.check(CACHE_NODE.test(r.cache.nodeType), "nodeType", r.cache.nodeType, 'expected an ElastiCache node type such as "cache.t4g.small"');
+    if (cache.check(isInt(r.cache.nodes, 1, 6), "nodes", r.cache.nodes, "expected 1 to 6 nodes") && r.production) {
+        cache.check(r.cache.nodes >= 2, "nodes", r.cache.nodes, "production needs 2+ cache nodes for automatic failover across zones");
+    }
+}
+
+function validateIngress(p: Problems, ingress: NonNullable<ResolvedLlmGatewayArgs["ingress"]>): void {
+    const at = p.at("ingress");
+    at.check(ACM_ARN.test(String(ingress.certificateArn)), "certificateArn", ingress.certificateArn, "expected an ACM certificate ARN, e.g. arn:aws:acm:us-east-1:123456789012:certificate/<uuid>");
+    if (ingress.host !== undefined) at.check(HOST_NAME.test(String(ingress.host)), "host", ingress.host, 'expected a lowercase DNS name such as "llm.example.com"');
+    if (!at.check(INGRESS_SCHEMES.includes(ingress.scheme), "scheme", ingress.scheme, `expected one of ${INGRESS_SCHEMES.join(", ")}`)) return;
+    if (ingress.scheme === "internet-facing") {
+        at.check(ingress.inboundCidrs.length > 0, "inboundCidrs", ingress.inboundCidrs, "an internet-facing gateway needs an explicit CIDR allow-list");
+    }
+    ingress.inboundCidrs.forEach((c, i) => at.at("inboundCidrs").check(isCidr(c) && !c.endsWith("/0"), i, c, "expected an IPv4 CIDR narrower than /0"));
+}
+
+function validateLangfuse(p: Problems, langfuse: LangfuseArgs): void {
+    p.check(isHttpUrl(langfuse.host), "host", langfuse.host, 'expected an http(s) URL such as "http://langfuse-web.observability.svc.cluster.local:3000"');
+    p.check(langfuse.publicKey !== undefined, "publicKey", langfuse.publicKey, "tracing needs the project's public key");
+    p.check(langfuse.secretKey !== undefined, "secretKey", langfuse.secretKey, "tracing needs the project's secret key");
+}
+
+function validateDeployment(p: Problems, r: ResolvedLlmGatewayArgs): void {
+    if (p.check(isInt(r.replicas, 1, 50), "replicas", r.replicas, "expected a whole number from 1 to 50") && r.production) {
+        p.check(r.replicas >= 2, "replicas", r.replicas, "production needs at least 2 replicas so a node or zone loss keeps the gateway up");
+    }
+    for (const [field, value] of Object.entries(r.resources)) {
+        p.at("resources").check(QUANTITY.test(String(value)), field, value, 'expected a Kubernetes quantity such as "500m", "2" or "1Gi"');
+    }
+}
+
+/** The model names the gateway serves, in first-seen order. */
+export function servedModels(r: Pick<ResolvedLlmGatewayArgs, "selfHosted" | "hosted">): string[] {
+    return [...new Set([...r.selfHosted, ...r.hosted].map((route) => route.modelName))];
+}
+
+/**
+ * Validates LlmGateway args; throws one ValidationError listing every problem.
+ * The component name derives AWS identifiers (RDS, ElastiCache), so it must
+ * also start with a letter and hold no double hyphen.
+ */
+export function validateLlmGatewayArgs(name: string, args: LlmGatewayArgs): ResolvedLlmGatewayArgs {
+    const p = new Problems();
+    const r = resolveLlmGatewayArgs(name, args);
+    if (checkDnsLabel(p, "name", name, 40)) {
+        p.check(/^[a-z]/.test(name) && !name.includes("--"), "name", name, "expected to start with a letter and hold no '--' (it names RDS and ElastiCache resources)");
+    }
+    checkDnsLabel(p, "namespace", r.namespace);
+    if (Array.isArray(args.subnetIds)) {
+        p.check(args.subnetIds.length >= 2, "subnetIds", args.subnetIds, "expected private subnets in at least 2 zones (RDS and ElastiCache subnet groups)");
+    }
+    validateRoutes(p, r, args);
+    validateRouting(p, r);
+    if (args.langfuse) validateLangfuse(p.at("langfuse"), args.langfuse);
+    validateDeployment(p, r);
+    validateState(p, r);
+    if (r.ingress) validateIngress(p, r.ingress);
+    p.throwIfAny(`LlmGateway "${name}" args`);
+    return r;
+}

@@ -1,0 +1,137 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { KubernetesObject } from "../internal/k8s-object";
+import { LlmGatewayArgs, ResolvedLlmGatewayArgs, servedModels, validateLlmGatewayArgs } from "./args";
+import { configChecksum, PROVIDER_KEY_ENV, renderConfigYaml, renderLiteLlmConfig, SECRET_ENV, secretEnvNames } from "./config";
+import { bedrockInvokePolicy, bedrockModelArns, podIdentityTrustPolicy } from "./iam";
+import {
+    gatewayNames,
+    inClusterBaseUrl,
+    renderConfigMap,
+    renderDeployment,
+    renderIngress,
+    renderNamespace,
+    renderPodDisruptionBudget,
+    renderSecret,
+    renderService,
+    renderServiceAccount,
+} from "./manifests";
+import { createState, GatewayState } from "./state";
+
+export * from "./args";
+export { CONFIG_CHECKSUM_ANNOTATION, GATEWAY_PORT } from "./manifests";
+
+/** The renderers' plain objects have exactly the shape the typed resource classes take. */
+const asArgs = <T>(obj: KubernetesObject): T => obj as unknown as T;
+
+/**
+ * LiteLLM proxy in front of self-hosted (vLLM) and hosted models: one
+ * OpenAI-compatible endpoint with load balancing, fallbacks, retries and rate
+ * limits, its state on RDS PostgreSQL and ElastiCache, Prometheus metrics and
+ * optional Langfuse tracing. Private by default (ClusterIP Service); an
+ * internal HTTPS ALB on request.
+ */
+export class LlmGateway extends pulumi.ComponentResource {
+    /** The OpenAI-compatible base URL inside the cluster, e.g. `http://gateway.llm-gateway.svc.cluster.local:4000`. */
+    readonly baseUrl: string;
+    /** Model names clients may ask for, in route order. */
+    readonly models: string[];
+    /** The admin key (`sk-...`), secret: for jobs that call the admin API (teams, keys). */
+    readonly masterKey: pulumi.Output<string>;
+    readonly namespace: string;
+    readonly serviceName: string;
+    /** Args with defaults applied. */
+    readonly settings: ResolvedLlmGatewayArgs;
+
+    constructor(name: string, args: LlmGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
+        const settings = validateLlmGatewayArgs(name, args);
+        super("genai-platform:index:LlmGateway", name, {}, opts);
+        this.settings = settings;
+        const names = gatewayNames(settings);
+
+        const masterKeyBody = new random.RandomPassword(`${name}-master-key`, { length: 48, special: false }, { parent: this });
+        this.masterKey = pulumi.secret(pulumi.interpolate`sk-${masterKeyBody.result}`);
+        // LiteLLM encrypts the provider credentials it stores with the salt key; a new salt makes them
+        // unreadable. No keepers, and ignoreChanges on every input, so no edit to this declaration ever
+        // replaces it. (retainOnDelete would not help: the value lives only in the stack's state.)
+        const saltKey = new random.RandomPassword(`${name}-salt-key`, { length: 48, special: false }, { parent: this, ignoreChanges: ["*"] });
+
+        const state = createState(name, settings, args, this);
+        const podIdentity = this.createBedrockAccess(name, settings, args, names.serviceAccount);
+
+        const provider = args.provider;
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, asArgs(renderNamespace(settings)), { parent: this, provider });
+        const inNamespace = { parent: this, provider, dependsOn: [namespace] };
+        const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-service-account`, asArgs(renderServiceAccount(settings)), inNamespace);
+        const configYaml = renderConfigYaml(renderLiteLlmConfig(settings));
+        const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, asArgs(renderConfigMap(settings, configYaml)), inNamespace);
+        const secret = new k8s.core.v1.Secret(`${name}-env`, {
+            ...asArgs<k8s.core.v1.SecretArgs>(renderSecret(settings)),
+            stringData: pulumi.secret(pulumi.all(this.secretData(settings, args, state, saltKey))),
+        }, inNamespace);
+
+        new k8s.apps.v1.Deployment(`${name}-deployment`, asArgs(renderDeployment(settings, configChecksum(configYaml))), {
+            ...inNamespace,
+            dependsOn: [namespace, serviceAccount, configMap, secret, ...podIdentity],
+        });
+        new k8s.core.v1.Service(`${name}-service`, asArgs(renderService(settings)), inNamespace);
+        new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, asArgs(renderPodDisruptionBudget(settings)), inNamespace);
+        const ingress = renderIngress(settings);
+        if (ingress) new k8s.networking.v1.Ingress(`${name}-ingress`, asArgs(ingress), inNamespace);
+
+        this.baseUrl = inClusterBaseUrl(settings);
+        this.models = servedModels(settings);
+        this.namespace = settings.namespace;
+        this.serviceName = names.service;
+        this.registerOutputs({ baseUrl: this.baseUrl, models: this.models, namespace: this.namespace, masterKey: this.masterKey });
+    }
+
+    /** The Secret's values, one per `secretEnvNames` (the same list the Deployment reads). */
+    private secretData(
+        settings: ResolvedLlmGatewayArgs,
+        args: LlmGatewayArgs,
+        state: GatewayState,
+        saltKey: random.RandomPassword,
+    ): Record<string, pulumi.Input<string>> {
+        const values: Record<string, pulumi.Input<string> | undefined> = {
+            [SECRET_ENV.masterKey]: this.masterKey,
+            [SECRET_ENV.saltKey]: saltKey.result,
+            [SECRET_ENV.databaseUrl]: state.databaseUrl,
+            [SECRET_ENV.redisHost]: state.redisHost,
+            [SECRET_ENV.redisPort]: state.redisPort,
+            [SECRET_ENV.redisPassword]: state.redisPassword,
+            [SECRET_ENV.langfusePublicKey]: args.langfuse?.publicKey,
+            [SECRET_ENV.langfuseSecretKey]: args.langfuse?.secretKey,
+            [SECRET_ENV.langfuseHost]: args.langfuse?.host,
+        };
+        for (const p of settings.keyedProviders) values[PROVIDER_KEY_ENV[p]] = args.providerKeys?.[p];
+        return Object.fromEntries(secretEnvNames(settings).map((key) => [key, values[key]!]));
+    }
+
+    /** Bedrock through EKS Pod Identity: a role for the gateway's service account that may invoke only the routed models. */
+    private createBedrockAccess(name: string, settings: ResolvedLlmGatewayArgs, args: LlmGatewayArgs, serviceAccount: string): pulumi.Resource[] {
+        if (!settings.hosted.some((h) => h.provider === "bedrock")) return [];
+        const opts = { parent: this };
+        const tags = { ...settings.tags, "genai-platform.io/component": `llm-gateway/${name}` };
+        const partition = aws.getPartitionOutput({}, opts).partition;
+        const role = new aws.iam.Role(`${name}-bedrock`, {
+            description: `LiteLLM gateway ${name}: invoke the routed Bedrock models`,
+            assumeRolePolicy: JSON.stringify(podIdentityTrustPolicy()),
+            tags,
+        }, opts);
+        const policy = new aws.iam.RolePolicy(`${name}-bedrock`, {
+            role: role.id,
+            policy: partition.apply((p) => JSON.stringify(bedrockInvokePolicy(bedrockModelArns(p, settings.hosted)))),
+        }, opts);
+        const association = new aws.eks.PodIdentityAssociation(`${name}-bedrock`, {
+            clusterName: args.clusterName!,
+            namespace: settings.namespace,
+            serviceAccount,
+            roleArn: role.arn,
+            tags,
+        }, opts);
+        return [policy, association];
+    }
+}

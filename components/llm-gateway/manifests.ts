@@ -1,0 +1,241 @@
+/**
+ * Pure renderers of the gateway's Kubernetes objects. No Pulumi inside; the
+ * Secret's values are added by the component, never rendered here.
+ */
+import type { KubernetesObject } from "../internal/k8s-object";
+import { IMAGES } from "../internal/versions";
+import type { ResolvedLlmGatewayArgs } from "./args";
+import { secretEnvNames } from "./config";
+
+export const GATEWAY_PORT = 4000;
+export const CONFIG_FILE = "config.yaml";
+const CONFIG_DIR = "/etc/litellm";
+/** Pod template annotation carrying the config's sha256: a config change rolls the pods. */
+export const CONFIG_CHECKSUM_ANNOTATION = "genai-platform.io/config-sha256";
+/** `nobody`: a numeric UID so the kubelet can verify runAsNonRoot. */
+const RUN_AS_USER = 65534;
+
+export interface GatewayNames {
+    deployment: string;
+    service: string;
+    serviceAccount: string;
+    configMap: string;
+    secret: string;
+}
+
+export function gatewayNames(r: Pick<ResolvedLlmGatewayArgs, "name">): GatewayNames {
+    return {
+        deployment: r.name,
+        service: r.name,
+        serviceAccount: r.name,
+        configMap: `${r.name}-config`,
+        secret: `${r.name}-env`,
+    };
+}
+
+/** The gateway's OpenAI-compatible base URL inside the cluster. */
+export function inClusterBaseUrl(r: Pick<ResolvedLlmGatewayArgs, "name" | "namespace">): string {
+    return `http://${gatewayNames(r).service}.${r.namespace}.svc.cluster.local:${GATEWAY_PORT}`;
+}
+
+export function selectorLabels(r: Pick<ResolvedLlmGatewayArgs, "name">): Record<string, string> {
+    return { "app.kubernetes.io/name": "litellm", "app.kubernetes.io/instance": r.name };
+}
+
+export function gatewayLabels(r: Pick<ResolvedLlmGatewayArgs, "name">): Record<string, string> {
+    return { ...selectorLabels(r), "app.kubernetes.io/component": "llm-gateway", "app.kubernetes.io/part-of": "genai-platform" };
+}
+
+function metadata(r: ResolvedLlmGatewayArgs, name: string) {
+    return { name, namespace: r.namespace, labels: gatewayLabels(r) };
+}
+
+/** The gateway's namespace, held to the restricted Pod Security Standard. */
+export function renderNamespace(r: ResolvedLlmGatewayArgs): KubernetesObject {
+    return {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: {
+            name: r.namespace,
+            labels: {
+                "pod-security.kubernetes.io/enforce": "restricted",
+                "pod-security.kubernetes.io/audit": "restricted",
+                "pod-security.kubernetes.io/warn": "restricted",
+            },
+        },
+    };
+}
+
+/** Pod Identity binds the Bedrock role to this account; LiteLLM never calls the Kubernetes API. */
+export function renderServiceAccount(r: ResolvedLlmGatewayArgs): KubernetesObject {
+    return {
+        apiVersion: "v1",
+        kind: "ServiceAccount",
+        metadata: metadata(r, gatewayNames(r).serviceAccount),
+        automountServiceAccountToken: false,
+    };
+}
+
+export function renderConfigMap(r: ResolvedLlmGatewayArgs, configYaml: string): KubernetesObject {
+    return {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: metadata(r, gatewayNames(r).configMap),
+        data: { [CONFIG_FILE]: configYaml },
+    };
+}
+
+/** The Secret's shell; the component adds `stringData` (one key per `secretEnvNames`) as a Pulumi secret. */
+export function renderSecret(r: ResolvedLlmGatewayArgs): KubernetesObject {
+    return { apiVersion: "v1", kind: "Secret", metadata: metadata(r, gatewayNames(r).secret), type: "Opaque" };
+}
+
+function env(r: ResolvedLlmGatewayArgs) {
+    const secret = gatewayNames(r).secret;
+    return [
+        ...secretEnvNames(r).map((name) => ({ name, valueFrom: { secretKeyRef: { name: secret, key: name } } })),
+        // ElastiCache runs with in-transit encryption; LiteLLM passes REDIS_* settings to its Redis client.
+        { name: "REDIS_SSL", value: "True" },
+    ];
+}
+
+function topologySpread(r: ResolvedLlmGatewayArgs) {
+    const spread = (topologyKey: string, whenUnsatisfiable: string) => ({
+        maxSkew: 1,
+        topologyKey,
+        whenUnsatisfiable,
+        labelSelector: { matchLabels: selectorLabels(r) },
+        matchLabelKeys: ["pod-template-hash"],
+    });
+    // Production refuses to stack replicas in one zone; dev may (its nodes may span fewer zones).
+    return [
+        spread("topology.kubernetes.io/zone", r.production ? "DoNotSchedule" : "ScheduleAnyway"),
+        spread("kubernetes.io/hostname", "ScheduleAnyway"),
+    ];
+}
+
+const httpProbe = (path: string, periodSeconds: number, failureThreshold: number) => ({
+    httpGet: { path, port: "http" },
+    periodSeconds,
+    timeoutSeconds: 5,
+    failureThreshold,
+});
+
+function container(r: ResolvedLlmGatewayArgs) {
+    const { cpuRequest, memoryRequest, cpuLimit, memoryLimit } = r.resources;
+    return {
+        name: "litellm",
+        image: IMAGES.litellm.image,
+        imagePullPolicy: "IfNotPresent",
+        args: ["--config", `${CONFIG_DIR}/${CONFIG_FILE}`, "--port", String(GATEWAY_PORT)],
+        ports: [{ name: "http", containerPort: GATEWAY_PORT, protocol: "TCP" }],
+        env: env(r),
+        resources: { requests: { cpu: cpuRequest, memory: memoryRequest }, limits: { cpu: cpuLimit, memory: memoryLimit } },
+        // Startup applies database migrations before the server answers.
+        startupProbe: httpProbe("/health/liveliness", 5, 60),
+        readinessProbe: httpProbe("/health/readiness", 10, 3),
+        livenessProbe: httpProbe("/health/liveliness", 15, 4),
+        securityContext: {
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            runAsNonRoot: true,
+            capabilities: { drop: ["ALL"] },
+            // Not read-only: on start LiteLLM regenerates its Prisma client inside the image (BerriAI/litellm#13369).
+            readOnlyRootFilesystem: false,
+        },
+        volumeMounts: [
+            { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+            { name: "tmp", mountPath: "/tmp" },
+        ],
+    };
+}
+
+export function renderDeployment(r: ResolvedLlmGatewayArgs, configChecksum: string): KubernetesObject {
+    const names = gatewayNames(r);
+    return {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: metadata(r, names.deployment),
+        spec: {
+            replicas: r.replicas,
+            revisionHistoryLimit: 5,
+            selector: { matchLabels: selectorLabels(r) },
+            // Never drop below the desired replicas during a rollout.
+            strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+            template: {
+                metadata: { labels: gatewayLabels(r), annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum } },
+                spec: {
+                    serviceAccountName: names.serviceAccount,
+                    automountServiceAccountToken: false,
+                    // Streaming completions can run long; let them finish on shutdown.
+                    terminationGracePeriodSeconds: 90,
+                    securityContext: {
+                        runAsNonRoot: true,
+                        runAsUser: RUN_AS_USER,
+                        runAsGroup: RUN_AS_USER,
+                        fsGroup: RUN_AS_USER,
+                        seccompProfile: { type: "RuntimeDefault" },
+                    },
+                    topologySpreadConstraints: topologySpread(r),
+                    containers: [container(r)],
+                    volumes: [
+                        { name: "config", configMap: { name: names.configMap } },
+                        { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+                    ],
+                },
+            },
+        },
+    };
+}
+
+export function renderService(r: ResolvedLlmGatewayArgs): KubernetesObject {
+    return {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: metadata(r, gatewayNames(r).service),
+        spec: {
+            type: "ClusterIP",
+            selector: selectorLabels(r),
+            ports: [{ name: "http", port: GATEWAY_PORT, targetPort: "http", protocol: "TCP" }],
+        },
+    };
+}
+
+/** One pod at a time may be evicted, whatever the replica count. */
+export function renderPodDisruptionBudget(r: ResolvedLlmGatewayArgs): KubernetesObject {
+    return {
+        apiVersion: "policy/v1",
+        kind: "PodDisruptionBudget",
+        metadata: metadata(r, r.name),
+        spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(r) } },
+    };
+}
+
+/** An HTTPS-only ALB (AWS Load Balancer Controller) targeting the pods directly. */
+export function renderIngress(r: ResolvedLlmGatewayArgs): KubernetesObject | undefined {
+    const ingress = r.ingress;
+    if (!ingress) return undefined;
+    const annotations: Record<string, string> = {
+        "alb.ingress.kubernetes.io/scheme": ingress.scheme,
+        "alb.ingress.kubernetes.io/target-type": "ip",
+        "alb.ingress.kubernetes.io/listen-ports": JSON.stringify([{ HTTPS: 443 }]),
+        "alb.ingress.kubernetes.io/certificate-arn": ingress.certificateArn,
+        "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        "alb.ingress.kubernetes.io/healthcheck-path": "/health/readiness",
+    };
+    if (ingress.inboundCidrs.length > 0) annotations["alb.ingress.kubernetes.io/inbound-cidrs"] = ingress.inboundCidrs.join(",");
+    const tags = Object.entries(r.tags);
+    if (tags.length > 0) annotations["alb.ingress.kubernetes.io/tags"] = tags.map(([k, v]) => `${k}=${v}`).join(",");
+    const backend = { service: { name: gatewayNames(r).service, port: { number: GATEWAY_PORT } } };
+    const rule = { http: { paths: [{ path: "/", pathType: "Prefix", backend }] } };
+    return {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "Ingress",
+        metadata: { ...metadata(r, r.name), annotations },
+        spec: {
+            ingressClassName: "alb",
+            ...(ingress.host ? { tls: [{ hosts: [ingress.host] }] } : {}),
+            rules: [ingress.host ? { host: ingress.host, ...rule } : rule],
+        },
+    };
+}

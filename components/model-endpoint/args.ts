@@ -1,0 +1,459 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { GpuPoolInfo } from "../gpu-cluster";
+import { Problems } from "../internal/errors";
+import { GPU_FAMILIES } from "../internal/gpu-instances";
+import { checkDnsLabel } from "../internal/naming";
+
+/** The Prometheus of the platform's kube-prometheus-stack release, as seen from inside the cluster. */
+export const DEFAULT_PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090";
+
+export type Dtype = "auto" | "half" | "float16" | "bfloat16" | "float" | "float32";
+export const DTYPES: readonly Dtype[] = ["auto", "half", "float16", "bfloat16", "float", "float32"];
+
+export type CacheAccessMode = "ReadWriteOnce" | "ReadWriteMany";
+
+/** What the endpoint needs of its cluster. A `GpuCluster` fits as is; so do its exported outputs. */
+export interface EndpointCluster {
+    /** Kubernetes provider of the cluster. */
+    provider: k8s.Provider;
+    /** The cluster's GPU pools (`GpuCluster.pools`). */
+    pools: readonly GpuPoolInfo[];
+    /** EKS cluster name. Required only for S3 weights (the Pod Identity association names it). */
+    clusterName?: pulumi.Input<string>;
+    /** Add-ons the endpoint's pods and objects need first (`GpuCluster.addons`: GPU Operator, Kyverno). Default none. */
+    addons?: pulumi.Resource[];
+}
+
+/** An existing Secret holding the Hugging Face token. */
+export interface SecretRef {
+    /** Secret name in the endpoint's namespace. */
+    name: string;
+    /** Key inside the Secret. Default `"token"`. */
+    key?: string;
+}
+
+/** A PersistentVolumeClaim mounted as the Hugging Face cache, so restarts skip the download. */
+export interface CacheVolumeArgs {
+    /** StorageClass of the claim. Default `"gp3"`. */
+    storageClassName?: string;
+    /** Claim size. Default `"200Gi"`. */
+    size?: string;
+    /**
+     * Default `"ReadWriteOnce"` (EBS): one node only, so at most one replica.
+     * `"ReadWriteMany"` (e.g. an EFS class) lets replicas share the cache.
+     */
+    accessMode?: CacheAccessMode;
+}
+
+export interface EndpointResourceArgs {
+    /** CPU request and limit. Default 4 per GPU. */
+    cpu?: string;
+    /** Memory request and limit (it also holds `/dev/shm`). Default 24Gi per GPU. */
+    memory?: string;
+    /** Size of the memory-backed `/dev/shm` (NCCL, tensor parallel workers). Default 4Gi per GPU. */
+    shmSize?: string;
+}
+
+export interface AutoscalingArgs {
+    /** Fewest replicas. Default 1; 0 only with `allowScaleToZero`. */
+    minReplicas?: number;
+    /** Most replicas. Default `max(minReplicas, 1)` (no scale-out). */
+    maxReplicas?: number;
+    /** Permit `minReplicas: 0` (idle endpoints release their GPUs). Default false. */
+    allowScaleToZero?: boolean;
+    /** Requests waiting per replica (`vllm:num_requests_waiting`) above which KEDA adds replicas. Default 5. */
+    targetQueueDepth?: number;
+    /** Prometheus KEDA queries. Default the kube-prometheus-stack in-cluster URL (`DEFAULT_PROMETHEUS_URL`). */
+    serverAddress?: string;
+    /** Seconds between KEDA polls. Default 15. */
+    pollingInterval?: number;
+    /** Seconds without activity before scaling to zero (scale-to-zero only). Default 600. */
+    cooldownPeriod?: number;
+    /** Seconds the HPA waits before removing replicas. Default 600: GPU replicas are slow to bring back. */
+    scaleDownStabilizationSeconds?: number;
+    /**
+     * PromQL that is above 0 while requests for this model arrive and no replica
+     * runs (vLLM's own metrics vanish at zero), e.g. the gateway's failed-request
+     * rate for this route. Required when `minReplicas` is 0; it only wakes, never scales out.
+     */
+    wakeQuery?: string;
+}
+
+export interface MonitoringArgs {
+    /** Labels on the ServiceMonitor, matched by Prometheus' selector. Default `{ release: "kube-prometheus-stack" }`. */
+    serviceMonitorLabels?: Record<string, string>;
+    /** Scrape interval. Default `"15s"`. */
+    scrapeInterval?: string;
+}
+
+export interface ModelEndpointArgs {
+    /** The cluster to deploy into. */
+    cluster: EndpointCluster;
+    /** The GPU pool (one of `cluster.pools`) whose nodes run the replicas. */
+    pool: string;
+    /** Existing namespace to deploy into, a DNS-1123 label. */
+    namespace: string;
+    /**
+     * The model: a Hugging Face repo id (`org/name`, downloaded at start), or
+     * `s3://bucket/prefix` (streamed with the Run:ai streamer through a
+     * Pod Identity role that can read only that prefix).
+     */
+    model: string;
+    /** Name clients ask for (`--served-model-name`). Default: the component name. */
+    servedModelName?: string;
+    /** GPUs per replica, and vLLM's `--tensor-parallel-size`; must fit one node of the pool. Default 1. */
+    tensorParallelSize?: number;
+    /** `--max-model-len`. Default: the model's own context length. */
+    maxModelLen?: number;
+    /** `--gpu-memory-utilization`, in (0, 1]. Default 0.9. */
+    gpuMemoryUtilization?: number;
+    /** `--enable-prefix-caching` (or `--no-enable-prefix-caching`). Default true. */
+    enablePrefixCaching?: boolean;
+    /** `--max-num-seqs`: sequences one replica serves at once. Default 256. */
+    maxNumSeqs?: number;
+    /** `--dtype`. Default: not set (vLLM's `auto`). */
+    dtype?: Dtype;
+    /** `--quantization` method, e.g. `"fp8"`, `"awq"`. Default: not set (from the model's config). */
+    quantization?: string;
+    /** Further `vllm serve` flags, appended as given; flags set by the typed args are refused. Default none. */
+    extraArgs?: string[];
+    /** CPU, memory and shared memory per replica. Defaults scale with the GPU count. */
+    resources?: EndpointResourceArgs;
+    /** Hugging Face token, stored in a Secret the component creates. Default: none (public model or S3). */
+    hfToken?: pulumi.Input<string>;
+    /** An existing Secret with the Hugging Face token, instead of `hfToken`. Default: none. */
+    hfTokenSecret?: SecretRef;
+    /** Persistent Hugging Face cache (Hub models only). Default: none, the cache is an emptyDir per pod. */
+    cacheVolume?: CacheVolumeArgs;
+    /** How long a replica may take to load before it is restarted. Default 1800 (30 min). */
+    startupTimeoutSeconds?: number;
+    /** Seconds a stopping replica has to drain in-flight requests. Default 120. */
+    terminationGracePeriodSeconds?: number;
+    /** KEDA autoscaling on queue depth. */
+    autoscaling?: AutoscalingArgs;
+    /** Prometheus scraping of `/metrics`. */
+    monitoring?: MonitoringArgs;
+    /** Tags on the AWS resources (the S3 weights role and its Pod Identity association). Default none. */
+    tags?: Record<string, string>;
+    /**
+     * Releases whose CRDs or webhooks this endpoint needs first, e.g. the KEDA
+     * release (ScaledObject) and kube-prometheus-stack (ServiceMonitor). Default none.
+     */
+    dependsOn?: pulumi.Resource[];
+}
+
+/** Where the weights come from, after validation. */
+export type ResolvedWeights =
+    | { source: "s3"; uri: string; bucket: string; prefix: string }
+    | { source: "huggingface"; cacheVolume?: Required<CacheVolumeArgs> };
+
+export interface ResolvedHfToken {
+    secretName: string;
+    key: string;
+    /** True when the component creates the Secret from `hfToken`. */
+    create: boolean;
+}
+
+export interface ResolvedModelEndpointArgs {
+    name: string;
+    namespace: string;
+    pool: GpuPoolInfo;
+    model: string;
+    servedModelName: string;
+    weights: ResolvedWeights;
+    tensorParallelSize: number;
+    maxModelLen?: number;
+    gpuMemoryUtilization: number;
+    enablePrefixCaching: boolean;
+    maxNumSeqs: number;
+    dtype?: Dtype;
+    quantization?: string;
+    extraArgs: string[];
+    resources: Required<EndpointResourceArgs>;
+    hfToken?: ResolvedHfToken;
+    startupTimeoutSeconds: number;
+    terminationGracePeriodSeconds: number;
+    autoscaling: Required<Omit<AutoscalingArgs, "wakeQuery">> & { wakeQuery?: string };
+    monitoring: Required<MonitoringArgs>;
+}
+
+/** Seconds a stopping pod keeps serving while the Service drops it, before vLLM gets SIGTERM. */
+export const PRESTOP_SECONDS = 10;
+
+/** `vllm serve` flags the component sets itself, with why each may not appear in `extraArgs`. */
+const MANAGED_FLAGS: Record<string, string> = {
+    "--model": "set by model",
+    "--served-model-name": "set by servedModelName",
+    "--tensor-parallel-size": "set by tensorParallelSize",
+    "-tp": "set by tensorParallelSize",
+    "--max-model-len": "set by maxModelLen",
+    "--gpu-memory-utilization": "set by gpuMemoryUtilization",
+    "--enable-prefix-caching": "set by enablePrefixCaching",
+    "--no-enable-prefix-caching": "set by enablePrefixCaching",
+    "--max-num-seqs": "set by maxNumSeqs",
+    "--dtype": "set by dtype",
+    "--quantization": "set by quantization",
+    "-q": "set by quantization",
+    "--load-format": "set by model (an s3:// model uses the Run:ai streamer)",
+    "--download-dir": "set by the component (the Hugging Face cache is HF_HOME)",
+    "--host": "fixed: the server listens on every interface for the Service and probes",
+    "--port": "fixed: the Service and probes use port 8000",
+};
+
+const HF_REPO_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?$/;
+/** Safe in PromQL label matchers, URLs and the gateway's `hosted_vllm/<name>`. */
+const SERVED_NAME = /^[A-Za-z0-9]([A-Za-z0-9._/-]{0,126}[A-Za-z0-9])?$/;
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** Object key characters AWS calls safe; no IAM wildcards (`*`, `?`), which would widen the policy. */
+const S3_PREFIX = /^[A-Za-z0-9!_.'()-]+(\/[A-Za-z0-9!_.'()-]+)*\/?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+const CPU = /^([1-9][0-9]*m|[0-9]+(\.[0-9]+)?)$/;
+const BYTES = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
+const DURATION = /^[1-9][0-9]*(s|m)$/;
+const URL = /^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/\S*)?$/;
+const QUANTIZATION = /^[a-z0-9_-]+$/;
+
+/** `given` over `defaults`, ignoring keys given as undefined. */
+function withDefaults<T extends object>(defaults: Required<T>, given: T | undefined): Required<T> {
+    const set = Object.entries(given ?? {}).filter(([, v]) => v !== undefined);
+    return { ...defaults, ...Object.fromEntries(set) };
+}
+
+function isInt(value: unknown, min: number): value is number {
+    return typeof value === "number" && Number.isInteger(value) && value >= min;
+}
+
+/** `s3://bucket/prefix` → bucket and prefix (no trailing slash), or undefined when malformed. */
+export function parseS3Uri(uri: string): { bucket: string; prefix: string } | undefined {
+    const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+    if (!m) return undefined;
+    const [, bucket, prefix] = m;
+    const validBucket = S3_BUCKET.test(bucket) && !bucket.includes("..") && !/^\d+\.\d+\.\d+\.\d+$/.test(bucket);
+    if (!validBucket || !S3_PREFIX.test(prefix)) return undefined;
+    return { bucket, prefix: prefix.replace(/\/$/, "") };
+}
+
+function resolveWeights(args: ModelEndpointArgs): ResolvedWeights {
+    const s3 = typeof args.model === "string" && args.model.startsWith("s3:") ? parseS3Uri(args.model) : undefined;
+    if (s3) return { source: "s3", uri: `s3://${s3.bucket}/${s3.prefix}`, ...s3 };
+    const cache = args.cacheVolume;
+    return {
+        source: "huggingface",
+        cacheVolume: cache ? withDefaults<CacheVolumeArgs>({ storageClassName: "gp3", size: "200Gi", accessMode: "ReadWriteOnce" }, cache) : undefined,
+    };
+}
+
+function resolveHfToken(args: ModelEndpointArgs, name: string): ResolvedHfToken | undefined {
+    if (args.hfTokenSecret) return { secretName: args.hfTokenSecret.name, key: args.hfTokenSecret.key ?? "token", create: false };
+    if (args.hfToken !== undefined) return { secretName: `${name}-hf-token`, key: "token", create: true };
+    return undefined;
+}
+
+/** Applies defaults; `pool` is looked up by name (validation reports a missing one). */
+export function resolveModelEndpointArgs(name: string, args: ModelEndpointArgs, pool: GpuPoolInfo): ResolvedModelEndpointArgs {
+    const tp = args.tensorParallelSize ?? 1;
+    const gpus = isInt(tp, 1) ? tp : 1;
+    const minReplicas = args.autoscaling?.minReplicas ?? 1;
+    return {
+        name,
+        namespace: args.namespace,
+        pool,
+        model: args.model,
+        servedModelName: args.servedModelName ?? name,
+        weights: resolveWeights(args),
+        tensorParallelSize: tp,
+        maxModelLen: args.maxModelLen,
+        gpuMemoryUtilization: args.gpuMemoryUtilization ?? 0.9,
+        enablePrefixCaching: args.enablePrefixCaching ?? true,
+        maxNumSeqs: args.maxNumSeqs ?? 256,
+        dtype: args.dtype,
+        quantization: args.quantization,
+        extraArgs: args.extraArgs ?? [],
+        resources: withDefaults<EndpointResourceArgs>({ cpu: String(4 * gpus), memory: `${24 * gpus}Gi`, shmSize: `${4 * gpus}Gi` }, args.resources),
+        hfToken: resolveHfToken(args, name),
+        startupTimeoutSeconds: args.startupTimeoutSeconds ?? 1800,
+        terminationGracePeriodSeconds: args.terminationGracePeriodSeconds ?? 120,
+        autoscaling: {
+            ...withDefaults<Omit<AutoscalingArgs, "wakeQuery">>({
+                minReplicas,
+                maxReplicas: Math.max(typeof minReplicas === "number" ? minReplicas : 1, 1),
+                allowScaleToZero: false,
+                targetQueueDepth: 5,
+                serverAddress: DEFAULT_PROMETHEUS_URL,
+                pollingInterval: 15,
+                cooldownPeriod: 600,
+                scaleDownStabilizationSeconds: 600,
+            }, args.autoscaling),
+            wakeQuery: args.autoscaling?.wakeQuery,
+        },
+        monitoring: withDefaults<MonitoringArgs>({ serviceMonitorLabels: { release: "kube-prometheus-stack" }, scrapeInterval: "15s" }, args.monitoring),
+    };
+}
+
+/** The instance families a pool may launch: its families, narrowed by its GPU names (Karpenter ANDs them). */
+export function poolFamilies(pool: GpuPoolInfo): string[] {
+    const families = pool.instanceFamilies.length > 0 ? pool.instanceFamilies : Object.keys(GPU_FAMILIES);
+    return families.filter((f) => GPU_FAMILIES[f] && (pool.gpuNames.length === 0 || pool.gpuNames.includes(GPU_FAMILIES[f].gpuName)));
+}
+
+function validateModel(p: Problems, r: ResolvedModelEndpointArgs, args: ModelEndpointArgs): void {
+    const model: unknown = args.model;
+    if (typeof model === "string" && model.includes("://")) {
+        p.check(
+            r.weights.source === "s3",
+            "model",
+            model,
+            "expected an S3 URI s3://<bucket>/<prefix>: a valid bucket name (3-63 lowercase letters, digits, '.', '-') and a non-empty key prefix without wildcards",
+        );
+    } else {
+        p.check(typeof model === "string" && HF_REPO_ID.test(model), "model", model, "expected a Hugging Face repo id such as \"meta-llama/Llama-3.1-8B-Instruct\", or s3://<bucket>/<prefix>");
+    }
+    p.check(
+        SERVED_NAME.test(String(r.servedModelName)) && !/\.\.|\/\//.test(r.servedModelName),
+        "servedModelName",
+        r.servedModelName,
+        "expected 1-128 letters, digits, '.', '_', '-' or '/', starting and ending with a letter or digit",
+    );
+    if (r.weights.source === "s3") {
+        p.check(args.cacheVolume === undefined, "cacheVolume", args.cacheVolume, "a cache volume applies only to Hugging Face models; S3 weights stream straight to GPU memory");
+        p.check(args.cluster?.clusterName !== undefined, "cluster.clusterName", undefined, "S3 weights are read through EKS Pod Identity, which needs the cluster's name");
+    }
+    if (r.weights.source === "huggingface" && r.weights.cacheVolume) {
+        const c = p.at("cacheVolume");
+        const cache = r.weights.cacheVolume;
+        c.check(DNS_SUBDOMAIN.test(String(cache.storageClassName)), "storageClassName", cache.storageClassName, "expected a StorageClass name (DNS-1123 subdomain)");
+        c.check(BYTES.test(String(cache.size)), "size", cache.size, 'expected a size such as "200Gi" or "1Ti"');
+        c.check(["ReadWriteOnce", "ReadWriteMany"].includes(cache.accessMode), "accessMode", cache.accessMode, 'expected "ReadWriteOnce" or "ReadWriteMany"');
+        c.check(
+            cache.accessMode !== "ReadWriteOnce" || r.autoscaling.maxReplicas <= 1,
+            "accessMode",
+            cache.accessMode,
+            `a ReadWriteOnce volume attaches to one node, so at most 1 replica (autoscaling.maxReplicas is ${r.autoscaling.maxReplicas}); use "ReadWriteMany" (e.g. an EFS class) or S3 weights`,
+        );
+    }
+}
+
+function validateGpus(p: Problems, r: ResolvedModelEndpointArgs): void {
+    const tp = r.tensorParallelSize;
+    if (!p.check(isInt(tp, 1), "tensorParallelSize", tp, "expected a whole number of GPUs ≥ 1")) return;
+    const pool = r.pool;
+    const sharing = pool.sharing;
+    if (sharing) {
+        p.check(tp === 1, "tensorParallelSize", tp, `pool "${pool.name}" shares GPUs (${sharing.mode}): a shared slice cannot join a tensor-parallel group, so use 1`);
+        return;
+    }
+    const families = poolFamilies(pool);
+    const sizes = families.map((f) => `${f}: ${GPU_FAMILIES[f].gpuCounts.join(", ")}`).join("; ");
+    p.check(
+        families.some((f) => GPU_FAMILIES[f].gpuCounts.some((count) => count % tp === 0)),
+        "tensorParallelSize",
+        tp,
+        `one replica's GPUs must sit on one node of pool "${pool.name}", so the count must divide the GPUs of one of its instance sizes (${sizes} GPUs per instance)`,
+    );
+}
+
+function validateEngine(p: Problems, r: ResolvedModelEndpointArgs): void {
+    const util = r.gpuMemoryUtilization;
+    if (p.check(typeof util === "number" && util > 0 && util <= 1, "gpuMemoryUtilization", util, "expected a fraction in (0, 1]")) {
+        const sharing = r.pool.sharing;
+        if (sharing?.mode === "time-slicing") {
+            p.check(
+                util <= 1 / sharing.replicas,
+                "gpuMemoryUtilization",
+                util,
+                `pool "${r.pool.name}" time-slices each GPU ${sharing.replicas} ways without memory isolation, so each replica may claim at most 1/${sharing.replicas} (${(1 / sharing.replicas).toFixed(3)})`,
+            );
+        }
+    }
+    if (r.maxModelLen !== undefined) p.check(isInt(r.maxModelLen, 1), "maxModelLen", r.maxModelLen, "expected a whole number of tokens ≥ 1");
+    p.check(isInt(r.maxNumSeqs, 1), "maxNumSeqs", r.maxNumSeqs, "expected a whole number ≥ 1");
+    if (r.dtype !== undefined) p.check(DTYPES.includes(r.dtype), "dtype", r.dtype, `expected one of ${DTYPES.join(", ")}`);
+    if (r.quantization !== undefined) p.check(QUANTIZATION.test(String(r.quantization)), "quantization", r.quantization, 'expected a vLLM quantization method such as "fp8" or "awq"');
+    if (!p.check(Array.isArray(r.extraArgs), "extraArgs", r.extraArgs, "expected a list of strings")) return;
+    r.extraArgs.forEach((arg, i) => {
+        if (!p.at("extraArgs").check(typeof arg === "string" && arg.length > 0, i, arg, "expected a non-empty string")) return;
+        const flag = Object.keys(MANAGED_FLAGS).find((f) => arg === f || arg.startsWith(`${f}=`));
+        p.at("extraArgs").check(flag === undefined, i, arg, `${flag} is ${flag ? MANAGED_FLAGS[flag] : ""}; the component renders it, so it may not appear in extraArgs`);
+    });
+}
+
+function validatePod(p: Problems, r: ResolvedModelEndpointArgs, args: ModelEndpointArgs): void {
+    const res = p.at("resources");
+    res.check(CPU.test(String(r.resources.cpu)), "cpu", r.resources.cpu, 'expected a CPU quantity such as "8" or "7500m"');
+    res.check(BYTES.test(String(r.resources.memory)), "memory", r.resources.memory, 'expected a memory size such as "48Gi"');
+    res.check(BYTES.test(String(r.resources.shmSize)), "shmSize", r.resources.shmSize, 'expected a size such as "8Gi"');
+    if (args.hfToken !== undefined && args.hfTokenSecret !== undefined) {
+        p.add("hfTokenSecret", args.hfTokenSecret, "give hfToken or hfTokenSecret, not both");
+    }
+    if (typeof args.hfToken === "string") p.check(args.hfToken.length > 0, "hfToken", args.hfToken, "expected a non-empty token");
+    if (args.hfTokenSecret !== undefined) {
+        const s = p.at("hfTokenSecret");
+        s.check(DNS_SUBDOMAIN.test(String(args.hfTokenSecret.name)), "name", args.hfTokenSecret.name, "expected a Secret name (DNS-1123 subdomain)");
+        s.check(SECRET_KEY.test(String(r.hfToken?.key)), "key", args.hfTokenSecret.key, "expected a Secret key: letters, digits, '-', '_', '.'");
+    }
+    p.check(isInt(r.startupTimeoutSeconds, 60), "startupTimeoutSeconds", r.startupTimeoutSeconds, "expected whole seconds ≥ 60 (large models take many minutes to load)");
+    p.check(
+        isInt(r.terminationGracePeriodSeconds, PRESTOP_SECONDS + 20),
+        "terminationGracePeriodSeconds",
+        r.terminationGracePeriodSeconds,
+        `expected whole seconds ≥ ${PRESTOP_SECONDS + 20}: the first ${PRESTOP_SECONDS} s let the Service drop the pod, the rest drain in-flight requests`,
+    );
+    const mon = p.at("monitoring");
+    mon.check(DURATION.test(String(r.monitoring.scrapeInterval)), "scrapeInterval", r.monitoring.scrapeInterval, 'expected a duration such as "15s" or "1m"');
+}
+
+function validateAutoscaling(p: Problems, r: ResolvedModelEndpointArgs): void {
+    const a = r.autoscaling;
+    const at = p.at("autoscaling");
+    const minOk = at.check(isInt(a.minReplicas, 0), "minReplicas", a.minReplicas, "expected a whole number ≥ 0");
+    if (minOk && a.minReplicas === 0) {
+        at.check(a.allowScaleToZero === true, "minReplicas", 0, "scaling to zero must be allowed explicitly: set autoscaling.allowScaleToZero to true, or minReplicas ≥ 1");
+        at.check(
+            typeof a.wakeQuery === "string" && a.wakeQuery.trim().length > 0,
+            "wakeQuery",
+            a.wakeQuery,
+            "scale to zero needs a PromQL query that rises above 0 while requests arrive and no replica runs (vLLM's own metrics vanish at zero)",
+        );
+    }
+    if (at.check(isInt(a.maxReplicas, 1), "maxReplicas", a.maxReplicas, "expected a whole number ≥ 1") && minOk) {
+        at.check(a.maxReplicas >= a.minReplicas, "maxReplicas", a.maxReplicas, `expected maxReplicas ≥ minReplicas (${a.minReplicas})`);
+        const tp = r.tensorParallelSize;
+        if (!r.pool.sharing && isInt(tp, 1)) {
+            at.check(
+                a.maxReplicas * tp <= r.pool.gpuLimit,
+                "maxReplicas",
+                a.maxReplicas,
+                `maxReplicas × tensorParallelSize = ${a.maxReplicas * tp} GPUs exceeds pool "${r.pool.name}" gpuLimit ${r.pool.gpuLimit}; the extra replicas could never schedule`,
+            );
+        }
+    }
+    at.check(typeof a.allowScaleToZero === "boolean", "allowScaleToZero", a.allowScaleToZero, "expected true or false");
+    at.check(isInt(a.targetQueueDepth, 1), "targetQueueDepth", a.targetQueueDepth, "expected a whole number of waiting requests ≥ 1");
+    at.check(URL.test(String(a.serverAddress)), "serverAddress", a.serverAddress, "expected an http(s) URL of Prometheus, e.g. " + DEFAULT_PROMETHEUS_URL);
+    at.check(isInt(a.pollingInterval, 1), "pollingInterval", a.pollingInterval, "expected whole seconds ≥ 1");
+    at.check(isInt(a.cooldownPeriod, 0), "cooldownPeriod", a.cooldownPeriod, "expected whole seconds ≥ 0");
+    at.check(isInt(a.scaleDownStabilizationSeconds, 0), "scaleDownStabilizationSeconds", a.scaleDownStabilizationSeconds, "expected whole seconds ≥ 0");
+}
+
+/** Validates ModelEndpoint args against its cluster's pools; throws one ValidationError listing every problem. */
+export function validateModelEndpointArgs(name: string, args: ModelEndpointArgs): ResolvedModelEndpointArgs {
+    const p = new Problems();
+    if (checkDnsLabel(p, "name", name)) {
+        p.check(/^[a-z]/.test(name), "name", name, "expected to start with a letter: the name is the Service's (DNS-1035)");
+    }
+    checkDnsLabel(p, "namespace", args.namespace);
+    const pools = args.cluster?.pools ?? [];
+    const pool = pools.find((candidate) => candidate.name === args.pool);
+    p.check(pool !== undefined, "pool", args.pool, `expected one of the cluster's GPU pools: ${pools.map((x) => x.name).join(", ") || "(none)"}`);
+    // Without a pool, validate the rest against an unconstrained one so every other problem is still reported.
+    const r = resolveModelEndpointArgs(name, args, pool ?? { name: String(args.pool), gpuLimit: Infinity, instanceFamilies: [], gpuNames: [], capacityTypes: [] });
+    validateModel(p, r, args);
+    if (pool) validateGpus(p, r);
+    validateEngine(p, r);
+    validatePod(p, r, args);
+    validateAutoscaling(p, r);
+    p.throwIfAny(`ModelEndpoint "${name}" args`);
+    return r;
+}

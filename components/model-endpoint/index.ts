@@ -1,0 +1,137 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { KubernetesObject } from "../internal/k8s-object";
+import { AWS_NAME_LIMITS, physicalName } from "../internal/naming";
+import { ModelEndpointArgs, ResolvedModelEndpointArgs, ResolvedWeights, validateModelEndpointArgs } from "./args";
+import { podIdentityTrustPolicy, s3ReadPolicy } from "./iam";
+import {
+    baseUrl,
+    renderCacheClaim,
+    renderDeployment,
+    renderHfTokenSecret,
+    renderPodDisruptionBudget,
+    renderScaledObject,
+    renderService,
+    renderServiceAccount,
+    renderServiceMonitor,
+    rolloutSeconds,
+} from "./manifests";
+
+export * from "./args";
+export { createKedaRelease, KEDA_NAMESPACE } from "./keda";
+export { baseUrl, queueDepthQuery, VLLM_PORT } from "./manifests";
+
+/** What the gateway needs to route to the endpoint; plain strings, known at plan time. */
+export interface ModelRoute {
+    /** Name clients send as `model` (the gateway's `hosted_vllm/<servedModelName>`). */
+    servedModelName: string;
+    /** In-cluster OpenAI-compatible base URL, `http://<svc>.<ns>.svc.cluster.local:8000/v1`. */
+    baseUrl: string;
+    namespace: string;
+}
+
+/**
+ * One model served by vLLM on a GPU pool: Deployment, Service, PDB,
+ * ServiceMonitor and a KEDA ScaledObject on queue depth; with S3 weights, a
+ * Pod Identity role that can read only the model's prefix.
+ */
+export class ModelEndpoint extends pulumi.ComponentResource {
+    /** In-cluster OpenAI-compatible base URL; resolves once the Service exists. */
+    readonly baseUrl: pulumi.Output<string>;
+    readonly servedModelName: string;
+    readonly namespace: string;
+    readonly serviceName: string;
+    /** The same facts as plain strings, for configs rendered at plan time (the gateway's). */
+    readonly route: ModelRoute;
+    /** Role the pods read S3 weights with (S3 models only). */
+    readonly weightsRoleArn?: pulumi.Output<string>;
+    /** Args with defaults applied. */
+    readonly settings: ResolvedModelEndpointArgs;
+
+    constructor(name: string, args: ModelEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
+        const settings = validateModelEndpointArgs(name, args);
+        super("genai-platform:index:ModelEndpoint", name, {}, opts);
+        this.settings = settings;
+        const provider = args.cluster.provider;
+        const after = [...(args.cluster.addons ?? []), ...(args.dependsOn ?? [])];
+        // Renderers return plain objects shaped like each kind's args (the conformance tests hold them to the upstream schemas).
+        const register = <A, R extends pulumi.CustomResource>(
+            Kind: new (n: string, a: A, o: pulumi.CustomResourceOptions) => R,
+            suffix: string,
+            obj: KubernetesObject,
+            needs: pulumi.Resource[] = [],
+            extra: Omit<pulumi.CustomResourceOptions, "dependsOn"> = {},
+        ): R => new Kind(`${name}-${suffix}`, obj as unknown as A, { parent: this, provider, ...extra, dependsOn: [...after, ...needs] });
+
+        const podNeeds: pulumi.Resource[] = [register(k8s.core.v1.ServiceAccount, "sa", renderServiceAccount(settings))];
+        if (settings.weights.source === "s3") {
+            const access = this.createWeightsAccess(name, settings.namespace, settings.weights, args);
+            this.weightsRoleArn = access.roleArn;
+            podNeeds.push(...access.resources);
+        }
+        const secret = renderHfTokenSecret(settings);
+        if (secret && args.hfToken !== undefined) {
+            const stringData = { [settings.hfToken!.key]: pulumi.secret(args.hfToken) };
+            podNeeds.push(register(k8s.core.v1.Secret, "hf-token", { ...secret, stringData }));
+        }
+        const claim = renderCacheClaim(settings);
+        if (claim) podNeeds.push(register(k8s.core.v1.PersistentVolumeClaim, "hf-cache", claim));
+
+        const rollout = `${Math.ceil(rolloutSeconds(settings) / 60)}m`;
+        // Pulumi waits for the rollout: a GPU node, the image and the model load, not its 10-minute default.
+        const deployment = register(k8s.apps.v1.Deployment, "vllm", renderDeployment(settings), podNeeds, {
+            customTimeouts: { create: rollout, update: rollout },
+        });
+        const service = register(k8s.core.v1.Service, "svc", renderService(settings));
+        register(k8s.policy.v1.PodDisruptionBudget, "pdb", renderPodDisruptionBudget(settings));
+        register(k8s.apiextensions.CustomResource, "monitor", renderServiceMonitor(settings));
+        register(k8s.apiextensions.CustomResource, "scaler", renderScaledObject(settings), [deployment]);
+
+        this.servedModelName = settings.servedModelName;
+        this.namespace = settings.namespace;
+        this.serviceName = settings.name;
+        this.route = { servedModelName: settings.servedModelName, baseUrl: baseUrl(settings), namespace: settings.namespace };
+        this.baseUrl = service.metadata.apply((m) => baseUrl({ name: m.name, namespace: m.namespace }));
+
+        this.registerOutputs({
+            baseUrl: this.baseUrl,
+            servedModelName: this.servedModelName,
+            namespace: this.namespace,
+            serviceName: this.serviceName,
+            ...(this.weightsRoleArn ? { weightsRoleArn: this.weightsRoleArn } : {}),
+        });
+    }
+
+    /** The Pod Identity role that reads the model's S3 prefix, bound to the endpoint's ServiceAccount. */
+    private createWeightsAccess(
+        name: string,
+        namespace: string,
+        weights: Extract<ResolvedWeights, { source: "s3" }>,
+        args: ModelEndpointArgs,
+    ): { roleArn: pulumi.Output<string>; resources: pulumi.Resource[] } {
+        const { bucket, prefix } = weights;
+        const opts = { parent: this };
+        const tags = { ...args.tags, "genai-platform.io/model-endpoint": `${namespace}/${name}` };
+        const role = new aws.iam.Role(`${name}-weights`, {
+            name: physicalName([namespace, name, pulumi.getStack(), "weights"], AWS_NAME_LIMITS.iamRole),
+            description: `Reads model weights under s3://${bucket}/${prefix} for ModelEndpoint ${namespace}/${name}`,
+            assumeRolePolicy: JSON.stringify(podIdentityTrustPolicy()),
+            tags,
+        }, opts);
+        const partition = aws.getPartitionOutput({}, opts).partition;
+        const policy = new aws.iam.RolePolicy(`${name}-weights-read`, {
+            name: "model-weights-read",
+            role: role.id,
+            policy: partition.apply((p) => JSON.stringify(s3ReadPolicy(p, bucket, prefix))),
+        }, opts);
+        const association = new aws.eks.PodIdentityAssociation(`${name}-weights`, {
+            clusterName: args.cluster.clusterName!,
+            namespace,
+            serviceAccount: name,
+            roleArn: role.arn,
+            tags,
+        }, opts);
+        return { roleArn: role.arn, resources: [policy, association] };
+    }
+}

@@ -1,0 +1,25 @@
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { helmReleaseArgs } from "../internal/helm";
+import { CHARTS } from "../internal/versions";
+import { KEDA_NAMESPACE, kedaValues } from "./values";
+
+export { KEDA_NAMESPACE };
+
+/**
+ * Installs KEDA (pinned chart, namespace `keda`) once per cluster: the
+ * ScaledObjects of every ModelEndpoint need its CRDs, so pass the release in
+ * their `dependsOn`.
+ */
+export function createKedaRelease(
+    name: string,
+    provider: k8s.Provider,
+    parent?: pulumi.Resource,
+    dependsOn?: pulumi.Resource[],
+): k8s.helm.v3.Release {
+    return new k8s.helm.v3.Release(`${name}-keda`, helmReleaseArgs(CHARTS.keda, {
+        name: "keda",
+        namespace: KEDA_NAMESPACE,
+        values: kedaValues(),
+    }), { parent, provider, dependsOn });
+}

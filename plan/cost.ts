@@ -1,0 +1,189 @@
+/**
+ * Monthly cost estimate from what a stack declares: the idle floor (what runs
+ * with no traffic) and the ceiling (every GPU pool at its limit), spot and
+ * on-demand priced separately. Every line says what it assumed.
+ */
+import { familiesWithGpus } from "../components/internal/gpu-instances";
+import type { RecordedResource } from "./recorder";
+import { FLAT_PRICES, GPU_INSTANCE_PRICES, GpuInstancePrice, HOURS_PER_MONTH, INSTANCE_PRICES, PRICE_REGION, PRICE_TABLE_DATE } from "./prices";
+
+export interface CostLine {
+    item: string;
+    monthlyUsd: number;
+    assumption: string;
+}
+
+export interface CostEstimate {
+    region: string;
+    priceDate: string;
+    floor: CostLine[];
+    /** Every GPU pool at its limit, on-demand. */
+    ceilingOnDemand: CostLine[];
+    /** Every GPU pool at its limit, spot where the pool allows it. */
+    ceilingSpot: CostLine[];
+    /** Resources whose price is not in the table (not counted). */
+    unpriced: string[];
+    totals: { floor: number; ceilingOnDemand: number; ceilingSpot: number };
+}
+
+const monthly = (hourly: number) => hourly * HOURS_PER_MONTH;
+const usd = (n: number) => `$${n.toFixed(n < 1 ? 4 : 3)}`;
+const ofType = (resources: readonly RecordedResource[], ...types: string[]) => resources.filter((r) => types.includes(r.type));
+
+interface PoolFacts {
+    name: string;
+    gpuLimit: number;
+    families: string[];
+    capacityTypes: string[];
+}
+
+function requirement(pool: Record<string, any>, suffix: string): string[] {
+    const reqs: { key: string; values?: string[] }[] = pool.spec?.template?.spec?.requirements ?? [];
+    return reqs.find((r) => r.key.endsWith(suffix))?.values ?? [];
+}
+
+function poolFacts(resources: readonly RecordedResource[]): PoolFacts[] {
+    return resources
+        .filter((r) => r.type.startsWith("kubernetes:") && r.inputs.kind === "NodePool")
+        .map((r) => {
+            const gpuNames = requirement(r.inputs, "/instance-gpu-name");
+            const families = requirement(r.inputs, "/instance-family");
+            return {
+                name: r.inputs.metadata.name,
+                gpuLimit: Number(r.inputs.spec?.limits?.["nvidia.com/gpu"] ?? 0),
+                families: families.length ? families : familiesWithGpus(gpuNames),
+                capacityTypes: requirement(r.inputs, "karpenter.sh/capacity-type"),
+            };
+        });
+}
+
+/** The priced family with the lowest on-demand price per GPU among `families`. */
+function cheapestPerGpu(families: readonly string[]): GpuInstancePrice | undefined {
+    return families
+        .map((f) => GPU_INSTANCE_PRICES[f])
+        .filter((p): p is GpuInstancePrice => p !== undefined)
+        .sort((a, b) => a.onDemandHourly / a.gpus - b.onDemandHourly / b.gpus)[0];
+}
+
+function gpuLine(item: string, gpus: number, price: GpuInstancePrice, spot: boolean): CostLine {
+    const perGpu = price.onDemandHourly / price.gpus;
+    const hourly = perGpu * gpus * (spot ? price.spotFraction : 1);
+    const basis = `${gpus} GPU × ${usd(perGpu)}/GPU-h on-demand (${price.instanceType})`;
+    return {
+        item,
+        monthlyUsd: monthly(hourly),
+        assumption: spot ? `${basis} × ${price.spotFraction} assumed spot ratio, 730 h` : `${basis}, 730 h`,
+    };
+}
+
+function ceilings(pools: PoolFacts[], unpriced: string[]): { onDemand: CostLine[]; spot: CostLine[] } {
+    const onDemand: CostLine[] = [];
+    const spot: CostLine[] = [];
+    for (const pool of pools) {
+        const price = cheapestPerGpu(pool.families);
+        if (!price) {
+            unpriced.push(`GPU pool ${pool.name} (families ${pool.families.join(", ") || "none"})`);
+            continue;
+        }
+        const item = `GPU pool ${pool.name} at its limit`;
+        const line = gpuLine(item, pool.gpuLimit, price, false);
+        onDemand.push(line);
+        spot.push(pool.capacityTypes.includes("spot") ? gpuLine(item, pool.gpuLimit, price, true) : { ...line, assumption: `on-demand only: ${line.assumption}` });
+    }
+    return { onDemand, spot };
+}
+
+/** GPUs kept warm by model endpoints whose autoscaler never goes below one replica. */
+function endpointGpuFloor(resources: readonly RecordedResource[], pools: PoolFacts[], unpriced: string[]): CostLine[] {
+    const scaled = new Map<string, number>();
+    for (const so of resources.filter((r) => r.inputs?.kind === "ScaledObject")) {
+        // KEDA holds an idle target at idleReplicaCount (scale to zero) until a trigger fires.
+        const idle = so.inputs.spec.idleReplicaCount ?? so.inputs.spec.minReplicaCount ?? 1;
+        scaled.set(`${so.inputs.metadata.namespace}/${so.inputs.spec.scaleTargetRef.name}`, Number(idle));
+    }
+    return ofType(resources, "kubernetes:apps/v1:Deployment").flatMap((d) => {
+        const pod = d.inputs.spec?.template?.spec ?? {};
+        const gpus = (pod.containers ?? []).reduce((n: number, c: any) => n + Number(c.resources?.limits?.["nvidia.com/gpu"] ?? 0), 0);
+        if (gpus === 0) return [];
+        const key = `${d.inputs.metadata.namespace}/${d.inputs.metadata.name}`;
+        const replicas = scaled.get(key) ?? Number(d.inputs.spec.replicas ?? 1);
+        if (replicas === 0) return [];
+        const poolName = pod.nodeSelector?.["genai-platform.io/pool"];
+        const price = cheapestPerGpu(pools.find((p) => p.name === poolName)?.families ?? []);
+        if (!price) {
+            unpriced.push(`model endpoint ${key} (pool ${poolName})`);
+            return [];
+        }
+        return [gpuLine(`model endpoint ${key}: ${replicas} warm replica(s)`, gpus * replicas, price, false)];
+    });
+}
+
+function instanceLine(item: string, type: string, count: number, unpriced: string[], extra = ""): CostLine[] {
+    const price = INSTANCE_PRICES[type];
+    if (price === undefined) {
+        unpriced.push(`${item} (${type})`);
+        return [];
+    }
+    return [{ item, monthlyUsd: monthly(price * count), assumption: `${count} × ${type} at ${usd(price)}/h on-demand, 730 h${extra}` }];
+}
+
+function floor(resources: readonly RecordedResource[], pools: PoolFacts[], unpriced: string[]): CostLine[] {
+    const lines: CostLine[] = [];
+    for (const c of ofType(resources, "eks:index:Cluster", "aws:eks/cluster:Cluster")) {
+        lines.push({ item: `EKS control plane ${c.name}`, monthlyUsd: monthly(FLAT_PRICES.eksControlPlaneHourly), assumption: `${usd(FLAT_PRICES.eksControlPlaneHourly)}/h standard support` });
+    }
+    const nats = ofType(resources, "aws:ec2/natGateway:NatGateway").length;
+    if (nats > 0) {
+        lines.push({
+            item: `NAT gateways (${nats})`,
+            monthlyUsd: nats * (monthly(FLAT_PRICES.natGatewayHourly) + FLAT_PRICES.natGbPerMonth * FLAT_PRICES.natGatewayPerGb),
+            assumption: `${nats} × (${usd(FLAT_PRICES.natGatewayHourly)}/h + ${FLAT_PRICES.natGbPerMonth} GB/month assumed at ${usd(FLAT_PRICES.natGatewayPerGb)}/GB)`,
+        });
+    }
+    for (const ng of ofType(resources, "aws:eks/nodeGroup:NodeGroup")) {
+        const count = ng.inputs.scalingConfig?.desiredSize ?? 1;
+        const disk = (ng.inputs.diskSize ?? 20) * count * FLAT_PRICES.ebsGp3PerGbMonth;
+        lines.push(...instanceLine(`node group ${ng.name}`, ng.inputs.instanceTypes?.[0], count, unpriced).map((l) => ({ ...l, monthlyUsd: l.monthlyUsd + disk, assumption: `${l.assumption}, plus ${ng.inputs.diskSize ?? 20} GiB gp3 each` })));
+    }
+    for (const db of ofType(resources, "aws:rds/instance:Instance")) {
+        const copies = db.inputs.multiAz ? 2 : 1;
+        const storage = (db.inputs.allocatedStorage ?? 20) * FLAT_PRICES.rdsStoragePerGbMonth * copies;
+        lines.push(...instanceLine(`RDS ${db.name}`, db.inputs.instanceClass, copies, unpriced).map((l) => ({ ...l, monthlyUsd: l.monthlyUsd + storage, assumption: `${l.assumption}${copies === 2 ? " (Multi-AZ standby)" : ""}, plus ${db.inputs.allocatedStorage ?? 20} GiB storage` })));
+    }
+    for (const rg of ofType(resources, "aws:elasticache/replicationGroup:ReplicationGroup")) {
+        const nodes = rg.inputs.numCacheClusters ?? (rg.inputs.numNodeGroups ?? 1) * ((rg.inputs.replicasPerNodeGroup ?? 0) + 1);
+        lines.push(...instanceLine(`ElastiCache ${rg.name}`, rg.inputs.nodeType, nodes, unpriced));
+    }
+    const buckets = ofType(resources, "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2").length;
+    if (buckets > 0) {
+        lines.push({ item: `S3 buckets (${buckets})`, monthlyUsd: buckets * FLAT_PRICES.s3GbPerBucket * FLAT_PRICES.s3PerGbMonth, assumption: `${FLAT_PRICES.s3GbPerBucket} GB each assumed at ${usd(FLAT_PRICES.s3PerGbMonth)}/GB-month` });
+    }
+    const keys = ofType(resources, "aws:kms/key:Key").length;
+    if (keys > 0) lines.push({ item: `KMS keys (${keys})`, monthlyUsd: keys * FLAT_PRICES.kmsKeyMonthly, assumption: `$${FLAT_PRICES.kmsKeyMonthly}/key-month, requests not counted` });
+    lines.push(...endpointGpuFloor(resources, pools, unpriced));
+    return lines;
+}
+
+const sum = (lines: CostLine[]) => lines.reduce((n, l) => n + l.monthlyUsd, 0);
+
+export function estimateCost(resources: readonly RecordedResource[]): CostEstimate {
+    const unpriced: string[] = [];
+    const pools = poolFacts(resources);
+    const floorLines = floor(resources, pools, unpriced);
+    const { onDemand, spot } = ceilings(pools, unpriced);
+    const base = sum(floorLines);
+    return {
+        region: PRICE_REGION,
+        priceDate: PRICE_TABLE_DATE,
+        floor: floorLines,
+        ceilingOnDemand: onDemand,
+        ceilingSpot: spot,
+        unpriced,
+        // The ceiling is the floor plus every pool full; warm endpoint GPUs are inside the pools' limits.
+        totals: {
+            floor: base,
+            ceilingOnDemand: base - sum(floorLines.filter((l) => l.item.startsWith("model endpoint"))) + sum(onDemand),
+            ceilingSpot: base - sum(floorLines.filter((l) => l.item.startsWith("model endpoint"))) + sum(spot),
+        },
+    };
+}
