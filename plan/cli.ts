@@ -7,19 +7,22 @@ import { Command, Option } from "commander";
 import * as fs from "fs";
 import { ValidationError } from "../components/internal/errors";
 import { buildPlan } from "./build";
+import { loadStackConfig, parseStackConfig } from "./stack";
 import { renderJson, renderMarkdown, renderText, mandatory } from "./report";
 
 const RENDERERS = { text: renderText, markdown: renderMarkdown, json: renderJson };
 
 interface Options {
     stack: string;
+    config?: string;
     format: keyof typeof RENDERERS;
     out?: string;
     policyConfig?: string;
 }
 
 async function plan(options: Options): Promise<number> {
-    const report = await buildPlan(options.stack, options.policyConfig);
+    const config = options.config ? parseStackConfig(fs.readFileSync(options.config, "utf8")) : loadStackConfig(options.stack);
+    const report = await buildPlan(options.stack, options.policyConfig, config);
     const text = RENDERERS[options.format](report);
     if (options.out) {
         fs.writeFileSync(options.out, text);
@@ -35,6 +38,7 @@ const program = new Command()
     .name("plan")
     .description("Evaluate a stack of the genai-platform program offline (no cloud account): what it declares, what the policy pack says, what it costs.")
     .requiredOption("-s, --stack <name>", "stack to plan: reads Pulumi.<name>.yaml")
+    .option("-c, --config <file>", "stack config file to use instead of Pulumi.<stack>.yaml")
     .addOption(new Option("-f, --format <format>", "report format").choices(Object.keys(RENDERERS)).default("text"))
     .option("-o, --out <file>", "write the report to a file instead of stdout")
     .option("-p, --policy-config <file>", "policy pack config (default: policies/config.<environment>.json)")

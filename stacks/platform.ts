@@ -1,13 +1,15 @@
 /**
  * The composition `pulumi up` runs: environment profile + stack config →
- * the platform's components.
+ * the args of every component, validated together before any is declared,
+ * then the components themselves.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GPU_QUOTA_LABEL, GpuCluster, GpuClusterArgs } from "../components/gpu-cluster";
-import { LlmGateway } from "../components/llm-gateway";
-import { createKedaRelease, ModelEndpoint } from "../components/model-endpoint";
-import { PlatformConfig } from "./config";
+import { GPU_QUOTA_LABEL, GpuCluster, GpuClusterArgs, resolveGpuClusterArgs, validateGpuClusterArgs } from "../components/gpu-cluster";
+import { Problem, ValidationError } from "../components/internal/errors";
+import { LlmGateway, LlmGatewayArgs, SelfHostedRoute, validateLlmGatewayArgs } from "../components/llm-gateway";
+import { baseUrl, createKedaRelease, EndpointCluster, ModelEndpoint, ModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
+import { NAMESPACE, PlatformConfig } from "./config";
 
 /** What differs between environments unless the stack's config says otherwise. */
 export const PROFILES = {
@@ -31,6 +33,19 @@ export const PROFILES = {
 /** Namespace of the platform's own model endpoints. */
 export const MODELS_NAMESPACE = "models";
 
+/** What the components after the cluster need of it; a GpuCluster provides all of it. */
+export interface ClusterFacts extends EndpointCluster {
+    vpcId: pulumi.Input<string>;
+    privateSubnetIds: pulumi.Input<string>[];
+    clusterSecurityGroupId: pulumi.Input<string>;
+    clusterName: pulumi.Input<string>;
+}
+
+const tags = (config: PlatformConfig) => ({ ...config.tags, environment: config.environment });
+
+/** A Pulumi secret from a secret config value, or undefined when unset. */
+const secret = (value: string | undefined) => (value === undefined ? undefined : pulumi.secret(value));
+
 export function clusterArgs(config: PlatformConfig): GpuClusterArgs {
     const profile = PROFILES[config.environment];
     const c = config.cluster;
@@ -45,16 +60,113 @@ export function clusterArgs(config: PlatformConfig): GpuClusterArgs {
     };
 }
 
-function tags(config: PlatformConfig): Record<string, string> {
-    return { ...config.tags, environment: config.environment };
-}
-
-/** A Pulumi secret from a secret config value, or undefined when unset. */
-const secret = (value: string | undefined) => (value === undefined ? undefined : pulumi.secret(value));
-
 /** PromQL that rises while the gateway receives requests for `model`: wakes an endpoint scaled to zero. */
 export function gatewayDemandQuery(model: string): string {
     return `sum(rate(litellm_proxy_total_requests_metric_total{requested_model="${model}"}[2m]))`;
+}
+
+export function endpointArgs(config: PlatformConfig, m: PlatformConfig["models"][number], cluster: EndpointCluster, dependsOn: pulumi.Resource[] = []): ModelEndpointArgs {
+    const profile = PROFILES[config.environment];
+    const served = m.servedModelName ?? m.name;
+    const minReplicas = m.autoscaling?.minReplicas ?? (profile.scaleToZero ? 0 : 1);
+    return {
+        cluster,
+        pool: m.pool,
+        namespace: MODELS_NAMESPACE,
+        model: m.model,
+        servedModelName: served,
+        tensorParallelSize: m.tensorParallelSize,
+        maxModelLen: m.maxModelLen,
+        gpuMemoryUtilization: m.gpuMemoryUtilization,
+        enablePrefixCaching: m.enablePrefixCaching,
+        maxNumSeqs: m.maxNumSeqs,
+        dtype: m.dtype,
+        quantization: m.quantization,
+        extraArgs: m.extraArgs,
+        resources: m.resources,
+        cacheVolume: m.cacheVolume,
+        hfToken: secret(config.hfToken),
+        autoscaling: {
+            ...m.autoscaling,
+            minReplicas,
+            allowScaleToZero: profile.scaleToZero,
+            ...(minReplicas === 0 ? { wakeQuery: gatewayDemandQuery(served) } : {}),
+        },
+        tags: tags(config),
+        dependsOn,
+    };
+}
+
+/** The gateway's self-hosted routes, known from config alone (each endpoint's Service DNS name). */
+export function selfHostedRoutes(config: PlatformConfig): SelfHostedRoute[] {
+    return config.models.map((m) => ({ servedModelName: m.servedModelName ?? m.name, baseUrl: baseUrl({ name: m.name, namespace: MODELS_NAMESPACE }) }));
+}
+
+export function gatewayArgs(config: PlatformConfig, cluster: ClusterFacts): LlmGatewayArgs {
+    const g = config.gateway;
+    return {
+        provider: cluster.provider,
+        vpcId: cluster.vpcId,
+        subnetIds: cluster.privateSubnetIds,
+        clusterSecurityGroupId: cluster.clusterSecurityGroupId,
+        clusterName: cluster.clusterName,
+        production: PROFILES[config.environment].production,
+        selfHosted: selfHostedRoutes(config),
+        hosted: g.hosted,
+        providerKeys: { openai: secret(config.openaiApiKey), anthropic: secret(config.anthropicApiKey), gemini: secret(config.geminiApiKey) },
+        routing: {
+            strategy: g.routingStrategy,
+            numRetries: g.numRetries,
+            timeoutSeconds: g.timeoutSeconds,
+            fallbacks: g.fallbacks,
+            contextWindowFallbacks: g.contextWindowFallbacks,
+        },
+        replicas: g.replicas,
+        database: g.database,
+        cache: g.cache,
+        ingress: g.ingress,
+        tags: tags(config),
+    };
+}
+
+/** Runs `validate`, returning its problems with paths moved under the config key `prefix`. */
+function problemsOf(prefix: string, validate: () => unknown): Problem[] {
+    try {
+        validate();
+        return [];
+    } catch (e) {
+        if (!(e instanceof ValidationError)) throw e;
+        return e.problems.map((p) => ({ ...p, path: `${prefix}${p.path}` }));
+    }
+}
+
+/** GpuCluster paths: pools live at the namespace's top level, the rest under `cluster`. */
+const clusterPrefix = (path: string) => (path.startsWith("pools") ? `${NAMESPACE}:` : `${NAMESPACE}:cluster.`);
+
+/**
+ * Validates every component's args against each other before anything is
+ * declared; throws one ValidationError with every problem at its config key.
+ * Runtime facts (provider, VPC ids) are not known yet; validation never reads them.
+ */
+export function validatePlatform(config: PlatformConfig): void {
+    const problems: Problem[] = [];
+    problems.push(...problemsOf("", () => validateGpuClusterArgs("genai", clusterArgs(config))).map((p) => ({ ...p, path: `${clusterPrefix(p.path)}${p.path}` })));
+    // What the others need of the cluster, from its args even when they are invalid (so problems do not cascade);
+    // stand-ins for what only exists once it does: one private subnet per zone, ids unknown.
+    const settings = resolveGpuClusterArgs(clusterArgs(config));
+    const facts: ClusterFacts = {
+        provider: undefined as unknown as k8s.Provider,
+        pools: settings.pools.map((p) => ({ ...p, instanceFamilies: p.instanceFamilies ?? [], gpuNames: p.gpuNames ?? [] })),
+        vpcId: "",
+        privateSubnetIds: Array.from({ length: settings.network.availabilityZoneCount }, () => ""),
+        clusterSecurityGroupId: "",
+        clusterName: "",
+    };
+    config.models.forEach((m, i) => {
+        problems.push(...problemsOf(`${NAMESPACE}:models[${i}].`, () => validateModelEndpointArgs(m.name, endpointArgs(config, m, facts))));
+    });
+    problems.push(...problemsOf(`${NAMESPACE}:gateway.`, () => validateLlmGatewayArgs("gateway", gatewayArgs(config, facts))));
+    if (problems.length > 0) throw new ValidationError("stack configuration", problems);
 }
 
 /** The namespace the platform's own endpoints run in: restricted Pod Security, allowed GPUs. */
@@ -75,40 +187,6 @@ function modelsNamespace(name: string, cluster: GpuCluster): k8s.core.v1.Namespa
     }, { provider: cluster.provider });
 }
 
-function createEndpoints(config: PlatformConfig, cluster: GpuCluster, dependsOn: pulumi.Resource[]): ModelEndpoint[] {
-    const profile = PROFILES[config.environment];
-    return config.models.map((m) => {
-        const served = m.servedModelName ?? m.name;
-        const minReplicas = m.autoscaling?.minReplicas ?? (profile.scaleToZero ? 0 : 1);
-        return new ModelEndpoint(m.name, {
-            cluster,
-            pool: m.pool,
-            namespace: MODELS_NAMESPACE,
-            model: m.model,
-            servedModelName: served,
-            tensorParallelSize: m.tensorParallelSize,
-            maxModelLen: m.maxModelLen,
-            gpuMemoryUtilization: m.gpuMemoryUtilization,
-            enablePrefixCaching: m.enablePrefixCaching,
-            maxNumSeqs: m.maxNumSeqs,
-            dtype: m.dtype,
-            quantization: m.quantization,
-            extraArgs: m.extraArgs,
-            resources: m.resources,
-            cacheVolume: m.cacheVolume,
-            hfToken: secret(config.hfToken),
-            autoscaling: {
-                ...m.autoscaling,
-                minReplicas,
-                allowScaleToZero: profile.scaleToZero,
-                ...(minReplicas === 0 ? { wakeQuery: gatewayDemandQuery(served) } : {}),
-            },
-            tags: tags(config),
-            dependsOn,
-        });
-    });
-}
-
 export interface PlatformOutputs {
     clusterName: pulumi.Output<string>;
     kubeconfig: pulumi.Output<string>;
@@ -122,36 +200,13 @@ export interface PlatformOutputs {
 
 /** Declares the platform for one stack. */
 export function createPlatform(config: PlatformConfig, stackName: string): PlatformOutputs {
+    validatePlatform(config);
     const name = `genai-${stackName}`;
-    const profile = PROFILES[config.environment];
     const cluster = new GpuCluster(name, clusterArgs(config));
     const keda = createKedaRelease(`${name}-keda`, cluster.provider, cluster, cluster.addons);
     const namespace = modelsNamespace(name, cluster);
-    const endpoints = createEndpoints(config, cluster, [keda, namespace, ...cluster.addons]);
-    const g = config.gateway;
-    const gateway = new LlmGateway(`${name}-gateway`, {
-        provider: cluster.provider,
-        vpcId: cluster.vpcId,
-        subnetIds: cluster.privateSubnetIds,
-        clusterSecurityGroupId: cluster.clusterSecurityGroupId,
-        clusterName: cluster.clusterName,
-        production: profile.production,
-        selfHosted: endpoints.map((e) => e.route),
-        hosted: g.hosted,
-        providerKeys: { openai: secret(config.openaiApiKey), anthropic: secret(config.anthropicApiKey), gemini: secret(config.geminiApiKey) },
-        routing: {
-            strategy: g.routingStrategy,
-            numRetries: g.numRetries,
-            timeoutSeconds: g.timeoutSeconds,
-            fallbacks: g.fallbacks,
-            contextWindowFallbacks: g.contextWindowFallbacks,
-        },
-        replicas: g.replicas,
-        database: g.database,
-        cache: g.cache,
-        ingress: g.ingress,
-        tags: tags(config),
-    }, { dependsOn: cluster.addons });
+    for (const m of config.models) new ModelEndpoint(m.name, endpointArgs(config, m, cluster, [keda, namespace, ...cluster.addons]));
+    const gateway = new LlmGateway(`${name}-gateway`, gatewayArgs(config, cluster), { dependsOn: cluster.addons });
     return {
         clusterName: cluster.clusterName,
         kubeconfig: cluster.kubeconfig,

@@ -420,7 +420,8 @@ function validateAutoscaling(p: Problems, r: ResolvedModelEndpointArgs): void {
     if (at.check(isInt(a.maxReplicas, 1), "maxReplicas", a.maxReplicas, "expected a whole number ≥ 1") && minOk) {
         at.check(a.maxReplicas >= a.minReplicas, "maxReplicas", a.maxReplicas, `expected maxReplicas ≥ minReplicas (${a.minReplicas})`);
         const tp = r.tensorParallelSize;
-        if (!r.pool.sharing && isInt(tp, 1)) {
+        // An invalid pool limit is the cluster's problem to report, not this endpoint's.
+        if (!r.pool.sharing && isInt(tp, 1) && isInt(r.pool.gpuLimit, 1)) {
             at.check(
                 a.maxReplicas * tp <= r.pool.gpuLimit,
                 "maxReplicas",

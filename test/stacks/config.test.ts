@@ -5,44 +5,102 @@ import { loadStackConfig, parseStackConfig, runStack, stackConfigPath } from "..
 import { main } from "../../stacks/program";
 import { expectFailure } from "../harness";
 
-/** The dev stack's config file with `edit` applied to its parsed config. */
-function devConfigWith(edit: (config: Record<string, any>) => void) {
-    const doc = YAML.parse(fs.readFileSync(stackConfigPath("dev"), "utf8"));
+type Stack = "dev" | "prod";
+type Config = Record<string, any>;
+
+/** A stack's committed config file with `edit` applied to its parsed config. */
+function configWith(stack: Stack, edit: (config: Config) => void) {
+    const doc = YAML.parse(fs.readFileSync(stackConfigPath(stack), "utf8"));
     edit(doc.config);
     return parseStackConfig(YAML.stringify(doc));
 }
 
-/** Runs the real program on the edited dev config; it must fail before declaring anything. */
-async function expectRejected(edit: (config: Record<string, any>) => void, ...messages: string[]) {
-    const { config, secretKeys } = devConfigWith(edit);
-    const { error, resources } = await expectFailure(main, { stack: "dev", config, secretKeys });
+/** Runs the real program on the edited config; it must fail, say `messages`, and declare nothing. */
+async function expectRejected(stack: Stack, edit: (config: Config) => void, ...messages: string[]) {
+    const { config, secretKeys } = configWith(stack, edit);
+    const { error, resources } = await expectFailure(main, { stack, config, secretKeys });
     for (const m of messages) assert.ok(error.message.includes(m), `message lacks "${m}":\n${error.message}`);
     assert.equal(resources.length, 0, "nothing may be registered on invalid config");
 }
 
+const K = (key: string) => `genai-platform:${key}`;
+const pools = (c: Config) => c[K("pools")];
+const models = (c: Config) => c[K("models")];
+const gateway = (c: Config) => c[K("gateway")];
+const cluster = (c: Config) => c[K("cluster")];
+
+/** Invalid variations of the committed configs, each with what its message must say. */
+const CORPUS: { title: string; stack: Stack; edit: (c: Config) => void; messages: string[] }[] = [
+    // Wrong types.
+    { title: "a GPU limit that is not a number", stack: "dev", edit: (c) => (pools(c)[0].gpuLimit = "four"), messages: [`${K("pools")}[0].gpuLimit: got "four"; Invalid input: expected number`] },
+    { title: "models that are not a list", stack: "dev", edit: (c) => (c[K("models")] = { name: "x" }), messages: [`${K("models")}: got {"name":"x"}; Invalid input: expected array`] },
+    { title: "a public endpoint flag that is a string", stack: "dev", edit: (c) => (cluster(c).endpoint.publicAccess = "yes"), messages: [`${K("cluster")}.endpoint.publicAccess: got "yes"; Invalid input: expected boolean`] },
+    { title: "an unknown environment", stack: "dev", edit: (c) => (c[K("environment")] = "staging"), messages: [`${K("environment")}: got "staging"; Invalid option: expected one of "dev"|"prod"`] },
+    { title: "an unknown hosted provider", stack: "dev", edit: (c) => (gateway(c).hosted[0].provider = "cohere"), messages: [`${K("gateway")}.hosted[0].provider: got "cohere"`] },
+    { title: "an unknown routing strategy", stack: "prod", edit: (c) => (gateway(c).routingStrategy = "round-robin"), messages: [`${K("gateway")}.routingStrategy: got "round-robin"`] },
+    // Unknown keys, with hints.
+    { title: "a misspelt cluster key", stack: "dev", edit: (c) => (cluster(c).kubernetesVersoin = "1.35"), messages: [`${K("cluster")}.kubernetesVersoin: got "1.35"; unknown key; did you mean "kubernetesVersion"?`] },
+    { title: "a misspelt top-level key", stack: "dev", edit: (c) => (c[K("pool")] = []), messages: [`${K("pool")}: got []; unknown key; did you mean "pools"?`] },
+    { title: "a misspelt pool key", stack: "prod", edit: (c) => (pools(c)[1].gpulimit = 4), messages: [`${K("pools")}[1].gpulimit: got 4; unknown key; did you mean "gpuLimit"?`] },
+    { title: "a misspelt model key", stack: "prod", edit: (c) => (models(c)[0].tensorParallel = 4), messages: [`${K("models")}[0].tensorParallel: got 4; unknown key; did you mean "tensorParallelSize"?`] },
+    // Missing values and secrets.
+    { title: "a missing cost-center tag", stack: "dev", edit: (c) => delete c[K("tags")]["cost-center"], messages: [`${K("tags")}.cost-center: got (missing); the "cost-center" tag is required`] },
+    { title: "a hosted OpenAI model without its API key", stack: "dev", edit: (c) => delete c[K("openaiApiKey")], messages: [`${K("gateway")}.hosted[0].provider: got "openai"; a openai model needs the secret ${K("openaiApiKey")}`] },
+    { title: "a hosted Anthropic model without its API key", stack: "prod", edit: (c) => delete c[K("anthropicApiKey")], messages: [`needs the secret ${K("anthropicApiKey")}`] },
+    { title: "no GPU pools", stack: "dev", edit: (c) => (c[K("pools")] = []), messages: [`${K("pools")}: got []; Too small: expected array to have >=1 items`] },
+    // Cluster and pools.
+    { title: "a pool without a GPU limit", stack: "dev", edit: (c) => (pools(c)[0].gpuLimit = 0), messages: [`${K("pools")}[0].gpuLimit: got 0; every pool needs a GPU limit`] },
+    { title: "duplicate pool names", stack: "prod", edit: (c) => (pools(c)[1].name = "inference-l40s"), messages: [`${K("pools")}[1].name: got "inference-l40s"; names must be unique`] },
+    { title: "an unknown capacity type", stack: "dev", edit: (c) => (pools(c)[0].capacityTypes = ["preemptible"]), messages: [`${K("pools")}[0].capacityTypes[0]: got "preemptible"; expected one of spot, on-demand, reserved`] },
+    { title: "a malformed consolidateAfter", stack: "dev", edit: (c) => (pools(c)[0].consolidateAfter = "5 minutes"), messages: [`${K("pools")}[0].consolidateAfter: got "5 minutes"`] },
+    { title: "time-slicing with one replica", stack: "prod", edit: (c) => (pools(c)[2].sharing.replicas = 1), messages: [`${K("pools")}[2].sharing.replicas: got 1; time-slicing needs a whole number of replicas ≥ 2`] },
+    { title: "MIG on GPUs without MIG", stack: "dev", edit: (c) => (pools(c)[0].sharing = { mode: "mig", profile: "all-1g.10gb" }), messages: [`${K("pools")}[0].sharing.mode: got ["g5","g6"]; MIG needs GPUs that support it`] },
+    { title: "a public endpoint without CIDRs", stack: "dev", edit: (c) => (cluster(c).endpoint.publicAccessCidrs = []), messages: [`${K("cluster")}.endpoint.publicAccessCidrs: got []; a public endpoint needs an explicit CIDR allow-list`] },
+    { title: "a world-open endpoint", stack: "dev", edit: (c) => (cluster(c).endpoint.publicAccessCidrs = ["0.0.0.0/0"]), messages: [`${K("cluster")}.endpoint.publicAccessCidrs[0]: got "0.0.0.0/0"`] },
+    { title: "a Kubernetes version outside the window", stack: "prod", edit: (c) => (cluster(c).kubernetesVersion = "1.29"), messages: [`${K("cluster")}.kubernetesVersion: got "1.29"; expected a supported EKS version`] },
+    { title: "a VPC too small for the cluster", stack: "dev", edit: (c) => (cluster(c).network.vpcCidr = "10.0.0.0/24"), messages: [`${K("cluster")}.network.vpcCidr: got "10.0.0.0/24"`] },
+    // Models: impossible combinations.
+    { title: "a model on a pool that does not exist", stack: "dev", edit: (c) => (models(c)[0].pool = "gpu-large"), messages: [`${K("models")}[0].pool: got "gpu-large"; no such pool; pools: gpu-small`] },
+    { title: "tensor parallelism the pool's instances cannot hold", stack: "dev", edit: (c) => (models(c)[0].tensorParallelSize = 3), messages: [`${K("models")}[0].tensorParallelSize: got 3`] },
+    { title: "a GPU memory share above 1", stack: "dev", edit: (c) => (models(c)[0].gpuMemoryUtilization = 1.5), messages: [`${K("models")}[0].gpuMemoryUtilization: got 1.5`] },
+    { title: "a model name that is not a DNS label", stack: "prod", edit: (c) => models(c).push({ ...models(c)[1], name: "Llama_8B" }), messages: [`${K("models")}[3].name: got "Llama_8B"; expected a DNS-1123 label`] },
+    { title: "more minimum than maximum replicas", stack: "prod", edit: (c) => (models(c)[1].autoscaling = { minReplicas: 5, maxReplicas: 2 }), messages: [`${K("models")}[1].autoscaling.maxReplicas: got 2`] },
+    { title: "scale to zero in prod", stack: "prod", edit: (c) => (models(c)[0].autoscaling.minReplicas = 0), messages: [`${K("models")}[0].autoscaling.minReplicas: got 0`] },
+    { title: "more GPUs than the pool's limit at full scale", stack: "prod", edit: (c) => (models(c)[0].autoscaling.maxReplicas = 20), messages: [`${K("models")}[0].autoscaling.maxReplicas: got 20`] },
+    // Gateway.
+    { title: "a fallback to a model the stack lacks", stack: "dev", edit: (c) => (gateway(c).fallbacks = { "qwen25-7b": ["gpt-5"] }), messages: [`${K("gateway")}.fallbacks.qwen25-7b: got ["gpt-5"]; "gpt-5" is not a model of this stack; models: qwen25-7b, gpt-4.1-mini`] },
+    { title: "a single gateway replica in prod", stack: "prod", edit: (c) => (gateway(c).replicas = 1), messages: [`${K("gateway")}.replicas: got 1`] },
+];
+
 describe("stack config validation", () => {
-    it("accepts the committed dev config", async () => {
-        const run = await runStack("dev", loadStackConfig("dev"));
-        assert.ok(run.resources.length > 50);
+    it("accepts the committed dev and prod configs", async () => {
+        for (const stack of ["dev", "prod"] as const) {
+            const run = await runStack(stack, loadStackConfig(stack));
+            assert.ok(run.resources.length > 50);
+        }
     });
 
-    it("names the key path, the value and what is allowed", async () => {
-        await expectRejected((c) => (c["genai-platform:pools"][0].gpuLimit = "four"), "genai-platform:pools[0].gpuLimit: got \"four\"");
+    it(`has a corpus of at least 25 invalid configs (${CORPUS.length})`, () => {
+        assert.ok(CORPUS.length >= 25);
     });
 
-    it("hints at the key meant for an unknown key", async () => {
-        await expectRejected((c) => (c["genai-platform:cluster"].kubernetesVersoin = "1.35"), 'genai-platform:cluster.kubernetesVersoin: got "1.35"; unknown key; did you mean "kubernetesVersion"?');
-    });
+    for (const c of CORPUS) {
+        it(`rejects ${c.title} (${c.stack}), naming the key, and declares nothing`, async () => {
+            await expectRejected(c.stack, c.edit, ...c.messages);
+        });
+    }
 
-    it("requires the owner and cost-center tags", async () => {
-        await expectRejected((c) => delete c["genai-platform:tags"]["cost-center"], 'genai-platform:tags.cost-center: got (missing); the "cost-center" tag is required');
-    });
-
-    it("rejects an unknown environment", async () => {
-        await expectRejected((c) => (c["genai-platform:environment"] = "staging"), 'genai-platform:environment: got "staging"');
-    });
-
-    it("reports component-level problems too (a pool without a GPU limit)", async () => {
-        await expectRejected((c) => (c["genai-platform:pools"][0].gpuLimit = 0), "pools[0].gpuLimit: got 0; every pool needs a GPU limit");
-    });
+    // Shape and type errors are reported first (nothing else can be checked on a malformed config), then every
+    // problem the components find, across all of them.
+    for (const [phase, edit, keys] of [
+        ["shape", (c: Config) => ((pools(c)[0].gpuLimit = "x"), delete c[K("tags")].owner), ["pools[0].gpuLimit", "tags.owner"]],
+        ["component", (c: Config) => ((pools(c)[0].consolidateAfter = "soon"), (models(c)[0].tensorParallelSize = 3), (cluster(c).endpoint.publicAccessCidrs = [])), ["pools[0].consolidateAfter", "models[0].tensorParallelSize", "models[0].autoscaling.maxReplicas", "cluster.endpoint.publicAccessCidrs"]],
+    ] as const) {
+        it(`reports every ${phase} problem of a config at once`, async () => {
+            const { config, secretKeys } = configWith("dev", edit);
+            const { error } = await expectFailure(main, { stack: "dev", config, secretKeys });
+            assert.match(error.message, new RegExp(`^Invalid stack configuration \\(${keys.length} problems\\):`));
+            for (const key of keys) assert.ok(error.message.includes(K(key)), error.message);
+        });
+    }
 });

@@ -1,0 +1,139 @@
+import * as assert from "node:assert/strict";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import * as YAML from "yaml";
+import { buildPlan } from "../../plan/build";
+import { PlanReport, mermaid, renderJson, renderMarkdown, renderText } from "../../plan/report";
+import { parseStackConfig, PROJECT_ROOT, stackConfigPath } from "../../plan/stack";
+
+const run = promisify(execFile);
+
+/** The prod stack file, deliberately broken in ways only the policy pack catches (config validation allows them). */
+function brokenProdYaml(): string {
+    const doc = YAML.parse(fs.readFileSync(stackConfigPath("prod"), "utf8"));
+    doc.config["genai-platform:cluster"].endpoint = { publicAccess: true, publicAccessCidrs: ["198.51.100.0/24"] };
+    return YAML.stringify(doc);
+}
+
+/** Runs the plan CLI as a user would; resolves with its exit code and output. */
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+        const { stdout, stderr } = await run(process.execPath, [require.resolve("tsx/cli"), "plan/cli.ts", ...args], { cwd: PROJECT_ROOT });
+        return { code: 0, stdout, stderr };
+    } catch (e) {
+        const err = e as { code: number; stdout: string; stderr: string };
+        return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+    }
+}
+
+describe("offline plan", () => {
+    const reports: Partial<Record<"dev" | "prod", PlanReport>> = {};
+    before(async () => {
+        reports.dev = await buildPlan("dev");
+        reports.prod = await buildPlan("prod");
+    });
+
+    describe("the whole policy pack over the real stacks", () => {
+        it("prod has no mandatory violation under config.prod.json", () => {
+            assert.equal(reports.prod!.policyConfig, path.join("policies", "config.prod.json"));
+            assert.deepEqual(reports.prod!.violations.filter((v) => v.enforcementLevel === "mandatory"), []);
+        });
+
+        it("dev is judged advisory-only under config.dev.json", () => {
+            assert.equal(reports.dev!.policyConfig, path.join("policies", "config.dev.json"));
+            for (const v of reports.dev!.violations) assert.equal(v.enforcementLevel, "advisory");
+        });
+
+        it("a broken copy of prod produces the expected mandatory violation", async () => {
+            const broken = await buildPlan("prod", undefined, parseStackConfig(brokenProdYaml()));
+            const mandatory = broken.violations.filter((v) => v.enforcementLevel === "mandatory");
+            assert.deepEqual(mandatory.map((v) => [v.policyName, v.resourceName]), [["eks-endpoint-access", "genai-prod-eks"]]);
+        });
+    });
+
+    describe("cost", () => {
+        it("prices the idle floor and the ceilings, spot below on-demand, with an assumption on every line", () => {
+            for (const report of Object.values(reports)) {
+                const { totals, floor, ceilingOnDemand, ceilingSpot, unpriced } = report!.cost;
+                assert.deepEqual(unpriced, []);
+                assert.ok(totals.floor > 0 && totals.floor < totals.ceilingSpot && totals.ceilingSpot <= totals.ceilingOnDemand);
+                for (const line of [...floor, ...ceilingOnDemand, ...ceilingSpot]) assert.ok(line.assumption.length > 10, line.item);
+            }
+        });
+
+        it("counts the floor items the design names", () => {
+            const items = reports.prod!.cost.floor.map((l) => l.item).join("\n");
+            for (const part of ["EKS control plane", "NAT gateways (3)", "node group", "RDS", "ElastiCache", "model endpoint models/qwen25-72b"]) {
+                assert.ok(items.includes(part), `floor lacks ${part}:\n${items}`);
+            }
+        });
+
+        it("keeps scale-to-zero dev models out of the floor", () => {
+            assert.ok(!reports.dev!.cost.floor.some((l) => l.item.startsWith("model endpoint")));
+        });
+    });
+
+    describe("reports", () => {
+        it("markdown opens with the verdict and holds all four parts", () => {
+            const md = renderMarkdown(reports.prod!);
+            assert.match(md.split("\n")[2], /^\*\*PASS: no mandatory policy violations/);
+            for (const part of ["## What will be created", "## Components and dependencies", "```mermaid", "## Policy verdicts", "## Monthly cost estimate"]) {
+                assert.ok(md.includes(part), `missing ${part}`);
+            }
+        });
+
+        it("the diagram shows components and the dependencies between them", () => {
+            const diagram = mermaid(reports.prod!.resources);
+            assert.match(diagram, /^flowchart LR/);
+            assert.ok(diagram.includes('"GpuCluster: genai-prod"'));
+            assert.ok(diagram.includes('"LlmGateway: genai-prod-gateway"'));
+            assert.match(diagram, /n\d+ --> n\d+/);
+        });
+
+        it("text and JSON carry the same verdict and counts", () => {
+            const json = JSON.parse(renderJson(reports.prod!));
+            assert.equal(json.mandatoryViolations, 0);
+            assert.equal(json.resourceCount, reports.prod!.resources.length);
+            assert.ok(renderText(reports.prod!).startsWith(json.verdict));
+        });
+    });
+
+    describe("command line", function () {
+        this.timeout(120000);
+        let dir: string;
+        before(() => {
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+        });
+        after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+        it("writes the prod Markdown report and exits 0", async () => {
+            const out = path.join(dir, "prod.md");
+            const result = await cli("--stack", "prod", "--format", "markdown", "--out", out);
+            assert.equal(result.code, 0, result.stderr);
+            assert.match(result.stdout, /^PASS: no mandatory policy violations/);
+            assert.ok(fs.readFileSync(out, "utf8").includes("## Monthly cost estimate"));
+        });
+
+        it("exits 1 on a broken prod config and names the violation first", async () => {
+            const file = path.join(dir, "Pulumi.broken.yaml");
+            fs.writeFileSync(file, brokenProdYaml());
+            const result = await cli("--stack", "prod", "--config", file);
+            assert.equal(result.code, 1);
+            assert.match(result.stdout, /^FAIL: 1 mandatory policy violation/);
+            assert.ok(result.stdout.includes("[mandatory] eks-endpoint-access (genai-prod-eks)"));
+        });
+
+        it("exits 1 on invalid config with the problem in its first lines", async () => {
+            const doc = YAML.parse(fs.readFileSync(stackConfigPath("dev"), "utf8"));
+            doc.config["genai-platform:pools"][0].gpuLimit = -1;
+            const file = path.join(dir, "Pulumi.invalid.yaml");
+            fs.writeFileSync(file, YAML.stringify(doc));
+            const result = await cli("--stack", "dev", "--config", file);
+            assert.equal(result.code, 1);
+            assert.match(result.stderr, /^FAIL: invalid configuration\nInvalid stack configuration \(1 problem\):\n {2}- genai-platform:pools\[0\]\.gpuLimit: got -1/);
+        });
+    });
+});
