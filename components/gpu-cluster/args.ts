@@ -1,7 +1,11 @@
+import { isCidr } from "../internal/cidr";
 import { Problems } from "../internal/errors";
 import { GPU_FAMILIES, GPU_NAMES } from "../internal/gpu-instances";
 import { checkDnsLabel, checkUnique } from "../internal/naming";
 import { KUBERNETES_VERSIONS } from "../internal/versions";
+
+// Still exported here: TenantNamespace and library users import it through the gpu-cluster barrel.
+export { isCidr };
 
 export type CapacityType = "spot" | "on-demand" | "reserved";
 export const CAPACITY_TYPES: readonly CapacityType[] = ["spot", "on-demand", "reserved"];
@@ -99,6 +103,8 @@ export interface KyvernoArgs {
     allowedRegistries?: string[];
     /** Admission controller replicas. Default 3 (HA). */
     admissionReplicas?: number;
+    /** Namespaces exempt from the policies besides the cluster's own add-ons (other platform add-ons installed by chart). Default none. */
+    exemptNamespaces?: string[];
 }
 
 export interface GpuClusterArgs {
@@ -156,13 +162,7 @@ const BUDGET_DURATION = /^((([0-9]+(h|m))|([0-9]+h[0-9]+m))(0s)?)$/;
 const BUDGET_NODES = /^((100|[0-9]{1,2})%|[0-9]+)$/;
 const CRON = /^(@(annually|yearly|monthly|weekly|daily|midnight|hourly))|((.+)\s(.+)\s(.+)\s(.+)\s(.+))$/;
 const MIG_PROFILE = /^all-[1-7]g\.[0-9]+gb$/;
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)\/.+$/;
-
-export function isCidr(value: unknown): value is string {
-    const m = typeof value === "string" ? CIDR.exec(value) : null;
-    return m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
-}
 
 function isPositiveInt(value: unknown): value is number {
     return typeof value === "number" && Number.isInteger(value) && value > 0;
@@ -198,7 +198,7 @@ export function resolveGpuClusterArgs(args: GpuClusterArgs): ResolvedGpuClusterA
         adminPrincipalArns: args.adminPrincipalArns ?? [],
         systemNodes: { instanceTypes: ["m7i.large"], minSize: 2, desiredSize: 2, maxSize: 4, ...args.systemNodes },
         pools: (args.pools ?? []).map(resolvePool),
-        kyverno: { enforcement: "Enforce", allowedRegistries: DEFAULT_ALLOWED_REGISTRIES, admissionReplicas: 3, ...args.kyverno },
+        kyverno: { enforcement: "Enforce", allowedRegistries: DEFAULT_ALLOWED_REGISTRIES, admissionReplicas: 3, exemptNamespaces: [], ...args.kyverno },
         protectStatefulResources: args.protectStatefulResources ?? false,
         tags: args.tags ?? {},
     };
@@ -292,6 +292,7 @@ export function validateGpuClusterArgs(name: string, args: GpuClusterArgs): Reso
     ky.check(["Audit", "Enforce"].includes(r.kyverno.enforcement), "enforcement", r.kyverno.enforcement, 'expected "Audit" or "Enforce"');
     ky.check(r.kyverno.allowedRegistries.length > 0, "allowedRegistries", r.kyverno.allowedRegistries, "give at least one registry");
     ky.check(isPositiveInt(r.kyverno.admissionReplicas), "admissionReplicas", r.kyverno.admissionReplicas, "expected a whole number ≥ 1 (3 for HA)");
+    r.kyverno.exemptNamespaces.forEach((ns, i) => checkDnsLabel(ky.at("exemptNamespaces"), i, ns));
     if (p.check(r.pools.length > 0, "pools", args.pools, "give at least one GPU pool")) {
         r.pools.forEach((pool, i) => validatePool(p.at("pools").at(i), pool, r.mode));
         checkUnique(p.at("pools"), r.pools.map((pool) => pool.name));

@@ -155,7 +155,7 @@ export class GpuCluster extends pulumi.ComponentResource {
             renderKyvernoPolicies({
                 enforcement: settings.kyverno.enforcement,
                 allowedRegistries: settings.kyverno.allowedRegistries,
-                exemptNamespaces: SYSTEM_NAMESPACES,
+                exemptNamespaces: [...SYSTEM_NAMESPACES, ...settings.kyverno.exemptNamespaces],
                 gpuQuotaLabel: GPU_QUOTA_LABEL,
                 gpuResource: GPU_RESOURCE,
             }),

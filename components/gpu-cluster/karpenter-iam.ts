@@ -9,6 +9,7 @@
  * The component calls these inside `pulumi.all(...).apply`, so inputs are
  * plain strings.
  */
+import { podIdentityTrustPolicy, type PolicyDocument, type PolicyStatement } from "../internal/iam";
 
 /** Everything the upstream template gets from `${AWS::*}`, parameters and `!GetAtt`. */
 export interface KarpenterIamContext {
@@ -24,30 +25,6 @@ export interface KarpenterIamContext {
     nodeRoleArn: string;
     /** `${KarpenterInterruptionQueue.Arn}`. */
     interruptionQueueArn: string;
-}
-
-export type OneOrMany = string | string[];
-
-/** `Principal` as IAM accepts it: `"*"` or a map of principal type to ids. */
-export type PolicyPrincipal = "*" | { Service?: OneOrMany; AWS?: OneOrMany; Federated?: OneOrMany };
-
-/** Condition operator → condition key → value(s), e.g. `{ StringEquals: { "aws:RequestedRegion": "eu-west-1" } }`. */
-export type PolicyCondition = Record<string, Record<string, OneOrMany>>;
-
-export interface PolicyStatement {
-    Sid?: string;
-    Effect: "Allow" | "Deny";
-    Action: OneOrMany;
-    Resource?: OneOrMany;
-    Principal?: PolicyPrincipal;
-    Condition?: PolicyCondition;
-}
-
-export interface PolicyDocument {
-    Version: "2012-10-17";
-    /** Only the queue policy has one upstream (`EC2InterruptionPolicy`). */
-    Id?: string;
-    Statement: PolicyStatement[];
 }
 
 /** One controller managed policy; `name` is upstream's `ManagedPolicyName` without the `-${ClusterName}` suffix. */
@@ -359,16 +336,8 @@ const CONTROLLER_POLICIES: [string, (ctx: KarpenterIamContext) => PolicyDocument
 /** Names of the controller policies, known before any ARN is. */
 export const CONTROLLER_POLICY_NAMES: readonly string[] = CONTROLLER_POLICIES.map(([name]) => name);
 
-/** EKS Pod Identity: the agent assumes the role and tags the session with pod attributes. */
-export function controllerTrustPolicy(): PolicyDocument {
-    return doc([
-        {
-            Effect: "Allow",
-            Principal: { Service: "pods.eks.amazonaws.com" },
-            Action: ["sts:AssumeRole", "sts:TagSession"],
-        },
-    ]);
-}
+/** Upstream's `KarpenterControllerRole` trust: EKS Pod Identity, as every platform Pod Identity role. */
+export const controllerTrustPolicy = podIdentityTrustPolicy;
 
 /** Node role trust: EC2 (via the instance profile). Upstream writes `ec2.${AWS::URLSuffix}`. */
 export function nodeTrustPolicy(partition = "aws"): PolicyDocument {

@@ -1,4 +1,12 @@
-/** IPv4 CIDR arithmetic for laying out subnets. */
+/** IPv4 CIDRs: recognising them in args, and the arithmetic that lays out subnets. */
+
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/** A dotted-quad IPv4 CIDR with octets ≤ 255 and a prefix ≤ 32. */
+export function isCidr(value: unknown): value is string {
+    const m = typeof value === "string" ? CIDR.exec(value) : null;
+    return m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+}
 
 function toInt(ip: string): number {
     return ip.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);

@@ -1,7 +1,9 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { isCidr } from "../gpu-cluster/args";
-import { Problems } from "../internal/errors";
+import { isCidr } from "../internal/cidr";
+import { isInt, Problems } from "../internal/errors";
+import type { CacheArgs, PostgresArgs } from "../internal/managed-state-args";
+import { checkStoreOwnerName, resolveCache, resolvePostgres, validateCache, validatePostgres } from "../internal/managed-state-args";
 import { checkDnsLabel } from "../internal/naming";
 
 export const ROUTING_STRATEGIES = ["simple-shuffle", "least-busy", "latency-based-routing", "usage-based-routing-v2"] as const;
@@ -12,9 +14,6 @@ export type HostedProvider = (typeof HOSTED_PROVIDERS)[number];
 /** Providers reached with an API key; Bedrock uses the gateway's IAM role instead. */
 export type KeyedProvider = Exclude<HostedProvider, "bedrock">;
 export const KEYED_PROVIDERS: readonly KeyedProvider[] = ["openai", "anthropic", "gemini"];
-
-export const CACHE_ENGINES = ["valkey", "redis"] as const;
-export type CacheEngine = (typeof CACHE_ENGINES)[number];
 
 export const INGRESS_SCHEMES = ["internal", "internet-facing"] as const;
 export type IngressScheme = (typeof INGRESS_SCHEMES)[number];
@@ -90,17 +89,7 @@ export interface LangfuseArgs {
     secretKey: pulumi.Input<string>;
 }
 
-export interface DatabaseArgs {
-    /** RDS instance class. Default `"db.t4g.medium"`, `"db.m7g.large"` in production. */
-    instanceClass?: string;
-    /** Initial storage, GiB. Default 20, 100 in production. */
-    allocatedStorageGiB?: number;
-    /** Storage autoscaling ceiling, GiB. Default 5 × `allocatedStorageGiB`. */
-    maxAllocatedStorageGiB?: number;
-    /** PostgreSQL major version (RDS applies minor versions). Default `"17"`. */
-    engineVersion?: string;
-    /** Days of automated backups, 7–35. Default 7, 14 in production. */
-    backupRetentionDays?: number;
+export interface DatabaseArgs extends PostgresArgs {
     /** Standby in a second zone. Default `production`. */
     multiAz?: boolean;
     /** Refuse deletion (and take a final snapshot on delete). Default `production`. */
@@ -109,16 +98,7 @@ export interface DatabaseArgs {
     performanceInsights?: boolean;
 }
 
-export interface CacheArgs {
-    /** ElastiCache engine. Default `"valkey"`. */
-    engine?: CacheEngine;
-    /** Engine version. Default `"8.0"` for Valkey, `"7.1"` for Redis OSS. */
-    engineVersion?: string;
-    /** Node type. Default `"cache.t4g.small"`, `"cache.m7g.large"` in production. */
-    nodeType?: string;
-    /** Nodes (primary + replicas). Default 1, 2 in production (automatic failover across zones needs 2+). */
-    nodes?: number;
-}
+export type { CacheArgs };
 
 /** An ALB in front of the gateway (AWS Load Balancer Controller), HTTPS only. */
 export interface IngressArgs {
@@ -211,20 +191,11 @@ const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const ACM_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/;
 const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/;
-const VERSION = /^\d+(\.\d+){0,2}$/;
-const DB_CLASS = /^db\.[a-z0-9-]+\.[a-z0-9]+$/;
-const CACHE_NODE = /^cache\.[a-z0-9-]+\.[a-z0-9]+$/;
-
-const isInt = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): v is number =>
-    typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
 const isPositive = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v > 0;
 
 export function resolveLlmGatewayArgs(name: string, args: LlmGatewayArgs): ResolvedLlmGatewayArgs {
     const production = args.production ?? false;
     const db = args.database ?? {};
-    const cache = args.cache ?? {};
-    const engine = cache.engine ?? "valkey";
-    const allocated = db.allocatedStorageGiB ?? (production ? 100 : 20);
     const keys = args.providerKeys ?? {};
     return {
         name,
@@ -244,21 +215,12 @@ export function resolveLlmGatewayArgs(name: string, args: LlmGatewayArgs): Resol
         replicas: args.replicas ?? (production ? 3 : 2),
         resources: { cpuRequest: "500m", memoryRequest: "1Gi", cpuLimit: "2", memoryLimit: "2Gi", ...args.resources },
         database: {
-            instanceClass: db.instanceClass ?? (production ? "db.m7g.large" : "db.t4g.medium"),
-            allocatedStorageGiB: allocated,
-            maxAllocatedStorageGiB: db.maxAllocatedStorageGiB ?? allocated * 5,
-            engineVersion: db.engineVersion ?? "17",
-            backupRetentionDays: db.backupRetentionDays ?? (production ? 14 : 7),
+            ...resolvePostgres(production, db),
             multiAz: db.multiAz ?? production,
             deletionProtection: db.deletionProtection ?? production,
             performanceInsights: db.performanceInsights ?? production,
         },
-        cache: {
-            engine,
-            engineVersion: cache.engineVersion ?? (engine === "valkey" ? "8.0" : "7.1"),
-            nodeType: cache.nodeType ?? (production ? "cache.m7g.large" : "cache.t4g.small"),
-            nodes: cache.nodes ?? (production ? 2 : 1),
-        },
+        cache: resolveCache(production, args.cache),
         ingress: args.ingress
             ? { scheme: "internal", inboundCidrs: [], ...args.ingress }
             : undefined,
@@ -356,24 +318,8 @@ function validateRouting(p: Problems, r: ResolvedLlmGatewayArgs): void {
 }
 
 function validateState(p: Problems, r: ResolvedLlmGatewayArgs): void {
-    const db = p.at("database");
-    db.check(DB_CLASS.test(r.database.instanceClass), "instanceClass", r.database.instanceClass, 'expected an RDS instance class such as "db.t4g.medium"');
-    db.check(isInt(r.database.allocatedStorageGiB, 20, 65536), "allocatedStorageGiB", r.database.allocatedStorageGiB, "expected a whole number of GiB from 20 to 65536");
-    db.check(
-        isInt(r.database.maxAllocatedStorageGiB, r.database.allocatedStorageGiB, 65536),
-        "maxAllocatedStorageGiB",
-        r.database.maxAllocatedStorageGiB,
-        "expected a whole number of GiB ≥ allocatedStorageGiB and ≤ 65536",
-    );
-    db.check(VERSION.test(r.database.engineVersion), "engineVersion", r.database.engineVersion, 'expected a PostgreSQL version such as "17"');
-    db.check(isInt(r.database.backupRetentionDays, 7, 35), "backupRetentionDays", r.database.backupRetentionDays, "expected 7 to 35 days of backups");
-    const cache = p.at("cache");
-    cache.check(CACHE_ENGINES.includes(r.cache.engine), "engine", r.cache.engine, `expected one of ${CACHE_ENGINES.join(", ")}`);
-    cache.check(VERSION.test(r.cache.engineVersion), "engineVersion", r.cache.engineVersion, 'expected an engine version such as "8.0"');
-    cache.check(CACHE_NODE.test(r.cache.nodeType), "nodeType", r.cache.nodeType, 'expected an ElastiCache node type such as "cache.t4g.small"');
-    if (cache.check(isInt(r.cache.nodes, 1, 6), "nodes", r.cache.nodes, "expected 1 to 6 nodes") && r.production) {
-        cache.check(r.cache.nodes >= 2, "nodes", r.cache.nodes, "production needs 2+ cache nodes for automatic failover across zones");
-    }
+    validatePostgres(p.at("database"), r.database);
+    validateCache(p.at("cache"), r.cache, r.production);
 }
 
 function validateIngress(p: Problems, ingress: NonNullable<ResolvedLlmGatewayArgs["ingress"]>): void {
@@ -415,9 +361,7 @@ export function servedModels(r: Pick<ResolvedLlmGatewayArgs, "selfHosted" | "hos
 export function validateLlmGatewayArgs(name: string, args: LlmGatewayArgs): ResolvedLlmGatewayArgs {
     const p = new Problems();
     const r = resolveLlmGatewayArgs(name, args);
-    if (checkDnsLabel(p, "name", name, 40)) {
-        p.check(/^[a-z]/.test(name) && !name.includes("--"), "name", name, "expected to start with a letter and hold no '--' (it names RDS and ElastiCache resources)");
-    }
+    checkStoreOwnerName(p, name, "RDS and ElastiCache resources");
     checkDnsLabel(p, "namespace", r.namespace);
     if (Array.isArray(args.subnetIds)) {
         p.check(args.subnetIds.length >= 2, "subnetIds", args.subnetIds, "expected private subnets in at least 2 zones (RDS and ElastiCache subnet groups)");

@@ -1,19 +1,11 @@
 /**
- * Pure renderers of the gateway's IAM documents: the Bedrock role trusted by
- * EKS Pod Identity, allowed to invoke exactly the routed Bedrock models.
+ * Pure renderers of the gateway's IAM documents: the Bedrock role (trusted by
+ * EKS Pod Identity) may invoke exactly the routed Bedrock models.
  */
-import type { PolicyDocument } from "../gpu-cluster/karpenter-iam";
+import type { PolicyDocument } from "../internal/iam";
 import type { HostedRoute } from "./args";
 
 export const BEDROCK_INVOKE_ACTIONS = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"];
-
-/** Trust for EKS Pod Identity; session tags carry the namespace and service account. */
-export function podIdentityTrustPolicy(): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
-    };
-}
 
 /** A foundation model's ARN: regional, no account. */
 export function bedrockModelArn(partition: string, region: string, modelId: string): string {

@@ -2,11 +2,14 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { podIdentityTrustPolicy } from "../internal/iam";
 import type { KubernetesObject } from "../internal/k8s-object";
 import { LlmGatewayArgs, ResolvedLlmGatewayArgs, servedModels, validateLlmGatewayArgs } from "./args";
 import { configChecksum, PROVIDER_KEY_ENV, renderConfigYaml, renderLiteLlmConfig, SECRET_ENV, secretEnvNames } from "./config";
-import { bedrockInvokePolicy, bedrockModelArns, podIdentityTrustPolicy } from "./iam";
+import { bedrockInvokePolicy, bedrockModelArns } from "./iam";
 import {
+    GATEWAY_PORT,
+    gatewayLabels,
     gatewayNames,
     inClusterBaseUrl,
     renderConfigMap,
@@ -42,6 +45,14 @@ export class LlmGateway extends pulumi.ComponentResource {
     readonly masterKey: pulumi.Output<string>;
     readonly namespace: string;
     readonly serviceName: string;
+    /** How in-cluster admin jobs (tenant team sync) reach the gateway: service, port, the master key's Secret, pod labels. */
+    readonly adminConnection: {
+        namespace: string;
+        serviceName: string;
+        port: number;
+        masterKeySecret: { name: string; key: string };
+        podLabels: Record<string, string>;
+    };
     /** Args with defaults applied. */
     readonly settings: ResolvedLlmGatewayArgs;
 
@@ -85,6 +96,13 @@ export class LlmGateway extends pulumi.ComponentResource {
         this.models = servedModels(settings);
         this.namespace = settings.namespace;
         this.serviceName = names.service;
+        this.adminConnection = {
+            namespace: settings.namespace,
+            serviceName: names.service,
+            port: GATEWAY_PORT,
+            masterKeySecret: { name: names.secret, key: SECRET_ENV.masterKey },
+            podLabels: gatewayLabels(settings),
+        };
         this.registerOutputs({ baseUrl: this.baseUrl, models: this.models, namespace: this.namespace, masterKey: this.masterKey });
     }
 

@@ -1,29 +1,8 @@
 /**
- * Pure renderers of the IAM documents behind S3 weights: a role only EKS Pod
- * Identity can assume, allowed to read one key prefix of one bucket.
+ * Pure renderers of the IAM documents behind S3 weights: the Pod Identity
+ * role may read one key prefix of one bucket.
  */
-
-export interface PolicyStatement {
-    Sid?: string;
-    Effect: "Allow" | "Deny";
-    Principal?: Record<string, string | string[]>;
-    Action: string | string[];
-    Resource?: string | string[];
-    Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-export interface PolicyDocument {
-    Version: "2012-10-17";
-    Statement: PolicyStatement[];
-}
-
-/** Trust policy of a role assumed through EKS Pod Identity (which tags the session with the pod's identity). */
-export function podIdentityTrustPolicy(): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
-    };
-}
+import type { PolicyDocument } from "../internal/iam";
 
 /**
  * Read access to `s3://bucket/prefix` and nothing else: objects under the

@@ -1,10 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { podIdentityTrustPolicy } from "../internal/iam";
 import type { KubernetesObject } from "../internal/k8s-object";
 import { AWS_NAME_LIMITS, physicalName } from "../internal/naming";
 import { ModelEndpointArgs, ResolvedModelEndpointArgs, ResolvedWeights, validateModelEndpointArgs } from "./args";
-import { podIdentityTrustPolicy, s3ReadPolicy } from "./iam";
+import { s3ReadPolicy } from "./iam";
 import {
     baseUrl,
     renderCacheClaim,

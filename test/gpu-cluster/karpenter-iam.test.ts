@@ -11,9 +11,8 @@ import {
     nodeManagedPolicyArns,
     nodeTrustPolicy,
     type KarpenterIamContext,
-    type PolicyDocument,
-    type PolicyStatement,
 } from "../../components/gpu-cluster/karpenter-iam";
+import type { PolicyDocument, PolicyStatement } from "../../components/internal/iam";
 
 const REFERENCE = path.resolve(__dirname, "../../../shared/reference/iam/karpenter-v1.14.1-cloudformation.yaml");
 

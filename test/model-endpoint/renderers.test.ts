@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { parseS3Uri, poolFamilies } from "../../components/model-endpoint/args";
-import { podIdentityTrustPolicy, s3ReadPolicy } from "../../components/model-endpoint/iam";
+import { podIdentityTrustPolicy } from "../../components/internal/iam";
+import { s3ReadPolicy } from "../../components/model-endpoint/iam";
 import { baseUrl } from "../../components/model-endpoint/manifests";
 
 describe("ModelEndpoint renderers", () => {
