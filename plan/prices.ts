@@ -39,6 +39,8 @@ export const INSTANCE_PRICES: Readonly<Record<string, number>> = {
     "m7i.xlarge": 0.2016,
     "m6i.large": 0.096,
     "m6i.xlarge": 0.192,
+    "m7i.2xlarge": 0.4032,
+    "m6i.2xlarge": 0.384,
     "db.t4g.medium": 0.065,
     "db.m7g.large": 0.168,
     "db.r7g.large": 0.239,

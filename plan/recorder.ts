@@ -24,6 +24,8 @@ export interface RecordedResource {
     secretInputs: string[];
     custom: boolean;
     remote: boolean;
+    /** Read, not managed (a StackReference or `Resource.get`): Pulumi never creates or deletes it. */
+    read?: boolean;
     parent?: string;
     dependsOn: string[];
     /** For each input property, the URNs its value came from. */
@@ -111,6 +113,32 @@ class RecordingMonitor extends MockMonitor {
         });
     }
 
+    /** Resources a program reads rather than manages (StackReference, `Resource.get`). */
+    override async readResource(req: any, callback: (err: any, res: any) => void): Promise<void> {
+        return super.readResource(req, (err: any, res: any) => {
+            if (!err && res) {
+                const urn: string = res.getUrn();
+                this.record.set(urn, {
+                    urn,
+                    type: req.getType(),
+                    name: req.getName(),
+                    inputs: { ...pulumi.runtime.deserializeProperties(req.getProperties(), true), id: req.getId() },
+                    secretInputs: [],
+                    custom: true,
+                    remote: false,
+                    read: true,
+                    parent: req.getParent() || undefined,
+                    dependsOn: req.getDependenciesList(),
+                    provider: req.getProvider() || undefined,
+                    protect: false,
+                    retainOnDelete: false,
+                    secretOutputs: [],
+                });
+            }
+            callback(err, res);
+        });
+    }
+
     override registerResourceOutputs(req: any, callback: (err: any, res: any) => void): void {
         const entry = this.record.get(req.getUrn());
         if (entry) {
@@ -134,6 +162,8 @@ export interface MockRunOptions {
     secretKeys?: string[];
     /** Run as a preview (unknown outputs stay unknown); default false. */
     preview?: boolean;
+    /** Outputs of the stacks a program reads through StackReference, by stack name. */
+    stackOutputs?: Record<string, Record<string, unknown>>;
 }
 
 export interface MockRun<T> {
@@ -152,6 +182,9 @@ export async function runWithMocks<T>(program: () => T | Promise<T>, options: Mo
     const mocks: pulumi.runtime.Mocks = {
         newResource: (args) => {
             const id = args.custom ? `${args.name}-id` : "";
+            if (args.type === "pulumi:pulumi:StackReference") {
+                return { id: args.inputs.name, state: { name: args.inputs.name, outputs: options.stackOutputs?.[args.inputs.name] ?? {}, secretOutputNames: [] } };
+            }
             return { id, state: mockResourceState(args, id) };
         },
         call: (args) => mockCall(args),

@@ -109,6 +109,56 @@ const gateway = z.strictObject({
         .optional(),
 });
 
+const observability = z.strictObject({
+    langfuse: z
+        .strictObject({
+            webReplicas: z.number().optional(),
+            workerReplicas: z.number().optional(),
+            publicUrl: z.string().optional(),
+            adminEmail: z.string().optional(),
+            eventRetentionDays: z.number().optional(),
+        })
+        .optional(),
+    prometheus: z
+        .strictObject({ retention: z.string().optional(), storageSize: z.string().optional(), replicas: z.number().optional() })
+        .optional(),
+    alerts: z
+        .strictObject({ gpuPendingFor: z.string().optional(), endpointUnavailableFor: z.string().optional(), gatewayErrorRatio: z.number().optional() })
+        .optional(),
+});
+
+const tenant = z.strictObject({
+    /** Tenant name (DNS-1123): names its namespace and its gateway team. */
+    name: z.string(),
+    gpuQuota: z.number().optional(),
+    gpuPools: z.array(z.string()).optional(),
+    quota: z
+        .strictObject({
+            cpuRequests: z.string().optional(),
+            cpuLimits: z.string().optional(),
+            memoryRequests: z.string().optional(),
+            memoryLimits: z.string().optional(),
+            pods: z.number().optional(),
+            services: z.number().optional(),
+            persistentVolumeClaims: z.number().optional(),
+            storage: z.string().optional(),
+        })
+        .optional(),
+    containerDefaults: z
+        .strictObject({ cpuRequest: z.string().optional(), memoryRequest: z.string().optional(), cpuLimit: z.string().optional(), memoryLimit: z.string().optional() })
+        .optional(),
+    principals: z.array(z.strictObject({ arn: z.string(), access: z.enum(["edit", "view"]).optional() })).optional(),
+    team: z.strictObject({
+        maxBudgetUsd: z.number(),
+        budgetDuration: z.string().optional(),
+        tpm: z.number().optional(),
+        rpm: z.number().optional(),
+        models: z.array(z.string()).optional(),
+    }),
+    allowIngressFrom: z.array(z.strictObject({ namespace: z.string(), podLabels: labels.optional() })).optional(),
+    egress: z.array(z.strictObject({ cidr: z.string(), ports: z.array(z.number()).optional() })).optional(),
+});
+
 /** Secret config keys (set with `pulumi config set --secret`): which provider each serves. */
 export const SECRET_KEYS = { openaiApiKey: "openai", anthropicApiKey: "anthropic", geminiApiKey: "gemini", hfToken: "huggingface" } as const;
 
@@ -130,6 +180,10 @@ export const platformConfigSchema = z.strictObject({
     /** Self-hosted models, each a vLLM ModelEndpoint routed by the gateway. */
     models: z.array(model).default([]),
     gateway: gateway.default({ hosted: [] }),
+    /** Langfuse tracing and Prometheus/Grafana metrics; sizes default per environment. */
+    observability: observability.default({}),
+    /** Teams sharing the platform: a namespace, quotas, access and a gateway team each. */
+    tenants: z.array(tenant).default([]),
     openaiApiKey: z.string().optional(),
     anthropicApiKey: z.string().optional(),
     geminiApiKey: z.string().optional(),

@@ -5,10 +5,12 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GPU_QUOTA_LABEL, GpuCluster, GpuClusterArgs, resolveGpuClusterArgs, validateGpuClusterArgs } from "../components/gpu-cluster";
+import { GPU_QUOTA_LABEL, GpuCluster, GpuClusterArgs, GpuPoolInfo, resolveGpuClusterArgs, validateGpuClusterArgs } from "../components/gpu-cluster";
 import { Problem, ValidationError } from "../components/internal/errors";
 import { LlmGateway, LlmGatewayArgs, SelfHostedRoute, validateLlmGatewayArgs } from "../components/llm-gateway";
-import { baseUrl, createKedaRelease, EndpointCluster, ModelEndpoint, ModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
+import { baseUrl, createKedaRelease, EndpointCluster, KEDA_NAMESPACE, ModelEndpoint, ModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
+import { ObservabilityStack, ObservabilityStackArgs, PROMETHEUS_URL, validateObservabilityStackArgs } from "../components/observability-stack";
+import { TenantNamespace, TenantNamespaceArgs, validateTenants } from "../components/tenant-namespace";
 import { NAMESPACE, PlatformConfig } from "./config";
 
 /** What differs between environments unless the stack's config says otherwise. */
@@ -46,13 +48,16 @@ const tags = (config: PlatformConfig) => ({ ...config.tags, environment: config.
 /** A Pulumi secret from a secret config value, or undefined when unset. */
 const secret = (value: string | undefined) => (value === undefined ? undefined : pulumi.secret(value));
 
+/** Namespaces of add-ons installed by chart (their pods are the charts' own): exempt from the tenant admission policies. */
+export const ADDON_NAMESPACES = [KEDA_NAMESPACE, "monitoring", "langfuse", "cert-manager", "clickhouse-operator-system"];
+
 export function clusterArgs(config: PlatformConfig): GpuClusterArgs {
     const profile = PROFILES[config.environment];
     const c = config.cluster;
     return {
         ...c,
         network: { ...profile.network, ...c.network },
-        kyverno: { ...profile.kyverno, ...c.kyverno },
+        kyverno: { ...profile.kyverno, ...c.kyverno, exemptNamespaces: ADDON_NAMESPACES },
         systemNodes: { ...profile.systemNodes, ...c.systemNodes },
         pools: config.pools as GpuClusterArgs["pools"],
         protectStatefulResources: profile.production,
@@ -88,6 +93,7 @@ export function endpointArgs(config: PlatformConfig, m: PlatformConfig["models"]
         hfToken: secret(config.hfToken),
         autoscaling: {
             ...m.autoscaling,
+            serverAddress: PROMETHEUS_URL,
             minReplicas,
             allowScaleToZero: profile.scaleToZero,
             ...(minReplicas === 0 ? { wakeQuery: gatewayDemandQuery(served) } : {}),
@@ -102,7 +108,25 @@ export function selfHostedRoutes(config: PlatformConfig): SelfHostedRoute[] {
     return config.models.map((m) => ({ servedModelName: m.servedModelName ?? m.name, baseUrl: baseUrl({ name: m.name, namespace: MODELS_NAMESPACE }) }));
 }
 
-export function gatewayArgs(config: PlatformConfig, cluster: ClusterFacts): LlmGatewayArgs {
+export function observabilityArgs(config: PlatformConfig, cluster: ClusterFacts): ObservabilityStackArgs {
+    const o = config.observability;
+    return {
+        provider: cluster.provider,
+        clusterName: cluster.clusterName,
+        vpcId: cluster.vpcId,
+        subnetIds: cluster.privateSubnetIds,
+        clusterSecurityGroupId: cluster.clusterSecurityGroupId,
+        addons: cluster.addons,
+        production: PROFILES[config.environment].production,
+        langfuse: o.langfuse,
+        prometheus: o.prometheus,
+        alerts: o.alerts,
+        karpenterNamespace: config.cluster.mode === "auto" ? false : undefined,
+        tags: tags(config),
+    };
+}
+
+export function gatewayArgs(config: PlatformConfig, cluster: ClusterFacts, langfuse?: LlmGatewayArgs["langfuse"]): LlmGatewayArgs {
     const g = config.gateway;
     return {
         provider: cluster.provider,
@@ -125,6 +149,29 @@ export function gatewayArgs(config: PlatformConfig, cluster: ClusterFacts): LlmG
         database: g.database,
         cache: g.cache,
         ingress: g.ingress,
+        langfuse,
+        tags: tags(config),
+    };
+}
+
+/** The model names the gateway will serve, known from config. */
+export function gatewayModelNames(config: PlatformConfig): string[] {
+    return [...new Set([...selfHostedRoutes(config).map((r) => r.servedModelName), ...config.gateway.hosted.map((h) => h.modelName)])];
+}
+
+export function tenantArgs(
+    config: PlatformConfig,
+    t: PlatformConfig["tenants"][number],
+    cluster: ClusterFacts,
+    gateway: TenantNamespaceArgs["gateway"],
+): TenantNamespaceArgs {
+    return {
+        ...t,
+        provider: cluster.provider,
+        clusterName: cluster.clusterName,
+        pools: cluster.pools.map((p) => ({ name: p.name, gpuLimit: p.gpuLimit })),
+        gateway,
+        knownModels: gatewayModelNames(config),
         tags: tags(config),
     };
 }
@@ -151,21 +198,29 @@ const clusterPrefix = (path: string) => (path.startsWith("pools") ? `${NAMESPACE
 export function validatePlatform(config: PlatformConfig): void {
     const problems: Problem[] = [];
     problems.push(...problemsOf("", () => validateGpuClusterArgs("genai", clusterArgs(config))).map((p) => ({ ...p, path: `${clusterPrefix(p.path)}${p.path}` })));
-    // What the others need of the cluster, from its args even when they are invalid (so problems do not cascade);
-    // stand-ins for what only exists once it does: one private subnet per zone, ids unknown.
+    // What the others need of the cluster, from its args even when they are invalid (so problems do not cascade).
+    // Ids that only exist once the cluster does are Outputs here, which validation leaves unchecked.
     const settings = resolveGpuClusterArgs(clusterArgs(config));
+    const pending = pulumi.output("");
     const facts: ClusterFacts = {
-        provider: undefined as unknown as k8s.Provider,
+        provider: {} as k8s.Provider,
         pools: settings.pools.map((p) => ({ ...p, instanceFamilies: p.instanceFamilies ?? [], gpuNames: p.gpuNames ?? [] })),
-        vpcId: "",
-        privateSubnetIds: Array.from({ length: settings.network.availabilityZoneCount }, () => ""),
-        clusterSecurityGroupId: "",
-        clusterName: "",
+        vpcId: pending,
+        privateSubnetIds: Array.from({ length: settings.network.availabilityZoneCount }, () => pending),
+        clusterSecurityGroupId: pending,
+        clusterName: pending,
     };
     config.models.forEach((m, i) => {
         problems.push(...problemsOf(`${NAMESPACE}:models[${i}].`, () => validateModelEndpointArgs(m.name, endpointArgs(config, m, facts))));
     });
+    problems.push(...problemsOf(`${NAMESPACE}:observability.`, () => validateObservabilityStackArgs("observability", observabilityArgs(config, facts))));
     problems.push(...problemsOf(`${NAMESPACE}:gateway.`, () => validateLlmGatewayArgs("gateway", gatewayArgs(config, facts))));
+    problems.push(...problemsOf(`${NAMESPACE}:`, () => validateTenants(config.tenants, { pools: facts.pools, gatewayModels: gatewayModelNames(config) })));
+    // EKS allows one access entry per principal: a cluster admin cannot also be a tenant principal.
+    const admins = new Set(settings.adminPrincipalArns);
+    config.tenants.forEach((t, i) => (t.principals ?? []).forEach((p, j) => {
+        if (admins.has(p.arn)) problems.push({ path: `${NAMESPACE}:tenants[${i}].principals[${j}].arn`, value: p.arn, allowed: "this principal is already a cluster admin (genai-platform:cluster.adminPrincipalArns); EKS allows one access entry per principal" });
+    }));
     if (problems.length > 0) throw new ValidationError("stack configuration", problems);
 }
 
@@ -192,10 +247,15 @@ export interface PlatformOutputs {
     kubeconfig: pulumi.Output<string>;
     oidcIssuerUrl: pulumi.Output<string>;
     vpcId: pulumi.Output<string>;
-    gpuPools: { name: string; gpuLimit: number }[];
+    /** Every GPU pool, as a tenant program's ModelEndpoint needs it. */
+    gpuPools: GpuPoolInfo[];
+    /** Tenant name → its namespace. */
+    tenantNamespaces: Record<string, string>;
     gatewayUrl: string;
     gatewayModels: string[];
     modelsNamespace: string;
+    langfuseUrl: string;
+    prometheusUrl: string;
 }
 
 /** Declares the platform for one stack. */
@@ -204,17 +264,24 @@ export function createPlatform(config: PlatformConfig, stackName: string): Platf
     const name = `genai-${stackName}`;
     const cluster = new GpuCluster(name, clusterArgs(config));
     const keda = createKedaRelease(`${name}-keda`, cluster.provider, cluster, cluster.addons);
+    const observability = new ObservabilityStack(`${name}-observability`, observabilityArgs(config, cluster));
     const namespace = modelsNamespace(name, cluster);
-    for (const m of config.models) new ModelEndpoint(m.name, endpointArgs(config, m, cluster, [keda, namespace, ...cluster.addons]));
-    const gateway = new LlmGateway(`${name}-gateway`, gatewayArgs(config, cluster), { dependsOn: cluster.addons });
+    // Endpoints need the KEDA and Prometheus operator CRDs (ScaledObject, ServiceMonitor) first.
+    const endpointDeps = [keda, observability.monitoringRelease, namespace, ...cluster.addons];
+    for (const m of config.models) new ModelEndpoint(m.name, endpointArgs(config, m, cluster, endpointDeps));
+    const gateway = new LlmGateway(`${name}-gateway`, gatewayArgs(config, cluster, observability.langfuse), { dependsOn: cluster.addons });
+    const tenants = config.tenants.map((t) => new TenantNamespace(`tenant-${t.name}`, tenantArgs(config, t, cluster, gateway.adminConnection), { dependsOn: [gateway] }));
     return {
         clusterName: cluster.clusterName,
         kubeconfig: cluster.kubeconfig,
         oidcIssuerUrl: cluster.oidcIssuerUrl,
         vpcId: cluster.vpcId,
-        gpuPools: cluster.pools.map((p) => ({ name: p.name, gpuLimit: p.gpuLimit })),
+        gpuPools: cluster.pools,
+        tenantNamespaces: Object.fromEntries(tenants.map((t, i) => [config.tenants[i].name, t.namespace])),
         gatewayUrl: gateway.baseUrl,
         gatewayModels: gateway.models,
         modelsNamespace: MODELS_NAMESPACE,
+        langfuseUrl: observability.langfuse.host,
+        prometheusUrl: observability.prometheusUrl,
     };
 }

@@ -70,6 +70,12 @@ const CORPUS: { title: string; stack: Stack; edit: (c: Config) => void; messages
     // Gateway.
     { title: "a fallback to a model the stack lacks", stack: "dev", edit: (c) => (gateway(c).fallbacks = { "qwen25-7b": ["gpt-5"] }), messages: [`${K("gateway")}.fallbacks.qwen25-7b: got ["gpt-5"]; "gpt-5" is not a model of this stack; models: qwen25-7b, gpt-4.1-mini`] },
     { title: "a single gateway replica in prod", stack: "prod", edit: (c) => (gateway(c).replicas = 1), messages: [`${K("gateway")}.replicas: got 1`] },
+    // Tenants.
+    { title: "a tenant GPU quota above its pools' limits", stack: "prod", edit: (c) => (c[K("tenants")][1].gpuQuota = 12), messages: [`${K("tenants")}[1].gpuQuota: got 12; tenant "assistants" may use pools shared-l4 (8 GPUs); its GPU quota must be ≤ 8`] },
+    { title: "a tenant allowed a model the gateway lacks", stack: "dev", edit: (c) => c[K("tenants")][0].team.models.push("gpt-5"), messages: [`${K("tenants")}[0].team.models[2]: got "gpt-5"`] },
+    { title: "two tenants with one name", stack: "prod", edit: (c) => (c[K("tenants")][2].name = "research"), messages: [`${K("tenants")}[2].name: got "research"`] },
+    { title: "a quota that is not a Kubernetes quantity", stack: "dev", edit: (c) => (c[K("tenants")][0].quota.memoryRequests = "lots"), messages: [`${K("tenants")}[0].quota.memoryRequests: got "lots"`] },
+    { title: "a tenant principal that is already a cluster admin", stack: "dev", edit: (c) => (c[K("tenants")][0].principals[0].arn = "arn:aws:iam::123456789012:role/platform-admin"), messages: [`${K("tenants")}[0].principals[0].arn: got "arn:aws:iam::123456789012:role/platform-admin"; this principal is already a cluster admin`] },
 ];
 
 describe("stack config validation", () => {

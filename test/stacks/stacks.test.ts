@@ -40,6 +40,14 @@ describe("stacks", () => {
         assert.equal(ofType(prod, "aws:ec2/natGateway:NatGateway").length, 3, "prod profile: a NAT gateway per zone");
     });
 
+    it("prod protects every database, cache and KMS key from deletion; dev does not", () => {
+        const stateful = (stack: (typeof STACKS)[number]) =>
+            recorded[stack]!.filter((r) => ["aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup", "aws:kms/key:Key"].includes(r.type));
+        assert.equal(stateful("prod").length, 5);
+        for (const r of stateful("prod")) assert.ok(r.protect || r.inputs.deletionProtection === true, `${r.name} is unprotected`);
+        for (const r of stateful("dev")) assert.ok(!r.protect && r.inputs.deletionProtection !== true, `${r.name} blocks dev teardown`);
+    });
+
     it("dev Kyverno policies only audit", () => {
         for (const p of k8sObjects(recorded.dev!, "ValidatingPolicy")) assert.deepEqual(p.spec.validationActions, ["Audit"]);
     });
@@ -93,6 +101,58 @@ describe("stacks", () => {
                 const placeholders = loadStackConfig(stack).placeholders.map(secretPlaceholder);
                 assert.deepEqual(secretLeaks(recorded[stack]!, [GENERATED_SECRET_MARK, ...placeholders]), []);
             }
+        });
+    });
+
+    describe("observability", () => {
+        const secretData = (resources: RecordedResource[], namespace: string) =>
+            ofType(resources, "kubernetes:core/v1:Secret").filter((r) => r.inputs.metadata.namespace === namespace).map((r) => r.inputs.stringData ?? {});
+
+        it("the gateway traces with the Langfuse keys the headless init creates", () => {
+            for (const stack of STACKS) {
+                const langfuse = Object.assign({}, ...secretData(recorded[stack]!, "langfuse"));
+                const gateway = Object.assign({}, ...secretData(recorded[stack]!, "llm-gateway"));
+                assert.match(langfuse["init-project-public-key"], /^pk-lf-/);
+                assert.equal(gateway.LANGFUSE_PUBLIC_KEY, langfuse["init-project-public-key"]);
+                assert.equal(gateway.LANGFUSE_SECRET_KEY, langfuse["init-project-secret-key"]);
+            }
+        });
+
+        it("model endpoints wait for the Prometheus operator and KEDA, and scale on the stack's Prometheus", () => {
+            const prod = recorded.prod!;
+            const monitoring = ofType(prod, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "kube-prometheus-stack")!;
+            const keda = ofType(prod, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "keda")!;
+            const endpoints = ofType(prod, "genai-platform:index:ModelEndpoint");
+            assert.equal(endpoints.length, 3);
+            for (const so of ofType(prod, "kubernetes:keda.sh/v1alpha1:ScaledObject")) {
+                assert.ok(so.dependsOn.includes(monitoring.urn) && so.dependsOn.includes(keda.urn), so.name);
+                assert.equal(so.inputs.spec.triggers[0].metadata.serverAddress, "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090");
+            }
+        });
+
+        it("exempts the add-on namespaces from the tenant admission policies", () => {
+            const policy = k8sObjects(recorded.prod!, "ValidatingPolicy").find((p) => p.metadata.name === "restrict-image-registries")!;
+            const excluded = policy.spec.matchConstraints.namespaceSelector.matchExpressions[0].values;
+            for (const ns of ["keda", "monitoring", "langfuse", "kube-system", "karpenter"]) assert.ok(excluded.includes(ns), ns);
+            assert.ok(!excluded.includes("models"));
+        });
+    });
+
+    describe("tenants", () => {
+        it("dev has two tenants and prod three, one with GPUs on the time-sliced pool", () => {
+            const names = (stack: (typeof STACKS)[number]) => ofType(recorded[stack]!, "genai-platform:index:TenantNamespace").map((r) => r.name).sort();
+            assert.deepEqual(names("dev"), ["tenant-research", "tenant-search"]);
+            assert.deepEqual(names("prod"), ["tenant-assistants", "tenant-research", "tenant-search"]);
+            const ns = k8sObjects(recorded.prod!, "Namespace").find((n) => n.metadata.name === "assistants")!;
+            assert.equal(ns.metadata.labels["genai-platform.io/gpu-pools"], "shared-l4");
+            assert.equal(ns.metadata.labels["genai-platform.io/gpu-quota"], "4");
+            assert.equal(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+        });
+
+        it("each tenant's gateway team is synced by a Job in the gateway's namespace", () => {
+            const jobs = k8sObjects(recorded.prod!, "Job");
+            assert.equal(jobs.length, 3);
+            for (const job of jobs) assert.equal(job.metadata.namespace, "llm-gateway");
         });
     });
 

@@ -1,0 +1,290 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { KARPENTER_NAMESPACE } from "../gpu-cluster/values";
+import { isInt, Problems } from "../internal/errors";
+import type { CacheArgs, PostgresArgs } from "../internal/managed-state-args";
+import { checkStoreOwnerName, resolveCache, resolvePostgres, validateCache, validatePostgres } from "../internal/managed-state-args";
+import { checkDnsLabel } from "../internal/naming";
+
+/** Langfuse's PostgreSQL on RDS; Multi-AZ and deletion protection follow `production`. */
+export type LangfuseDatabaseArgs = PostgresArgs;
+
+/** Langfuse's queue and cache on ElastiCache. */
+export type LangfuseCacheArgs = CacheArgs;
+
+/** The in-cluster ClickHouse the Langfuse chart runs through the ClickHouse operator. */
+export interface ClickHouseArgs {
+    /** ClickHouse server replicas. Default 1, 3 in production. */
+    replicas?: number;
+    /** Persistent volume per ClickHouse replica. Default `"20Gi"`, `"200Gi"` in production. */
+    storageSize?: string;
+    /** ClickHouse Keeper replicas: 1, 3 or 5. Default 1, 3 in production. */
+    keeperReplicas?: number;
+    /** Persistent volume per Keeper replica. Default `"5Gi"`, `"20Gi"` in production. */
+    keeperStorageSize?: string;
+    /** StorageClass of the ClickHouse and Keeper volumes. Default: the cluster's default class. */
+    storageClassName?: string;
+}
+
+/** Langfuse itself and its state; what the gateway needs to trace into it is `ObservabilityStack.langfuse`. */
+export interface LangfuseDeploymentArgs {
+    /** Namespace Langfuse and its ClickHouse run in, created by the component. Default `"langfuse"`. */
+    namespace?: string;
+    /** Web (UI and ingestion API) pods. Default 1, 2 in production (at least 2 in production). */
+    webReplicas?: number;
+    /** Worker (ingestion processing) pods. Default 1, 2 in production. */
+    workerReplicas?: number;
+    /** The URL users reach Langfuse at (`NEXTAUTH_URL`). Default: the in-cluster URL of langfuse-web. */
+    publicUrl?: string;
+    /** Headless-initialised organisation id. Default `"genai-platform"`. */
+    organizationId?: string;
+    /** Headless-initialised project id; the gateway traces into it. Default `"llm-gateway"`. */
+    projectId?: string;
+    /** Email of an initial owner of the organisation, whose password is generated. Default: no user (sign-up stays open). */
+    adminEmail?: string;
+    /** Days after which raw event blobs in S3 expire (ClickHouse keeps the traces). Default 30, 90 in production. */
+    eventRetentionDays?: number;
+    /** RDS PostgreSQL settings. Defaults follow `production`. */
+    database?: LangfuseDatabaseArgs;
+    /** ElastiCache settings. Defaults follow `production`. */
+    cache?: LangfuseCacheArgs;
+    /** ClickHouse sizing. Defaults follow `production`. */
+    clickhouse?: ClickHouseArgs;
+}
+
+export interface PrometheusArgs {
+    /** How long samples are kept, a Prometheus duration such as `"15d"`. Default `"7d"`, `"30d"` in production. */
+    retention?: string;
+    /** Persistent volume per Prometheus replica. Default `"50Gi"`, `"200Gi"` in production. */
+    storageSize?: string;
+    /** StorageClass of the Prometheus volumes. Default: the cluster's default class. */
+    storageClassName?: string;
+    /** Prometheus replicas (each scrapes everything). Default 1, 2 in production. */
+    replicas?: number;
+}
+
+export interface AlertArgs {
+    /** How long a pod requesting GPUs may stay Pending before it alerts. Default `"20m"`, `"10m"` in production. */
+    gpuPendingFor?: string;
+    /** How long a model endpoint that should run may have no available replica before it alerts (covers GPU node start and model load). Default `"30m"`. */
+    endpointUnavailableFor?: string;
+    /** Share of failed gateway requests (0–1, over 5 minutes) that alerts. Default 0.05. */
+    gatewayErrorRatio?: number;
+}
+
+export interface ObservabilityStackArgs {
+    /** Kubernetes provider of the cluster (`GpuCluster.provider`). Required. */
+    provider: k8s.Provider;
+    /** EKS cluster name, for the Langfuse Pod Identity association (`GpuCluster.clusterName`). Required. */
+    clusterName: pulumi.Input<string>;
+    /** VPC of the cluster; the database and cache live there (`GpuCluster.vpcId`). Required. */
+    vpcId: pulumi.Input<string>;
+    /** Private subnets (2+ zones) for the database and cache subnet groups (`GpuCluster.privateSubnetIds`). Required. */
+    subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** The cluster security group: the only source admitted to the database and cache (`GpuCluster.clusterSecurityGroupId`). Required. */
+    clusterSecurityGroupId: pulumi.Input<string>;
+    /** Add-ons the stack's releases must install after (`GpuCluster.addons`: Karpenter, GPU Operator, Kyverno). Default none. */
+    addons?: pulumi.Resource[];
+    /** Production sizes and protection: Multi-AZ, deletion protection, final snapshots, HA replicas. Default false. */
+    production?: boolean;
+    /** Langfuse and its state. Defaults follow `production`. */
+    langfuse?: LangfuseDeploymentArgs;
+    /** Prometheus retention, storage and replicas. Defaults follow `production`. */
+    prometheus?: PrometheusArgs;
+    /** Alert thresholds. Defaults follow `production`. */
+    alerts?: AlertArgs;
+    /** Namespace of Karpenter, whose node and pool metrics give GPUs per pool; `false` on EKS Auto Mode (no Karpenter to scrape). Default `"karpenter"`. */
+    karpenterNamespace?: string | false;
+    /** Tags on every AWS resource. Default none. */
+    tags?: Record<string, string>;
+}
+
+/** Everything the pure renderers need: plain values with defaults applied (no Inputs). */
+export interface ResolvedObservabilityStackArgs {
+    name: string;
+    production: boolean;
+    langfuse: {
+        namespace: string;
+        webReplicas: number;
+        workerReplicas: number;
+        publicUrl?: string;
+        organizationId: string;
+        projectId: string;
+        adminEmail?: string;
+        eventRetentionDays: number;
+        database: Required<LangfuseDatabaseArgs> & { multiAz: boolean; deletionProtection: boolean };
+        cache: Required<LangfuseCacheArgs>;
+        clickhouse: Required<Omit<ClickHouseArgs, "storageClassName">> & Pick<ClickHouseArgs, "storageClassName">;
+    };
+    prometheus: Required<Omit<PrometheusArgs, "storageClassName">> & Pick<PrometheusArgs, "storageClassName"> & {
+        /** Size-based retention just under the volume, so a full disk never stops ingestion. */
+        retentionSize: string;
+    };
+    alerts: Required<AlertArgs>;
+    karpenterNamespace: string | false;
+    tags: Record<string, string>;
+}
+
+/** Prometheus durations as the operator accepts them (`30d`, `1w2d`, `12h`), not zero. */
+const DURATION = /^(?=.)(?!0+[a-z]*$)(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$/;
+const DURATION_RULE = 'expected a Prometheus duration such as "15d", "12h" or "1w2d" (units y, w, d, h, m, s, ms), greater than zero';
+/** Volume sizes in binary units: what EBS-backed claims are sized in. */
+const VOLUME_SIZE = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
+const VOLUME_SIZE_RULE = 'expected a volume size such as "50Gi" or "1Ti" (a positive whole number of Mi, Gi or Ti)';
+const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const SLUG_RULE = "expected 1–63 lowercase letters, digits and '-', starting with a letter or digit";
+/** StorageClass names are DNS-1123 subdomains. */
+const SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const SUBDOMAIN_RULE = "expected a StorageClass name: lowercase letters, digits, '-' and '.', starting and ending alphanumeric, at most 253 characters";
+const EMAIL = /^[^\s@"]+@([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+/** A volume size in GiB (0 when it does not parse). */
+export function volumeGiB(size: string): number {
+    const match = /^([0-9]+)(Mi|Gi|Ti)$/.exec(size);
+    if (!match) return 0;
+    return Number(match[1]) * { Mi: 1 / 1024, Gi: 1, Ti: 1024 }[match[2] as "Mi" | "Gi" | "Ti"];
+}
+
+/** 85% of the volume, in Prometheus' byte units (its GB is 2^30 bytes), at least 1GB. */
+export function retentionSizeFor(storageSize: string): string {
+    return `${Math.max(1, Math.floor(volumeGiB(storageSize) * 0.85))}GB`;
+}
+
+function resolveLangfuse(production: boolean, args: LangfuseDeploymentArgs = {}): ResolvedObservabilityStackArgs["langfuse"] {
+    const ch = args.clickhouse ?? {};
+    const replicas = production ? 2 : 1;
+    return {
+        namespace: args.namespace ?? "langfuse",
+        webReplicas: args.webReplicas ?? replicas,
+        workerReplicas: args.workerReplicas ?? replicas,
+        publicUrl: args.publicUrl,
+        organizationId: args.organizationId ?? "genai-platform",
+        projectId: args.projectId ?? "llm-gateway",
+        adminEmail: args.adminEmail,
+        eventRetentionDays: args.eventRetentionDays ?? (production ? 90 : 30),
+        database: { ...resolvePostgres(production, args.database), multiAz: production, deletionProtection: production },
+        cache: resolveCache(production, args.cache),
+        clickhouse: {
+            replicas: ch.replicas ?? (production ? 3 : 1),
+            storageSize: ch.storageSize ?? (production ? "200Gi" : "20Gi"),
+            keeperReplicas: ch.keeperReplicas ?? (production ? 3 : 1),
+            keeperStorageSize: ch.keeperStorageSize ?? (production ? "20Gi" : "5Gi"),
+            storageClassName: ch.storageClassName,
+        },
+    };
+}
+
+export function resolveObservabilityStackArgs(name: string, args: ObservabilityStackArgs): ResolvedObservabilityStackArgs {
+    const production = args.production ?? false;
+    const storageSize = args.prometheus?.storageSize ?? (production ? "200Gi" : "50Gi");
+    return {
+        name,
+        production,
+        langfuse: resolveLangfuse(production, args.langfuse),
+        prometheus: {
+            retention: args.prometheus?.retention ?? (production ? "30d" : "7d"),
+            storageSize,
+            storageClassName: args.prometheus?.storageClassName,
+            replicas: args.prometheus?.replicas ?? (production ? 2 : 1),
+            retentionSize: retentionSizeFor(storageSize),
+        },
+        alerts: {
+            gpuPendingFor: args.alerts?.gpuPendingFor ?? (production ? "10m" : "20m"),
+            endpointUnavailableFor: args.alerts?.endpointUnavailableFor ?? "30m",
+            gatewayErrorRatio: args.alerts?.gatewayErrorRatio ?? 0.05,
+        },
+        karpenterNamespace: args.karpenterNamespace ?? KARPENTER_NAMESPACE,
+        tags: args.tags ?? {},
+    };
+}
+
+const isBlank = (v: unknown) => v === undefined || v === null || v === "";
+
+/** The cluster facts every deployment needs; Inputs are checked only where their value is already known. */
+function validateCluster(p: Problems, args: ObservabilityStackArgs): void {
+    p.check(args.provider !== undefined && args.provider !== null, "provider", args.provider, "expected the cluster's k8s.Provider (GpuCluster.provider)");
+    p.check(!isBlank(args.clusterName), "clusterName", args.clusterName, "expected the EKS cluster name (GpuCluster.clusterName), for the Langfuse Pod Identity association");
+    p.check(!isBlank(args.vpcId), "vpcId", args.vpcId, "expected the cluster's VPC id (GpuCluster.vpcId)");
+    p.check(!isBlank(args.clusterSecurityGroupId), "clusterSecurityGroupId", args.clusterSecurityGroupId, "expected the cluster security group id (GpuCluster.clusterSecurityGroupId)");
+    if (isBlank(args.subnetIds)) {
+        p.add("subnetIds", args.subnetIds, "expected the cluster's private subnet ids (GpuCluster.privateSubnetIds)");
+    } else if (Array.isArray(args.subnetIds)) {
+        p.check(args.subnetIds.length >= 2, "subnetIds", args.subnetIds, "expected private subnets in at least 2 zones (RDS and ElastiCache subnet groups)");
+    }
+}
+
+function isPlainHttpUrl(value: string): boolean {
+    try {
+        const url = new URL(value);
+        return ["http:", "https:"].includes(url.protocol) && !url.username && !url.password && !url.search && !url.hash;
+    } catch {
+        return false;
+    }
+}
+
+function validateUrl(p: Problems, field: string, value: string | undefined): void {
+    if (value === undefined) return;
+    p.check(isPlainHttpUrl(String(value)), field, value, 'expected an http(s) URL without credentials, query or fragment, such as "https://langfuse.example.com"');
+}
+
+function validateLangfuse(p: Problems, l: ResolvedObservabilityStackArgs["langfuse"], production: boolean): void {
+    checkDnsLabel(p, "namespace", l.namespace);
+    if (p.check(isInt(l.webReplicas, 1, 20), "webReplicas", l.webReplicas, "expected a whole number from 1 to 20") && production) {
+        p.check(l.webReplicas >= 2, "webReplicas", l.webReplicas, "production needs at least 2 web replicas so a node loss keeps ingestion up");
+    }
+    p.check(isInt(l.workerReplicas, 1, 20), "workerReplicas", l.workerReplicas, "expected a whole number from 1 to 20");
+    validateUrl(p, "publicUrl", l.publicUrl);
+    p.check(SLUG.test(String(l.organizationId)), "organizationId", l.organizationId, SLUG_RULE);
+    p.check(SLUG.test(String(l.projectId)), "projectId", l.projectId, SLUG_RULE);
+    if (l.adminEmail !== undefined) p.check(EMAIL.test(l.adminEmail), "adminEmail", l.adminEmail, 'expected an email address such as "platform@example.com"');
+    p.check(isInt(l.eventRetentionDays, 1, 3650), "eventRetentionDays", l.eventRetentionDays, "expected a whole number of days from 1 to 3650");
+    validateState(p, l, production);
+    validateClickHouse(p.at("clickhouse"), l.clickhouse, production);
+}
+
+function validateState(p: Problems, l: ResolvedObservabilityStackArgs["langfuse"], production: boolean): void {
+    validatePostgres(p.at("database"), l.database);
+    validateCache(p.at("cache"), l.cache, production);
+}
+
+function validateClickHouse(p: Problems, ch: ResolvedObservabilityStackArgs["langfuse"]["clickhouse"], production: boolean): void {
+    if (p.check(isInt(ch.replicas, 1, 10), "replicas", ch.replicas, "expected a whole number from 1 to 10") && production) {
+        p.check(ch.replicas >= 2, "replicas", ch.replicas, "production needs at least 2 ClickHouse replicas so traces survive a node loss");
+    }
+    p.check(VOLUME_SIZE.test(String(ch.storageSize)), "storageSize", ch.storageSize, VOLUME_SIZE_RULE);
+    p.check([1, 3, 5].includes(ch.keeperReplicas), "keeperReplicas", ch.keeperReplicas, "expected 1, 3 or 5 (Keeper needs an odd quorum)");
+    p.check(VOLUME_SIZE.test(String(ch.keeperStorageSize)), "keeperStorageSize", ch.keeperStorageSize, VOLUME_SIZE_RULE);
+    if (ch.storageClassName !== undefined) p.check(SUBDOMAIN.test(String(ch.storageClassName)), "storageClassName", ch.storageClassName, SUBDOMAIN_RULE);
+}
+
+function validatePrometheus(p: Problems, prom: ResolvedObservabilityStackArgs["prometheus"]): void {
+    p.check(DURATION.test(String(prom.retention)), "retention", prom.retention, DURATION_RULE);
+    p.check(VOLUME_SIZE.test(String(prom.storageSize)), "storageSize", prom.storageSize, VOLUME_SIZE_RULE);
+    p.check(isInt(prom.replicas, 1, 5), "replicas", prom.replicas, "expected a whole number from 1 to 5");
+    if (prom.storageClassName !== undefined) p.check(SUBDOMAIN.test(String(prom.storageClassName)), "storageClassName", prom.storageClassName, SUBDOMAIN_RULE);
+}
+
+function validateAlerts(p: Problems, alerts: ResolvedObservabilityStackArgs["alerts"]): void {
+    p.check(DURATION.test(String(alerts.gpuPendingFor)), "gpuPendingFor", alerts.gpuPendingFor, DURATION_RULE);
+    p.check(DURATION.test(String(alerts.endpointUnavailableFor)), "endpointUnavailableFor", alerts.endpointUnavailableFor, DURATION_RULE);
+    const ratio = alerts.gatewayErrorRatio;
+    p.check(typeof ratio === "number" && ratio > 0 && ratio < 1, "gatewayErrorRatio", ratio, "expected a share between 0 and 1 (exclusive), such as 0.05");
+}
+
+/**
+ * Validates ObservabilityStack args; throws one ValidationError listing every
+ * problem. The component name derives AWS identifiers (RDS, ElastiCache, S3,
+ * IAM), so it must also start with a letter and hold no double hyphen.
+ */
+export function validateObservabilityStackArgs(name: string, args: ObservabilityStackArgs): ResolvedObservabilityStackArgs {
+    const p = new Problems();
+    const r = resolveObservabilityStackArgs(name, args);
+    checkStoreOwnerName(p, name, "RDS, ElastiCache and S3 resources");
+    validateCluster(p, args);
+    validateLangfuse(p.at("langfuse"), r.langfuse, r.production);
+    validatePrometheus(p.at("prometheus"), r.prometheus);
+    validateAlerts(p.at("alerts"), r.alerts);
+    if (r.karpenterNamespace !== false) checkDnsLabel(p, "karpenterNamespace", r.karpenterNamespace);
+    p.throwIfAny(`ObservabilityStack "${name}" args`);
+    return r;
+}

@@ -1,0 +1,188 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { helmReleaseArgs } from "../internal/helm";
+import type { KubernetesObject } from "../internal/k8s-object";
+import { generatedPassword } from "../internal/managed-state";
+import { CHARTS } from "../internal/versions";
+import { ObservabilityStackArgs, ResolvedObservabilityStackArgs, validateObservabilityStackArgs } from "./args";
+import { renderAlertRules, renderDashboardConfigMaps, renderGrafanaAdminSecret, renderLangfuseSecret, renderNamespace, renderServiceMonitors } from "./manifests";
+import { createLangfuseState } from "./state";
+import {
+    CERT_MANAGER_NAMESPACE,
+    CERT_MANAGER_RELEASE,
+    certManagerValues,
+    CLICKHOUSE_OPERATOR_NAMESPACE,
+    CLICKHOUSE_OPERATOR_RELEASE,
+    clickhouseOperatorValues,
+    GRAFANA_ADMIN_USER,
+    KUBE_PROMETHEUS_STACK_RELEASE,
+    kubePrometheusStackValues,
+    LANGFUSE_RELEASE,
+    langfuseHost,
+    langfuseSecretKeys,
+    langfuseValues,
+    MONITORING_NAMESPACE,
+    PROMETHEUS_URL,
+    SECRET_KEYS,
+    SecretKey,
+} from "./values";
+
+export * from "./args";
+export { LANGFUSE_SECRET, MONITORING_NAMESPACE, PROMETHEUS_URL, SECRET_KEYS } from "./values";
+
+/** The Langfuse project the gateway traces into: exactly the shape `LlmGatewayArgs.langfuse` takes. */
+export interface LangfuseConnection {
+    /** In-cluster URL of langfuse-web, e.g. `http://langfuse-web.langfuse.svc.cluster.local:3000`. */
+    host: string;
+    /** The initialised project's public key (`pk-lf-...`), secret. */
+    publicKey: pulumi.Output<string>;
+    /** The initialised project's secret key (`sk-lf-...`), secret. */
+    secretKey: pulumi.Output<string>;
+}
+
+/** The renderers' plain objects have exactly the shape the typed resource classes take. */
+const asArgs = <T>(obj: KubernetesObject): T => obj as unknown as T;
+
+/**
+ * LLM tracing and cost analytics (Langfuse on RDS, ElastiCache, S3 and
+ * in-cluster ClickHouse, headlessly initialised so the gateway's keys work on
+ * first boot) and metrics (kube-prometheus-stack scraping DCGM, vLLM, the
+ * gateway and Karpenter, with the platform's Grafana dashboards and alerts).
+ * One per cluster: its Helm releases have fixed names and namespaces.
+ */
+export class ObservabilityStack extends pulumi.ComponentResource {
+    /** Where and how the gateway sends traces: pass as `LlmGatewayArgs.langfuse`. */
+    readonly langfuse: LangfuseConnection;
+    /** Prometheus inside the cluster (`ModelEndpoint` autoscaling queries it). */
+    readonly prometheusUrl: string;
+    /** Grafana's `admin` password, secret. */
+    readonly grafanaAdminPassword: pulumi.Output<string>;
+    /** The initial Langfuse owner's password, secret; only when `langfuse.adminEmail` is set. */
+    readonly langfuseAdminPassword?: pulumi.Output<string>;
+    /** The S3 bucket holding Langfuse's events, media and exports. */
+    readonly bucketName: pulumi.Output<string>;
+    /** Namespaces the stack's workloads run in: exempt them from tenant admission policies. */
+    readonly namespaces: string[];
+    /** The kube-prometheus-stack release: ServiceMonitors and PrometheusRules elsewhere must come after it (its CRDs). */
+    readonly monitoringRelease: k8s.helm.v3.Release;
+    /** Args with defaults applied. */
+    readonly settings: ResolvedObservabilityStackArgs;
+
+    constructor(name: string, args: ObservabilityStackArgs, opts?: pulumi.ComponentResourceOptions) {
+        const settings = validateObservabilityStackArgs(name, args);
+        super("genai-platform:index:ObservabilityStack", name, {}, opts);
+        this.settings = settings;
+        const provider = args.provider;
+        const after = args.addons ?? [];
+
+        const secrets = this.generateSecrets(name, settings);
+        const state = createLangfuseState(name, settings, args, { database: secrets.databasePassword, cache: secrets.redisPassword }, this);
+        this.bucketName = state.bucketName;
+
+        const register = <A, R extends pulumi.CustomResource>(
+            Kind: new (n: string, a: A, o: pulumi.CustomResourceOptions) => R,
+            suffix: string,
+            obj: A,
+            needs: pulumi.Resource[] = [],
+        ): R => new Kind(`${name}-${suffix}`, obj, { parent: this, provider, dependsOn: [...after, ...needs] });
+        const release = (suffix: string, releaseArgs: k8s.helm.v3.ReleaseArgs, needs: pulumi.Resource[]) => register(k8s.helm.v3.Release, suffix, releaseArgs, needs);
+
+        // Langfuse: cert-manager, then the ClickHouse operator, then the chart once its state and credentials exist.
+        const certManager = release("cert-manager", helmReleaseArgs(CHARTS.certManager, {
+            name: CERT_MANAGER_RELEASE,
+            namespace: CERT_MANAGER_NAMESPACE,
+            values: certManagerValues(),
+        }), []);
+        const clickhouseOperator = release("clickhouse-operator", helmReleaseArgs(CHARTS.clickhouseOperator, {
+            name: CLICKHOUSE_OPERATOR_RELEASE,
+            namespace: CLICKHOUSE_OPERATOR_NAMESPACE,
+            values: clickhouseOperatorValues(),
+        }), [certManager]);
+        const langfuseNamespace = register(k8s.core.v1.Namespace, "langfuse-namespace", asArgs<k8s.core.v1.NamespaceArgs>(renderNamespace(settings.langfuse.namespace, "baseline")));
+        const langfuseSecret = register(k8s.core.v1.Secret, "langfuse-credentials", {
+            ...asArgs<k8s.core.v1.SecretArgs>(renderLangfuseSecret(settings)),
+            stringData: pulumi.secret(pulumi.all(secrets.data)),
+        }, [langfuseNamespace]);
+        release("langfuse", helmReleaseArgs(CHARTS.langfuse, {
+            name: LANGFUSE_RELEASE,
+            namespace: settings.langfuse.namespace,
+            values: state.facts.apply((facts) => langfuseValues(settings, facts)),
+        }), [certManager, clickhouseOperator, langfuseNamespace, langfuseSecret, ...state.ready]);
+
+        // Metrics: the release, then what needs its CRDs.
+        const monitoringNamespace = register(k8s.core.v1.Namespace, "monitoring-namespace", asArgs<k8s.core.v1.NamespaceArgs>(renderNamespace(MONITORING_NAMESPACE, "privileged")));
+        const grafanaAdmin = register(k8s.core.v1.Secret, "grafana-admin", {
+            ...asArgs<k8s.core.v1.SecretArgs>(renderGrafanaAdminSecret()),
+            stringData: pulumi.secret(pulumi.all({ "admin-user": GRAFANA_ADMIN_USER, "admin-password": secrets.grafanaAdminPassword })),
+        }, [monitoringNamespace]);
+        this.monitoringRelease = release("kube-prometheus-stack", helmReleaseArgs(CHARTS.kubePrometheusStack, {
+            name: KUBE_PROMETHEUS_STACK_RELEASE,
+            namespace: MONITORING_NAMESPACE,
+            values: kubePrometheusStackValues(settings),
+        }), [monitoringNamespace, grafanaAdmin]);
+        for (const configMap of renderDashboardConfigMaps()) {
+            register(k8s.core.v1.ConfigMap, `dashboard-${configMap.metadata.name.replace(/^genai-platform-dashboard-/, "")}`, asArgs<k8s.core.v1.ConfigMapArgs>(configMap), [monitoringNamespace]);
+        }
+        register(k8s.apiextensions.CustomResource, "alert-rules", asArgs<k8s.apiextensions.CustomResourceArgs>(renderAlertRules(settings)), [this.monitoringRelease]);
+        for (const monitor of renderServiceMonitors(settings)) {
+            register(k8s.apiextensions.CustomResource, monitor.metadata.name.replace(/^genai-platform-/, "monitor-"), asArgs<k8s.apiextensions.CustomResourceArgs>(monitor), [this.monitoringRelease]);
+        }
+
+        this.langfuse = { host: langfuseHost(settings), publicKey: secrets.publicKey, secretKey: secrets.secretKey };
+        this.prometheusUrl = PROMETHEUS_URL;
+        this.grafanaAdminPassword = secrets.grafanaAdminPassword;
+        this.langfuseAdminPassword = secrets.adminPassword;
+        this.namespaces = [settings.langfuse.namespace, MONITORING_NAMESPACE, CERT_MANAGER_NAMESPACE, CLICKHOUSE_OPERATOR_NAMESPACE];
+        this.registerOutputs({
+            langfuse: this.langfuse,
+            prometheusUrl: this.prometheusUrl,
+            grafanaAdminPassword: this.grafanaAdminPassword,
+            langfuseAdminPassword: this.langfuseAdminPassword,
+            bucketName: this.bucketName,
+            namespaces: this.namespaces,
+        });
+    }
+
+    /** Every credential, pinned in state rather than left to the charts to invent (they would differ on reinstall). */
+    private generateSecrets(name: string, settings: ResolvedObservabilityStackArgs) {
+        const opts = { parent: this };
+        // Salt hashes the API keys and the encryption key seals stored credentials: a new value breaks both,
+        // so no edit to these declarations ever replaces them.
+        const pinned = { parent: this, ignoreChanges: ["*"] };
+        const password = (suffix: string, length: number, options: pulumi.CustomResourceOptions = opts) =>
+            new random.RandomPassword(`${name}-${suffix}`, { length, special: false, minLower: 1, minUpper: 1, minNumeric: 1 }, options).result;
+        // Lowercase and digits, like the keys Langfuse itself issues.
+        const key = (suffix: string) => new random.RandomPassword(`${name}-${suffix}`, { length: 32, special: false, upper: false }, opts).result;
+
+        const salt = password("langfuse-salt", 44, pinned);
+        const encryptionKey = new random.RandomBytes(`${name}-langfuse-encryption-key`, { length: 32 }, pinned).hex;
+        const databasePassword = generatedPassword(`${name}-langfuse-db-password`, 32, this);
+        // ElastiCache AUTH tokens: 16–128 characters; alphanumeric keeps the Redis URL valid unescaped.
+        const redisPassword = generatedPassword(`${name}-langfuse-cache-auth`, 64, this);
+        const publicKey = pulumi.secret(pulumi.interpolate`pk-lf-${key("langfuse-public-key")}`);
+        const secretKey = pulumi.secret(pulumi.interpolate`sk-lf-${key("langfuse-secret-key")}`);
+        const adminPassword = settings.langfuse.adminEmail !== undefined ? pulumi.secret(password("langfuse-admin-password", 32)) : undefined;
+        const values: Record<SecretKey, pulumi.Input<string> | undefined> = {
+            salt,
+            encryptionKey,
+            nextauthSecret: password("langfuse-nextauth-secret", 48),
+            databasePassword: databasePassword.result,
+            clickhousePassword: password("langfuse-clickhouse-password", 32),
+            redisPassword: redisPassword.result,
+            initPublicKey: publicKey,
+            initSecretKey: secretKey,
+            initUserPassword: adminPassword,
+        };
+        const data = Object.fromEntries(langfuseSecretKeys(settings).map((k) => [SECRET_KEYS[k], values[k]!]));
+        return {
+            data,
+            databasePassword,
+            redisPassword,
+            publicKey,
+            secretKey,
+            adminPassword,
+            grafanaAdminPassword: pulumi.secret(password("grafana-admin-password", 32)),
+        };
+    }
+}

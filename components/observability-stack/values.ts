@@ -1,0 +1,216 @@
+/**
+ * Pure Helm values renderers: Langfuse 2.0.0 (external RDS, ElastiCache and
+ * S3, in-cluster ClickHouse), its prerequisites, and kube-prometheus-stack.
+ * No secret value is ever rendered here: the charts read every secret from
+ * the component's Kubernetes Secrets through secretKeyRef / existingSecret.
+ */
+import { CACHE_PORT, POSTGRES_PORT } from "../internal/managed-state-args";
+import type { ResolvedObservabilityStackArgs } from "./args";
+
+export const LANGFUSE_RELEASE = "langfuse";
+/** The chart names the web Service `<fullname>-web`; fullname is the release name when it contains "langfuse". */
+export const LANGFUSE_WEB_SERVICE = `${LANGFUSE_RELEASE}-web`;
+export const LANGFUSE_WEB_PORT = 3000;
+/** One service account for web and worker: the Pod Identity association binds the S3 role to it. */
+export const LANGFUSE_SERVICE_ACCOUNT = "langfuse";
+/** The component's Secret holding every Langfuse credential; not the chart's own `<release>-app`. */
+export const LANGFUSE_SECRET = "langfuse-pinned-credentials";
+
+export const MONITORING_NAMESPACE = "monitoring";
+export const KUBE_PROMETHEUS_STACK_RELEASE = "kube-prometheus-stack";
+export const PROMETHEUS_URL = `http://${KUBE_PROMETHEUS_STACK_RELEASE}-prometheus.${MONITORING_NAMESPACE}.svc.cluster.local:9090`;
+export const GRAFANA_ADMIN_SECRET = "grafana-admin";
+export const GRAFANA_ADMIN_USER = "admin";
+
+export const CERT_MANAGER_RELEASE = "cert-manager";
+export const CERT_MANAGER_NAMESPACE = "cert-manager";
+export const CLICKHOUSE_OPERATOR_RELEASE = "clickhouse-operator";
+export const CLICKHOUSE_OPERATOR_NAMESPACE = "clickhouse-operator-system";
+
+/** The sidecar's default discovery label (kube-prometheus-stack `grafana.sidecar.dashboards`). */
+export const DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
+
+export const DATABASE_NAME = "langfuse";
+export const DATABASE_USER = "langfuse";
+/** ElastiCache's AUTH token is the password of Redis' `default` user. */
+export const CACHE_USER = "default";
+
+/** Keys of the Langfuse Secret, one per credential. */
+export const SECRET_KEYS = {
+    salt: "salt",
+    encryptionKey: "encryption-key",
+    nextauthSecret: "nextauth-secret",
+    databasePassword: "database-password",
+    clickhousePassword: "clickhouse-password",
+    redisPassword: "redis-password",
+    initPublicKey: "init-project-public-key",
+    initSecretKey: "init-project-secret-key",
+    initUserPassword: "init-user-password",
+} as const;
+export type SecretKey = keyof typeof SECRET_KEYS;
+
+/** The Secret keys a given configuration fills (the admin password only when an admin is initialised). */
+export function langfuseSecretKeys(r: ResolvedObservabilityStackArgs): SecretKey[] {
+    const keys = Object.keys(SECRET_KEYS) as SecretKey[];
+    return r.langfuse.adminEmail === undefined ? keys.filter((k) => k !== "initUserPassword") : keys;
+}
+
+/** S3 key prefixes; the lifecycle rules expire by them. */
+export const S3_PREFIXES = { events: "events/", media: "media/", exports: "exports/" } as const;
+
+/** Where Langfuse's external state lives, once AWS has created it. */
+export interface LangfuseStateFacts {
+    databaseHost: string;
+    redisHost: string;
+    bucket: string;
+    region: string;
+}
+
+/** The in-cluster URL of langfuse-web: what the gateway's OTel callback posts to. */
+export function langfuseHost(r: Pick<ResolvedObservabilityStackArgs, "langfuse">): string {
+    return `http://${LANGFUSE_WEB_SERVICE}.${r.langfuse.namespace}.svc.cluster.local:${LANGFUSE_WEB_PORT}`;
+}
+
+const secretRef = (key: SecretKey) => ({ secretKeyRef: { name: LANGFUSE_SECRET, key: SECRET_KEYS[key] } });
+const secretEnv = (name: string, key: SecretKey) => ({ name, valueFrom: secretRef(key) });
+
+/** Headless initialisation: the organisation, the project and its key pair exist on first boot. */
+export function langfuseInitEnv(r: ResolvedObservabilityStackArgs): Record<string, unknown>[] {
+    const l = r.langfuse;
+    const env: Record<string, unknown>[] = [
+        { name: "LANGFUSE_INIT_ORG_ID", value: l.organizationId },
+        { name: "LANGFUSE_INIT_ORG_NAME", value: l.organizationId },
+        { name: "LANGFUSE_INIT_PROJECT_ID", value: l.projectId },
+        { name: "LANGFUSE_INIT_PROJECT_NAME", value: l.projectId },
+        secretEnv("LANGFUSE_INIT_PROJECT_PUBLIC_KEY", "initPublicKey"),
+        secretEnv("LANGFUSE_INIT_PROJECT_SECRET_KEY", "initSecretKey"),
+    ];
+    if (l.adminEmail !== undefined) {
+        env.push(
+            { name: "LANGFUSE_INIT_USER_EMAIL", value: l.adminEmail },
+            { name: "LANGFUSE_INIT_USER_NAME", value: l.adminEmail },
+            secretEnv("LANGFUSE_INIT_USER_PASSWORD", "initUserPassword"),
+        );
+    }
+    return env;
+}
+
+function clickhouseValues(ch: ResolvedObservabilityStackArgs["langfuse"]["clickhouse"]) {
+    const className = ch.storageClassName !== undefined ? { className: ch.storageClassName } : {};
+    return {
+        deploy: true,
+        auth: { existingSecret: LANGFUSE_SECRET, existingSecretKey: SECRET_KEYS.clickhousePassword },
+        cluster: { replicas: ch.replicas, storage: { size: ch.storageSize, ...className } },
+        keeper: { replicas: ch.keeperReplicas, storage: { size: ch.keeperStorageSize, ...className } },
+    };
+}
+
+/**
+ * Langfuse chart values: the bundled Postgres, Valkey and SeaweedFS off in
+ * favour of the component's RDS, ElastiCache and S3; ClickHouse through the
+ * operator; every credential from the component's Secret.
+ */
+export function langfuseValues(r: ResolvedObservabilityStackArgs, facts: LangfuseStateFacts) {
+    const l = r.langfuse;
+    return {
+        langfuse: {
+            salt: secretRef("salt"),
+            encryptionKey: secretRef("encryptionKey"),
+            nextauth: { url: l.publicUrl ?? langfuseHost(r), secret: secretRef("nextauthSecret") },
+            // A private platform: no usage reports leave it; sign-up closes once an owner is initialised.
+            features: { telemetryEnabled: false, signUpDisabled: l.adminEmail !== undefined },
+            serviceAccount: { create: true, name: LANGFUSE_SERVICE_ACCOUNT },
+            web: { replicas: l.webReplicas },
+            worker: { replicas: l.workerReplicas },
+            additionalEnv: langfuseInitEnv(r),
+        },
+        postgresql: {
+            deploy: false,
+            host: facts.databaseHost,
+            port: POSTGRES_PORT,
+            // RDS PostgreSQL 15+ forces TLS.
+            args: "sslmode=require",
+            auth: {
+                username: DATABASE_USER,
+                database: DATABASE_NAME,
+                existingSecret: LANGFUSE_SECRET,
+                secretKeys: { userPasswordKey: SECRET_KEYS.databasePassword },
+            },
+        },
+        redis: {
+            deploy: false,
+            host: facts.redisHost,
+            port: CACHE_PORT,
+            tls: { enabled: true },
+            auth: { username: CACHE_USER, existingSecret: LANGFUSE_SECRET, existingSecretPasswordKey: SECRET_KEYS.redisPassword },
+        },
+        clickhouse: clickhouseValues(l.clickhouse),
+        // No access keys: the AWS SDK in the pods takes the Pod Identity role's credentials.
+        s3: {
+            deploy: false,
+            storageProvider: "s3",
+            bucket: facts.bucket,
+            region: facts.region,
+            endpoint: `https://s3.${facts.region}.amazonaws.com`,
+            forcePathStyle: false,
+            eventUpload: { prefix: S3_PREFIXES.events },
+            mediaUpload: { prefix: S3_PREFIXES.media },
+            batchExport: { prefix: S3_PREFIXES.exports },
+        },
+    };
+}
+
+/** cert-manager with its CRDs, which the Langfuse chart's ClickHouse operator needs for its webhook certificates. */
+export function certManagerValues() {
+    return { crds: { enabled: true } };
+}
+
+/** The ClickHouse operator as its chart ships it. */
+export function clickhouseOperatorValues() {
+    return {};
+}
+
+function prometheusStorage(prom: ResolvedObservabilityStackArgs["prometheus"]) {
+    return {
+        volumeClaimTemplate: {
+            spec: {
+                accessModes: ["ReadWriteOnce"],
+                ...(prom.storageClassName !== undefined ? { storageClassName: prom.storageClassName } : {}),
+                resources: { requests: { storage: prom.storageSize } },
+            },
+        },
+    };
+}
+
+/**
+ * kube-prometheus-stack: Prometheus selects every ServiceMonitor, PodMonitor,
+ * Probe, ScrapeConfig and PrometheusRule in every namespace (DCGM from the GPU
+ * Operator, vLLM endpoints, the gateway), keeps its data on a volume sized per
+ * environment, and Grafana loads every dashboard ConfigMap labelled
+ * `grafana_dashboard: "1"` from any namespace.
+ */
+export function kubePrometheusStackValues(r: ResolvedObservabilityStackArgs) {
+    const prom = r.prometheus;
+    return {
+        prometheus: {
+            prometheusSpec: {
+                serviceMonitorSelectorNilUsesHelmValues: false,
+                podMonitorSelectorNilUsesHelmValues: false,
+                ruleSelectorNilUsesHelmValues: false,
+                probeSelectorNilUsesHelmValues: false,
+                scrapeConfigSelectorNilUsesHelmValues: false,
+                retention: prom.retention,
+                retentionSize: prom.retentionSize,
+                replicas: prom.replicas,
+                storageSpec: prometheusStorage(prom),
+            },
+        },
+        alertmanager: { alertmanagerSpec: { replicas: r.production ? 2 : 1 } },
+        grafana: {
+            admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
+            sidecar: {
+                dashboards: { enabled: true, label: Object.keys(DASHBOARD_LABEL)[0], labelValue: DASHBOARD_LABEL.grafana_dashboard, searchNamespace: "ALL" },
+            },
+        },
+    };
+}

@@ -1,0 +1,403 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { isCidr, SYSTEM_NAMESPACES } from "../gpu-cluster";
+import { describeValue, Problems } from "../internal/errors";
+import { checkDnsLabel, isDnsLabel } from "../internal/naming";
+import { parseQuantity, QUANTITY_RULE } from "../internal/quantity";
+
+/** What a tenant principal may do in its namespace. */
+export type TenantAccess = "edit" | "view";
+export const TENANT_ACCESS_LEVELS: readonly TenantAccess[] = ["edit", "view"];
+
+/** An IAM principal of the tenant, given access to the tenant's namespace only. */
+export interface TenantPrincipal {
+    /** IAM role or user ARN, e.g. `arn:aws:iam::123456789012:role/research-dev`. STS session ARNs cannot have access entries. */
+    arn: string;
+    /** `"edit"` (EKS `AmazonEKSEditPolicy`) or `"view"` (`AmazonEKSViewPolicy`), scoped to the namespace. Default `"edit"`. */
+    access?: TenantAccess;
+}
+
+/** The namespace's ResourceQuota (besides GPUs, which `gpuQuota` sets). */
+export interface TenantQuotaArgs {
+    /** `requests.cpu`. Default `"16"`. */
+    cpuRequests?: string;
+    /** `limits.cpu`. Default `"32"`. */
+    cpuLimits?: string;
+    /** `requests.memory`. Default `"64Gi"`. */
+    memoryRequests?: string;
+    /** `limits.memory`. Default `"128Gi"`. */
+    memoryLimits?: string;
+    /** Most pods. Default 50. */
+    pods?: number;
+    /** Most Services. Default 20. */
+    services?: number;
+    /** Most PersistentVolumeClaims. Default 20. */
+    persistentVolumeClaims?: number;
+    /** `requests.storage`: all PVCs together. Default `"1Ti"`. */
+    storage?: string;
+}
+
+/** LimitRange defaults for containers that set no requests or limits of their own. */
+export interface ContainerDefaultsArgs {
+    /** Default `"100m"`. */
+    cpuRequest?: string;
+    /** Default `"256Mi"`. */
+    memoryRequest?: string;
+    /** Default `"1"`. */
+    cpuLimit?: string;
+    /** Default `"1Gi"`. */
+    memoryLimit?: string;
+}
+
+/** The tenant's team in the LLM gateway (LiteLLM): its budget, rate limits and models. */
+export interface TenantTeamArgs {
+    /** Most the team may spend per budget period, in USD (LiteLLM `max_budget`). Required: it bounds spend. */
+    maxBudgetUsd: number;
+    /** Budget period (LiteLLM `budget_duration`): `<n>s|m|h|d|w|mo`, e.g. `"30d"`, `"1mo"`. Default `"30d"`. */
+    budgetDuration?: string;
+    /** Team-wide tokens per minute (`tpm_limit`). Default: no limit. */
+    tpm?: number;
+    /** Team-wide requests per minute (`rpm_limit`). Default: no limit. */
+    rpm?: number;
+    /** Gateway model names the team may call; each must be routed by the gateway. Default: every routed model (`knownModels`). */
+    models?: string[];
+}
+
+/** Pods outside the namespace allowed to connect in (an ingress controller, Prometheus). */
+export interface IngressSourceArgs {
+    /** Their namespace, a DNS-1123 label. */
+    namespace: string;
+    /** Their pods' labels. Default: every pod of that namespace. */
+    podLabels?: Record<string, string>;
+}
+
+/** Extra egress beyond DNS, the gateway and the namespace itself (e.g. VPC endpoints, a model hub). */
+export interface EgressRuleArgs {
+    /** Destination IPv4 CIDR. */
+    cidr: string;
+    /** TCP ports. Default `[443]`. */
+    ports?: number[];
+}
+
+/**
+ * One tenant as the platform's config describes it: what `validateTenants`
+ * checks across tenants and `TenantNamespace` deploys.
+ */
+export interface TenantSpec {
+    /** Tenant name, a DNS-1123 label of at most 40 characters: names the namespace, the gateway team (`team_id`) and labels. */
+    name: string;
+    /** Most `nvidia.com/gpu` the namespace may request at once. Default 0 (no GPU pods: Kyverno admits them only in namespaces labelled with a GPU quota). */
+    gpuQuota?: number;
+    /** GPU pools the tenant's GPU pods may use; the quota must fit their combined GPU limit. Default: every pool in `pools`. */
+    gpuPools?: string[];
+    /** ResourceQuota besides GPUs. Defaults per field. */
+    quota?: TenantQuotaArgs;
+    /** LimitRange defaults for containers. Defaults per field. */
+    containerDefaults?: ContainerDefaultsArgs;
+    /** IAM principals given access to the namespace (and nothing cluster-wide). Default none. */
+    principals?: TenantPrincipal[];
+    /** The tenant's gateway team. */
+    team: TenantTeamArgs;
+    /** Pods outside the namespace that may connect in, e.g. the ingress controller. Default none. */
+    allowIngressFrom?: IngressSourceArgs[];
+    /** Ports of the tenant's pods the gateway's pods may call (its self-hosted model endpoints). Default `[8000]` (vLLM). */
+    gatewayIngressPorts?: number[];
+    /** Extra egress rules. Default none. */
+    egress?: EgressRuleArgs[];
+    /** Tags on the tenant's AWS resources (access entries). Default none. */
+    tags?: Record<string, string>;
+}
+
+/** A GPU pool as the platform's stack outputs describe it. */
+export interface TenantPoolInfo {
+    /** The pool's name (its nodes carry `genai-platform.io/pool: <name>`). */
+    name: string;
+    /** The pool's `nvidia.com/gpu` limit (physical GPUs). */
+    gpuLimit: number;
+}
+
+/** How to reach the LLM gateway (LiteLLM) from inside the cluster; all plain stack outputs. */
+export interface GatewayConnection {
+    /** The gateway's namespace; the team-sync Job runs there, beside the master key Secret. */
+    namespace: string;
+    /** The gateway's Service name. */
+    serviceName: string;
+    /** Port of the gateway's Service and pods (LiteLLM: 4000). */
+    port: number;
+    /** The Secret (in the gateway's namespace) and key holding the LiteLLM master key. */
+    masterKeySecret: { name: string; key: string };
+    /** Labels of the gateway's pods, for NetworkPolicies. */
+    podLabels: Record<string, string>;
+}
+
+/** Args of a TenantNamespace: the tenant, plus the platform facts it needs (plain stack outputs, no platform objects). */
+export interface TenantNamespaceArgs extends TenantSpec {
+    /** Kubernetes provider for the platform's cluster. */
+    provider: k8s.Provider;
+    /** The EKS cluster's name, for the access entries. */
+    clusterName: pulumi.Input<string>;
+    /** The cluster's GPU pools and their GPU limits. */
+    pools: TenantPoolInfo[];
+    /** The LLM gateway. */
+    gateway: GatewayConnection;
+    /** Model names the gateway routes (its `models` output). */
+    knownModels: string[];
+}
+
+export interface ResolvedTenant {
+    name: string;
+    gpuQuota: number;
+    gpuPools: string[];
+    quota: Required<TenantQuotaArgs>;
+    containerDefaults: Required<ContainerDefaultsArgs>;
+    principals: Required<TenantPrincipal>[];
+    team: Required<Omit<TenantTeamArgs, "tpm" | "rpm">> & Pick<TenantTeamArgs, "tpm" | "rpm">;
+    allowIngressFrom: Required<IngressSourceArgs>[];
+    gatewayIngressPorts: number[];
+    egress: Required<EgressRuleArgs>[];
+    tags: Record<string, string>;
+}
+
+/** What validation checks a tenant against: the cluster's pools and the gateway's models. */
+export interface TenantContext {
+    pools: readonly TenantPoolInfo[];
+    /** Model names the gateway routes. */
+    gatewayModels: readonly string[];
+    /** The gateway's namespace, which no tenant may take. Default: not checked. */
+    gatewayNamespace?: string;
+}
+
+export interface ResolvedTenantNamespaceArgs {
+    tenant: ResolvedTenant;
+    gateway: GatewayConnection;
+    pools: TenantPoolInfo[];
+}
+
+export const TENANT_NAME_MAX = 40;
+const RESERVED_NAMESPACES = ["default", ...SYSTEM_NAMESPACES];
+const BUDGET_DURATION = /^[1-9][0-9]*(s|m|h|d|w|mo)$/;
+/** Access entries take IAM roles and users; STS sessions are temporary and cannot have one. */
+const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+
+const isWhole = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
+const isPositiveWhole = (v: unknown): v is number => isWhole(v) && v > 0;
+const isPort = (v: unknown): v is number => isWhole(v) && v >= 1 && v <= 65535;
+
+function isLabelKey(key: string): boolean {
+    const slash = key.lastIndexOf("/");
+    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+    const name = key.slice(slash + 1);
+    const prefixOk = prefix === undefined || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix));
+    return prefixOk && name.length <= 63 && LABEL_NAME.test(name);
+}
+
+const isLabelValue = (v: unknown): boolean => typeof v === "string" && (v === "" || (v.length <= 63 && LABEL_NAME.test(v)));
+
+/** `defaults` overlaid with the fields `given` sets (an explicit `undefined` keeps the default). */
+function withDefaults<T extends object>(defaults: Required<T>, given: T | undefined): Required<T> {
+    const set = Object.entries(given ?? {}).filter(([, v]) => v !== undefined);
+    return { ...defaults, ...Object.fromEntries(set) } as Required<T>;
+}
+
+/** Defaults applied; nothing checked yet. */
+export function resolveTenant(spec: TenantSpec, ctx: Pick<TenantContext, "pools" | "gatewayModels">): ResolvedTenant {
+    const team = spec.team ?? ({} as TenantTeamArgs);
+    return {
+        name: spec.name,
+        gpuQuota: spec.gpuQuota ?? 0,
+        gpuPools: spec.gpuPools ?? ctx.pools.map((p) => p.name),
+        quota: withDefaults<TenantQuotaArgs>(
+            { cpuRequests: "16", cpuLimits: "32", memoryRequests: "64Gi", memoryLimits: "128Gi", pods: 50, services: 20, persistentVolumeClaims: 20, storage: "1Ti" },
+            spec.quota,
+        ),
+        containerDefaults: withDefaults<ContainerDefaultsArgs>({ cpuRequest: "100m", memoryRequest: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" }, spec.containerDefaults),
+        principals: (spec.principals ?? []).map((pr) => ({ arn: pr.arn, access: pr.access ?? "edit" })),
+        team: {
+            maxBudgetUsd: team.maxBudgetUsd,
+            budgetDuration: team.budgetDuration ?? "30d",
+            tpm: team.tpm,
+            rpm: team.rpm,
+            // Listed explicitly rather than LiteLLM's "[] = every model", so a new route is a visible change.
+            models: team.models ?? [...ctx.gatewayModels],
+        },
+        allowIngressFrom: (spec.allowIngressFrom ?? []).map((s) => ({ namespace: s.namespace, podLabels: s.podLabels ?? {} })),
+        gatewayIngressPorts: spec.gatewayIngressPorts ?? [8000],
+        egress: (spec.egress ?? []).map((e) => ({ cidr: e.cidr, ports: e.ports ?? [443] })),
+        tags: spec.tags ?? {},
+    };
+}
+
+function checkLabels(p: Problems, field: string, labels: unknown, requireOne: boolean): void {
+    const entries = labels && typeof labels === "object" ? Object.entries(labels) : [];
+    if (!p.check(typeof labels === "object" && labels !== null && (!requireOne || entries.length > 0), field, labels, requireOne ? "expected at least one label (key: value)" : "expected a map of labels")) return;
+    for (const [key, value] of entries) {
+        p.at(field).check(isLabelKey(key) && isLabelValue(value), key, value, "expected a valid label: [prefix/]name key and a value of at most 63 characters (alphanumerics, '-', '_', '.')");
+    }
+}
+
+function checkQuantities<T extends object>(p: Problems, values: T, keys: (keyof T & string)[]): void {
+    for (const key of keys) p.check(parseQuantity(values[key]) !== undefined, key, values[key], QUANTITY_RULE);
+}
+
+/** `lower` ≤ `upper` when both parse; reported at `lowerField`. */
+function checkOrder(p: Problems, lowerField: string, lower: unknown, upperName: string, upper: unknown): void {
+    const [a, b] = [parseQuantity(lower), parseQuantity(upper)];
+    if (a !== undefined && b !== undefined) p.check(a <= b, lowerField, lower, `must be ≤ ${upperName} (${describeValue(upper)})`);
+}
+
+function validateQuota(p: Problems, t: ResolvedTenant): void {
+    const q = t.quota;
+    checkQuantities(p, q, ["cpuRequests", "cpuLimits", "memoryRequests", "memoryLimits", "storage"]);
+    for (const key of ["pods", "services", "persistentVolumeClaims"] as const) p.check(isWhole(q[key]), key, q[key], "expected a whole number ≥ 0");
+    checkOrder(p, "cpuRequests", q.cpuRequests, "quota.cpuLimits", q.cpuLimits);
+    checkOrder(p, "memoryRequests", q.memoryRequests, "quota.memoryLimits", q.memoryLimits);
+}
+
+function validateContainerDefaults(p: Problems, t: ResolvedTenant): void {
+    const d = t.containerDefaults;
+    checkQuantities(p, d, ["cpuRequest", "memoryRequest", "cpuLimit", "memoryLimit"]);
+    checkOrder(p, "cpuRequest", d.cpuRequest, "containerDefaults.cpuLimit", d.cpuLimit);
+    checkOrder(p, "memoryRequest", d.memoryRequest, "containerDefaults.memoryLimit", d.memoryLimit);
+    // A default larger than the whole namespace's quota would make every defaulted pod unschedulable.
+    checkOrder(p, "cpuLimit", d.cpuLimit, "quota.cpuLimits", t.quota.cpuLimits);
+    checkOrder(p, "memoryLimit", d.memoryLimit, "quota.memoryLimits", t.quota.memoryLimits);
+}
+
+function validateGpus(p: Problems, t: ResolvedTenant, pools: readonly TenantPoolInfo[]): void {
+    const limits = new Map(pools.map((pool) => [pool.name, pool.gpuLimit]));
+    const poolNames = pools.map((pool) => pool.name).join(", ") || "none";
+    p.check(isWhole(t.gpuQuota), "gpuQuota", t.gpuQuota, "expected a whole number of GPUs ≥ 0");
+    if (!p.check(Array.isArray(t.gpuPools), "gpuPools", t.gpuPools, "expected a list of GPU pool names")) return;
+    t.gpuPools.forEach((pool, i) => {
+        p.at("gpuPools").check(limits.has(pool), i, pool, `expected one of the cluster's GPU pools (${poolNames})`);
+        p.at("gpuPools").check(t.gpuPools.indexOf(pool) === i, i, pool, "list each pool once");
+    });
+    if (!isPositiveWhole(t.gpuQuota)) return;
+    if (!p.check(t.gpuPools.length > 0, "gpuPools", t.gpuPools, "a tenant with a GPU quota needs at least one GPU pool")) return;
+    // Unknown pools, or pools whose own limit is invalid, are reported elsewhere; comparing against them would only add noise.
+    if (!t.gpuPools.every((pool) => limits.has(pool) && isPositiveWhole(limits.get(pool)))) return;
+    const pooled = [...new Set(t.gpuPools)];
+    const capacity = pooled.reduce((sum, pool) => sum + limits.get(pool)!, 0);
+    const described = pooled.map((pool) => `${pool} (${limits.get(pool)} GPUs)`).join(", ");
+    p.check(t.gpuQuota <= capacity, "gpuQuota", t.gpuQuota, `tenant "${t.name}" may use pools ${described}; its GPU quota must be ≤ ${capacity}`);
+}
+
+function validatePrincipals(p: Problems, t: ResolvedTenant): void {
+    t.principals.forEach((pr, i) => {
+        const at = p.at("principals").at(i);
+        at.check(typeof pr.arn === "string" && IAM_PRINCIPAL_ARN.test(pr.arn), "arn", pr.arn, "expected an IAM role or user ARN, e.g. arn:aws:iam::123456789012:role/name (not an STS session)");
+        at.check(TENANT_ACCESS_LEVELS.includes(pr.access), "access", pr.access, `expected one of ${TENANT_ACCESS_LEVELS.join(", ")}`);
+        at.check(t.principals.findIndex((o) => o.arn === pr.arn) === i, "arn", pr.arn, "list each principal once (EKS allows one access entry per principal)");
+    });
+}
+
+function validateTeam(p: Problems, t: ResolvedTenant, models: readonly string[]): void {
+    const team = t.team;
+    p.check(typeof team.maxBudgetUsd === "number" && Number.isFinite(team.maxBudgetUsd) && team.maxBudgetUsd > 0, "maxBudgetUsd", team.maxBudgetUsd, "expected a budget in USD > 0");
+    p.check(typeof team.budgetDuration === "string" && BUDGET_DURATION.test(team.budgetDuration), "budgetDuration", team.budgetDuration, 'expected a LiteLLM budget period such as "1d", "30d" or "1mo" (<n>s|m|h|d|w|mo)');
+    if (team.tpm !== undefined) p.check(isPositiveWhole(team.tpm), "tpm", team.tpm, "expected a whole number of tokens per minute ≥ 1");
+    if (team.rpm !== undefined) p.check(isPositiveWhole(team.rpm), "rpm", team.rpm, "expected a whole number of requests per minute ≥ 1");
+    if (!p.check(Array.isArray(team.models) && team.models.length > 0, "models", team.models, "expected at least one model the gateway routes")) return;
+    team.models.forEach((m, i) => {
+        p.at("models").check(models.includes(m), i, m, `expected a model the gateway routes (${models.join(", ") || "none"})`);
+        p.at("models").check(team.models.indexOf(m) === i, i, m, "list each model once");
+    });
+}
+
+function validateNetwork(p: Problems, t: ResolvedTenant): void {
+    t.allowIngressFrom.forEach((source, i) => {
+        const at = p.at("allowIngressFrom").at(i);
+        checkDnsLabel(at, "namespace", source.namespace);
+        checkLabels(at, "podLabels", source.podLabels, false);
+    });
+    t.gatewayIngressPorts.forEach((port, i) => p.at("gatewayIngressPorts").check(isPort(port), i, port, "expected a port 1–65535"));
+    t.egress.forEach((rule, i) => {
+        const at = p.at("egress").at(i);
+        at.check(isCidr(rule.cidr), "cidr", rule.cidr, 'expected an IPv4 CIDR such as "10.0.0.0/16"');
+        if (at.check(Array.isArray(rule.ports) && rule.ports.length > 0, "ports", rule.ports, "expected at least one port")) {
+            rule.ports.forEach((port, j) => at.at("ports").check(isPort(port), j, port, "expected a port 1–65535"));
+        }
+    });
+}
+
+/** Checks one resolved tenant, recording problems under `p`. */
+function validateTenant(p: Problems, t: ResolvedTenant, ctx: TenantContext): void {
+    const reserved = [...RESERVED_NAMESPACES, ...(ctx.gatewayNamespace ? [ctx.gatewayNamespace] : [])];
+    if (checkDnsLabel(p, "name", t.name, TENANT_NAME_MAX)) {
+        p.check(!reserved.includes(t.name), "name", t.name, `expected a namespace the platform does not use (not ${reserved.join(", ")})`);
+    }
+    validateGpus(p, t, ctx.pools);
+    validateQuota(p.at("quota"), t);
+    validateContainerDefaults(p.at("containerDefaults"), t);
+    validatePrincipals(p, t);
+    validateTeam(p.at("team"), t, ctx.gatewayModels);
+    validateNetwork(p, t);
+    for (const [key, value] of Object.entries(t.tags)) p.at("tags").check(typeof value === "string", key, value, "expected a string");
+}
+
+/**
+ * Validates every tenant of a stack together: each on its own (names, GPU
+ * quota against its pools, quotas, principals, team), plus what must hold
+ * across tenants (unique names; a principal in at most one tenant, as EKS
+ * allows one access entry per principal). Throws one ValidationError listing
+ * every problem; returns the tenants with defaults applied.
+ */
+export function validateTenants(tenants: readonly TenantSpec[], ctx: TenantContext): ResolvedTenant[] {
+    const p = new Problems();
+    const list = p.at("tenants");
+    const resolved = tenants.map((spec) => resolveTenant(spec, ctx));
+    resolved.forEach((t, i) => validateTenant(list.at(i), t, ctx));
+    const owners = new Map<string, string>();
+    resolved.forEach((t, i) => {
+        if (resolved.findIndex((o) => o.name === t.name) !== i) list.at(i).add("name", t.name, "tenant names must be unique; this one is already used");
+        t.principals.forEach((pr, j) => {
+            const owner = owners.get(pr.arn);
+            if (owner !== undefined && owner !== t.name) {
+                list.at(i).at("principals").at(j).add("arn", pr.arn, `already given to tenant "${owner}"; EKS allows one access entry per principal`);
+            }
+            if (owner === undefined) owners.set(pr.arn, t.name);
+        });
+    });
+    p.throwIfAny("tenants");
+    return resolved;
+}
+
+function validateGateway(p: Problems, g: GatewayConnection): void {
+    if (!p.check(typeof g === "object" && g !== null, undefined, g, "expected { namespace, serviceName, port, masterKeySecret, podLabels }")) return;
+    checkDnsLabel(p, "namespace", g.namespace);
+    checkDnsLabel(p, "serviceName", g.serviceName);
+    p.check(isPort(g.port), "port", g.port, "expected a port 1–65535");
+    const secret = p.at("masterKeySecret");
+    secret.check(typeof g.masterKeySecret?.name === "string" && g.masterKeySecret.name.length <= 253 && DNS_SUBDOMAIN.test(g.masterKeySecret.name), "name", g.masterKeySecret?.name, "expected a Secret name (DNS-1123 subdomain)");
+    secret.check(typeof g.masterKeySecret?.key === "string" && g.masterKeySecret.key.length <= 253 && SECRET_KEY.test(g.masterKeySecret.key), "key", g.masterKeySecret?.key, "expected a Secret key (alphanumerics, '-', '_', '.')");
+    checkLabels(p, "podLabels", g.podLabels, true);
+}
+
+function validatePools(p: Problems, pools: unknown): pools is TenantPoolInfo[] {
+    if (!p.check(Array.isArray(pools), "pools", pools, "expected a list of { name, gpuLimit } (the cluster's GPU pools)")) return false;
+    (pools as TenantPoolInfo[]).forEach((pool, i) => {
+        checkDnsLabel(p.at("pools").at(i), "name", pool.name);
+        p.at("pools").at(i).check(isWhole(pool.gpuLimit), "gpuLimit", pool.gpuLimit, "expected a whole number of GPUs ≥ 0");
+    });
+    return true;
+}
+
+/** Validates TenantNamespace args; throws one ValidationError listing every problem. */
+export function validateTenantNamespaceArgs(name: string, args: TenantNamespaceArgs): ResolvedTenantNamespaceArgs {
+    const p = new Problems();
+    const poolsOk = validatePools(p, args.pools);
+    const pools = poolsOk ? args.pools : [];
+    const modelsOk = p.check(Array.isArray(args.knownModels) && args.knownModels.every((m) => typeof m === "string" && m.length > 0), "knownModels", args.knownModels, "expected the gateway's model names (non-empty strings)");
+    const knownModels = modelsOk ? args.knownModels : [];
+    p.check(args.provider !== undefined, "provider", args.provider, "expected the platform cluster's k8s.Provider");
+    p.check(args.clusterName !== undefined && args.clusterName !== "", "clusterName", args.clusterName, "expected the EKS cluster's name");
+    validateGateway(p.at("gateway"), args.gateway);
+    const ctx: TenantContext = { pools, gatewayModels: knownModels, gatewayNamespace: isDnsLabel(args.gateway?.namespace) ? args.gateway.namespace : undefined };
+    const tenant = resolveTenant(args, ctx);
+    validateTenant(p, tenant, ctx);
+    p.throwIfAny(`TenantNamespace "${name}" args`);
+    return { tenant, gateway: args.gateway, pools };
+}

@@ -1,0 +1,370 @@
+/**
+ * Pure renderers of a tenant's Kubernetes objects: its namespace and the
+ * fences around it, the RBAC its IAM principals get, and the Job that keeps
+ * its gateway team in step. No Pulumi inside, and no secret value ever: the
+ * Job reads the master key through a secretKeyRef.
+ */
+import { createHash } from "crypto";
+import { GPU_QUOTA_LABEL, GPU_RESOURCE } from "../gpu-cluster";
+import type { KubernetesObject } from "../internal/k8s-object";
+import { IMAGES, KUBERNETES_VERSIONS } from "../internal/versions";
+import type { GatewayConnection, ResolvedTenant, TenantAccess } from "./args";
+
+export const TENANT_LABEL = "genai-platform.io/tenant";
+export const MANAGED_LABEL = "genai-platform.io/managed";
+/** Comma-separated GPU pools the namespace's GPU quota draws on (read by the stack policies). */
+export const GPU_POOLS_LABEL = "genai-platform.io/gpu-pools";
+/** The Secret in the tenant's namespace that receives the team's gateway key. */
+export const KEY_SECRET_NAME = "llm-gateway-key";
+/** Keys of that Secret. */
+export const KEY_SECRET_KEYS = { apiKey: "api-key", baseUrl: "base-url" } as const;
+export const KEY_WRITER_ROLE = "llm-gateway-key-writer";
+/** Finished team-sync Jobs stay a day for their logs, then the TTL controller removes them. */
+export const TEAM_SYNC_TTL_SECONDS = 86400;
+export const TEAM_SYNC_BACKOFF_LIMIT = 3;
+/** The Pod Security Standard version tenant namespaces are held to. */
+export const POD_SECURITY_VERSION = `v${KUBERNETES_VERSIONS.default}`;
+/** `nobody`: numeric, so the kubelet can verify runAsNonRoot. */
+const RUN_AS_USER = 65534;
+const RBAC_GROUP = "rbac.authorization.k8s.io";
+
+/** Kinds EKS access policies do not cover but tenants manage: KEDA autoscaling and Prometheus scraping. */
+const EXTRA_RESOURCES = [
+    { apiGroups: ["keda.sh"], resources: ["scaledobjects", "scaledjobs", "triggerauthentications"] },
+    { apiGroups: ["monitoring.coreos.com"], resources: ["servicemonitors", "podmonitors", "prometheusrules"] },
+];
+const VERBS: Readonly<Record<TenantAccess, string[]>> = {
+    edit: ["get", "list", "watch", "create", "update", "patch", "delete"],
+    view: ["get", "list", "watch"],
+};
+
+/** The Kubernetes group an access entry puts a tenant principal in (never `system:`-prefixed, which EKS rejects). */
+export function accessGroup(tenant: string, access: TenantAccess): string {
+    return `genai-platform:${tenant}:${access}`;
+}
+
+/** The key's alias in the gateway: one key per tenant, found again by this alias. */
+export function keyAlias(tenant: string): string {
+    return `genai-platform/${tenant}`;
+}
+
+export function teamSyncServiceAccount(tenant: string): string {
+    return `team-sync-${tenant}`;
+}
+
+/** The gateway's base URL inside the cluster. */
+export function gatewayUrl(g: GatewayConnection): string {
+    return `http://${g.serviceName}.${g.namespace}.svc.cluster.local:${g.port}`;
+}
+
+export function tenantLabels(t: ResolvedTenant): Record<string, string> {
+    return { [TENANT_LABEL]: t.name, "app.kubernetes.io/part-of": "genai-platform", "app.kubernetes.io/managed-by": "pulumi" };
+}
+
+function metadata(t: ResolvedTenant, name: string, namespace = t.name) {
+    return { name, namespace, labels: tenantLabels(t) };
+}
+
+/**
+ * The namespace, labelled for Pod Security Admission (restricted) and for the
+ * cluster's Kyverno policies: GPU pods are admitted only where the GPU quota
+ * label is, so it is set only when the tenant has GPUs.
+ */
+export function renderNamespace(t: ResolvedTenant): KubernetesObject {
+    const labels: Record<string, string> = { ...tenantLabels(t), [MANAGED_LABEL]: "true" };
+    for (const mode of ["enforce", "audit", "warn"]) {
+        labels[`pod-security.kubernetes.io/${mode}`] = "restricted";
+        labels[`pod-security.kubernetes.io/${mode}-version`] = POD_SECURITY_VERSION;
+    }
+    if (t.gpuQuota > 0) labels[GPU_QUOTA_LABEL] = String(t.gpuQuota);
+    if (t.gpuPools.length > 0) labels[GPU_POOLS_LABEL] = t.gpuPools.join(",");
+    return { apiVersion: "v1", kind: "Namespace", metadata: { name: t.name, labels } };
+}
+
+/**
+ * Hard limits on what the namespace may hold. The GPU line is left out only
+ * when the tenant may use no pool: then Kyverno already refuses its GPU pods,
+ * and a GPU quota tied to no pool could not be checked against pool limits.
+ */
+export function renderResourceQuota(t: ResolvedTenant): KubernetesObject {
+    const q = t.quota;
+    const hard: Record<string, string> = {
+        "requests.cpu": q.cpuRequests,
+        "limits.cpu": q.cpuLimits,
+        "requests.memory": q.memoryRequests,
+        "limits.memory": q.memoryLimits,
+        ...(t.gpuPools.length > 0 ? { [`requests.${GPU_RESOURCE}`]: String(t.gpuQuota) } : {}),
+        pods: String(q.pods),
+        services: String(q.services),
+        persistentvolumeclaims: String(q.persistentVolumeClaims),
+        "requests.storage": q.storage,
+    };
+    return { apiVersion: "v1", kind: "ResourceQuota", metadata: metadata(t, "tenant-quota"), spec: { hard } };
+}
+
+/** Requests and limits for containers that declare none, so the quota can admit them. */
+export function renderLimitRange(t: ResolvedTenant): KubernetesObject {
+    const d = t.containerDefaults;
+    return {
+        apiVersion: "v1",
+        kind: "LimitRange",
+        metadata: metadata(t, "container-defaults"),
+        spec: {
+            limits: [{ type: "Container", defaultRequest: { cpu: d.cpuRequest, memory: d.memoryRequest }, default: { cpu: d.cpuLimit, memory: d.memoryLimit } }],
+        },
+    };
+}
+
+const namespacePeer = (namespace: string, podLabels: Record<string, string>) => ({
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
+    ...(Object.keys(podLabels).length > 0 ? { podSelector: { matchLabels: podLabels } } : {}),
+});
+
+const tcp = (ports: readonly number[]) => ports.map((port) => ({ protocol: "TCP", port }));
+
+function networkPolicy(t: ResolvedTenant, name: string, spec: Record<string, unknown>): KubernetesObject {
+    return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: metadata(t, name), spec: { podSelector: {}, ...spec } };
+}
+
+/**
+ * Default deny in both directions, then exactly what a tenant needs: DNS,
+ * the gateway (and the gateway calling the tenant's model endpoints), its own
+ * pods, and the listed ingress sources and egress CIDRs.
+ */
+export function renderNetworkPolicies(t: ResolvedTenant, g: GatewayConnection): KubernetesObject[] {
+    const gatewayPeer = namespacePeer(g.namespace, g.podLabels);
+    const policies = [
+        networkPolicy(t, "default-deny", { policyTypes: ["Ingress", "Egress"] }),
+        networkPolicy(t, "allow-dns", {
+            policyTypes: ["Egress"],
+            egress: [{ to: [namespacePeer("kube-system", { "k8s-app": "kube-dns" })], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] }],
+        }),
+        networkPolicy(t, "allow-to-gateway", { policyTypes: ["Egress"], egress: [{ to: [gatewayPeer], ports: tcp([g.port]) }] }),
+        networkPolicy(t, "allow-same-namespace", {
+            policyTypes: ["Ingress", "Egress"],
+            ingress: [{ from: [{ podSelector: {} }] }],
+            egress: [{ to: [{ podSelector: {} }] }],
+        }),
+    ];
+    // An ingress rule without ports would open every port: render it only with some.
+    if (t.gatewayIngressPorts.length > 0) {
+        policies.push(networkPolicy(t, "allow-from-gateway", { policyTypes: ["Ingress"], ingress: [{ from: [gatewayPeer], ports: tcp(t.gatewayIngressPorts) }] }));
+    }
+    if (t.allowIngressFrom.length > 0) {
+        policies.push(networkPolicy(t, "allow-ingress-sources", {
+            policyTypes: ["Ingress"],
+            ingress: [{ from: t.allowIngressFrom.map((s) => namespacePeer(s.namespace, s.podLabels)) }],
+        }));
+    }
+    if (t.egress.length > 0) {
+        policies.push(networkPolicy(t, "allow-egress-cidrs", {
+            policyTypes: ["Egress"],
+            egress: t.egress.map((e) => ({ to: [{ ipBlock: { cidr: e.cidr } }], ports: tcp(e.ports) })),
+        }));
+    }
+    return policies;
+}
+
+/**
+ * A Role and RoleBinding per access level in use, bound to the group the
+ * access entries put principals in: the kinds the EKS access policies lack.
+ */
+export function renderAccessRbac(t: ResolvedTenant): KubernetesObject[] {
+    const levels = [...new Set(t.principals.map((p) => p.access))].sort();
+    return levels.flatMap((access) => {
+        const name = `tenant-${access}-extras`;
+        return [
+            { apiVersion: `${RBAC_GROUP}/v1`, kind: "Role", metadata: metadata(t, name), rules: EXTRA_RESOURCES.map((r) => ({ ...r, verbs: VERBS[access] })) },
+            {
+                apiVersion: `${RBAC_GROUP}/v1`,
+                kind: "RoleBinding",
+                metadata: metadata(t, name),
+                roleRef: { apiGroup: RBAC_GROUP, kind: "Role", name },
+                subjects: [{ kind: "Group", name: accessGroup(t.name, access), apiGroup: RBAC_GROUP }],
+            },
+        ];
+    });
+}
+
+/**
+ * The Secret the team-sync Job fills with the tenant's gateway key. Created
+ * empty here so the Job needs no `create` right: RBAC cannot limit `create`
+ * to one name, so granting it would let the Job create any Secret.
+ */
+export function renderKeySecret(t: ResolvedTenant, g: GatewayConnection): KubernetesObject {
+    return {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { ...metadata(t, KEY_SECRET_NAME), annotations: { "genai-platform.io/written-by": `Job team-sync-${t.name}-* in namespace ${g.namespace}` } },
+        type: "Opaque",
+    };
+}
+
+/** Lets the gateway-side Job's ServiceAccount read and patch that one Secret, nothing else. */
+export function renderKeyWriterRbac(t: ResolvedTenant, g: GatewayConnection): KubernetesObject[] {
+    return [
+        {
+            apiVersion: `${RBAC_GROUP}/v1`,
+            kind: "Role",
+            metadata: metadata(t, KEY_WRITER_ROLE),
+            rules: [{ apiGroups: [""], resources: ["secrets"], resourceNames: [KEY_SECRET_NAME], verbs: ["get", "patch"] }],
+        },
+        {
+            apiVersion: `${RBAC_GROUP}/v1`,
+            kind: "RoleBinding",
+            metadata: metadata(t, KEY_WRITER_ROLE),
+            roleRef: { apiGroup: RBAC_GROUP, kind: "Role", name: KEY_WRITER_ROLE },
+            subjects: [{ kind: "ServiceAccount", name: teamSyncServiceAccount(t.name), namespace: g.namespace }],
+        },
+    ];
+}
+
+/** The Job's identity in the gateway's namespace; the token is mounted only into the Job's pod. */
+export function renderTeamSyncServiceAccount(t: ResolvedTenant, g: GatewayConnection): KubernetesObject {
+    return { apiVersion: "v1", kind: "ServiceAccount", metadata: metadata(t, teamSyncServiceAccount(t.name), g.namespace), automountServiceAccountToken: false };
+}
+
+/** LiteLLM `/team/new` and `/team/update` body: unset limits sent as null so removing one clears it. */
+export function teamRequest(t: ResolvedTenant): Record<string, unknown> {
+    return {
+        team_id: t.name,
+        team_alias: t.name,
+        max_budget: t.team.maxBudgetUsd,
+        budget_duration: t.team.budgetDuration,
+        tpm_limit: t.team.tpm ?? null,
+        rpm_limit: t.team.rpm ?? null,
+        models: t.team.models,
+        metadata: { "managed-by": "genai-platform", namespace: t.name },
+    };
+}
+
+/** LiteLLM `/key/generate` body: the key inherits the team's budget, limits and models. */
+export function keyRequest(t: ResolvedTenant): Record<string, unknown> {
+    return { team_id: t.name, key_alias: keyAlias(t.name), metadata: { "managed-by": "genai-platform", namespace: t.name } };
+}
+
+/**
+ * Upserts the team and makes the tenant's Secret hold a working key. Static
+ * text: every value arrives through the environment, credentials are passed
+ * to curl as header files on a memory volume (never on a command line), and
+ * responses that carry a key are wiped once read.
+ */
+export const TEAM_SYNC_SCRIPT = String.raw`set -eu
+umask 077
+SA=/var/run/secrets/kubernetes.io/serviceaccount
+SECRET_URL="https://kubernetes.default.svc/api/v1/namespaces/$TENANT_NAMESPACE/secrets/$KEY_SECRET_NAME"
+printf 'Authorization: Bearer %s\n' "$LITELLM_MASTER_KEY" > /tmp/admin.h
+printf 'Authorization: Bearer %s\n' "$(cat "$SA/token")" > /tmp/kube.h
+
+fail() { echo "team-sync: $1" >&2; cat /tmp/out >&2 2>/dev/null || true; exit 1; }
+# admin PATH: POSTs stdin (JSON) to the gateway as admin; body in /tmp/out; prints the HTTP status.
+admin() { curl -sS -o /tmp/out -w '%{http_code}' -H @/tmp/admin.h -H 'Content-Type: application/json' --data-binary @- "$GATEWAY_URL$1"; }
+# kube ARGS...: calls the Kubernetes API with the Job's token; body in /tmp/out; prints the HTTP status.
+kube() { curl -sS -o /tmp/out -w '%{http_code}' --cacert "$SA/ca.crt" -H @/tmp/kube.h "$@"; }
+
+tries=0
+until curl -sf -o /dev/null "$GATEWAY_URL/health/readiness"; do
+  tries=$((tries + 1))
+  [ "$tries" -lt 60 ] || fail "gateway $GATEWAY_URL not ready after 5 minutes"
+  sleep 5
+done
+
+# Upsert the team: update it; create it when missing; update again if a concurrent run created it.
+code=$(printf '%s' "$TEAM_JSON" | admin /team/update)
+if [ "$code" = 404 ]; then
+  code=$(printf '%s' "$TEAM_JSON" | admin /team/new)
+  if [ "$code" = 400 ] && grep -q 'already exists' /tmp/out; then
+    code=$(printf '%s' "$TEAM_JSON" | admin /team/update)
+  fi
+fi
+[ "$code" = 200 ] || fail "upserting team $TEAM_ID: HTTP $code"
+echo "team-sync: team $TEAM_ID is up to date"
+
+# Reuse the key the Secret holds while the gateway still knows it as this team's key.
+code=$(kube "$SECRET_URL")
+[ "$code" = 200 ] || fail "reading Secret $TENANT_NAMESPACE/$KEY_SECRET_NAME: HTTP $code"
+key=$(sed -n 's|.*"api-key"[[:space:]]*:[[:space:]]*"\([A-Za-z0-9+/=]*\)".*|\1|p' /tmp/out | head -n 1 | base64 -d 2>/dev/null || true)
+: > /tmp/out
+case "$key" in sk-*[!A-Za-z0-9_-]*) key="" ;; sk-?*) ;; *) key="" ;; esac
+if [ -n "$key" ]; then
+  printf 'Authorization: Bearer %s\n' "$key" > /tmp/key.h
+  code=$(curl -sS -o /tmp/out -w '%{http_code}' -H @/tmp/key.h "$GATEWAY_URL/key/info")
+  case "$code" in
+    200)
+      grep -Eq "\"key_alias\"[[:space:]]*:[[:space:]]*\"$KEY_ALIAS\"" /tmp/out &&
+        grep -Eq "\"team_id\"[[:space:]]*:[[:space:]]*\"$TEAM_ID\"" /tmp/out || key="" ;;
+    401|403|404) key="" ;;
+    *) echo "team-sync: could not check the existing key (HTTP $code); keeping it" >&2 ;;
+  esac
+fi
+
+if [ -z "$key" ]; then
+  # The gateway never shows a key's value again: a key under this alias whose value is lost is retired.
+  printf '{"key_aliases":["%s"]}' "$KEY_ALIAS" | admin /key/delete > /dev/null || true
+  code=$(printf '%s' "$KEY_JSON" | admin /key/generate)
+  [ "$code" = 200 ] || fail "generating key $KEY_ALIAS: HTTP $code"
+  key=$(sed -n 's/.*"key"[[:space:]]*:[[:space:]]*"\(sk-[A-Za-z0-9_-]*\)".*/\1/p' /tmp/out | head -n 1)
+  : > /tmp/out
+  [ -n "$key" ] || fail "the gateway returned no key for $KEY_ALIAS"
+  echo "team-sync: generated key $KEY_ALIAS"
+else
+  echo "team-sync: reusing key $KEY_ALIAS"
+fi
+
+code=$(printf '{"stringData":{"api-key":"%s","base-url":"%s"}}' "$key" "$GATEWAY_URL" |
+  kube -X PATCH -H 'Content-Type: application/merge-patch+json' --data-binary @- "$SECRET_URL")
+[ "$code" = 200 ] || fail "writing Secret $TENANT_NAMESPACE/$KEY_SECRET_NAME: HTTP $code"
+: > /tmp/out
+echo "team-sync: Secret $TENANT_NAMESPACE/$KEY_SECRET_NAME holds the team's key"
+`;
+
+function teamSyncContainer(t: ResolvedTenant, g: GatewayConnection) {
+    return {
+        name: "team-sync",
+        image: IMAGES.curl.image,
+        command: ["/bin/sh", "-c", TEAM_SYNC_SCRIPT],
+        env: [
+            { name: "GATEWAY_URL", value: gatewayUrl(g) },
+            { name: "TEAM_ID", value: t.name },
+            { name: "TEAM_JSON", value: JSON.stringify(teamRequest(t)) },
+            { name: "KEY_ALIAS", value: keyAlias(t.name) },
+            { name: "KEY_JSON", value: JSON.stringify(keyRequest(t)) },
+            { name: "TENANT_NAMESPACE", value: t.name },
+            { name: "KEY_SECRET_NAME", value: KEY_SECRET_NAME },
+            { name: "LITELLM_MASTER_KEY", valueFrom: { secretKeyRef: { name: g.masterKeySecret.name, key: g.masterKeySecret.key } } },
+        ],
+        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
+        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+        volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+    };
+}
+
+/**
+ * The team-sync Job, in the gateway's namespace (where the master key Secret
+ * is). Its name ends in a hash of everything it does, so any change to the
+ * team (budget, limits, models) or to the Job itself is a new Job that runs again.
+ */
+export function renderTeamSyncJob(t: ResolvedTenant, g: GatewayConnection): KubernetesObject {
+    const container = teamSyncContainer(t, g);
+    const podSpec = {
+        serviceAccountName: teamSyncServiceAccount(t.name),
+        automountServiceAccountToken: true,
+        restartPolicy: "Never",
+        securityContext: { runAsNonRoot: true, runAsUser: RUN_AS_USER, runAsGroup: RUN_AS_USER, seccompProfile: { type: "RuntimeDefault" } },
+        containers: [container],
+        volumes: [{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "4Mi" } }],
+    };
+    const hash = createHash("sha256").update(JSON.stringify(podSpec)).digest("hex").slice(0, 8);
+    const labels = { ...tenantLabels(t), "app.kubernetes.io/name": "team-sync" };
+    return {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: { name: `team-sync-${t.name}-${hash}`, namespace: g.namespace, labels },
+        spec: {
+            backoffLimit: TEAM_SYNC_BACKOFF_LIMIT,
+            ttlSecondsAfterFinished: TEAM_SYNC_TTL_SECONDS,
+            activeDeadlineSeconds: 900,
+            template: { metadata: { labels }, spec: podSpec },
+        },
+    };
+}

@@ -1,0 +1,84 @@
+import * as assert from "node:assert/strict";
+import { main } from "../../examples/tenant-app/program";
+import { loadStackConfig, runStack } from "../../plan/stack";
+import type { PlatformOutputs } from "../../stacks/platform";
+import { conformanceErrors, skipWithoutReference } from "../harness/conformance";
+import { k8sObjects, ofType, RecordedResource, runWithMocks, valueOf } from "../harness";
+
+/** The outputs of the real dev platform stack, as the tenant program reads them (the contract between the two). */
+let PLATFORM_OUTPUTS: Record<string, unknown>;
+
+async function platformOutputs(): Promise<Record<string, unknown>> {
+    const run = await runStack("dev", loadStackConfig("dev"));
+    const outputs = run.result as PlatformOutputs;
+    return { ...outputs, kubeconfig: await valueOf(outputs.kubeconfig), clusterName: await valueOf(outputs.clusterName) };
+}
+
+function options(tenant = "research") {
+    return {
+        project: "tenant-app",
+        config: {
+            "tenant-app:platformStack": "acme/genai-platform/dev",
+            "tenant-app:tenant": tenant,
+            "tenant-app:model": "Qwen/Qwen2.5-1.5B-Instruct",
+            "tenant-app:pool": "gpu-small",
+        },
+        stackOutputs: { "acme/genai-platform/dev": PLATFORM_OUTPUTS },
+    };
+}
+
+describe("examples/tenant-app", () => {
+    let resources: RecordedResource[];
+    let outputs: Awaited<ReturnType<typeof main>>;
+    before(async () => {
+        PLATFORM_OUTPUTS = await platformOutputs();
+        const run = await runWithMocks(main, options());
+        resources = run.resources;
+        outputs = run.result;
+    });
+
+    it("reads the platform only through a StackReference", () => {
+        const [ref] = ofType(resources, "pulumi:pulumi:StackReference");
+        assert.equal(ref.inputs.id, "acme/genai-platform/dev");
+        assert.equal(ref.read, true);
+        assert.deepEqual(ofType(resources, "eks:index:Cluster"), []);
+    });
+
+    it("deploys its model into the namespace the platform gave the tenant, through a provider built from the platform's kubeconfig", () => {
+        const provider = ofType(resources, "pulumi:providers:kubernetes")[0];
+        assert.equal(provider.inputs.kubeconfig, PLATFORM_OUTPUTS.kubeconfig);
+        assert.equal(provider.inputs.namespace, "research");
+        const [deployment] = k8sObjects(resources, "Deployment");
+        assert.equal(deployment.metadata.namespace, "research");
+        assert.equal(deployment.spec.template.spec.nodeSelector["genai-platform.io/pool"], "gpu-small");
+        for (const r of resources.filter((x) => x.type.startsWith("kubernetes:"))) assert.match(r.provider ?? "", /::platform::/);
+    });
+
+    it("exports its model's in-cluster URL and the gateway's", async () => {
+        assert.equal(outputs.namespace, "research");
+        assert.equal(await valueOf(outputs.baseUrl), "http://research-model.research.svc.cluster.local:8000/v1");
+        assert.equal(outputs.gatewayUrl, "http://genai-dev-gateway.llm-gateway.svc.cluster.local:4000");
+    });
+
+    it("fails clearly for a tenant the platform does not know, before deploying anything", async () => {
+        let error: Error | undefined;
+        const run = await runWithMocks(async () => {
+            try {
+                await main();
+            } catch (e) {
+                error = e as Error;
+            }
+        }, options("marketing"));
+        assert.equal(error?.message, 'tenant "marketing" has no namespace on the platform; tenants: research, search');
+        assert.deepEqual(run.resources.map((r) => r.type), ["pulumi:pulumi:StackReference"]);
+    });
+
+    describe("conformance", function () {
+        before(function () {
+            skipWithoutReference(this);
+        });
+        it("every Kubernetes object validates against its upstream schema", async () => {
+            assert.deepEqual(await conformanceErrors(resources), []);
+        });
+    });
+});

@@ -1,0 +1,77 @@
+/** Shared args and helpers of the ObservabilityStack suites. */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ObservabilityStack, ObservabilityStackArgs, ResolvedObservabilityStackArgs, validateObservabilityStackArgs } from "../../components/observability-stack";
+import { RecordedResource, runWithMocks } from "../../plan/recorder";
+
+export const NETWORK = {
+    clusterName: "genai-dev",
+    vpcId: "vpc-0a1b2c3d",
+    subnetIds: ["subnet-aaa111", "subnet-bbb222", "subnet-ccc333"],
+    clusterSecurityGroupId: "sg-cluster0001",
+};
+
+/** What mock RandomPassword results start with (plan/mock-outputs.ts). */
+export const GENERATED_SECRET_MARK = "mock-secret-";
+
+export const T = {
+    stack: "genai-platform:index:ObservabilityStack",
+    release: "kubernetes:helm.sh/v3:Release",
+    secret: "kubernetes:core/v1:Secret",
+    configMap: "kubernetes:core/v1:ConfigMap",
+    namespace: "kubernetes:core/v1:Namespace",
+    custom: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+    serviceMonitor: "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
+    rds: "aws:rds/instance:Instance",
+    rdsSubnets: "aws:rds/subnetGroup:SubnetGroup",
+    cache: "aws:elasticache/replicationGroup:ReplicationGroup",
+    cacheParameters: "aws:elasticache/parameterGroup:ParameterGroup",
+    cacheSubnets: "aws:elasticache/subnetGroup:SubnetGroup",
+    securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+    bucket: "aws:s3/bucket:Bucket",
+    publicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+    versioning: "aws:s3/bucketVersioning:BucketVersioning",
+    lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    role: "aws:iam/role:Role",
+    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    podIdentity: "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+    password: "random:index/randomPassword:RandomPassword",
+    bytes: "random:index/randomBytes:RandomBytes",
+};
+
+export function minimalArgs(provider: k8s.Provider, overrides: Partial<ObservabilityStackArgs> = {}): ObservabilityStackArgs {
+    return { provider, ...NETWORK, ...overrides };
+}
+
+/** Validation and the pure renderers never touch the provider. */
+export const NO_PROVIDER = {} as k8s.Provider;
+
+export function resolved(args: Partial<ObservabilityStackArgs> = {}, name = "obs"): ResolvedObservabilityStackArgs {
+    return validateObservabilityStackArgs(name, { ...minimalArgs(NO_PROVIDER), ...args });
+}
+
+export interface Deployed {
+    resources: RecordedResource[];
+    stack: ObservabilityStack;
+}
+
+/** Runs one stack under the mocks; `args` gets the provider the run creates. */
+export async function deploy(args: (provider: k8s.Provider) => ObservabilityStackArgs, name = "obs", opts: pulumi.ComponentResourceOptions = {}): Promise<Deployed> {
+    const run = await runWithMocks(() => {
+        const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+        return new ObservabilityStack(name, args(provider), opts);
+    });
+    return { resources: run.resources, stack: run.result };
+}
+
+export function ofType(resources: readonly RecordedResource[], type: string): RecordedResource[] {
+    return resources.filter((r) => r.type === type);
+}
+
+export function one(resources: readonly RecordedResource[], type: string, name?: string): RecordedResource {
+    const found = ofType(resources, type).filter((r) => name === undefined || r.name === name);
+    if (found.length !== 1) throw new Error(`expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${found.length} (${ofType(resources, type).map((r) => r.name).join(", ")})`);
+    return found[0];
+}
