@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "bin/**", "**/node_modules/**"] },
+  { ignores: ["node_modules/**", "bin/**", "**/node_modules/**", ".tmp/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -50,6 +50,8 @@ function withSyntheticTenants(stack: string, count: number) {
 }
 
 async function child(name: string): Promise<void> {
+    // As in plan/cli.ts: the Pulumi runtime captures a stack per promise, and mapping them dominates.
+    process.setSourceMapsEnabled(false);
     const scenario = SCENARIOS.find((s) => s.name === name);
     if (!scenario) throw new Error(`unknown scenario ${name}`);
     const config = withSyntheticTenants(scenario.stack, scenario.tenants);
@@ -65,7 +67,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 function measure(scenario: Scenario, runs: number): Figures {
     const samples: Figures[] = [];
     for (let i = 0; i < runs; i++) {
-        const out = execFileSync(process.execPath, [require.resolve("tsx/cli"), __filename, "--child", scenario.name], { encoding: "utf8", maxBuffer: 1 << 26 });
+        const out = execFileSync(process.execPath, [...process.execArgv, __filename, "--child", scenario.name], { encoding: "utf8", maxBuffer: 1 << 26 });
         samples.push(JSON.parse(out.slice(out.lastIndexOf("{"))));
     }
     return { resources: samples[0].resources, seconds: median(samples.map((s) => s.seconds)), peakRssMiB: median(samples.map((s) => s.peakRssMiB)) };

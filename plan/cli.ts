@@ -10,6 +10,9 @@ import { buildPlan } from "./build";
 import { loadStackConfig, parseStackConfig } from "./stack";
 import { renderJson, renderMarkdown, renderText, mandatory } from "./report";
 
+// Source-mapped stack traces cost more than the plan's own work: the Pulumi runtime captures one per promise.
+process.setSourceMapsEnabled(false);
+
 const RENDERERS = { text: renderText, markdown: renderMarkdown, json: renderJson };
 
 interface Options {
