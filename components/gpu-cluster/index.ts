@@ -3,19 +3,20 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { helmReleaseArgs } from "../internal/helm";
-import type { KubernetesObject } from "../internal/k8s-object";
+import { podIdentityTrustPolicy } from "../internal/iam";
+import { asArgs, type KubernetesObject } from "../internal/k8s-object";
 import { AWS_NAME_LIMITS, physicalName } from "../internal/naming";
 import { CHARTS, EKS_ADDONS } from "../internal/versions";
 import { CONTROL_PLANE_LOG_TYPES, GpuClusterArgs, ResolvedGpuClusterArgs, ResolvedPool, validateGpuClusterArgs } from "./args";
 import { createKarpenter } from "./karpenter";
 import { managedPolicyArn } from "./karpenter-iam";
 import { renderKyvernoPolicies } from "./kyverno-policies";
-import { GPU_RESOURCE, renderAutoModePool, renderKarpenterPool } from "./manifests";
+import { GPU_RESOURCE, renderAutoModePool, renderDefaultStorageClass, renderKarpenterPool } from "./manifests";
 import { createNetwork } from "./network";
 import { GPU_OPERATOR_NAMESPACE, gpuOperatorValues, KARPENTER_NAMESPACE, KYVERNO_NAMESPACE, kyvernoValues, SYSTEM_NODE_SELECTOR } from "./values";
 
 export * from "./args";
-export { GPU_TOLERATION, GPU_TAINT, GPU_RESOURCE, POOL_LABEL } from "./manifests";
+export { DEFAULT_STORAGE_CLASS, GPU_TOLERATION, GPU_TAINT, GPU_RESOURCE, POOL_LABEL } from "./manifests";
 
 /** Namespace label that marks a namespace allowed to run GPU pods; its value is the namespace's GPU quota. */
 export const GPU_QUOTA_LABEL = "genai-platform.io/gpu-quota";
@@ -114,6 +115,7 @@ export class GpuCluster extends pulumi.ComponentResource {
 
         const pools = settings.pools.map((p) => ({ ...p }));
         let poolObjects: KubernetesObject[];
+        let ebsCsiDriver: aws.eks.Addon | undefined;
         const addons: pulumi.Resource[] = [];
         if (auto) {
             poolObjects = pools.map(renderAutoModePool);
@@ -127,6 +129,7 @@ export class GpuCluster extends pulumi.ComponentResource {
                 resolveConflictsOnUpdate: "PRESERVE",
                 tags,
             }, { parent: this, dependsOn: [systemNodes] });
+            ebsCsiDriver = this.createEbsCsiDriver(name, clusterName, tags, podIdentityAgent);
             const karpenter = createKarpenter(name, {
                 clusterName: this.clusterName,
                 plainClusterName: clusterName,
@@ -143,6 +146,12 @@ export class GpuCluster extends pulumi.ComponentResource {
             }), { parent: this, provider: this.provider, dependsOn: [systemNodes] }));
         }
         this.registerObjects(name, poolObjects, addons.slice(0, 1));
+        const storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, asArgs<k8s.storage.v1.StorageClassArgs>(renderDefaultStorageClass(auto)), {
+            parent: this,
+            provider: this.provider,
+            dependsOn: auto ? [] : [ebsCsiDriver!],
+        });
+        addons.push(storageClass);
 
         const kyverno = new k8s.helm.v3.Release(`${name}-kyverno`, helmReleaseArgs(CHARTS.kyverno, {
             name: "kyverno",
@@ -218,6 +227,29 @@ export class GpuCluster extends pulumi.ComponentResource {
             labels: SYSTEM_NODE_SELECTOR,
             tags,
         }, { parent: this, dependsOn: attachments, ignoreChanges: ["scalingConfig.desiredSize"] });
+    }
+
+    /** The EBS CSI driver add-on (Auto Mode has its own), its controller authorised through Pod Identity. */
+    private createEbsCsiDriver(name: string, clusterName: string, tags: Record<string, string>, podIdentityAgent: aws.eks.Addon): aws.eks.Addon {
+        const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+        const role = new aws.iam.Role(`${name}-ebs-csi`, {
+            name: physicalName([clusterName, "ebs-csi"], AWS_NAME_LIMITS.iamRole),
+            assumeRolePolicy: JSON.stringify(podIdentityTrustPolicy()),
+            tags,
+        }, { parent: this });
+        const attachment = new aws.iam.RolePolicyAttachment(`${name}-ebs-csi`, {
+            role: role.name,
+            policyArn: partition.apply((p) => managedPolicyArn(p, "service-role/AmazonEBSCSIDriverPolicy")),
+        }, { parent: this });
+        return new aws.eks.Addon(`${name}-ebs-csi-driver`, {
+            clusterName: this.clusterName,
+            addonName: EKS_ADDONS.ebsCsiDriver.name,
+            addonVersion: EKS_ADDONS.ebsCsiDriver.version,
+            podIdentityAssociations: [{ roleArn: role.arn, serviceAccount: "ebs-csi-controller-sa" }],
+            resolveConflictsOnCreate: "OVERWRITE",
+            resolveConflictsOnUpdate: "PRESERVE",
+            tags,
+        }, { parent: this, dependsOn: [podIdentityAgent, attachment] });
     }
 
     /** Registers rendered objects (CRD instances) after the releases that install their CRDs. */

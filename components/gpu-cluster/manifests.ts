@@ -152,6 +152,27 @@ export function renderAutoModePool(pool: ResolvedPool): KubernetesObject {
     return renderNodePool(pool, { group: "eks.amazonaws.com", kind: "NodeClass", name: "default" }, "eks.amazonaws.com");
 }
 
+/** The StorageClass every platform volume asks for by default. */
+export const DEFAULT_STORAGE_CLASS = "gp3";
+
+/**
+ * An encrypted gp3 StorageClass, the cluster's default. Volumes bind where
+ * their pod lands (zonal EBS), and grow in place. Auto Mode has its own EBS
+ * provisioner name.
+ */
+export function renderDefaultStorageClass(autoMode: boolean): KubernetesObject {
+    return {
+        apiVersion: "storage.k8s.io/v1",
+        kind: "StorageClass",
+        metadata: { name: DEFAULT_STORAGE_CLASS, annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+        provisioner: autoMode ? "ebs.csi.eks.amazonaws.com" : "ebs.csi.aws.com",
+        parameters: { type: "gp3", encrypted: "true" },
+        reclaimPolicy: "Delete",
+        volumeBindingMode: "WaitForFirstConsumer",
+        allowVolumeExpansion: true,
+    };
+}
+
 /**
  * The device-plugin ConfigMap data: a `default` key without sharing and one
  * key per time-sliced pool, chosen per node by DEVICE_PLUGIN_CONFIG_LABEL.

@@ -100,6 +100,11 @@ export const EKS_ADDONS = {
         version: "v1.3.10-eksbuild.3",
         source: "aws eks describe-addon-versions --addon-name eks-pod-identity-agent --kubernetes-version 1.35 (default)",
     },
+    ebsCsiDriver: {
+        name: "aws-ebs-csi-driver",
+        version: "v1.66.0-eksbuild.1",
+        source: "aws eks describe-addon-versions --addon-name aws-ebs-csi-driver --kubernetes-version 1.35 (default)",
+    },
 } as const;
 
 /** EKS Kubernetes versions the platform supports (standard support in 2026-11). */

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { podIdentityTrustPolicy } from "../internal/iam";
-import type { KubernetesObject } from "../internal/k8s-object";
+import { asArgs } from "../internal/k8s-object";
 import { LlmGatewayArgs, ResolvedLlmGatewayArgs, servedModels, validateLlmGatewayArgs } from "./args";
 import { configChecksum, PROVIDER_KEY_ENV, renderConfigYaml, renderLiteLlmConfig, SECRET_ENV, secretEnvNames } from "./config";
 import { bedrockInvokePolicy, bedrockModelArns } from "./iam";
@@ -27,7 +27,6 @@ export * from "./args";
 export { CONFIG_CHECKSUM_ANNOTATION, GATEWAY_PORT } from "./manifests";
 
 /** The renderers' plain objects have exactly the shape the typed resource classes take. */
-const asArgs = <T>(obj: KubernetesObject): T => obj as unknown as T;
 
 /**
  * LiteLLM proxy in front of self-hosted (vLLM) and hosted models: one

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { helmReleaseArgs } from "../internal/helm";
-import type { KubernetesObject } from "../internal/k8s-object";
+import { asArgs } from "../internal/k8s-object";
 import { generatedPassword } from "../internal/managed-state";
 import { CHARTS } from "../internal/versions";
 import { ObservabilityStackArgs, ResolvedObservabilityStackArgs, validateObservabilityStackArgs } from "./args";
@@ -42,7 +42,6 @@ export interface LangfuseConnection {
 }
 
 /** The renderers' plain objects have exactly the shape the typed resource classes take. */
-const asArgs = <T>(obj: KubernetesObject): T => obj as unknown as T;
 
 /**
  * LLM tracing and cost analytics (Langfuse on RDS, ElastiCache, S3 and

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import type { KubernetesObject } from "../internal/k8s-object";
+import { asArgs, type KubernetesObject } from "../internal/k8s-object";
 import { GatewayConnection, ResolvedTenant, TenantAccess, TenantNamespaceArgs, validateTenantNamespaceArgs } from "./args";
 import {
     accessGroup,
@@ -26,7 +26,6 @@ export { accessGroup, GPU_POOLS_LABEL, KEY_SECRET_KEYS, KEY_SECRET_NAME, keyAlia
 const ACCESS_POLICIES: Readonly<Record<TenantAccess, string>> = { edit: "AmazonEKSEditPolicy", view: "AmazonEKSViewPolicy" };
 
 /** The renderers' plain objects have exactly the shape the typed resource classes take. */
-const asArgs = <T>(obj: KubernetesObject): T => obj as unknown as T;
 
 /**
  * One tenant's slice of the platform: a namespace held to the restricted Pod

@@ -70,6 +70,29 @@ describe("GpuCluster", () => {
         });
     });
 
+    describe("storage", () => {
+        it("installs the pinned EBS CSI driver, authorised through Pod Identity with the AWS managed policy", () => {
+            const addon = named(resources, "aws:eks/addon:Addon", "t-ebs-csi-driver");
+            assert.equal(addon.inputs.addonName, "aws-ebs-csi-driver");
+            assert.match(addon.inputs.addonVersion, /^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
+            assert.deepEqual(addon.inputs.podIdentityAssociations, [{ roleArn: "arn:aws:iam::123456789012:role/t-ebs-csi", serviceAccount: "ebs-csi-controller-sa" }]);
+            assert.equal(named(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "t-ebs-csi").inputs.policyArn, "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy");
+            const trust = JSON.parse(named(resources, "aws:iam/role:Role", "t-ebs-csi").inputs.assumeRolePolicy);
+            assert.deepEqual(trust.Statement[0].Principal, { Service: "pods.eks.amazonaws.com" });
+        });
+
+        it("makes an encrypted gp3 StorageClass the default, binding where the pod lands", () => {
+            const [sc] = k8sObjects(resources, "StorageClass");
+            assert.equal(sc.metadata.name, "gp3");
+            assert.equal(sc.metadata.annotations["storageclass.kubernetes.io/is-default-class"], "true");
+            assert.equal(sc.provisioner, "ebs.csi.aws.com");
+            assert.deepEqual(sc.parameters, { type: "gp3", encrypted: "true" });
+            assert.equal(sc.volumeBindingMode, "WaitForFirstConsumer");
+            const driver = named(resources, "aws:eks/addon:Addon", "t-ebs-csi-driver");
+            assert.ok(ofType(resources, "kubernetes:storage.k8s.io/v1:StorageClass")[0].dependsOn.includes(driver.urn));
+        });
+    });
+
     describe("network", () => {
         it("spans three zones by default with private subnets tagged for Karpenter discovery", () => {
             const subnets = ofType(resources, "aws:ec2/subnet:Subnet");
@@ -238,6 +261,8 @@ describe("GpuCluster", () => {
             assert.deepEqual(pool.spec.template.spec.nodeClassRef, { group: "eks.amazonaws.com", kind: "NodeClass", name: "default" });
             assert.ok(pool.spec.template.spec.requirements.some((r: any) => r.key === "eks.amazonaws.com/instance-family"));
             assert.equal(k8sObjects(auto, "EC2NodeClass").length, 0);
+            assert.equal(k8sObjects(auto, "StorageClass")[0].provisioner, "ebs.csi.eks.amazonaws.com");
+            assert.equal(ofType(auto, "aws:eks/addon:Addon").length, 0, "Auto Mode runs the Pod Identity agent and EBS driver itself");
         });
     });
 
