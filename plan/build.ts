@@ -19,7 +19,7 @@ export async function buildPlan(stack: string, policyConfig?: string, config: St
     return {
         stack,
         resources: run.resources,
-        placeholders: config.placeholders,
+        placeholders: config.secretKeys,
         violations: await evaluatePolicies(run.resources, policySettings),
         policyConfig: policyFile,
         cost: estimateCost(run.resources),

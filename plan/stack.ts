@@ -15,9 +15,8 @@ export const PROJECT_NAME = "genai-platform";
 export interface StackConfig {
     /** `namespace:key` → the string Pulumi would hand the program. */
     config: Record<string, string>;
+    /** Keys whose `secure:` values could not be decrypted and stand as labelled placeholders; the program gets them as secrets. */
     secretKeys: string[];
-    /** Keys whose value is a placeholder for a `secure:` value. */
-    placeholders: string[];
 }
 
 /** The placeholder that stands for a secret the plan cannot decrypt. */
@@ -53,7 +52,7 @@ export function parseStackConfig(text: string): StackConfig {
         const value = substituteSecrets(rawValue, key, placeholders);
         config[key] = typeof value === "string" ? value : JSON.stringify(value);
     }
-    return { config, secretKeys: [...placeholders], placeholders: [...placeholders] };
+    return { config, secretKeys: [...placeholders] };
 }
 
 export function stackConfigPath(stack: string, root = PROJECT_ROOT): string {

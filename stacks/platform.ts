@@ -108,14 +108,21 @@ export function selfHostedRoutes(config: PlatformConfig): SelfHostedRoute[] {
     return config.models.map((m) => ({ servedModelName: m.servedModelName ?? m.name, baseUrl: baseUrl({ name: m.name, namespace: MODELS_NAMESPACE }) }));
 }
 
-export function observabilityArgs(config: PlatformConfig, cluster: ClusterFacts): ObservabilityStackArgs {
-    const o = config.observability;
+/** What a component with its own databases needs of the cluster: where to put them and whom to admit. */
+function stateNetwork(cluster: ClusterFacts) {
     return {
         provider: cluster.provider,
         clusterName: cluster.clusterName,
         vpcId: cluster.vpcId,
         subnetIds: cluster.privateSubnetIds,
         clusterSecurityGroupId: cluster.clusterSecurityGroupId,
+    };
+}
+
+export function observabilityArgs(config: PlatformConfig, cluster: ClusterFacts): ObservabilityStackArgs {
+    const o = config.observability;
+    return {
+        ...stateNetwork(cluster),
         addons: cluster.addons,
         production: PROFILES[config.environment].production,
         langfuse: o.langfuse,
@@ -129,11 +136,7 @@ export function observabilityArgs(config: PlatformConfig, cluster: ClusterFacts)
 export function gatewayArgs(config: PlatformConfig, cluster: ClusterFacts, langfuse?: LlmGatewayArgs["langfuse"]): LlmGatewayArgs {
     const g = config.gateway;
     return {
-        provider: cluster.provider,
-        vpcId: cluster.vpcId,
-        subnetIds: cluster.privateSubnetIds,
-        clusterSecurityGroupId: cluster.clusterSecurityGroupId,
-        clusterName: cluster.clusterName,
+        ...stateNetwork(cluster),
         production: PROFILES[config.environment].production,
         selfHosted: selfHostedRoutes(config),
         hosted: g.hosted,

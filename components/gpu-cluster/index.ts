@@ -9,7 +9,7 @@ import { AWS_NAME_LIMITS, physicalName } from "../internal/naming";
 import { CHARTS, EKS_ADDONS } from "../internal/versions";
 import { CONTROL_PLANE_LOG_TYPES, GpuClusterArgs, ResolvedGpuClusterArgs, ResolvedPool, validateGpuClusterArgs } from "./args";
 import { createKarpenter } from "./karpenter";
-import { managedPolicyArn } from "./karpenter-iam";
+import { managedPolicyArn, nodeTrustPolicy } from "./karpenter-iam";
 import { renderKyvernoPolicies } from "./kyverno-policies";
 import { GPU_RESOURCE, renderAutoModePool, renderDefaultStorageClass, renderKarpenterPool } from "./manifests";
 import { createNetwork } from "./network";
@@ -200,10 +200,7 @@ export class GpuCluster extends pulumi.ComponentResource {
         const partition = aws.getPartitionOutput({}, { parent: this }).partition;
         const role = new aws.iam.Role(`${name}-system-nodes`, {
             name: physicalName([clusterName, "system-nodes"], AWS_NAME_LIMITS.iamRole),
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-            }),
+            assumeRolePolicy: partition.apply((p) => JSON.stringify(nodeTrustPolicy(p))),
             tags,
         }, { parent: this });
         const attachments = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly"].map(

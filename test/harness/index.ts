@@ -1,5 +1,7 @@
 /** Shared test helpers: run under mocks, pick recorded resources, expect validation failures. */
 import * as assert from "node:assert/strict";
+import * as k8s from "@pulumi/kubernetes";
+import { ValidationError } from "../../components/internal/errors";
 import { RecordedResource, runWithMocks, MockRunOptions } from "../../plan/recorder";
 
 export { runWithMocks, valueOf } from "../../plan/recorder";
@@ -17,7 +19,7 @@ export function named(resources: readonly RecordedResource[], type: string, name
     return found[0];
 }
 
-/** Kubernetes objects registered as `kind`, keyed by metadata.name. */
+/** The inputs of every Kubernetes object registered as `kind`. */
 export function k8sObjects(resources: readonly RecordedResource[], kind: string): Record<string, any>[] {
     return resources.filter((r) => r.type.startsWith("kubernetes:") && r.inputs.kind === kind).map((r) => r.inputs);
 }
@@ -37,4 +39,29 @@ export async function expectFailure(program: () => unknown, options?: MockRunOpt
     }, options);
     assert.ok(error, "expected the program to throw, but it succeeded");
     return { error, resources: run.resources };
+}
+
+/** The message a ValidationError formats for `problems` about `subject` (e.g. `LlmGateway "gw" args`). */
+export function validationMessage(subject: string, problems: readonly string[]): string {
+    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+    return `Invalid ${subject} (${count}):\n${problems.map((p) => `  - ${p}`).join("\n")}`;
+}
+
+/**
+ * Constructs a component with a test provider, expecting a ValidationError;
+ * returns its message and the types registered besides that provider (none,
+ * when validation comes first).
+ */
+export async function rejectedWith(construct: (provider: k8s.Provider) => unknown): Promise<{ message: string; types: string[] }> {
+    const run = await runWithMocks(() => {
+        const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+        try {
+            construct(provider);
+        } catch (e) {
+            return e;
+        }
+        return undefined;
+    });
+    assert.ok(run.result instanceof ValidationError, `expected a ValidationError, got ${String(run.result)}`);
+    return { message: run.result.message, types: run.resources.map((r) => r.type).filter((t) => t !== "pulumi:providers:kubernetes") };
 }

@@ -11,8 +11,7 @@ export const NETWORK = {
     clusterSecurityGroupId: "sg-cluster0001",
 };
 
-/** What mock RandomPassword results start with (plan/mock-outputs.ts). */
-export const GENERATED_SECRET_MARK = "mock-secret-";
+export { GENERATED_SECRET_MARK } from "../harness/secrets";
 
 export const T = {
     stack: "genai-platform:index:ObservabilityStack",

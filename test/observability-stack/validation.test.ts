@@ -1,34 +1,19 @@
 import assert from "node:assert/strict";
 import * as k8s from "@pulumi/kubernetes";
 import { ObservabilityStack, ObservabilityStackArgs } from "../../components/observability-stack";
-import { ValidationError } from "../../components/internal/errors";
-import { runWithMocks } from "../../plan/recorder";
+import { rejectedWith, validationMessage } from "../harness";
 import { minimalArgs, NETWORK, resolved } from "./fixtures";
 
 const DURATION_RULE = 'expected a Prometheus duration such as "15d", "12h" or "1w2d" (units y, w, d, h, m, s, ms), greater than zero';
 const VOLUME_SIZE_RULE = 'expected a volume size such as "50Gi" or "1Ti" (a positive whole number of Mi, Gi or Ti)';
 const DNS_LABEL_RULE = "expected a DNS-1123 label: lowercase letters, digits and '-', starting and ending alphanumeric, at most 63 characters";
 
-/** Constructs a stack that must be rejected; returns the error message and what was registered. */
-async function rejected(args: (provider: k8s.Provider) => ObservabilityStackArgs, name = "obs"): Promise<{ message: string; types: string[] }> {
-    const run = await runWithMocks(() => {
-        const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-        try {
-            new ObservabilityStack(name, args(provider));
-        } catch (e) {
-            return e;
-        }
-        return undefined;
-    });
-    assert.ok(run.result instanceof ValidationError, `expected a ValidationError, got ${String(run.result)}`);
-    // The test's own provider aside, nothing may be registered.
-    return { message: run.result.message, types: run.resources.map((r) => r.type).filter((t) => t !== "pulumi:providers:kubernetes") };
+/** Constructs an ObservabilityStack that must be rejected; returns the message and the types registered besides the provider. */
+function rejected(args: (provider: k8s.Provider) => ObservabilityStackArgs, name = "obs") {
+    return rejectedWith((provider) => new ObservabilityStack(name, args(provider)));
 }
 
-function expected(problems: string[], name = "obs"): string {
-    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
-    return `Invalid ObservabilityStack "${name}" args (${count}):\n${problems.map((p) => `  - ${p}`).join("\n")}`;
-}
+const expected = (problems: string[], name = "obs") => validationMessage(`ObservabilityStack "${name}" args`, problems);
 
 interface Case {
     title: string;

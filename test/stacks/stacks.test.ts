@@ -98,7 +98,7 @@ describe("stacks", () => {
 
         it("no secret appears in plain text anywhere recorded", () => {
             for (const stack of STACKS) {
-                const placeholders = loadStackConfig(stack).placeholders.map(secretPlaceholder);
+                const placeholders = loadStackConfig(stack).secretKeys.map(secretPlaceholder);
                 assert.deepEqual(secretLeaks(recorded[stack]!, [GENERATED_SECRET_MARK, ...placeholders]), []);
             }
         });

@@ -1,7 +1,7 @@
 /** Shared args and helpers of the TenantNamespace suites: only plain stack outputs, as a tenant program has them. */
 import * as k8s from "@pulumi/kubernetes";
 import { GatewayConnection, TenantNamespace, TenantNamespaceArgs, TenantPoolInfo, TenantSpec } from "../../components/tenant-namespace";
-import { ValidationError } from "../../components/internal/errors";
+import { rejectedWith } from "../harness";
 import { RecordedResource, runWithMocks } from "../../plan/recorder";
 
 export const POOLS: TenantPoolInfo[] = [
@@ -36,6 +36,18 @@ export const RESEARCH: TenantSpec = {
     tags: { owner: "research", "cost-center": "cc-42" },
 };
 
+/** What the team-sync Job sends LiteLLM for RESEARCH (`/team/new` and `/team/update`). */
+export const RESEARCH_TEAM_REQUEST = {
+    team_id: "research",
+    team_alias: "research",
+    max_budget: 500,
+    budget_duration: "30d",
+    tpm_limit: 200000,
+    rpm_limit: 600,
+    models: ["llama-3.1-8b", "gpt-4o"],
+    metadata: { "managed-by": "genai-platform", namespace: "research" },
+};
+
 /** The smallest tenant: CPU only, defaults everywhere. */
 export const WEB: TenantSpec = { name: "web", gpuPools: [], team: { maxBudgetUsd: 50 } };
 
@@ -53,25 +65,11 @@ export async function deploy(...specs: TenantSpec[]): Promise<RecordedResource[]
 }
 
 /** Constructs a TenantNamespace that must be rejected; returns the message and the types registered besides the provider. */
-export async function rejected(args: (provider: k8s.Provider) => TenantNamespaceArgs, name = "research"): Promise<{ message: string; types: string[] }> {
-    const run = await runWithMocks(() => {
-        const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-        try {
-            new TenantNamespace(name, args(provider));
-        } catch (e) {
-            return e;
-        }
-        return undefined;
-    });
-    if (!(run.result instanceof ValidationError)) throw new Error(`expected a ValidationError, got ${String(run.result)}`);
-    return { message: run.result.message, types: run.resources.map((r) => r.type).filter((t) => t !== "pulumi:providers:kubernetes") };
+export function rejected(args: (provider: k8s.Provider) => TenantNamespaceArgs, name = "research") {
+    return rejectedWith((provider) => new TenantNamespace(name, args(provider)));
 }
 
-/** The error message `ValidationError` formats for `problems` about `subject`. */
-export function expected(subject: string, problems: string[]): string {
-    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
-    return `Invalid ${subject} (${count}):\n${problems.map((p) => `  - ${p}`).join("\n")}`;
-}
+export { validationMessage as expected } from "../harness";
 
 /** The one recorded Kubernetes object of `kind` named `name` in `namespace`. */
 export function object(resources: readonly RecordedResource[], kind: string, name: string, namespace?: string): Record<string, any> {

@@ -15,7 +15,7 @@ import {
     renderTeamSyncServiceAccount,
     TEAM_SYNC_SCRIPT,
 } from "../../components/tenant-namespace/manifests";
-import { GATEWAY, RESEARCH, tenantArgs, WEB } from "./fixtures";
+import { GATEWAY, RESEARCH, RESEARCH_TEAM_REQUEST, tenantArgs, WEB } from "./fixtures";
 
 /** Validation and the renderers never touch the provider. */
 const NO_PROVIDER = {} as k8s.Provider;
@@ -200,16 +200,7 @@ describe("TenantNamespace renderers", () => {
         });
 
         it("upserts the team with a deterministic team_id and the tenant's budget, period, limits and models", () => {
-            assert.deepEqual(JSON.parse(env.TEAM_JSON), {
-                team_id: "research",
-                team_alias: "research",
-                max_budget: 500,
-                budget_duration: "30d",
-                tpm_limit: 200000,
-                rpm_limit: 600,
-                models: ["llama-3.1-8b", "gpt-4o"],
-                metadata: { "managed-by": "genai-platform", namespace: "research" },
-            });
+            assert.deepEqual(JSON.parse(env.TEAM_JSON), RESEARCH_TEAM_REQUEST);
             assert.deepEqual(JSON.parse(env.KEY_JSON), { team_id: "research", key_alias: "genai-platform/research", metadata: { "managed-by": "genai-platform", namespace: "research" } });
             assert.equal(env.GATEWAY_URL, "http://gateway.llm-gateway.svc.cluster.local:4000");
             assert.equal(env.TENANT_NAMESPACE, "research");

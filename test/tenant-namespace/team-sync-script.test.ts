@@ -11,7 +11,7 @@ import * as path from "node:path";
 import type * as k8s from "@pulumi/kubernetes";
 import { TenantSpec, validateTenantNamespaceArgs } from "../../components/tenant-namespace";
 import { renderTeamSyncJob, TEAM_SYNC_SCRIPT } from "../../components/tenant-namespace/manifests";
-import { GATEWAY, RESEARCH, tenantArgs } from "./fixtures";
+import { GATEWAY, RESEARCH, RESEARCH_TEAM_REQUEST, tenantArgs } from "./fixtures";
 
 const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 const MASTER_KEY = "sk-master-fixture-0123456789";
@@ -178,16 +178,7 @@ describe("TenantNamespace team-sync script", function () {
             "POST /key/generate",
             "PATCH /api/v1/namespaces/research/secrets/llm-gateway-key",
         ]);
-        assert.deepEqual(state.teams.research, {
-            team_id: "research",
-            team_alias: "research",
-            max_budget: 500,
-            budget_duration: "30d",
-            tpm_limit: 200000,
-            rpm_limit: 600,
-            models: ["llama-3.1-8b", "gpt-4o"],
-            metadata: { "managed-by": "genai-platform", namespace: "research" },
-        });
+        assert.deepEqual(state.teams.research, RESEARCH_TEAM_REQUEST);
         assert.equal(state.keys.length, 1);
         assert.deepEqual({ alias: state.keys[0].alias, team: state.keys[0].team_id }, { alias: "genai-platform/research", team: "research" });
         assert.equal(cluster.secretValue("api-key"), state.keys[0].key);
