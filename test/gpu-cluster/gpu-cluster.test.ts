@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { GpuCluster, GpuClusterArgs, GpuPoolArgs } from "../../components/gpu-cluster";
 import { AMI_ALIASES, CHARTS } from "../../components/internal/versions";
 import { conformanceErrors, helmValueErrors, skipWithoutReference } from "../harness/conformance";
-import { expectFailure, k8sObjects, named, ofType, RecordedResource, runWithMocks } from "../harness";
+import { expectFailure, k8sObjects, one, ofType, RecordedResource, runWithMocks } from "../harness";
 
 const l4Pool: GpuPoolArgs = { name: "l4", instanceFamilies: ["g6"], capacityTypes: ["spot", "on-demand"], gpuLimit: 8 };
 
@@ -34,7 +34,7 @@ describe("GpuCluster", () => {
 
     describe("EKS", () => {
         it("uses access entries, KMS secrets encryption, every control-plane log and a private endpoint by default", () => {
-            const eks = named(resources, "eks:index:Cluster", "t-eks");
+            const eks = one(resources, "eks:index:Cluster", "t-eks");
             assert.equal(eks.inputs.authenticationMode, "API");
             assert.equal(eks.inputs.encryptionConfigKeyArn, `arn:aws:kms:us-east-1:123456789012:key/t-secrets-id`);
             assert.deepEqual(eks.inputs.enabledClusterLogTypes, ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
@@ -42,29 +42,29 @@ describe("GpuCluster", () => {
             assert.equal(eks.inputs.endpointPrivateAccess, true);
             assert.equal(eks.inputs.publicAccessCidrs, undefined);
             assert.equal(eks.inputs.skipDefaultNodeGroup, true);
-            assert.equal(named(resources, "aws:kms/key:Key", "t-secrets").inputs.enableKeyRotation, true);
+            assert.equal(one(resources, "aws:kms/key:Key", "t-secrets").inputs.enableKeyRotation, true);
         });
 
         it("restricts a public endpoint to the given CIDRs", async () => {
             const r = await declare("pub", args({ endpoint: { publicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] } }));
-            const eks = named(r, "eks:index:Cluster", "pub-eks");
+            const eks = one(r, "eks:index:Cluster", "pub-eks");
             assert.equal(eks.inputs.endpointPublicAccess, true);
             assert.deepEqual(eks.inputs.publicAccessCidrs, ["203.0.113.0/24"]);
         });
 
         it("grants admins cluster admin through access entries", () => {
-            const entry = named(resources, "aws:eks/accessEntry:AccessEntry", "t-admin-0");
+            const entry = one(resources, "aws:eks/accessEntry:AccessEntry", "t-admin-0");
             assert.equal(entry.inputs.principalArn, "arn:aws:iam::123456789012:role/admin");
-            const policy = named(resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "t-admin-0");
+            const policy = one(resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "t-admin-0");
             assert.equal(policy.inputs.policyArn, "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy");
             assert.deepEqual(policy.inputs.accessScope, { type: "cluster" });
         });
 
         it("runs an on-demand system node group and the pinned Pod Identity agent", () => {
-            const ng = named(resources, "aws:eks/nodeGroup:NodeGroup", "t-system");
+            const ng = one(resources, "aws:eks/nodeGroup:NodeGroup", "t-system");
             assert.equal(ng.inputs.capacityType, "ON_DEMAND");
             assert.deepEqual(ng.inputs.labels, { "genai-platform.io/node-role": "system" });
-            const addon = named(resources, "aws:eks/addon:Addon", "t-pod-identity-agent");
+            const addon = one(resources, "aws:eks/addon:Addon", "t-pod-identity-agent");
             assert.equal(addon.inputs.addonName, "eks-pod-identity-agent");
             assert.match(addon.inputs.addonVersion, /^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
         });
@@ -72,12 +72,12 @@ describe("GpuCluster", () => {
 
     describe("storage", () => {
         it("installs the pinned EBS CSI driver, authorised through Pod Identity with the AWS managed policy", () => {
-            const addon = named(resources, "aws:eks/addon:Addon", "t-ebs-csi-driver");
+            const addon = one(resources, "aws:eks/addon:Addon", "t-ebs-csi-driver");
             assert.equal(addon.inputs.addonName, "aws-ebs-csi-driver");
             assert.match(addon.inputs.addonVersion, /^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
             assert.deepEqual(addon.inputs.podIdentityAssociations, [{ roleArn: "arn:aws:iam::123456789012:role/t-ebs-csi", serviceAccount: "ebs-csi-controller-sa" }]);
-            assert.equal(named(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "t-ebs-csi").inputs.policyArn, "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy");
-            const trust = JSON.parse(named(resources, "aws:iam/role:Role", "t-ebs-csi").inputs.assumeRolePolicy);
+            assert.equal(one(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "t-ebs-csi").inputs.policyArn, "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy");
+            const trust = JSON.parse(one(resources, "aws:iam/role:Role", "t-ebs-csi").inputs.assumeRolePolicy);
             assert.deepEqual(trust.Statement[0].Principal, { Service: "pods.eks.amazonaws.com" });
         });
 
@@ -88,7 +88,7 @@ describe("GpuCluster", () => {
             assert.equal(sc.provisioner, "ebs.csi.aws.com");
             assert.deepEqual(sc.parameters, { type: "gp3", encrypted: "true" });
             assert.equal(sc.volumeBindingMode, "WaitForFirstConsumer");
-            const driver = named(resources, "aws:eks/addon:Addon", "t-ebs-csi-driver");
+            const driver = one(resources, "aws:eks/addon:Addon", "t-ebs-csi-driver");
             assert.ok(ofType(resources, "kubernetes:storage.k8s.io/v1:StorageClass")[0].dependsOn.includes(driver.urn));
         });
     });
@@ -113,27 +113,27 @@ describe("GpuCluster", () => {
 
     describe("Karpenter", () => {
         it("gives the node role an EC2_LINUX access entry", () => {
-            const entry = named(resources, "aws:eks/accessEntry:AccessEntry", "t-karpenter-node");
+            const entry = one(resources, "aws:eks/accessEntry:AccessEntry", "t-karpenter-node");
             assert.equal(entry.inputs.type, "EC2_LINUX");
             assert.equal(entry.inputs.principalArn, "arn:aws:iam::123456789012:role/t-karpenter-node");
         });
 
         it("trusts only EKS Pod Identity for the controller and associates it with the karpenter service account", () => {
-            const role = named(resources, "aws:iam/role:Role", "t-karpenter-controller");
+            const role = one(resources, "aws:iam/role:Role", "t-karpenter-controller");
             const trust = JSON.parse(role.inputs.assumeRolePolicy);
             assert.deepEqual(trust.Statement[0].Principal, { Service: "pods.eks.amazonaws.com" });
             assert.deepEqual([...trust.Statement[0].Action].sort(), ["sts:AssumeRole", "sts:TagSession"]);
-            const assoc = named(resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "t-karpenter");
+            const assoc = one(resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "t-karpenter");
             assert.equal(assoc.inputs.namespace, "karpenter");
             assert.equal(assoc.inputs.serviceAccount, "karpenter");
             assert.equal(ofType(resources, "aws:iam/rolePolicy:RolePolicy").length, 6);
         });
 
         it("keeps interruption messages 300 s, encrypted, and denies non-TLS access", () => {
-            const queue = named(resources, "aws:sqs/queue:Queue", "t-karpenter-interruption");
+            const queue = one(resources, "aws:sqs/queue:Queue", "t-karpenter-interruption");
             assert.equal(queue.inputs.messageRetentionSeconds, 300);
             assert.equal(queue.inputs.sqsManagedSseEnabled, true);
-            const policy = JSON.parse(named(resources, "aws:sqs/queuePolicy:QueuePolicy", "t-karpenter-interruption").inputs.policy);
+            const policy = JSON.parse(one(resources, "aws:sqs/queuePolicy:QueuePolicy", "t-karpenter-interruption").inputs.policy);
             const deny = policy.Statement.find((s: any) => s.Effect === "Deny");
             assert.deepEqual(deny.Condition, { Bool: { "aws:SecureTransport": "false" } });
         });
@@ -225,7 +225,7 @@ describe("GpuCluster", () => {
         });
 
         it("registers every child under the component and every Kubernetes resource with the cluster's provider", () => {
-            const component = named(resources, "genai-platform:index:GpuCluster", "t");
+            const component = one(resources, "genai-platform:index:GpuCluster", "t");
             for (const r of resources.filter((x) => x !== component)) assert.ok(r.parent, `${r.name} has no parent`);
             for (const r of resources.filter((x) => x.type.startsWith("kubernetes:"))) {
                 assert.match(r.provider ?? "", /pulumi:providers:kubernetes::t-k8s::/, `${r.name} does not use the cluster provider`);
@@ -254,7 +254,7 @@ describe("GpuCluster", () => {
         });
 
         it("enables Auto Mode and renders GPU NodePools on its NodeClass instead of installing Karpenter", () => {
-            assert.equal(named(auto, "eks:index:Cluster", "auto-eks").inputs.autoMode.enabled, true);
+            assert.equal(one(auto, "eks:index:Cluster", "auto-eks").inputs.autoMode.enabled, true);
             const charts = ofType(auto, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.chart);
             assert.deepEqual(charts, ["kyverno"]);
             const pool = k8sObjects(auto, "NodePool")[0];

@@ -12,10 +12,10 @@ export function ofType(resources: readonly RecordedResource[], type: string): Re
     return resources.filter((r) => r.type === type);
 }
 
-/** The one recorded resource of `type` named `name` (fails the test otherwise). */
-export function named(resources: readonly RecordedResource[], type: string, name: string): RecordedResource {
-    const found = resources.filter((r) => r.type === type && r.name === name);
-    assert.equal(found.length, 1, `expected one ${type} named ${name}; found ${found.length} (names: ${ofType(resources, type).map((r) => r.name).join(", ")})`);
+/** The one recorded resource of `type` (named `name`, when given); fails the test otherwise. */
+export function one(resources: readonly RecordedResource[], type: string, name?: string): RecordedResource {
+    const found = ofType(resources, type).filter((r) => name === undefined || r.name === name);
+    assert.equal(found.length, 1, `expected one ${type}${name ? ` named ${name}` : ""}; found ${found.length} (names: ${ofType(resources, type).map((r) => r.name).join(", ")})`);
     return found[0];
 }
 

@@ -94,12 +94,4 @@ export async function deploy(
     return { resources: run.resources, gateway: run.result };
 }
 
-export function ofType(resources: readonly RecordedResource[], type: string): RecordedResource[] {
-    return resources.filter((r) => r.type === type);
-}
-
-export function one(resources: readonly RecordedResource[], type: string): RecordedResource {
-    const found = ofType(resources, type);
-    if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
-    return found[0];
-}
+export { one, ofType } from "../harness";

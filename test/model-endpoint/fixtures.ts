@@ -3,6 +3,9 @@ import * as k8s from "@pulumi/kubernetes";
 import type { GpuPoolInfo } from "../../components/gpu-cluster";
 import { ModelEndpoint, type ModelEndpointArgs } from "../../components/model-endpoint";
 import { type RecordedResource, runWithMocks } from "../../plan/recorder";
+import { one } from "../harness";
+
+export { one, ofType } from "../harness";
 
 export const POOLS: GpuPoolInfo[] = [
     { name: "l4", gpuLimit: 16, instanceFamilies: ["g6"], gpuNames: [], capacityTypes: ["spot", "on-demand"] },
@@ -50,15 +53,6 @@ export async function construct(
     return { resources: run.resources, ...run.result };
 }
 
-export function ofType(resources: readonly RecordedResource[], type: string): RecordedResource[] {
-    return resources.filter((r) => r.type === type);
-}
-
-export function one(resources: readonly RecordedResource[], type: string): RecordedResource {
-    const found = ofType(resources, type);
-    if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
-    return found[0];
-}
 
 /** The custom resource of `kind` (ServiceMonitor, ScaledObject). */
 export function customResource(resources: readonly RecordedResource[], kind: string): RecordedResource {

@@ -65,12 +65,4 @@ export async function deploy(args: (provider: k8s.Provider) => ObservabilityStac
     return { resources: run.resources, stack: run.result };
 }
 
-export function ofType(resources: readonly RecordedResource[], type: string): RecordedResource[] {
-    return resources.filter((r) => r.type === type);
-}
-
-export function one(resources: readonly RecordedResource[], type: string, name?: string): RecordedResource {
-    const found = ofType(resources, type).filter((r) => name === undefined || r.name === name);
-    if (found.length !== 1) throw new Error(`expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${found.length} (${ofType(resources, type).map((r) => r.name).join(", ")})`);
-    return found[0];
-}
+export { one, ofType } from "../harness";
