@@ -8,6 +8,13 @@ import * as pulumi from "@pulumi/pulumi";
 
 export const MOCK_ACCOUNT = "123456789012";
 export const MOCK_REGION = "us-east-1";
+/**
+ * Who runs `pulumi up` in a mock run unless told otherwise: the CI deployer
+ * role of the committed stacks, as CI assumes it (an STS session of the role).
+ */
+export const MOCK_DEPLOYER_ARN = `arn:aws:iam::${MOCK_ACCOUNT}:role/platform-ci-deployer`;
+/** The session name the mock deployer's STS session carries. */
+const MOCK_SESSION = "pulumi";
 const arn = (service: string, resource: string, region = MOCK_REGION) =>
     `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${resource}`;
 
@@ -97,11 +104,50 @@ export function mockResourceState(args: pulumi.runtime.MockResourceArgs, id: str
     return { ...args.inputs, ...computed };
 }
 
+/** What a mock run knows of its caller. */
+export interface MockCallContext {
+    /** The IAM role (path included) or user that runs `pulumi up`. Default `MOCK_DEPLOYER_ARN`. */
+    deployerArn?: string;
+}
+
+const ROLE_ARN = /^arn:([\w-]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
+const SESSION_ARN = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
+
+/**
+ * sts:GetCallerIdentity as AWS answers it: a role's caller is an STS session
+ * of the role (`assumed-role/<name>/<session>`, the role's path dropped); an
+ * IAM user's is the user.
+ */
+function callerIdentity(deployerArn: string): Record<string, unknown> {
+    const role = ROLE_ARN.exec(deployerArn);
+    if (!role) return { accountId: MOCK_ACCOUNT, arn: deployerArn, userId: "AIDAMOCKDEPLOYER", id: MOCK_ACCOUNT };
+    const [, partition, account, name] = role;
+    return { accountId: account, arn: `arn:${partition}:sts::${account}:assumed-role/${name}/${MOCK_SESSION}`, userId: `AROAMOCKDEPLOYER:${MOCK_SESSION}`, id: account };
+}
+
+/**
+ * aws.iam.getSessionContext as the provider answers it: for an STS session,
+ * the role behind it (the provider looks the role up, so its path is kept);
+ * for any other ARN, the ARN itself (pulumi-aws docs, iam/getSessionContext:
+ * "For non-role ARNs, this data source simply passes the ARN through in issuerArn").
+ */
+function sessionContext(arn: string, deployerArn: string): Record<string, unknown> {
+    const session = SESSION_ARN.exec(arn);
+    if (!session) return { arn, issuerArn: arn, id: arn };
+    const [, partition, account, name, sessionName] = session;
+    const deployer = ROLE_ARN.exec(deployerArn);
+    const issuerArn = deployer && deployer[3] === name ? deployerArn : `arn:${partition}:iam::${account}:role/${name}`;
+    return { arn, issuerArn, issuerId: "AROAMOCKDEPLOYER", issuerName: name, sessionName, id: arn };
+}
+
 /** Answers for the provider functions the platform calls. */
-export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+export function mockCall(args: pulumi.runtime.MockCallArgs, context: MockCallContext = {}): Record<string, unknown> {
+    const deployerArn = context.deployerArn ?? MOCK_DEPLOYER_ARN;
     switch (args.token) {
         case "aws:index/getCallerIdentity:getCallerIdentity":
-            return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/mock`, userId: "AIDAMOCK", id: MOCK_ACCOUNT };
+            return callerIdentity(deployerArn);
+        case "aws:iam/getSessionContext:getSessionContext":
+            return sessionContext(String(args.inputs.arn), deployerArn);
         case "aws:index/getRegion:getRegion":
             return { name: MOCK_REGION, region: MOCK_REGION, id: MOCK_REGION, description: "US East (N. Virginia)" };
         case "aws:index/getPartition:getPartition":

@@ -164,6 +164,8 @@ export interface MockRunOptions {
     preview?: boolean;
     /** Outputs of the stacks a program reads through StackReference, by stack name. */
     stackOutputs?: Record<string, Record<string, unknown>>;
+    /** The IAM role or user that runs `pulumi up` (what getCallerIdentity and getSessionContext answer). Default `MOCK_DEPLOYER_ARN`. */
+    deployerArn?: string;
 }
 
 export interface MockRun<T> {
@@ -187,7 +189,7 @@ export async function runWithMocks<T>(program: () => T | Promise<T>, options: Mo
             }
             return { id, state: mockResourceState(args, id) };
         },
-        call: (args) => mockCall(args),
+        call: (args) => mockCall(args, { deployerArn: options.deployerArn }),
     };
     const project = options.project ?? "genai-platform";
     const stack = options.stack ?? `test-${++counter}`;

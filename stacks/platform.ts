@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GPU_QUOTA_LABEL, GpuCluster, GpuClusterArgs, GpuPoolInfo, resolveGpuClusterArgs, validateGpuClusterArgs } from "../components/gpu-cluster";
 import { Problem, ValidationError } from "../components/internal/errors";
+import { principalKey } from "../components/internal/principal-arn";
 import { LlmGateway, LlmGatewayArgs, SelfHostedRoute, validateLlmGatewayArgs } from "../components/llm-gateway";
 import { baseUrl, createKedaRelease, EndpointCluster, KEDA_NAMESPACE, ModelEndpoint, ModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
 import { ObservabilityStack, ObservabilityStackArgs, PROMETHEUS_URL, validateObservabilityStackArgs } from "../components/observability-stack";
@@ -220,9 +221,9 @@ export function validatePlatform(config: PlatformConfig): void {
     problems.push(...problemsOf(`${NAMESPACE}:gateway.`, () => validateLlmGatewayArgs("gateway", gatewayArgs(config, facts))));
     problems.push(...problemsOf(`${NAMESPACE}:`, () => validateTenants(config.tenants, { pools: facts.pools, gatewayModels: gatewayModelNames(config) })));
     // EKS allows one access entry per principal: a cluster admin cannot also be a tenant principal.
-    const admins = new Set(settings.adminPrincipalArns);
+    const admins = new Set(settings.adminPrincipalArns.map(principalKey));
     config.tenants.forEach((t, i) => (t.principals ?? []).forEach((p, j) => {
-        if (admins.has(p.arn)) problems.push({ path: `${NAMESPACE}:tenants[${i}].principals[${j}].arn`, value: p.arn, allowed: "this principal is already a cluster admin (genai-platform:cluster.adminPrincipalArns); EKS allows one access entry per principal" });
+        if (admins.has(principalKey(p.arn))) problems.push({ path: `${NAMESPACE}:tenants[${i}].principals[${j}].arn`, value: p.arn, allowed: "this principal is already a cluster admin (genai-platform:cluster.adminPrincipalArns); EKS allows one access entry per principal" });
     }));
     if (problems.length > 0) throw new ValidationError("stack configuration", problems);
 }

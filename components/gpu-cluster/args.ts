@@ -2,6 +2,7 @@ import { isCidr } from "../internal/cidr";
 import { Problems } from "../internal/errors";
 import { GPU_FAMILIES, GPU_NAMES } from "../internal/gpu-instances";
 import { checkDnsLabel, checkUnique } from "../internal/naming";
+import { checkPrincipalArns } from "../internal/principal-arn";
 import { KUBERNETES_VERSIONS } from "../internal/versions";
 
 // Still exported here: TenantNamespace and library users import it through the gpu-cluster barrel.
@@ -114,7 +115,12 @@ export interface GpuClusterArgs {
     kubernetesVersion?: string;
     network?: NetworkArgs;
     endpoint?: EndpointArgs;
-    /** IAM principal ARNs granted cluster admin through EKS access entries. Default none. */
+    /**
+     * IAM role or user ARNs (paths allowed; not STS sessions, not wildcards, each
+     * once) granted cluster admin through EKS access entries. The principal that
+     * runs `pulumi up` is skipped: EKS already gave the cluster creator an admin
+     * entry (see `GpuCluster`). Default none.
+     */
     adminPrincipalArns?: string[];
     systemNodes?: SystemNodeArgs;
     /** GPU node pools. At least one. */
@@ -162,7 +168,6 @@ const BUDGET_DURATION = /^((([0-9]+(h|m))|([0-9]+h[0-9]+m))(0s)?)$/;
 const BUDGET_NODES = /^((100|[0-9]{1,2})%|[0-9]+)$/;
 const CRON = /^(@(annually|yearly|monthly|weekly|daily|midnight|hourly))|((.+)\s(.+)\s(.+)\s(.+)\s(.+))$/;
 const MIG_PROFILE = /^all-[1-7]g\.[0-9]+gb$/;
-const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)\/.+$/;
 
 function isPositiveInt(value: unknown): value is number {
     return typeof value === "number" && Number.isInteger(value) && value > 0;
@@ -277,9 +282,7 @@ export function validateGpuClusterArgs(name: string, args: GpuClusterArgs): Reso
     r.endpoint.publicAccessCidrs.forEach((c, i) =>
         ep.at("publicAccessCidrs").check(isCidr(c) && !c.endsWith("/0"), i, c, "expected an IPv4 CIDR narrower than /0"),
     );
-    r.adminPrincipalArns.forEach((a, i) =>
-        p.at("adminPrincipalArns").check(IAM_PRINCIPAL_ARN.test(a), i, a, "expected an IAM role or user ARN, e.g. arn:aws:iam::123456789012:role/platform-admin"),
-    );
+    checkPrincipalArns(p.at("adminPrincipalArns"), r.adminPrincipalArns);
     const sys = p.at("systemNodes");
     sys.check(r.systemNodes.instanceTypes.length > 0, "instanceTypes", r.systemNodes.instanceTypes, "give at least one instance type");
     sys.check(

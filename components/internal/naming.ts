@@ -26,6 +26,15 @@ export function checkUnique(problems: Problems, names: readonly string[], field 
 }
 
 /**
+ * Eight hex digits of the SHA-256 of `text`: a stable, short identity for a
+ * value that cannot appear in a name itself (an ARN) or is too long to.
+ * Resources named by it keep their name when their list is reordered.
+ */
+export function shortHash(text: string): string {
+    return createHash("sha256").update(text).digest("hex").slice(0, 8);
+}
+
+/**
  * A physical name derived from a component's name, cut to a provider's length
  * limit. When cut, a short hash of the full name keeps two long names distinct,
  * so two instances never collide.
@@ -33,7 +42,7 @@ export function checkUnique(problems: Problems, names: readonly string[], field 
 export function physicalName(parts: readonly string[], maxLength: number): string {
     const full = parts.filter((p) => p.length > 0).join("-");
     if (full.length <= maxLength) return full;
-    const hash = createHash("sha256").update(full).digest("hex").slice(0, 8);
+    const hash = shortHash(full);
     return `${full.slice(0, maxLength - hash.length - 1).replace(/-+$/, "")}-${hash}`;
 }
 

@@ -3,6 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { isCidr, SYSTEM_NAMESPACES } from "../gpu-cluster";
 import { describeValue, Problems } from "../internal/errors";
 import { checkDnsLabel, isDnsLabel } from "../internal/naming";
+import { checkPrincipalArns, principalKey } from "../internal/principal-arn";
 import { parseQuantity, QUANTITY_RULE } from "../internal/quantity";
 
 /** What a tenant principal may do in its namespace. */
@@ -11,7 +12,7 @@ export const TENANT_ACCESS_LEVELS: readonly TenantAccess[] = ["edit", "view"];
 
 /** An IAM principal of the tenant, given access to the tenant's namespace only. */
 export interface TenantPrincipal {
-    /** IAM role or user ARN, e.g. `arn:aws:iam::123456789012:role/research-dev`. STS session ARNs cannot have access entries. */
+    /** IAM role or user ARN (paths allowed), e.g. `arn:aws:iam::123456789012:role/research-dev`. STS session ARNs and wildcards cannot have access entries. */
     arn: string;
     /** `"edit"` (EKS `AmazonEKSEditPolicy`) or `"view"` (`AmazonEKSViewPolicy`), scoped to the namespace. Default `"edit"`. */
     access?: TenantAccess;
@@ -176,8 +177,6 @@ export interface ResolvedTenantNamespaceArgs {
 export const TENANT_NAME_MAX = 40;
 const RESERVED_NAMESPACES = ["default", ...SYSTEM_NAMESPACES];
 const BUDGET_DURATION = /^[1-9][0-9]*(s|m|h|d|w|mo)$/;
-/** Access entries take IAM roles and users; STS sessions are temporary and cannot have one. */
-const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
@@ -286,12 +285,8 @@ function validateGpus(p: Problems, t: ResolvedTenant, pools: readonly TenantPool
 }
 
 function validatePrincipals(p: Problems, t: ResolvedTenant): void {
-    t.principals.forEach((pr, i) => {
-        const at = p.at("principals").at(i);
-        at.check(typeof pr.arn === "string" && IAM_PRINCIPAL_ARN.test(pr.arn), "arn", pr.arn, "expected an IAM role or user ARN, e.g. arn:aws:iam::123456789012:role/name (not an STS session)");
-        at.check(TENANT_ACCESS_LEVELS.includes(pr.access), "access", pr.access, `expected one of ${TENANT_ACCESS_LEVELS.join(", ")}`);
-        at.check(t.principals.findIndex((o) => o.arn === pr.arn) === i, "arn", pr.arn, "list each principal once (EKS allows one access entry per principal)");
-    });
+    checkPrincipalArns(p.at("principals"), t.principals.map((pr) => pr.arn), "arn");
+    t.principals.forEach((pr, i) => p.at("principals").at(i).check(TENANT_ACCESS_LEVELS.includes(pr.access), "access", pr.access, `expected one of ${TENANT_ACCESS_LEVELS.join(", ")}`));
 }
 
 function validateTeam(p: Problems, t: ResolvedTenant, models: readonly string[]): void {
@@ -354,11 +349,12 @@ export function validateTenants(tenants: readonly TenantSpec[], ctx: TenantConte
     resolved.forEach((t, i) => {
         if (resolved.findIndex((o) => o.name === t.name) !== i) list.at(i).add("name", t.name, "tenant names must be unique; this one is already used");
         t.principals.forEach((pr, j) => {
-            const owner = owners.get(pr.arn);
+            const key = principalKey(pr.arn);
+            const owner = owners.get(key);
             if (owner !== undefined && owner !== t.name) {
                 list.at(i).at("principals").at(j).add("arn", pr.arn, `already given to tenant "${owner}"; EKS allows one access entry per principal`);
             }
-            if (owner === undefined) owners.set(pr.arn, t.name);
+            if (owner === undefined) owners.set(key, t.name);
         });
     });
     p.throwIfAny("tenants");

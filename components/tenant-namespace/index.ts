@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "crypto";
 import { asArgs, type KubernetesObject } from "../internal/k8s-object";
+import { shortHash } from "../internal/naming";
 import { GatewayConnection, ResolvedTenant, TenantAccess, TenantNamespaceArgs, validateTenantNamespaceArgs } from "./args";
 import {
     accessGroup,
@@ -90,7 +90,7 @@ export class TenantNamespace extends pulumi.ComponentResource {
         const partition = aws.getPartitionOutput({}, { parent: this }).partition;
         const tags = { ...tenant.tags, [TENANT_LABEL]: tenant.name };
         for (const principal of tenant.principals) {
-            const id = `${name}-access-${createHash("sha256").update(principal.arn).digest("hex").slice(0, 8)}`;
+            const id = `${name}-access-${shortHash(principal.arn)}`;
             const entry = new aws.eks.AccessEntry(id, {
                 clusterName,
                 principalArn: principal.arn,

@@ -52,10 +52,10 @@ describe("GpuCluster", () => {
             assert.deepEqual(eks.inputs.publicAccessCidrs, ["203.0.113.0/24"]);
         });
 
-        it("grants admins cluster admin through access entries", () => {
-            const entry = one(resources, "aws:eks/accessEntry:AccessEntry", "t-admin-0");
+        it("grants admins cluster admin through access entries (test/gpu-cluster/access.test.ts covers the deployer)", () => {
+            const entry = one(resources, "aws:eks/accessEntry:AccessEntry", "t-admin-2b477a24");
             assert.equal(entry.inputs.principalArn, "arn:aws:iam::123456789012:role/admin");
-            const policy = one(resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "t-admin-0");
+            const policy = one(resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "t-admin-2b477a24");
             assert.equal(policy.inputs.policyArn, "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy");
             assert.deepEqual(policy.inputs.accessScope, { type: "cluster" });
         });

@@ -95,9 +95,9 @@ const CASES: Case[] = [
             ],
         }),
         problems: [
-            'principals[0].arn: got "arn:aws:sts::123456789012:assumed-role/research/alice"; expected an IAM role or user ARN, e.g. arn:aws:iam::123456789012:role/name (not an STS session)',
+            'principals[0].arn: got "arn:aws:sts::123456789012:assumed-role/research/alice"; an STS session cannot have an access entry; give the role\'s ARN instead: arn:aws:iam::123456789012:role/research (with its path, if it has one)',
+            `principals[2].arn: got "${ROLE_ARN}"; list each principal once: EKS allows one access entry per principal`,
             'principals[1].access: got "admin"; expected one of edit, view',
-            `principals[2].arn: got "${ROLE_ARN}"; list each principal once (EKS allows one access entry per principal)`,
         ],
     },
     {
