@@ -1,4 +1,5 @@
-import { isCidr } from "../internal/cidr";
+import { DEPLOYER_CIDRS_RULE, PRIVATE_ONLY_RULE } from "../../policies/lib/eks-endpoint";
+import { checkAllowList, isCidr } from "../internal/cidr";
 import { Problems } from "../internal/errors";
 import { GPU_FAMILIES, GPU_NAMES } from "../internal/gpu-instances";
 import { checkDnsLabel, checkUnique } from "../internal/naming";
@@ -79,10 +80,22 @@ export interface NetworkArgs {
     natGateways?: "single" | "perZone";
 }
 
+/**
+ * The EKS API endpoint. The program that creates the cluster's VPC installs
+ * every Helm release and Kubernetes object through this endpoint from
+ * wherever `pulumi up` runs, so the endpoint is private (for the nodes) and
+ * public, limited to the networks that deploy and administer the cluster.
+ * A private-only endpoint is refused: no deployer outside the VPC could
+ * reach it (README, "Deploying for real").
+ */
 export interface EndpointArgs {
-    /** Expose the API endpoint publicly. Default false (private only). */
+    /** Public access, limited to `publicAccessCidrs`. Default true; `false` (private-only) is refused. */
     publicAccess?: boolean;
-    /** CIDRs allowed to reach the public endpoint; required when `publicAccess`, never `0.0.0.0/0`. */
+    /**
+     * Required: the networks that deploy and administer the cluster (the CI
+     * runner's egress NAT address, a VPN). IPv4 CIDRs admitting together at
+     * most 65,536 public addresses (one /16); never `0.0.0.0/0`.
+     */
     publicAccessCidrs?: string[];
 }
 
@@ -199,7 +212,7 @@ export function resolveGpuClusterArgs(args: GpuClusterArgs): ResolvedGpuClusterA
         mode: args.mode ?? "karpenter",
         kubernetesVersion: args.kubernetesVersion ?? KUBERNETES_VERSIONS.default,
         network: { vpcCidr: "10.0.0.0/16", availabilityZoneCount: 3, natGateways: "perZone", ...args.network },
-        endpoint: { publicAccess: false, publicAccessCidrs: [], ...args.endpoint },
+        endpoint: { publicAccess: true, publicAccessCidrs: [], ...args.endpoint },
         adminPrincipalArns: args.adminPrincipalArns ?? [],
         systemNodes: { instanceTypes: ["m7i.large"], minSize: 2, desiredSize: 2, maxSize: 4, ...args.systemNodes },
         pools: (args.pools ?? []).map(resolvePool),
@@ -276,12 +289,9 @@ export function validateGpuClusterArgs(name: string, args: GpuClusterArgs): Reso
     net.check([2, 3].includes(r.network.availabilityZoneCount), "availabilityZoneCount", r.network.availabilityZoneCount, "expected 2 or 3");
     net.check(["single", "perZone"].includes(r.network.natGateways), "natGateways", r.network.natGateways, 'expected "single" or "perZone"');
     const ep = p.at("endpoint");
-    if (r.endpoint.publicAccess) {
-        ep.check(r.endpoint.publicAccessCidrs.length > 0, "publicAccessCidrs", r.endpoint.publicAccessCidrs, "a public endpoint needs an explicit CIDR allow-list");
+    if (ep.check(r.endpoint.publicAccess === true, "publicAccess", r.endpoint.publicAccess, PRIVATE_ONLY_RULE)) {
+        checkAllowList(ep, "publicAccessCidrs", r.endpoint.publicAccessCidrs, DEPLOYER_CIDRS_RULE);
     }
-    r.endpoint.publicAccessCidrs.forEach((c, i) =>
-        ep.at("publicAccessCidrs").check(isCidr(c) && !c.endsWith("/0"), i, c, "expected an IPv4 CIDR narrower than /0"),
-    );
     checkPrincipalArns(p.at("adminPrincipalArns"), r.adminPrincipalArns);
     const sys = p.at("systemNodes");
     sys.check(r.systemNodes.instanceTypes.length > 0, "instanceTypes", r.systemNodes.instanceTypes, "give at least one instance type");

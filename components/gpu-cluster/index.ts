@@ -90,9 +90,10 @@ export class GpuCluster extends pulumi.ComponentResource {
             createOidcProvider: false,
             encryptionConfigKeyArn: secretsKey.arn,
             enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
+            // Private for the nodes, public for the deployer's networks only (EndpointArgs).
             endpointPrivateAccess: true,
-            endpointPublicAccess: settings.endpoint.publicAccess,
-            ...(settings.endpoint.publicAccess ? { publicAccessCidrs: settings.endpoint.publicAccessCidrs } : {}),
+            endpointPublicAccess: true,
+            publicAccessCidrs: settings.endpoint.publicAccessCidrs,
             ...(auto ? { autoMode: { enabled: true } } : {}),
             tags,
         }, { parent: this });

@@ -1,11 +1,28 @@
-/** IPv4 CIDRs: recognising them in args, and the arithmetic that lays out subnets. */
-
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+/**
+ * IPv4 CIDRs: recognising them in args, checking allow-lists that admit
+ * internet traffic, and the arithmetic that lays out subnets.
+ */
+import { allowListProblem, cidrRange } from "../../policies/lib/cidr";
+import { Problems } from "./errors";
 
 /** A dotted-quad IPv4 CIDR with octets ≤ 255 and a prefix ≤ 32. */
 export function isCidr(value: unknown): value is string {
-    const m = typeof value === "string" ? CIDR.exec(value) : null;
-    return m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+    return cidrRange(value) !== undefined;
+}
+
+/**
+ * Checks an allow-list of CIDRs that admits traffic from the internet: at
+ * least one entry (`empty` says what to list), each an IPv4 CIDR, and together
+ * no more public addresses than the policy pack's rule allows
+ * (policies/lib/cidr.ts; `0.0.0.0/0` and `0.0.0.0/1` + `128.0.0.0/1` are both
+ * refused). Problems are recorded at `field` (or `field[i]` for one entry).
+ */
+export function checkAllowList(p: Problems, field: string, cidrs: unknown, empty: string): boolean {
+    if (!Array.isArray(cidrs) || cidrs.length === 0) return p.check(false, field, cidrs, empty);
+    const entriesOk = cidrs.map((c, i) => p.at(field).check(isCidr(c), i, c, "expected an IPv4 CIDR such as 203.0.113.0/24")).every(Boolean);
+    if (!entriesOk) return false;
+    const problem = allowListProblem(cidrs);
+    return p.check(problem === undefined, field, cidrs, problem ?? "");
 }
 
 function toInt(ip: string): number {

@@ -7,7 +7,7 @@ import { expectFailure, k8sObjects, one, ofType, RecordedResource, runWithMocks 
 const l4Pool: GpuPoolArgs = { name: "l4", instanceFamilies: ["g6"], capacityTypes: ["spot", "on-demand"], gpuLimit: 8 };
 
 function args(overrides: Partial<GpuClusterArgs> = {}): GpuClusterArgs {
-    return { pools: [l4Pool], adminPrincipalArns: ["arn:aws:iam::123456789012:role/admin"], ...overrides };
+    return { pools: [l4Pool], endpoint: { publicAccessCidrs: ["203.0.113.0/24"] }, adminPrincipalArns: ["arn:aws:iam::123456789012:role/admin"], ...overrides };
 }
 
 async function declare(name: string, a: GpuClusterArgs): Promise<RecordedResource[]> {
@@ -33,23 +33,16 @@ describe("GpuCluster", () => {
     });
 
     describe("EKS", () => {
-        it("uses access entries, KMS secrets encryption, every control-plane log and a private endpoint by default", () => {
+        it("uses access entries, KMS secrets encryption, every control-plane log and a private endpoint plus the deployer's CIDRs", () => {
             const eks = one(resources, "eks:index:Cluster", "t-eks");
             assert.equal(eks.inputs.authenticationMode, "API");
             assert.equal(eks.inputs.encryptionConfigKeyArn, `arn:aws:kms:us-east-1:123456789012:key/t-secrets-id`);
             assert.deepEqual(eks.inputs.enabledClusterLogTypes, ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
-            assert.equal(eks.inputs.endpointPublicAccess, false);
+            assert.equal(eks.inputs.endpointPublicAccess, true);
             assert.equal(eks.inputs.endpointPrivateAccess, true);
-            assert.equal(eks.inputs.publicAccessCidrs, undefined);
+            assert.deepEqual(eks.inputs.publicAccessCidrs, ["203.0.113.0/24"]);
             assert.equal(eks.inputs.skipDefaultNodeGroup, true);
             assert.equal(one(resources, "aws:kms/key:Key", "t-secrets").inputs.enableKeyRotation, true);
-        });
-
-        it("restricts a public endpoint to the given CIDRs", async () => {
-            const r = await declare("pub", args({ endpoint: { publicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] } }));
-            const eks = one(r, "eks:index:Cluster", "pub-eks");
-            assert.equal(eks.inputs.endpointPublicAccess, true);
-            assert.deepEqual(eks.inputs.publicAccessCidrs, ["203.0.113.0/24"]);
         });
 
         it("grants admins cluster admin through access entries (test/gpu-cluster/access.test.ts covers the deployer)", () => {
@@ -290,8 +283,8 @@ describe("GpuCluster bad input", () => {
         { title: "malformed consolidateAfter", args: args({ pools: [{ ...l4Pool, consolidateAfter: "5 minutes" }] }), messages: ['pools[0].consolidateAfter: got "5 minutes"; expected a duration'] },
         { title: "time-slicing replicas below 2", args: args({ pools: [{ ...l4Pool, sharing: { mode: "time-slicing", replicas: 1 } }] }), messages: ["pools[0].sharing.replicas: got 1; time-slicing needs a whole number of replicas ≥ 2"] },
         { title: "MIG on GPUs without MIG", args: args({ pools: [{ ...l4Pool, sharing: { mode: "mig", profile: "all-1g.10gb" } }] }), messages: ['pools[0].sharing.mode: got ["g6"]; MIG needs GPUs that support it'] },
-        { title: "a public endpoint without CIDRs", args: args({ endpoint: { publicAccess: true } }), messages: ["endpoint.publicAccessCidrs: got []; a public endpoint needs an explicit CIDR allow-list"] },
-        { title: "a world-open endpoint CIDR", args: args({ endpoint: { publicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } }), messages: ['endpoint.publicAccessCidrs[0]: got "0.0.0.0/0"; expected an IPv4 CIDR narrower than /0'] },
+        { title: "a public endpoint without CIDRs", args: args({ endpoint: { publicAccess: true } }), messages: ["endpoint.publicAccessCidrs: got []; list the networks that deploy and administer the cluster"] },
+        { title: "a world-open endpoint CIDR", args: args({ endpoint: { publicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } }), messages: ['endpoint.publicAccessCidrs: got ["0.0.0.0/0"]; they admit 3,702,390,784 public addresses'] },
         { title: "Kubernetes version outside the window", args: args({ kubernetesVersion: "1.29" }), messages: ['kubernetesVersion: got "1.29"; expected a supported EKS version: 1.33, 1.34, 1.35, 1.36'] },
         { title: "unknown instance family", args: args({ pools: [{ ...l4Pool, instanceFamilies: ["m7i"] }] }), messages: ['pools[0].instanceFamilies[0]: got "m7i"; expected one of the GPU families'] },
         { title: "no pools", args: args({ pools: [] }), messages: ["pools: got []; give at least one GPU pool"] },

@@ -423,7 +423,7 @@ describe("ModelEndpoint", () => {
 describe("ModelEndpoint on a GpuCluster", () => {
     it("takes the cluster as is: its provider, pools, name for Pod Identity, and add-ons to wait for", async () => {
         const { resources } = await runWithMocks(() => {
-            const cluster = new GpuCluster("t", { pools: [{ name: "l4", instanceFamilies: ["g6"], gpuLimit: 8 }] });
+            const cluster = new GpuCluster("t", { pools: [{ name: "l4", instanceFamilies: ["g6"], gpuLimit: 8 }], endpoint: { publicAccessCidrs: ["203.0.113.0/24"] } });
             new ModelEndpoint("qwen", { cluster, pool: "l4", namespace: "models", model: "s3://acme-models/qwen", tensorParallelSize: 4 });
         });
         const provider = resources.find((r) => r.type === "pulumi:providers:kubernetes")!;

@@ -7,15 +7,23 @@ import { promisify } from "util";
 import * as YAML from "yaml";
 import { buildPlan } from "../../plan/build";
 import { PlanReport, mermaid, renderJson, renderMarkdown, renderText } from "../../plan/report";
-import { parseStackConfig, PROJECT_ROOT, stackConfigPath } from "../../plan/stack";
+import { PROJECT_ROOT, stackConfigPath } from "../../plan/stack";
 
 const run = promisify(execFile);
 
-/** The prod stack file, deliberately broken in ways only the policy pack catches (config validation allows them). */
-function brokenProdYaml(): string {
-    const doc = YAML.parse(fs.readFileSync(stackConfigPath("prod"), "utf8"));
-    doc.config["genai-platform:cluster"].endpoint = { publicAccess: true, publicAccessCidrs: ["198.51.100.0/24"] };
-    return YAML.stringify(doc);
+/**
+ * config.prod.json, except that it no longer admits the KEDA chart's repository:
+ * the committed prod stack then breaks exactly one mandatory policy. (A broken
+ * endpoint no longer does: validation refuses every endpoint eks-endpoint-access
+ * would, test/gpu-cluster/endpoint.test.ts.) Written to `dir`; returns its path.
+ */
+function brokenPolicyConfig(dir: string): string {
+    const config = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "policies", "config.prod.json"), "utf8"));
+    const helm = config["helm-release-pinned"];
+    helm.allowedRepositories = helm.allowedRepositories.filter((r: string) => r !== "https://kedacore.github.io/charts");
+    const file = path.join(dir, "config.broken.json");
+    fs.writeFileSync(file, JSON.stringify(config));
+    return file;
 }
 
 /** Runs the plan CLI as a user would; resolves with its exit code and output. */
@@ -47,10 +55,12 @@ describe("offline plan", () => {
             for (const v of reports.dev!.violations) assert.equal(v.enforcementLevel, "advisory");
         });
 
-        it("a broken copy of prod produces the expected mandatory violation", async () => {
-            const broken = await buildPlan("prod", undefined, parseStackConfig(brokenProdYaml()));
+        it("prod under a policy config it breaks produces the expected mandatory violation", async () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+            const broken = await buildPlan("prod", brokenPolicyConfig(dir));
+            fs.rmSync(dir, { recursive: true, force: true });
             const mandatory = broken.violations.filter((v) => v.enforcementLevel === "mandatory");
-            assert.deepEqual(mandatory.map((v) => [v.policyName, v.resourceName]), [["eks-endpoint-access", "genai-prod-eks"]]);
+            assert.deepEqual(mandatory.map((v) => [v.policyName, v.resourceName]), [["helm-release-pinned", "genai-prod-keda-keda"]]);
         });
     });
 
@@ -117,13 +127,11 @@ describe("offline plan", () => {
             assert.ok(fs.readFileSync(out, "utf8").includes("## Monthly cost estimate"));
         });
 
-        it("exits 1 on a broken prod config and names the violation first", async () => {
-            const file = path.join(dir, "Pulumi.broken.yaml");
-            fs.writeFileSync(file, brokenProdYaml());
-            const result = await cli("--stack", "prod", "--config", file);
+        it("exits 1 on a mandatory violation and names it first", async () => {
+            const result = await cli("--stack", "prod", "--policy-config", brokenPolicyConfig(dir));
             assert.equal(result.code, 1);
             assert.match(result.stdout, /^FAIL: 1 mandatory policy violation/);
-            assert.ok(result.stdout.includes("[mandatory] eks-endpoint-access (genai-prod-eks)"));
+            assert.ok(result.stdout.includes("[mandatory] helm-release-pinned (genai-prod-keda-keda)"));
         });
 
         it("exits 1 on invalid config with the problem in its first lines", async () => {

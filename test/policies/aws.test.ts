@@ -17,28 +17,29 @@ const TAGS = { environment: "prod", owner: "platform", "cost-center": "ml-1234" 
 
 describe("policies: AWS resources", () => {
     describe("eks-endpoint-access", () => {
-        it("passes a private endpoint in prod and a CIDR-restricted public one in dev", async () => {
-            assert.deepEqual(await messages(eksEndpointAccess, resource(EKS, { endpointPublicAccess: false, endpointPrivateAccess: true })), []);
-            assert.deepEqual(await messages(eksEndpointAccess, resource(AWS_EKS, { vpcConfig: { endpointPublicAccess: false } })), []);
-            const dev = resource(EKS, { endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] });
-            assert.deepEqual(await messages(eksEndpointAccess, dev, { environment: "dev" }), []);
+        // The full table of endpoints, judged by this policy and GpuCluster validation alike, is in test/gpu-cluster/endpoint.test.ts.
+        it("passes private access plus public access limited to narrow CIDRs, on either cluster type", async () => {
+            const restricted = { endpointPublicAccess: true, endpointPrivateAccess: true, publicAccessCidrs: ["203.0.113.0/24"] };
+            assert.deepEqual(await messages(eksEndpointAccess, resource(EKS, restricted)), []);
+            assert.deepEqual(await messages(eksEndpointAccess, resource(AWS_EKS, { vpcConfig: restricted })), []);
         });
 
-        it("rejects any public endpoint in prod, including pulumi-eks's public default", async () => {
-            assert.deepEqual(await messages(eksEndpointAccess, resource(EKS, {}, { name: "prod-eks" })), [
-                'EKS cluster "prod-eks" has a public API endpoint; production clusters must be private: set endpointPublicAccess: false and endpointPrivateAccess: true.',
+        it("rejects a private-only endpoint: the deployer outside the VPC could not reach it", async () => {
+            const [message] = await messages(eksEndpointAccess, resource(AWS_EKS, { vpcConfig: { endpointPublicAccess: false, endpointPrivateAccess: true } }, { name: "prod-eks" }));
+            assert.match(message, /^EKS cluster "prod-eks" has a private-only API endpoint: a private-only endpoint cannot be deployed/);
+        });
+
+        it("rejects pulumi-eks's default, a public endpoint open to the internet", async () => {
+            assert.deepEqual(await messages(eksEndpointAccess, resource(EKS, {}, { name: "dev-eks" })), [
+                'EKS cluster "dev-eks" has a public API endpoint open to the whole internet (publicAccessCidrs unset, which means 0.0.0.0/0); ' +
+                    "list the networks that deploy and administer the cluster (the CI runner's egress NAT address, a VPN): the public endpoint admits only them.",
             ]);
         });
 
-        it("rejects a dev endpoint open to the internet", async () => {
-            const open = resource(AWS_EKS, { vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } }, { name: "dev-eks" });
-            assert.deepEqual(await messages(eksEndpointAccess, open, { environment: "dev" }), [
-                'EKS cluster "dev-eks" has a public API endpoint open to the whole internet (publicAccessCidrs ["0.0.0.0/0"]); list only the networks that administer the cluster.',
-            ]);
-            const unset = resource(EKS, { endpointPublicAccess: true }, { name: "dev-eks" });
-            assert.deepEqual(await messages(eksEndpointAccess, unset, { environment: "dev" }), [
-                'EKS cluster "dev-eks" has a public API endpoint open to the whole internet (publicAccessCidrs unset, which means 0.0.0.0/0); list only the networks that administer the cluster.',
-            ]);
+        it("rejects CIDRs that together admit a large part of the internet", async () => {
+            const halves = resource(AWS_EKS, { vpcConfig: { endpointPublicAccess: true, endpointPrivateAccess: true, publicAccessCidrs: ["0.0.0.0/1", "128.0.0.0/1"] } }, { name: "dev-eks" });
+            const [message] = await messages(eksEndpointAccess, halves);
+            assert.ok(message.includes("they admit 3,702,390,784 public addresses (100% of the public IPv4 space); an allow-list may admit at most 65,536 public addresses"), message);
         });
     });
 

@@ -27,10 +27,11 @@ describe("stacks", () => {
         assert.equal(ofType(dev, "aws:ec2/natGateway:NatGateway").length, 1, "dev profile: one NAT gateway");
     });
 
-    it("prod: a private endpoint, on-demand and spot pools, a time-sliced pool, Kyverno enforcing", () => {
+    it("prod: a private endpoint plus CI's and the VPN's CIDRs, on-demand and spot pools, a time-sliced pool, Kyverno enforcing", () => {
         const prod = recorded.prod!;
         const eks = ofType(prod, "eks:index:Cluster")[0];
-        assert.equal(eks.inputs.endpointPublicAccess, false);
+        assert.deepEqual([eks.inputs.endpointPrivateAccess, eks.inputs.endpointPublicAccess], [true, true]);
+        assert.deepEqual(eks.inputs.publicAccessCidrs, ["198.51.100.24/32", "203.0.113.0/26"]);
         const pools = k8sObjects(prod, "NodePool");
         assert.deepEqual(pools.map((p) => p.metadata.name).sort(), ["burst-h100", "inference-l40s", "shared-l4"]);
         assert.ok(pools.some((p) => p.spec.template.metadata.labels["nvidia.com/device-plugin.config"] === "shared-l4"));
