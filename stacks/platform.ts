@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GPU_QUOTA_LABEL, GpuCluster, GpuClusterArgs, GpuPoolInfo, resolveGpuClusterArgs, validateGpuClusterArgs } from "../components/gpu-cluster";
 import { Problem, ValidationError } from "../components/internal/errors";
+import { COMPONENT_NAME_MAX } from "../components/internal/naming";
 import { principalKey } from "../components/internal/principal-arn";
 import { LlmGateway, LlmGatewayArgs, SelfHostedRoute, validateLlmGatewayArgs } from "../components/llm-gateway";
 import { baseUrl, createKedaRelease, EndpointCluster, KEDA_NAMESPACE, ModelEndpoint, ModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
@@ -180,6 +181,44 @@ export function tenantArgs(
     };
 }
 
+/**
+ * The names of the platform's components, derived once from the stack name:
+ * validation checks exactly these and `createPlatform` declares them, and the
+ * components derive their AWS and Kubernetes names from them.
+ */
+export function platformNames(stackName: string) {
+    const base = `genai-${stackName}`;
+    return {
+        cluster: base,
+        keda: `${base}-keda`,
+        observability: `${base}-observability`,
+        gateway: `${base}-gateway`,
+        modelsNamespace: `${base}-models`,
+    };
+}
+
+/** The longest stack name every derived component name fits (`genai-<stack>-observability` is the longest). */
+export const STACK_NAME_MAX = COMPONENT_NAME_MAX - (platformNames("").observability.length);
+
+/** Where problems with a name derived from the stack name are reported: the user chose the stack name, not the derived one. */
+export const STACK_NAME_KEY = "pulumi stack name";
+
+/**
+ * Moves a component's problem with its own name (derived from the stack name)
+ * to the stack name; other problems pass through.
+ */
+function onStackName(problems: Problem[], prefix: string, stackName: string, component: string, derived: string): Problem[] {
+    return problems.map((p) =>
+        p.path === `${prefix}name`
+            ? {
+                  path: STACK_NAME_KEY,
+                  value: stackName,
+                  allowed: `it names ${component} "${derived}", which must be ${p.allowed.replace(/^expected /, "")}; choose a stack name of at most ${STACK_NAME_MAX} characters: lowercase letters, digits and '-'`,
+              }
+            : p,
+    );
+}
+
 /** Runs `validate`, returning its problems with paths moved under the config key `prefix`. */
 function problemsOf(prefix: string, validate: () => unknown): Problem[] {
     try {
@@ -195,13 +234,16 @@ function problemsOf(prefix: string, validate: () => unknown): Problem[] {
 const clusterPrefix = (path: string) => (path.startsWith("pools") ? `${NAMESPACE}:` : `${NAMESPACE}:cluster.`);
 
 /**
- * Validates every component's args against each other before anything is
- * declared; throws one ValidationError with every problem at its config key.
+ * Validates every component's args against each other, under the names the
+ * stack will declare (`platformNames`), before anything is declared; throws one
+ * ValidationError with every problem at its config key (or the stack name).
  * Runtime facts (provider, VPC ids) are not known yet; validation never reads them.
  */
-export function validatePlatform(config: PlatformConfig): void {
+export function validatePlatform(config: PlatformConfig, stackName: string): void {
+    const names = platformNames(stackName);
     const problems: Problem[] = [];
-    problems.push(...problemsOf("", () => validateGpuClusterArgs("genai", clusterArgs(config))).map((p) => ({ ...p, path: `${clusterPrefix(p.path)}${p.path}` })));
+    const clusterProblems = problemsOf("", () => validateGpuClusterArgs(names.cluster, clusterArgs(config))).map((p) => ({ ...p, path: `${clusterPrefix(p.path)}${p.path}` }));
+    problems.push(...onStackName(clusterProblems, `${NAMESPACE}:cluster.`, stackName, "GpuCluster", names.cluster));
     // What the others need of the cluster, from its args even when they are invalid (so problems do not cascade).
     // Ids that only exist once the cluster does are Outputs here, which validation leaves unchecked.
     const settings = resolveGpuClusterArgs(clusterArgs(config));
@@ -217,21 +259,26 @@ export function validatePlatform(config: PlatformConfig): void {
     config.models.forEach((m, i) => {
         problems.push(...problemsOf(`${NAMESPACE}:models[${i}].`, () => validateModelEndpointArgs(m.name, endpointArgs(config, m, facts))));
     });
-    problems.push(...problemsOf(`${NAMESPACE}:observability.`, () => validateObservabilityStackArgs("observability", observabilityArgs(config, facts))));
-    problems.push(...problemsOf(`${NAMESPACE}:gateway.`, () => validateLlmGatewayArgs("gateway", gatewayArgs(config, facts))));
+    const observability = `${NAMESPACE}:observability.`;
+    problems.push(...onStackName(problemsOf(observability, () => validateObservabilityStackArgs(names.observability, observabilityArgs(config, facts))), observability, stackName, "ObservabilityStack", names.observability));
+    const gateway = `${NAMESPACE}:gateway.`;
+    problems.push(...onStackName(problemsOf(gateway, () => validateLlmGatewayArgs(names.gateway, gatewayArgs(config, facts))), gateway, stackName, "LlmGateway", names.gateway));
     problems.push(...problemsOf(`${NAMESPACE}:`, () => validateTenants(config.tenants, { pools: facts.pools, gatewayModels: gatewayModelNames(config) })));
     // EKS allows one access entry per principal: a cluster admin cannot also be a tenant principal.
     const admins = new Set(settings.adminPrincipalArns.map(principalKey));
     config.tenants.forEach((t, i) => (t.principals ?? []).forEach((p, j) => {
         if (admins.has(principalKey(p.arn))) problems.push({ path: `${NAMESPACE}:tenants[${i}].principals[${j}].arn`, value: p.arn, allowed: "this principal is already a cluster admin (genai-platform:cluster.adminPrincipalArns); EKS allows one access entry per principal" });
     }));
-    if (problems.length > 0) throw new ValidationError("stack configuration", problems);
+    // One bad stack name breaks several derived names; report it once, at the first.
+    const firstOnStackName = problems.findIndex((p) => p.path === STACK_NAME_KEY);
+    const reported = problems.filter((p, i) => p.path !== STACK_NAME_KEY || i === firstOnStackName);
+    if (reported.length > 0) throw new ValidationError("stack configuration", reported);
 }
 
 /** The namespace the platform's own endpoints run in: restricted Pod Security, allowed GPUs. */
 function modelsNamespace(name: string, cluster: GpuCluster): k8s.core.v1.Namespace {
     const gpus = cluster.pools.reduce((n, p) => n + p.gpuLimit, 0);
-    return new k8s.core.v1.Namespace(`${name}-models`, {
+    return new k8s.core.v1.Namespace(name, {
         metadata: {
             name: MODELS_NAMESPACE,
             labels: {
@@ -264,16 +311,16 @@ export interface PlatformOutputs {
 
 /** Declares the platform for one stack. */
 export function createPlatform(config: PlatformConfig, stackName: string): PlatformOutputs {
-    validatePlatform(config);
-    const name = `genai-${stackName}`;
-    const cluster = new GpuCluster(name, clusterArgs(config));
-    const keda = createKedaRelease(`${name}-keda`, cluster.provider, cluster, cluster.addons);
-    const observability = new ObservabilityStack(`${name}-observability`, observabilityArgs(config, cluster));
-    const namespace = modelsNamespace(name, cluster);
+    validatePlatform(config, stackName);
+    const names = platformNames(stackName);
+    const cluster = new GpuCluster(names.cluster, clusterArgs(config));
+    const keda = createKedaRelease(names.keda, cluster.provider, cluster, cluster.addons);
+    const observability = new ObservabilityStack(names.observability, observabilityArgs(config, cluster));
+    const namespace = modelsNamespace(names.modelsNamespace, cluster);
     // Endpoints need the KEDA and Prometheus operator CRDs (ScaledObject, ServiceMonitor) first.
     const endpointDeps = [keda, observability.monitoringRelease, namespace, ...cluster.addons];
     for (const m of config.models) new ModelEndpoint(m.name, endpointArgs(config, m, cluster, endpointDeps));
-    const gateway = new LlmGateway(`${name}-gateway`, gatewayArgs(config, cluster, observability.langfuse), { dependsOn: cluster.addons });
+    const gateway = new LlmGateway(names.gateway, gatewayArgs(config, cluster, observability.langfuse), { dependsOn: cluster.addons });
     const tenants = config.tenants.map((t) => new TenantNamespace(`tenant-${t.name}`, tenantArgs(config, t, cluster, gateway.adminConnection), { dependsOn: [gateway] }));
     return {
         clusterName: cluster.clusterName,

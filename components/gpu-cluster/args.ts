@@ -2,7 +2,7 @@ import { DEPLOYER_CIDRS_RULE, PRIVATE_ONLY_RULE } from "../../policies/lib/eks-e
 import { checkAllowList, isCidr } from "../internal/cidr";
 import { Problems } from "../internal/errors";
 import { GPU_FAMILIES, GPU_NAMES } from "../internal/gpu-instances";
-import { checkDnsLabel, checkUnique } from "../internal/naming";
+import { checkDnsLabel, checkUnique, COMPONENT_NAME_MAX } from "../internal/naming";
 import { checkPrincipalArns } from "../internal/principal-arn";
 import { KUBERNETES_VERSIONS } from "../internal/versions";
 
@@ -276,7 +276,7 @@ function validateSharing(p: Problems, pool: ResolvedPool, families: string[], mo
 export function validateGpuClusterArgs(name: string, args: GpuClusterArgs): ResolvedGpuClusterArgs {
     const p = new Problems();
     const r = resolveGpuClusterArgs(args);
-    checkDnsLabel(p, "name", name, 40);
+    checkDnsLabel(p, "name", name, COMPONENT_NAME_MAX);
     p.check(r.mode === "karpenter" || r.mode === "auto", "mode", r.mode, 'expected "karpenter" or "auto"');
     p.check(
         (KUBERNETES_VERSIONS.supported as readonly string[]).includes(r.kubernetesVersion),

@@ -4,7 +4,7 @@
  * in `managed-state.ts`.
  */
 import { isInt, Problems } from "./errors";
-import { checkDnsLabel } from "./naming";
+import { checkDnsLabel, COMPONENT_NAME_MAX } from "./naming";
 
 export const POSTGRES_PORT = 5432;
 export const CACHE_PORT = 6379;
@@ -48,7 +48,7 @@ const CACHE_NODE = /^cache\.[a-z0-9-]+\.[a-z0-9]+$/;
  * refuse both). `resources` says what it names, for the message.
  */
 export function checkStoreOwnerName(p: Problems, name: string, resources: string): void {
-    if (checkDnsLabel(p, "name", name, 40)) {
+    if (checkDnsLabel(p, "name", name, COMPONENT_NAME_MAX)) {
         p.check(/^[a-z]/.test(name) && !name.includes("--"), "name", name, `expected to start with a letter and hold no '--' (it names ${resources})`);
     }
 }

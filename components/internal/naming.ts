@@ -46,6 +46,13 @@ export function physicalName(parts: readonly string[], maxLength: number): strin
     return `${full.slice(0, maxLength - hash.length - 1).replace(/-+$/, "")}-${hash}`;
 }
 
+/**
+ * The longest name of a component whose AWS and Kubernetes names derive from
+ * it (GpuCluster, LlmGateway, ObservabilityStack): their suffixed names fit
+ * the providers' limits without losing their readable prefix.
+ */
+export const COMPONENT_NAME_MAX = 40;
+
 /** AWS limits for names the platform derives. */
 export const AWS_NAME_LIMITS = {
     eksCluster: 100,
