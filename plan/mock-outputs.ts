@@ -126,10 +126,10 @@ function callerIdentity(deployerArn: string): Record<string, unknown> {
 }
 
 /**
- * aws.iam.getSessionContext as the provider answers it: for an STS session,
- * the role behind it (the provider looks the role up, so its path is kept);
- * for any other ARN, the ARN itself (pulumi-aws docs, iam/getSessionContext:
- * "For non-role ARNs, this data source simply passes the ARN through in issuerArn").
+ * aws.iam.getSessionContext as the provider answers it (the bridged
+ * hashicorp/terraform-provider-aws internal/service/iam/session_context_data_source.go):
+ * for an STS session, iam:GetRole on the session's role name, so `issuerArn`
+ * keeps the role's path; for any other ARN, the ARN itself.
  */
 function sessionContext(arn: string, deployerArn: string): Record<string, unknown> {
     const session = SESSION_ARN.exec(arn);
