@@ -22,7 +22,7 @@ interface Endpoint {
 function checkEndpoint(endpoint: Endpoint, args: ResourceValidationArgs, reportViolation: ReportViolation): void {
     const cluster = `EKS cluster "${args.name}"`;
     if (endpoint.publicAccess === false) {
-        reportViolation(`${cluster} has a private-only API endpoint: ${PRIVATE_ONLY_RULE}.`);
+        reportViolation(`${cluster} has a private-only API endpoint; ${PRIVATE_ONLY_RULE}.`);
         return;
     }
     const cidrs = endpoint.publicAccessCidrs ?? [];

@@ -12,7 +12,7 @@
 
 /** Why a private-only endpoint is refused. */
 export const PRIVATE_ONLY_RULE =
-    "a private-only endpoint cannot be deployed: this program creates the VPC, then installs every Helm release and Kubernetes object through the API endpoint from wherever `pulumi up` runs, outside that VPC; keep public access on, limited to publicAccessCidrs (private access stays on for the nodes)";
+    "no deployer can reach a private-only endpoint: this program creates the VPC, then installs every Helm release and Kubernetes object through the API endpoint from wherever `pulumi up` runs, outside that VPC; keep public access on, limited to publicAccessCidrs (private access stays on for the nodes)";
 
 /** What the public endpoint's allow-list must hold. */
 export const DEPLOYER_CIDRS_RULE =

@@ -26,7 +26,7 @@ describe("policies: AWS resources", () => {
 
         it("rejects a private-only endpoint: the deployer outside the VPC could not reach it", async () => {
             const [message] = await messages(eksEndpointAccess, resource(AWS_EKS, { vpcConfig: { endpointPublicAccess: false, endpointPrivateAccess: true } }, { name: "prod-eks" }));
-            assert.match(message, /^EKS cluster "prod-eks" has a private-only API endpoint: a private-only endpoint cannot be deployed/);
+            assert.match(message, /^EKS cluster "prod-eks" has a private-only API endpoint; no deployer can reach a private-only endpoint: this program creates the VPC/);
         });
 
         it("rejects pulumi-eks's default, a public endpoint open to the internet", async () => {
