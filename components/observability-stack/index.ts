@@ -98,7 +98,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             namespace: CLICKHOUSE_OPERATOR_NAMESPACE,
             values: clickhouseOperatorValues(),
         }), [certManager]);
-        const langfuseNamespace = register(k8s.core.v1.Namespace, "langfuse-namespace", asArgs<k8s.core.v1.NamespaceArgs>(renderNamespace(settings.langfuse.namespace, "baseline")));
+        const langfuseNamespace = register(k8s.core.v1.Namespace, "langfuse-namespace", asArgs<k8s.core.v1.NamespaceArgs>(renderNamespace(settings.langfuse.namespace, "restricted")));
         const langfuseSecret = register(k8s.core.v1.Secret, "langfuse-credentials", {
             ...asArgs<k8s.core.v1.SecretArgs>(renderLangfuseSecret(settings)),
             stringData: pulumi.secret(pulumi.all(secrets.data)),

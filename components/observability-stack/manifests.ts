@@ -24,8 +24,13 @@ export const MODEL_ENDPOINT_RECORD = "genai_platform:model_endpoint_deployment:i
 
 /**
  * Pod Security level per namespace: node-exporter needs host access, so
- * `monitoring` is privileged; Langfuse's and ClickHouse's charts do not set
- * the restricted profile's security contexts, so its namespace is baseline.
+ * `monitoring` is privileged. The Langfuse namespace is restricted: web and
+ * worker get the profile's security contexts from our values, and the
+ * ClickHouse operator v0.0.5 gives its server, keeper and version-probe pods
+ * (created in this namespace, where the chart renders the CRs) runAsNonRoot,
+ * RuntimeDefault seccomp and `drop: [ALL]` (ClickHouse/clickhouse-operator
+ * internal/controller/securitycontext.go, since fe80214; before it, v0.0.4
+ * and older added IPC_LOCK, PERFMON and SYS_PTRACE, which even baseline refuses).
  */
 export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
 

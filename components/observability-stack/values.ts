@@ -13,6 +13,12 @@ export const LANGFUSE_WEB_SERVICE = `${LANGFUSE_RELEASE}-web`;
 export const LANGFUSE_WEB_PORT = 3000;
 /** One service account for web and worker: the Pod Identity association binds the S3 role to it. */
 export const LANGFUSE_SERVICE_ACCOUNT = "langfuse";
+/**
+ * The uid and gid the Langfuse images run as (langfuse/langfuse web/Dockerfile
+ * `adduser --uid 1001 nextjs`, worker/Dockerfile `expressjs`). The images name
+ * the user, so the pods must give the uid for kubelet to verify runAsNonRoot.
+ */
+export const LANGFUSE_UID = 1001;
 /** The component's Secret holding every Langfuse credential; not the chart's own `<release>-app`. */
 export const LANGFUSE_SECRET = "langfuse-pinned-credentials";
 
@@ -120,6 +126,15 @@ export function langfuseValues(r: ResolvedObservabilityStackArgs, facts: Langfus
             // A private platform: no usage reports leave it; sign-up closes once an owner is initialised.
             features: { telemetryEnabled: false, signUpDisabled: l.adminEmail !== undefined },
             serviceAccount: { create: true, name: LANGFUSE_SERVICE_ACCOUNT },
+            // The restricted Pod Security profile; the chart copies both verbatim into web and worker.
+            podSecurityContext: {
+                runAsNonRoot: true,
+                runAsUser: LANGFUSE_UID,
+                runAsGroup: LANGFUSE_UID,
+                fsGroup: LANGFUSE_UID,
+                seccompProfile: { type: "RuntimeDefault" },
+            },
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
             web: { replicas: l.webReplicas },
             worker: { replicas: l.workerReplicas },
             additionalEnv: langfuseInitEnv(r),
