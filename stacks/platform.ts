@@ -127,7 +127,11 @@ export function observabilityArgs(config: PlatformConfig, cluster: ClusterFacts)
         production: PROFILES[config.environment].production,
         langfuse: o.langfuse,
         prometheus: o.prometheus,
-        alerts: o.alerts,
+        alerts: o.alerts && {
+            ...o.alerts,
+            slack: o.alerts.slack && { channel: o.alerts.slack.channel, webhookUrl: secret(config.slackWebhookUrl) ?? "" },
+        },
+        clusterMode: config.cluster.mode,
         karpenterNamespace: config.cluster.mode === "auto" ? false : undefined,
         tags: tags(config),
     };

@@ -63,13 +63,27 @@ export interface PrometheusArgs {
     replicas?: number;
 }
 
+/** Alertmanager's Slack receiver: every platform alert, critical and warning, goes to one channel. */
+export interface SlackReceiverArgs {
+    /** Incoming-webhook URL (`https://hooks.slack.com/services/...`), kept secret: it lands only in a Kubernetes Secret. Required. */
+    webhookUrl: pulumi.Input<string>;
+    /** Channel the alerts go to, e.g. `"#genai-alerts"`. Required. */
+    channel: string;
+}
+
 export interface AlertArgs {
     /** How long a pod requesting GPUs may stay Pending before it alerts. Default `"20m"`, `"10m"` in production. */
     gpuPendingFor?: string;
     /** How long a model endpoint that should run may have no available replica before it alerts (covers GPU node start and model load). Default `"30m"`. */
     endpointUnavailableFor?: string;
-    /** Share of failed gateway requests (0–1, over 5 minutes) that alerts. Default 0.05. */
+    /** Share of gateway requests answered with a server error (5xx; 0–1, over 5 minutes) that alerts. Default 0.05. */
     gatewayErrorRatio?: number;
+    /**
+     * Where Alertmanager sends alerts. Default: no receiver, alerts are seen
+     * only in the Alertmanager and Grafana UIs; production refuses that
+     * (silent alerts are no alerts).
+     */
+    slack?: SlackReceiverArgs;
 }
 
 export interface ObservabilityStackArgs {
@@ -93,6 +107,8 @@ export interface ObservabilityStackArgs {
     prometheus?: PrometheusArgs;
     /** Alert thresholds. Defaults follow `production`. */
     alerts?: AlertArgs;
+    /** How the cluster runs nodes (`GpuCluster.settings.mode`): EKS Auto Mode runs no kube-proxy pods to scrape. Default `"karpenter"`. */
+    clusterMode?: "karpenter" | "auto";
     /** Namespace of Karpenter, whose node and pool metrics give GPUs per pool; `false` on EKS Auto Mode (no Karpenter to scrape). Default `"karpenter"`. */
     karpenterNamespace?: string | false;
     /** Tags on every AWS resource. Default none. */
@@ -120,7 +136,11 @@ export interface ResolvedObservabilityStackArgs {
         /** Size-based retention just under the volume, so a full disk never stops ingestion. */
         retentionSize: string;
     };
-    alerts: Required<AlertArgs>;
+    alerts: Required<Omit<AlertArgs, "slack">> & {
+        /** The Slack receiver's plain settings; its webhook stays an Input of the component. */
+        slack?: { channel: string };
+    };
+    clusterMode: "karpenter" | "auto";
     karpenterNamespace: string | false;
     tags: Record<string, string>;
 }
@@ -192,7 +212,9 @@ export function resolveObservabilityStackArgs(name: string, args: ObservabilityS
             gpuPendingFor: args.alerts?.gpuPendingFor ?? (production ? "10m" : "20m"),
             endpointUnavailableFor: args.alerts?.endpointUnavailableFor ?? "30m",
             gatewayErrorRatio: args.alerts?.gatewayErrorRatio ?? 0.05,
+            slack: args.alerts?.slack ? { channel: args.alerts.slack.channel } : undefined,
         },
+        clusterMode: args.clusterMode ?? "karpenter",
         karpenterNamespace: args.karpenterNamespace ?? KARPENTER_NAMESPACE,
         tags: args.tags ?? {},
     };
@@ -264,6 +286,18 @@ function validatePrometheus(p: Problems, prom: ResolvedObservabilityStackArgs["p
     if (prom.storageClassName !== undefined) p.check(SUBDOMAIN.test(String(prom.storageClassName)), "storageClassName", prom.storageClassName, SUBDOMAIN_RULE);
 }
 
+const SLACK_CHANNEL = /^#[a-z0-9_-]{1,80}$/;
+
+function validateReceivers(p: Problems, args: AlertArgs | undefined, production: boolean): void {
+    const slack = args?.slack;
+    if (slack === undefined) {
+        p.check(!production, "slack", slack, "production alerts need a receiver: give alerts.slack (webhookUrl and channel)");
+        return;
+    }
+    p.at("slack").check(!isBlank(slack.webhookUrl), "webhookUrl", slack.webhookUrl, "expected the Slack incoming-webhook URL");
+    p.at("slack").check(SLACK_CHANNEL.test(String(slack.channel)), "channel", slack.channel, 'expected a Slack channel such as "#genai-alerts" (a "#" and 1–80 lowercase letters, digits, "-" or "_")');
+}
+
 function validateAlerts(p: Problems, alerts: ResolvedObservabilityStackArgs["alerts"]): void {
     p.check(DURATION.test(String(alerts.gpuPendingFor)), "gpuPendingFor", alerts.gpuPendingFor, DURATION_RULE);
     p.check(DURATION.test(String(alerts.endpointUnavailableFor)), "endpointUnavailableFor", alerts.endpointUnavailableFor, DURATION_RULE);
@@ -284,6 +318,8 @@ export function validateObservabilityStackArgs(name: string, args: Observability
     validateLangfuse(p.at("langfuse"), r.langfuse, r.production);
     validatePrometheus(p.at("prometheus"), r.prometheus);
     validateAlerts(p.at("alerts"), r.alerts);
+    validateReceivers(p.at("alerts"), args.alerts, r.production);
+    p.check(["karpenter", "auto"].includes(r.clusterMode), "clusterMode", r.clusterMode, 'expected "karpenter" or "auto"');
     if (r.karpenterNamespace !== false) checkDnsLabel(p, "karpenterNamespace", r.karpenterNamespace);
     p.throwIfAny(`ObservabilityStack "${name}" args`);
     return r;

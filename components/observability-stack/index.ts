@@ -6,9 +6,10 @@ import { asArgs } from "../internal/k8s-object";
 import { generatedPassword } from "../internal/managed-state";
 import { CHARTS } from "../internal/versions";
 import { ObservabilityStackArgs, ResolvedObservabilityStackArgs, validateObservabilityStackArgs } from "./args";
-import { renderAlertRules, renderDashboardConfigMaps, renderGrafanaAdminSecret, renderLangfuseSecret, renderNamespace, renderServiceMonitors } from "./manifests";
+import { renderAlertmanagerReceiversSecret, renderAlertRules, renderDashboardConfigMaps, renderGrafanaAdminSecret, renderLangfuseSecret, renderNamespace, renderServiceMonitors } from "./manifests";
 import { createLangfuseState } from "./state";
 import {
+    ALERTMANAGER_SECRET_KEYS,
     CERT_MANAGER_NAMESPACE,
     CERT_MANAGER_RELEASE,
     certManagerValues,
@@ -115,11 +116,18 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             ...asArgs<k8s.core.v1.SecretArgs>(renderGrafanaAdminSecret()),
             stringData: pulumi.secret(pulumi.all({ "admin-user": GRAFANA_ADMIN_USER, "admin-password": secrets.grafanaAdminPassword })),
         }, [monitoringNamespace]);
+        const slack = args.alerts?.slack;
+        const receivers = slack
+            ? [register(k8s.core.v1.Secret, "alertmanager-receivers", {
+                ...asArgs<k8s.core.v1.SecretArgs>(renderAlertmanagerReceiversSecret()),
+                stringData: pulumi.secret(pulumi.all({ [ALERTMANAGER_SECRET_KEYS.slackWebhookUrl]: slack.webhookUrl })),
+            }, [monitoringNamespace])]
+            : [];
         this.monitoringRelease = release("kube-prometheus-stack", helmReleaseArgs(CHARTS.kubePrometheusStack, {
             name: KUBE_PROMETHEUS_STACK_RELEASE,
             namespace: MONITORING_NAMESPACE,
             values: kubePrometheusStackValues(settings),
-        }), [monitoringNamespace, grafanaAdmin]);
+        }), [monitoringNamespace, grafanaAdmin, ...receivers]);
         for (const configMap of renderDashboardConfigMaps()) {
             register(k8s.core.v1.ConfigMap, `dashboard-${configMap.metadata.name.replace(/^genai-platform-dashboard-/, "")}`, asArgs<k8s.core.v1.ConfigMapArgs>(configMap), [monitoringNamespace]);
         }

@@ -6,7 +6,7 @@
 import type { KubernetesObject } from "../internal/k8s-object";
 import type { ResolvedObservabilityStackArgs } from "./args";
 import { GATEWAY_QUERIES, platformDashboards } from "./dashboards";
-import { DASHBOARD_LABEL, GRAFANA_ADMIN_SECRET, KUBE_PROMETHEUS_STACK_RELEASE, LANGFUSE_SECRET, MONITORING_NAMESPACE } from "./values";
+import { ALERTMANAGER_RECEIVERS_SECRET, DASHBOARD_LABEL, GRAFANA_ADMIN_SECRET, KUBE_PROMETHEUS_STACK_RELEASE, LANGFUSE_SECRET, MONITORING_NAMESPACE } from "./values";
 
 const PART_OF = { "app.kubernetes.io/part-of": "genai-platform", "app.kubernetes.io/managed-by": "pulumi" };
 /** What the release's own rule and monitor selectors would match, kept even though ours select everything. */
@@ -52,6 +52,11 @@ export function renderNamespace(name: string, level: PodSecurityLevel): Kubernet
 /** The Secret's shell; the component adds `stringData` (one key per `langfuseSecretKeys`) as a Pulumi secret. */
 export function renderLangfuseSecret(r: ResolvedObservabilityStackArgs): KubernetesObject {
     return { apiVersion: "v1", kind: "Secret", metadata: { name: LANGFUSE_SECRET, namespace: r.langfuse.namespace, labels: PART_OF }, type: "Opaque" };
+}
+
+/** The shell of Alertmanager's receiver credentials; the component adds `stringData` as a Pulumi secret. */
+export function renderAlertmanagerReceiversSecret(): KubernetesObject {
+    return { apiVersion: "v1", kind: "Secret", metadata: { name: ALERTMANAGER_RECEIVERS_SECRET, namespace: MONITORING_NAMESPACE, labels: PART_OF }, type: "Opaque" };
 }
 
 /** Grafana's admin credentials, read by the chart through `grafana.admin.existingSecret`. */
@@ -146,8 +151,8 @@ function gatewayAlert(r: ResolvedObservabilityStackArgs): Alert {
         for: "10m",
         labels: { severity: "critical" },
         annotations: {
-            summary: "The LLM gateway fails too many requests",
-            description: `More than ${percent} of gateway requests failed over the last 5 minutes: check the gateway's logs and its model endpoints.`,
+            summary: "The LLM gateway answers too many requests with server errors",
+            description: `More than ${percent} of gateway requests got a server error (5xx) over the last 5 minutes: check the gateway's logs and its model endpoints.`,
         },
     };
 }

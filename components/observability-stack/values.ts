@@ -28,6 +28,12 @@ export const PROMETHEUS_URL = `http://${KUBE_PROMETHEUS_STACK_RELEASE}-prometheu
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
 export const GRAFANA_ADMIN_USER = "admin";
 
+/** Alertmanager's receiver credentials; the operator mounts it at /etc/alertmanager/secrets/<name>/ (`alertmanagerSpec.secrets`). */
+export const ALERTMANAGER_RECEIVERS_SECRET = "alertmanager-receivers";
+export const ALERTMANAGER_SECRET_KEYS = { slackWebhookUrl: "slack-webhook-url" } as const;
+/** Where a key of the receivers Secret appears inside the Alertmanager pods. */
+export const alertmanagerSecretFile = (key: string) => `/etc/alertmanager/secrets/${ALERTMANAGER_RECEIVERS_SECRET}/${key}`;
+
 export const CERT_MANAGER_RELEASE = "cert-manager";
 export const CERT_MANAGER_NAMESPACE = "cert-manager";
 export const CLICKHOUSE_OPERATOR_RELEASE = "clickhouse-operator";
@@ -197,6 +203,47 @@ function prometheusStorage(prom: ResolvedObservabilityStackArgs["prometheus"]) {
     };
 }
 
+/** The chart's own inhibitions (kube-prometheus-stack 88.5.3 values.yaml `alertmanager.config.inhibit_rules`), kept. */
+const INHIBIT_RULES = [
+    { source_matchers: ["severity = critical"], target_matchers: ["severity =~ warning|info"], equal: ["namespace", "alertname"] },
+    { source_matchers: ["severity = warning"], target_matchers: ["severity = info"], equal: ["namespace", "alertname"] },
+    { source_matchers: ["alertname = InfoInhibitor"], target_matchers: ["severity = info"], equal: ["namespace"] },
+    { target_matchers: ["alertname = InfoInhibitor"] },
+];
+
+/**
+ * Alertmanager's configuration. It holds no secret: the Slack webhook is read
+ * from the mounted receivers Secret (`api_url_file`), so the URL never enters
+ * the Helm release's values or the chart's config Secret. Without a receiver
+ * every alert goes to `null` (seen only in the Alertmanager and Grafana UIs),
+ * which validation refuses in production. The Watchdog (always firing, a
+ * dead-man's switch for an external pager) and InfoInhibitor are never sent.
+ */
+export function alertmanagerConfig(r: ResolvedObservabilityStackArgs) {
+    const slack = r.alerts.slack;
+    const receivers: Record<string, unknown>[] = [{ name: "null" }];
+    if (slack) {
+        receivers.push({
+            name: "slack",
+            slack_configs: [{ api_url_file: alertmanagerSecretFile(ALERTMANAGER_SECRET_KEYS.slackWebhookUrl), channel: slack.channel, send_resolved: true }],
+        });
+    }
+    return {
+        global: { resolve_timeout: "5m" },
+        inhibit_rules: INHIBIT_RULES,
+        route: {
+            group_by: ["namespace", "alertname"],
+            group_wait: "30s",
+            group_interval: "5m",
+            repeat_interval: "12h",
+            receiver: slack ? "slack" : "null",
+            routes: ["Watchdog", "InfoInhibitor"].map((alert) => ({ receiver: "null", matchers: [`alertname = "${alert}"`] })),
+        },
+        receivers,
+        templates: ["/etc/alertmanager/config/*.tmpl"],
+    };
+}
+
 /**
  * kube-prometheus-stack: Prometheus selects every ServiceMonitor, PodMonitor,
  * Probe, ScrapeConfig and PrometheusRule in every namespace (DCGM from the GPU
@@ -220,7 +267,17 @@ export function kubePrometheusStackValues(r: ResolvedObservabilityStackArgs) {
                 storageSpec: prometheusStorage(prom),
             },
         },
-        alertmanager: { alertmanagerSpec: { replicas: r.production ? 2 : 1 } },
+        // EKS runs these on its managed control plane, out of Prometheus' reach: scraped, their
+        // `*Down` alerts fire forever (the chart drops the rules with the scrapes).
+        kubeControllerManager: { enabled: false },
+        kubeScheduler: { enabled: false },
+        kubeEtcd: { enabled: false },
+        // Auto Mode nodes run kube-proxy as a host process, not as pods the chart's Service selects.
+        ...(r.clusterMode === "auto" ? { kubeProxy: { enabled: false } } : {}),
+        alertmanager: {
+            config: alertmanagerConfig(r),
+            alertmanagerSpec: { replicas: r.production ? 2 : 1, ...(r.alerts.slack ? { secrets: [ALERTMANAGER_RECEIVERS_SECRET] } : {}) },
+        },
         grafana: {
             admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
             sidecar: {

@@ -251,9 +251,9 @@ describe("ObservabilityStack renderers", () => {
             assert.match(VLLM_QUERIES.ttftP95, /^histogram_quantile\(0\.95, sum by \(le, model_name\)/);
         });
 
-        it("show gateway requests, latency and spend per team", () => {
+        it("show gateway requests, latency and spend per team, and its server-error share", () => {
             const gateway = exprs("genai-gateway");
-            for (const metric of ["litellm_requests_metric_total", "litellm_request_total_latency_metric_bucket", "litellm_spend_metric_total", "litellm_proxy_failed_requests_metric_total"]) {
+            for (const metric of ["litellm_requests_metric_total", "litellm_request_total_latency_metric_bucket", "litellm_spend_metric_total", 'litellm_proxy_total_requests_metric_total{status_code=~"5..|None"}']) {
                 assert.ok(gateway.includes(metric), metric);
             }
             assert.match(GATEWAY_QUERIES.spendByTeam, /^sum by \(team_alias\) \(increase\(litellm_spend_metric_total/);
@@ -290,7 +290,7 @@ describe("ObservabilityStack renderers", () => {
         it("alert on the gateway's error rate above the threshold", () => {
             const a = alerts(resolved({ alerts: { gatewayErrorRatio: 0.1 } })).GatewayHighErrorRate;
             assert.equal(a.expr, `${GATEWAY_QUERIES.errorRatio} > 0.1`);
-            assert.match(a.annotations.description, /More than 10% of gateway requests failed/);
+            assert.match(a.annotations.description, /More than 10% of gateway requests got a server error/);
         });
 
         it("drop the Karpenter pool alert and scrape on EKS Auto Mode", () => {
