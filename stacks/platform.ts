@@ -60,6 +60,8 @@ export function clusterArgs(config: PlatformConfig): GpuClusterArgs {
         kyverno: { ...profile.kyverno, ...c.kyverno, exemptNamespaces: ADDON_NAMESPACES },
         systemNodes: { ...profile.systemNodes, ...c.systemNodes },
         pools: config.pools as GpuClusterArgs["pools"],
+        // Any ingress the stack asks for needs the `alb` class's controller.
+        albIngress: config.gateway.ingress !== undefined,
         protectStatefulResources: profile.production,
         tags: tags(config),
     };

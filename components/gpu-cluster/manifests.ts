@@ -190,3 +190,22 @@ export function devicePluginConfigData(pools: readonly ResolvedPool[], migStrate
     }
     return data;
 }
+
+/** The IngressClass `alb` Ingresses name (LlmGateway, ObservabilityStack). */
+export const ALB_INGRESS_CLASS = "alb";
+
+/**
+ * The `alb` IngressClass: implemented by the AWS Load Balancer Controller
+ * (`ingress.k8s.aws/alb`), or on EKS Auto Mode by its built-in load balancing
+ * (`eks.amazonaws.com/alb`, EKS user guide "Create an IngressClass to
+ * configure an Application Load Balancer"). Both read the same
+ * `alb.ingress.kubernetes.io/*` annotations.
+ */
+export function renderAlbIngressClass(auto: boolean): KubernetesObject {
+    return {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "IngressClass",
+        metadata: { name: ALB_INGRESS_CLASS },
+        spec: { controller: auto ? "eks.amazonaws.com/alb" : "ingress.k8s.aws/alb" },
+    };
+}
