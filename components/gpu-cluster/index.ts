@@ -17,7 +17,7 @@ import { createNetwork } from "./network";
 import { GPU_OPERATOR_NAMESPACE, gpuOperatorValues, KARPENTER_NAMESPACE, KYVERNO_NAMESPACE, kyvernoValues, SYSTEM_NODE_SELECTOR } from "./values";
 
 export * from "./args";
-export { ALB_INGRESS_CLASS, DEFAULT_STORAGE_CLASS, GPU_TOLERATION, GPU_TAINT, GPU_RESOURCE, POOL_LABEL } from "./manifests";
+export { DEFAULT_STORAGE_CLASS, GPU_TOLERATION, GPU_TAINT, GPU_RESOURCE, POOL_LABEL } from "./manifests";
 
 /** Namespace label that marks a namespace allowed to run GPU pods; its value is the namespace's GPU quota. */
 export const GPU_QUOTA_LABEL = "genai-platform.io/gpu-quota";
