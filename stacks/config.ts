@@ -116,7 +116,18 @@ const observability = z.strictObject({
             workerReplicas: z.number().optional(),
             publicUrl: z.string().optional(),
             adminEmail: z.string().optional(),
+            allowSignUp: z.boolean().optional(),
             eventRetentionDays: z.number().optional(),
+        })
+        .optional(),
+    /** Langfuse and Grafana on an HTTPS-only ALB; the cluster then serves the `alb` IngressClass. */
+    ingress: z
+        .strictObject({
+            certificateArn: z.string(),
+            scheme: z.enum(["internal", "internet-facing"]).optional(),
+            inboundCidrs: z.array(z.string()).optional(),
+            langfuseHost: z.string().optional(),
+            grafanaHost: z.string().optional(),
         })
         .optional(),
     prometheus: z

@@ -61,7 +61,7 @@ export function clusterArgs(config: PlatformConfig): GpuClusterArgs {
         systemNodes: { ...profile.systemNodes, ...c.systemNodes },
         pools: config.pools as GpuClusterArgs["pools"],
         // Any ingress the stack asks for needs the `alb` class's controller.
-        albIngress: config.gateway.ingress !== undefined,
+        albIngress: config.gateway.ingress !== undefined || config.observability.ingress !== undefined,
         protectStatefulResources: profile.production,
         tags: tags(config),
     };
@@ -128,6 +128,7 @@ export function observabilityArgs(config: PlatformConfig, cluster: ClusterFacts)
         addons: cluster.addons,
         production: PROFILES[config.environment].production,
         langfuse: o.langfuse,
+        ingress: o.ingress,
         prometheus: o.prometheus,
         alerts: o.alerts && {
             ...o.alerts,
@@ -265,6 +266,14 @@ export interface PlatformOutputs {
     modelsNamespace: string;
     langfuseUrl: string;
     prometheusUrl: string;
+    /** Where people log in to Langfuse and Grafana, when the stack exposes them. */
+    langfusePublicUrl?: string;
+    grafanaUrl?: string;
+    /** Langfuse's initialised owner; the password is a secret output (`pulumi stack output --show-secrets`). */
+    langfuseAdminEmail: string;
+    langfuseAdminPassword: pulumi.Output<string>;
+    /** Grafana's `admin` password, secret. */
+    grafanaAdminPassword: pulumi.Output<string>;
 }
 
 /** Declares the platform for one stack. */
@@ -292,5 +301,10 @@ export function createPlatform(config: PlatformConfig, stackName: string): Platf
         modelsNamespace: MODELS_NAMESPACE,
         langfuseUrl: observability.langfuse.host,
         prometheusUrl: observability.prometheusUrl,
+        langfusePublicUrl: observability.langfusePublicUrl,
+        grafanaUrl: observability.grafanaUrl,
+        langfuseAdminEmail: observability.langfuseAdminEmail,
+        langfuseAdminPassword: observability.langfuseAdminPassword,
+        grafanaAdminPassword: observability.grafanaAdminPassword,
     };
 }

@@ -3,10 +3,22 @@
  * shells of its Secrets (the component adds the values), Grafana dashboard
  * ConfigMaps, the PrometheusRule and the ServiceMonitors nothing else creates.
  */
+import { renderAlbIngress } from "../internal/alb-ingress";
 import type { KubernetesObject } from "../internal/k8s-object";
 import type { ResolvedObservabilityStackArgs } from "./args";
 import { GATEWAY_QUERIES, platformDashboards } from "./dashboards";
-import { ALERTMANAGER_RECEIVERS_SECRET, DASHBOARD_LABEL, GRAFANA_ADMIN_SECRET, KUBE_PROMETHEUS_STACK_RELEASE, LANGFUSE_SECRET, MONITORING_NAMESPACE } from "./values";
+import {
+    ALERTMANAGER_RECEIVERS_SECRET,
+    DASHBOARD_LABEL,
+    GRAFANA_ADMIN_SECRET,
+    GRAFANA_SERVICE,
+    GRAFANA_SERVICE_PORT,
+    KUBE_PROMETHEUS_STACK_RELEASE,
+    LANGFUSE_SECRET,
+    LANGFUSE_WEB_PORT,
+    LANGFUSE_WEB_SERVICE,
+    MONITORING_NAMESPACE,
+} from "./values";
 
 const PART_OF = { "app.kubernetes.io/part-of": "genai-platform", "app.kubernetes.io/managed-by": "pulumi" };
 /** What the release's own rule and monitor selectors would match, kept even though ours select everything. */
@@ -57,6 +69,26 @@ export function renderLangfuseSecret(r: ResolvedObservabilityStackArgs): Kuberne
 /** The shell of Alertmanager's receiver credentials; the component adds `stringData` as a Pulumi secret. */
 export function renderAlertmanagerReceiversSecret(): KubernetesObject {
     return { apiVersion: "v1", kind: "Secret", metadata: { name: ALERTMANAGER_RECEIVERS_SECRET, namespace: MONITORING_NAMESPACE, labels: PART_OF }, type: "Opaque" };
+}
+
+/**
+ * The Ingresses the stack's `ingress` asks for: langfuse-web and Grafana on
+ * one HTTPS-only ALB (an IngressGroup named after the component), each health
+ * -checked on its readiness endpoint.
+ */
+export function renderIngresses(r: ResolvedObservabilityStackArgs): { langfuse?: KubernetesObject; grafana?: KubernetesObject } {
+    const ingress = r.ingress;
+    if (!ingress) return {};
+    const { langfuseHost, grafanaHost, ...alb } = ingress;
+    const shared = { labels: PART_OF, groupName: r.name, tags: r.tags };
+    return {
+        ...(langfuseHost !== undefined
+            ? { langfuse: renderAlbIngress(alb, { ...shared, name: "langfuse", namespace: r.langfuse.namespace, host: langfuseHost, service: LANGFUSE_WEB_SERVICE, port: LANGFUSE_WEB_PORT, healthcheckPath: "/api/public/ready" }) }
+            : {}),
+        ...(grafanaHost !== undefined
+            ? { grafana: renderAlbIngress(alb, { ...shared, name: "grafana", namespace: MONITORING_NAMESPACE, host: grafanaHost, service: GRAFANA_SERVICE, port: GRAFANA_SERVICE_PORT, healthcheckPath: "/api/health" }) }
+            : {}),
+    };
 }
 
 /** Grafana's admin credentials, read by the chart through `grafana.admin.existingSecret`. */

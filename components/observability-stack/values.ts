@@ -5,7 +5,7 @@
  * the component's Kubernetes Secrets through secretKeyRef / existingSecret.
  */
 import { CACHE_PORT, POSTGRES_PORT } from "../internal/managed-state-args";
-import type { ResolvedObservabilityStackArgs } from "./args";
+import { httpsUrl, type ResolvedObservabilityStackArgs } from "./args";
 
 export const LANGFUSE_RELEASE = "langfuse";
 /** The chart names the web Service `<fullname>-web`; fullname is the release name when it contains "langfuse". */
@@ -26,6 +26,9 @@ export const MONITORING_NAMESPACE = "monitoring";
 export const KUBE_PROMETHEUS_STACK_RELEASE = "kube-prometheus-stack";
 export const PROMETHEUS_URL = `http://${KUBE_PROMETHEUS_STACK_RELEASE}-prometheus.${MONITORING_NAMESPACE}.svc.cluster.local:9090`;
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
+/** The grafana subchart names its Service `<release>-grafana`, port 80. */
+export const GRAFANA_SERVICE = `${KUBE_PROMETHEUS_STACK_RELEASE}-grafana`;
+export const GRAFANA_SERVICE_PORT = 80;
 export const GRAFANA_ADMIN_USER = "admin";
 
 /** Alertmanager's receiver credentials; the operator mounts it at /etc/alertmanager/secrets/<name>/ (`alertmanagerSpec.secrets`). */
@@ -61,10 +64,9 @@ export const SECRET_KEYS = {
 } as const;
 export type SecretKey = keyof typeof SECRET_KEYS;
 
-/** The Secret keys a given configuration fills (the admin password only when an admin is initialised). */
-export function langfuseSecretKeys(r: ResolvedObservabilityStackArgs): SecretKey[] {
-    const keys = Object.keys(SECRET_KEYS) as SecretKey[];
-    return r.langfuse.adminEmail === undefined ? keys.filter((k) => k !== "initUserPassword") : keys;
+/** The Secret keys the component fills: every one. */
+export function langfuseSecretKeys(): SecretKey[] {
+    return Object.keys(SECRET_KEYS) as SecretKey[];
 }
 
 /** S3 key prefixes; the lifecycle rules expire by them. */
@@ -86,25 +88,27 @@ export function langfuseHost(r: Pick<ResolvedObservabilityStackArgs, "langfuse">
 const secretRef = (key: SecretKey) => ({ secretKeyRef: { name: LANGFUSE_SECRET, key: SECRET_KEYS[key] } });
 const secretEnv = (name: string, key: SecretKey) => ({ name, valueFrom: secretRef(key) });
 
-/** Headless initialisation: the organisation, the project and its key pair exist on first boot. */
+/** Display name of the initialised owner. */
+export const LANGFUSE_ADMIN_NAME = "Platform admin";
+
+/**
+ * Headless initialisation: the organisation, the project and its key pair,
+ * and the organisation's owner (the one login while sign-up is closed) exist
+ * on first boot.
+ */
 export function langfuseInitEnv(r: ResolvedObservabilityStackArgs): Record<string, unknown>[] {
     const l = r.langfuse;
-    const env: Record<string, unknown>[] = [
+    return [
         { name: "LANGFUSE_INIT_ORG_ID", value: l.organizationId },
         { name: "LANGFUSE_INIT_ORG_NAME", value: l.organizationId },
         { name: "LANGFUSE_INIT_PROJECT_ID", value: l.projectId },
         { name: "LANGFUSE_INIT_PROJECT_NAME", value: l.projectId },
         secretEnv("LANGFUSE_INIT_PROJECT_PUBLIC_KEY", "initPublicKey"),
         secretEnv("LANGFUSE_INIT_PROJECT_SECRET_KEY", "initSecretKey"),
+        { name: "LANGFUSE_INIT_USER_EMAIL", value: l.adminEmail },
+        { name: "LANGFUSE_INIT_USER_NAME", value: LANGFUSE_ADMIN_NAME },
+        secretEnv("LANGFUSE_INIT_USER_PASSWORD", "initUserPassword"),
     ];
-    if (l.adminEmail !== undefined) {
-        env.push(
-            { name: "LANGFUSE_INIT_USER_EMAIL", value: l.adminEmail },
-            { name: "LANGFUSE_INIT_USER_NAME", value: l.adminEmail },
-            secretEnv("LANGFUSE_INIT_USER_PASSWORD", "initUserPassword"),
-        );
-    }
-    return env;
 }
 
 function clickhouseValues(ch: ResolvedObservabilityStackArgs["langfuse"]["clickhouse"]) {
@@ -129,8 +133,8 @@ export function langfuseValues(r: ResolvedObservabilityStackArgs, facts: Langfus
             salt: secretRef("salt"),
             encryptionKey: secretRef("encryptionKey"),
             nextauth: { url: l.publicUrl ?? langfuseHost(r), secret: secretRef("nextauthSecret") },
-            // A private platform: no usage reports leave it; sign-up closes once an owner is initialised.
-            features: { telemetryEnabled: false, signUpDisabled: l.adminEmail !== undefined },
+            // A private platform: no usage reports leave it; the initialised owner invites users.
+            features: { telemetryEnabled: false, signUpDisabled: !l.allowSignUp },
             serviceAccount: { create: true, name: LANGFUSE_SERVICE_ACCOUNT },
             // The restricted Pod Security profile; the chart copies both verbatim into web and worker.
             podSecurityContext: {
@@ -245,6 +249,16 @@ export function alertmanagerConfig(r: ResolvedObservabilityStackArgs) {
 }
 
 /**
+ * Behind the ingress Grafana must know its public URL: it checks a login
+ * POST's Origin against `server.root_url`; its cookies then need TLS.
+ */
+function grafanaPublicUrl(r: ResolvedObservabilityStackArgs) {
+    const host = r.ingress?.grafanaHost;
+    if (host === undefined) return {};
+    return { "grafana.ini": { server: { root_url: httpsUrl(host) }, security: { cookie_secure: true } } };
+}
+
+/**
  * kube-prometheus-stack: Prometheus selects every ServiceMonitor, PodMonitor,
  * Probe, ScrapeConfig and PrometheusRule in every namespace (DCGM from the GPU
  * Operator, vLLM endpoints, the gateway), keeps its data on a volume sized per
@@ -280,6 +294,7 @@ export function kubePrometheusStackValues(r: ResolvedObservabilityStackArgs) {
         },
         grafana: {
             admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
+            ...grafanaPublicUrl(r),
             sidecar: {
                 dashboards: { enabled: true, label: Object.keys(DASHBOARD_LABEL)[0], labelValue: DASHBOARD_LABEL.grafana_dashboard, searchNamespace: "ALL" },
             },

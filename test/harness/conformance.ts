@@ -186,8 +186,15 @@ function withSubchartValues(dir: string, values: Record<string, unknown>): Recor
     return values;
 }
 
-/** Keys charts pass through to Kubernetes as maps of the user's choosing (label keys, resource names). */
-const FREE_FORM_KEYS = new Set(["nodeSelector", "labels", "annotations", "podLabels", "podAnnotations", "additionalLabels", "additionalAnnotations", "resources", "securityContext", "podSecurityContext", "affinity"]);
+/**
+ * Keys charts pass through as maps of the user's choosing: to Kubernetes (label
+ * keys, resource names), or to the application's own config file (Grafana
+ * turns `grafana.ini` into its ini, any section and key).
+ */
+const FREE_FORM_KEYS = new Set([
+    "nodeSelector", "labels", "annotations", "podLabels", "podAnnotations", "additionalLabels", "additionalAnnotations", "resources", "securityContext", "podSecurityContext", "affinity",
+    "grafana.ini",
+]);
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
