@@ -105,7 +105,7 @@ describe("ObservabilityStack alerting", () => {
             assert.deepEqual(types, []);
         });
 
-        it("refuses a Slack receiver without a channel", async () => {
+        it("refuses a Slack channel that is not a channel name", async () => {
             const { message } = await rejectedWith((provider) => new ObservabilityStack("obs", minimalArgs(provider, { alerts: { slack: { ...SLACK_RECEIVER, channel: "genai alerts" } } })));
             assert.equal(message, validationMessage('ObservabilityStack "obs" args', [
                 'alerts.slack.channel: got "genai alerts"; expected a Slack channel such as "#genai-alerts" (a "#" and 1–80 lowercase letters, digits, "-" or "_")',
