@@ -12,3 +12,4 @@ export { ValidationError } from "./internal/errors";
 export { CACHE_ENGINES } from "./internal/managed-state-args";
 export type { CacheEngine } from "./internal/managed-state-args";
 export type { Problem } from "./internal/errors";
+export type { AlbIngressArgs } from "./internal/alb-ingress";

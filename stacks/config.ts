@@ -116,14 +116,31 @@ const observability = z.strictObject({
             workerReplicas: z.number().optional(),
             publicUrl: z.string().optional(),
             adminEmail: z.string().optional(),
+            allowSignUp: z.boolean().optional(),
             eventRetentionDays: z.number().optional(),
+        })
+        .optional(),
+    /** Langfuse and Grafana on an HTTPS-only ALB; the cluster then serves the `alb` IngressClass. */
+    ingress: z
+        .strictObject({
+            certificateArn: z.string(),
+            scheme: z.enum(["internal", "internet-facing"]).optional(),
+            inboundCidrs: z.array(z.string()).optional(),
+            langfuseHost: z.string().optional(),
+            grafanaHost: z.string().optional(),
         })
         .optional(),
     prometheus: z
         .strictObject({ retention: z.string().optional(), storageSize: z.string().optional(), replicas: z.number().optional() })
         .optional(),
     alerts: z
-        .strictObject({ gpuPendingFor: z.string().optional(), endpointUnavailableFor: z.string().optional(), gatewayErrorRatio: z.number().optional() })
+        .strictObject({
+            gpuPendingFor: z.string().optional(),
+            endpointUnavailableFor: z.string().optional(),
+            gatewayErrorRatio: z.number().optional(),
+            /** Alertmanager's Slack receiver; its webhook URL is the secret `slackWebhookUrl`. Required in prod. */
+            slack: z.strictObject({ channel: z.string() }).optional(),
+        })
         .optional(),
 });
 
@@ -188,6 +205,8 @@ export const platformConfigSchema = z.strictObject({
     anthropicApiKey: z.string().optional(),
     geminiApiKey: z.string().optional(),
     hfToken: z.string().optional(),
+    /** Slack incoming-webhook URL of Alertmanager's receiver (`observability.alerts.slack`). */
+    slackWebhookUrl: z.string().optional(),
 }).superRefine((config, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: "custom", path, message, input: undefined });
     const poolNames = config.pools.map((p) => p.name);
@@ -201,6 +220,9 @@ export const platformConfigSchema = z.strictObject({
             issue(["gateway", "hosted", i, "provider"], `a ${h.provider} model needs the secret ${NAMESPACE}:${key} (pulumi config set --secret ${key} ...)`);
         }
     });
+    if (config.observability.alerts?.slack && config.slackWebhookUrl === undefined) {
+        issue(["observability", "alerts", "slack"], `a Slack receiver needs the secret ${NAMESPACE}:slackWebhookUrl (pulumi config set --secret slackWebhookUrl https://hooks.slack.com/services/...)`);
+    }
     const modelNames = [...config.models.map((m) => m.servedModelName ?? m.name), ...config.gateway.hosted.map((h) => h.modelName)];
     for (const field of ["fallbacks", "contextWindowFallbacks"] as const) {
         for (const [from, tos] of Object.entries(config.gateway[field] ?? {})) {

@@ -62,6 +62,8 @@ export function clusterArgs(config: PlatformConfig): GpuClusterArgs {
         kyverno: { ...profile.kyverno, ...c.kyverno, exemptNamespaces: ADDON_NAMESPACES },
         systemNodes: { ...profile.systemNodes, ...c.systemNodes },
         pools: config.pools as GpuClusterArgs["pools"],
+        // Any ingress the stack asks for needs the `alb` class's controller.
+        albIngress: config.gateway.ingress !== undefined || config.observability.ingress !== undefined,
         protectStatefulResources: profile.production,
         tags: tags(config),
     };
@@ -128,8 +130,13 @@ export function observabilityArgs(config: PlatformConfig, cluster: ClusterFacts)
         addons: cluster.addons,
         production: PROFILES[config.environment].production,
         langfuse: o.langfuse,
+        ingress: o.ingress,
         prometheus: o.prometheus,
-        alerts: o.alerts,
+        alerts: o.alerts && {
+            ...o.alerts,
+            slack: o.alerts.slack && { channel: o.alerts.slack.channel, webhookUrl: secret(config.slackWebhookUrl) ?? "" },
+        },
+        clusterMode: config.cluster.mode,
         karpenterNamespace: config.cluster.mode === "auto" ? false : undefined,
         tags: tags(config),
     };
@@ -307,6 +314,14 @@ export interface PlatformOutputs {
     modelsNamespace: string;
     langfuseUrl: string;
     prometheusUrl: string;
+    /** Where people log in to Langfuse and Grafana, when the stack exposes them. */
+    langfusePublicUrl?: string;
+    grafanaUrl?: string;
+    /** Langfuse's initialised owner; the password is a secret output (`pulumi stack output --show-secrets`). */
+    langfuseAdminEmail: string;
+    langfuseAdminPassword: pulumi.Output<string>;
+    /** Grafana's `admin` password, secret. */
+    grafanaAdminPassword: pulumi.Output<string>;
 }
 
 /** Declares the platform for one stack. */
@@ -334,5 +349,10 @@ export function createPlatform(config: PlatformConfig, stackName: string): Platf
         modelsNamespace: MODELS_NAMESPACE,
         langfuseUrl: observability.langfuse.host,
         prometheusUrl: observability.prometheusUrl,
+        langfusePublicUrl: observability.langfusePublicUrl,
+        grafanaUrl: observability.grafanaUrl,
+        langfuseAdminEmail: observability.langfuseAdminEmail,
+        langfuseAdminPassword: observability.langfuseAdminPassword,
+        grafanaAdminPassword: observability.grafanaAdminPassword,
     };
 }

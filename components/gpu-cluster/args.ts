@@ -139,6 +139,13 @@ export interface GpuClusterArgs {
     /** GPU node pools. At least one. */
     pools: GpuPoolArgs[];
     kyverno?: KyvernoArgs;
+    /**
+     * Serve Ingresses of class `alb` (HTTPS load balancers in front of the
+     * gateway, Langfuse, Grafana): installs the AWS Load Balancer Controller
+     * with its upstream IAM policy through Pod Identity, or on EKS Auto Mode
+     * points the class at Auto Mode's own load balancing. Default false.
+     */
+    albIngress?: boolean;
     /** Protect stateful resources (the secrets KMS key) from deletion with Pulumi's `protect`. Default false; prod stacks set it. */
     protectStatefulResources?: boolean;
     /** Tags on every AWS resource (merged over the platform's own). */
@@ -171,6 +178,7 @@ export interface ResolvedGpuClusterArgs {
     systemNodes: Required<SystemNodeArgs>;
     pools: ResolvedPool[];
     kyverno: Required<KyvernoArgs>;
+    albIngress: boolean;
     protectStatefulResources: boolean;
     tags: Record<string, string>;
 }
@@ -217,6 +225,7 @@ export function resolveGpuClusterArgs(args: GpuClusterArgs): ResolvedGpuClusterA
         systemNodes: { instanceTypes: ["m7i.large"], minSize: 2, desiredSize: 2, maxSize: 4, ...args.systemNodes },
         pools: (args.pools ?? []).map(resolvePool),
         kyverno: { enforcement: "Enforce", allowedRegistries: DEFAULT_ALLOWED_REGISTRIES, admissionReplicas: 3, exemptNamespaces: [], ...args.kyverno },
+        albIngress: args.albIngress ?? false,
         protectStatefulResources: args.protectStatefulResources ?? false,
         tags: args.tags ?? {},
     };

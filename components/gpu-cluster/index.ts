@@ -12,7 +12,8 @@ import { CONTROL_PLANE_LOG_TYPES, GpuClusterArgs, ResolvedGpuClusterArgs, Resolv
 import { createKarpenter } from "./karpenter";
 import { managedPolicyArn, nodeTrustPolicy } from "./karpenter-iam";
 import { renderKyvernoPolicies } from "./kyverno-policies";
-import { GPU_RESOURCE, renderAutoModePool, renderDefaultStorageClass, renderKarpenterPool } from "./manifests";
+import { createLoadBalancerController } from "./load-balancer-controller";
+import { GPU_RESOURCE, renderAlbIngressClass, renderAutoModePool, renderDefaultStorageClass, renderKarpenterPool } from "./manifests";
 import { createNetwork } from "./network";
 import { GPU_OPERATOR_NAMESPACE, gpuOperatorValues, KARPENTER_NAMESPACE, KYVERNO_NAMESPACE, kyvernoValues, SYSTEM_NODE_SELECTOR } from "./values";
 
@@ -133,6 +134,16 @@ export class GpuCluster extends pulumi.ComponentResource {
             }, this);
             poolObjects = pools.flatMap((pool) => renderKarpenterPool(pool, { clusterName, nodeRoleName: physicalName([clusterName, "karpenter-node"], AWS_NAME_LIMITS.iamRole), tags }));
             addons.push(karpenter.release);
+            if (settings.albIngress) {
+                addons.push(createLoadBalancerController(name, {
+                    clusterName: this.clusterName,
+                    plainClusterName: clusterName,
+                    vpcId: network.vpc.id,
+                    tags,
+                    provider: this.provider,
+                    dependsOn: [systemNodes, podIdentityAgent],
+                }, this));
+            }
             addons.push(new k8s.helm.v3.Release(`${name}-gpu-operator`, helmReleaseArgs(CHARTS.gpuOperator, {
                 name: "gpu-operator",
                 namespace: GPU_OPERATOR_NAMESPACE,
@@ -146,6 +157,12 @@ export class GpuCluster extends pulumi.ComponentResource {
             dependsOn: auto ? [] : [ebsCsiDriver!],
         });
         addons.push(storageClass);
+        if (settings.albIngress) {
+            addons.push(new k8s.networking.v1.IngressClass(`${name}-alb`, asArgs<k8s.networking.v1.IngressClassArgs>(renderAlbIngressClass(auto)), {
+                parent: this,
+                provider: this.provider,
+            }));
+        }
 
         const kyverno = new k8s.helm.v3.Release(`${name}-kyverno`, helmReleaseArgs(CHARTS.kyverno, {
             name: "kyverno",

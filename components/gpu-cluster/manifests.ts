@@ -3,6 +3,7 @@
  * the NVIDIA device-plugin sharing config. No Pulumi inside.
  */
 import { AMI_ALIASES } from "../internal/versions";
+import { ALB_INGRESS_CLASS_NAME } from "../internal/alb-ingress";
 import type { KubernetesObject } from "../internal/k8s-object";
 import type { ResolvedPool } from "./args";
 
@@ -189,4 +190,20 @@ export function devicePluginConfigData(pools: readonly ResolvedPool[], migStrate
         });
     }
     return data;
+}
+
+/**
+ * The `alb` IngressClass: implemented by the AWS Load Balancer Controller
+ * (`ingress.k8s.aws/alb`), or on EKS Auto Mode by its built-in load balancing
+ * (`eks.amazonaws.com/alb`, EKS user guide "Create an IngressClass to
+ * configure an Application Load Balancer"). Both read the same
+ * `alb.ingress.kubernetes.io/*` annotations.
+ */
+export function renderAlbIngressClass(auto: boolean): KubernetesObject {
+    return {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "IngressClass",
+        metadata: { name: ALB_INGRESS_CLASS_NAME },
+        spec: { controller: auto ? "eks.amazonaws.com/alb" : "ingress.k8s.aws/alb" },
+    };
 }

@@ -78,3 +78,28 @@ export function kyvernoValues(args: ResolvedGpuClusterArgs) {
         reportsController: controller(2),
     };
 }
+
+export const LOAD_BALANCER_CONTROLLER_NAMESPACE = "kube-system";
+export const LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT = "aws-load-balancer-controller";
+
+/**
+ * The AWS Load Balancer Controller (chart 3.5.0). Region and VPC are given so
+ * it never asks IMDS (hop limit 1 on the nodes). The `alb` IngressClass is
+ * ours (manifests.ts `renderAlbIngressClass`, the same object on Auto Mode),
+ * so the chart's class and IngressClassParams stay off. The Service mutator
+ * webhook stays off: it would take over every `type: LoadBalancer` Service
+ * cluster-wide, which nothing here asks for.
+ */
+export function loadBalancerControllerValues(clusterName: string, region: string, vpcId: string) {
+    return {
+        clusterName,
+        region,
+        vpcId,
+        serviceAccount: { create: true, name: LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT },
+        createIngressClassResource: false,
+        ingressClassParams: { create: false },
+        enableServiceMutatorWebhook: false,
+        nodeSelector: SYSTEM_NODE_SELECTOR,
+        podDisruptionBudget: { maxUnavailable: 1 },
+    };
+}

@@ -61,6 +61,12 @@ export const CHARTS = {
         version: "0.0.5",
         source: "ClickHouse operator chart 0.0.5, the prerequisite named by the Langfuse 2.0.0 chart README",
     },
+    awsLoadBalancerController: {
+        chart: "aws-load-balancer-controller",
+        repo: "https://aws.github.io/eks-charts",
+        version: "3.5.0",
+        source: "aws/eks-charts v0.0.242 stable/aws-load-balancer-controller 3.5.0 (app v3.5.0, kubernetes-sigs/aws-load-balancer-controller)",
+    },
 } as const satisfies Record<string, PinnedChart>;
 
 /** Container images the platform runs itself (charts pin their own). */

@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { isCidr } from "../internal/cidr";
+import { AlbIngressArgs, checkHostName, resolveAlbIngress, ResolvedAlbIngress, validateAlbIngress } from "../internal/alb-ingress";
 import { isInt, Problems } from "../internal/errors";
 import type { CacheArgs, PostgresArgs } from "../internal/managed-state-args";
 import { checkStoreOwnerName, resolveCache, resolvePostgres, validateCache, validatePostgres } from "../internal/managed-state-args";
@@ -15,8 +15,7 @@ export type HostedProvider = (typeof HOSTED_PROVIDERS)[number];
 export type KeyedProvider = Exclude<HostedProvider, "bedrock">;
 export const KEYED_PROVIDERS: readonly KeyedProvider[] = ["openai", "anthropic", "gemini"];
 
-export const INGRESS_SCHEMES = ["internal", "internet-facing"] as const;
-export type IngressScheme = (typeof INGRESS_SCHEMES)[number];
+export { INGRESS_SCHEMES, type IngressScheme } from "../internal/alb-ingress";
 
 /** Limits the router applies to one deployment (one `model_list` entry). */
 export interface DeploymentLimits {
@@ -100,16 +99,14 @@ export interface DatabaseArgs extends PostgresArgs {
 
 export type { CacheArgs };
 
-/** An ALB in front of the gateway (AWS Load Balancer Controller), HTTPS only. */
-export interface IngressArgs {
-    /** ACM certificate ARN for the HTTPS listener. */
-    certificateArn: string;
+/**
+ * An HTTPS-only ALB in front of the gateway (class `alb`: the cluster needs
+ * `GpuClusterArgs.albIngress`). Default scheme `"internal"`: the gateway stays
+ * private to the VPC. Clients authenticate with their virtual keys.
+ */
+export interface IngressArgs extends AlbIngressArgs {
     /** Host name the rule matches. Default: any host. */
     host?: string;
-    /** Default `"internal"`: the gateway stays private to the VPC. */
-    scheme?: IngressScheme;
-    /** CIDRs allowed to reach the ALB; required (and never `/0`) when `scheme` is `"internet-facing"`. Default: the VPC's. */
-    inboundCidrs?: string[];
 }
 
 export interface GatewayResourceArgs {
@@ -181,15 +178,13 @@ export interface ResolvedLlmGatewayArgs {
     resources: Required<GatewayResourceArgs>;
     database: Required<DatabaseArgs>;
     cache: Required<CacheArgs>;
-    ingress?: Required<Omit<IngressArgs, "host">> & Pick<IngressArgs, "host">;
+    ingress?: ResolvedAlbIngress & Pick<IngressArgs, "host">;
     tags: Record<string, string>;
 }
 
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$/;
 const MODEL_NAME_RULE = "expected 1–128 characters: letters, digits and . _ : / @ -, starting with a letter or digit";
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
-const ACM_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/;
-const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/;
 const isPositive = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v > 0;
 
@@ -221,9 +216,7 @@ export function resolveLlmGatewayArgs(name: string, args: LlmGatewayArgs): Resol
             performanceInsights: db.performanceInsights ?? production,
         },
         cache: resolveCache(production, args.cache),
-        ingress: args.ingress
-            ? { scheme: "internal", inboundCidrs: [], ...args.ingress }
-            : undefined,
+        ingress: args.ingress ? resolveAlbIngress(args.ingress) : undefined,
         tags: args.tags ?? {},
     };
 }
@@ -323,14 +316,8 @@ function validateState(p: Problems, r: ResolvedLlmGatewayArgs): void {
 }
 
 function validateIngress(p: Problems, ingress: NonNullable<ResolvedLlmGatewayArgs["ingress"]>): void {
-    const at = p.at("ingress");
-    at.check(ACM_ARN.test(String(ingress.certificateArn)), "certificateArn", ingress.certificateArn, "expected an ACM certificate ARN, e.g. arn:aws:acm:us-east-1:123456789012:certificate/<uuid>");
-    if (ingress.host !== undefined) at.check(HOST_NAME.test(String(ingress.host)), "host", ingress.host, 'expected a lowercase DNS name such as "llm.example.com"');
-    if (!at.check(INGRESS_SCHEMES.includes(ingress.scheme), "scheme", ingress.scheme, `expected one of ${INGRESS_SCHEMES.join(", ")}`)) return;
-    if (ingress.scheme === "internet-facing") {
-        at.check(ingress.inboundCidrs.length > 0, "inboundCidrs", ingress.inboundCidrs, "an internet-facing gateway needs an explicit CIDR allow-list");
-    }
-    ingress.inboundCidrs.forEach((c, i) => at.at("inboundCidrs").check(isCidr(c) && !c.endsWith("/0"), i, c, "expected an IPv4 CIDR narrower than /0"));
+    validateAlbIngress(p, ingress);
+    if (ingress.host !== undefined) checkHostName(p, "host", ingress.host);
 }
 
 function validateLangfuse(p: Problems, langfuse: LangfuseArgs): void {
@@ -371,7 +358,7 @@ export function validateLlmGatewayArgs(name: string, args: LlmGatewayArgs): Reso
     if (args.langfuse) validateLangfuse(p.at("langfuse"), args.langfuse);
     validateDeployment(p, r);
     validateState(p, r);
-    if (r.ingress) validateIngress(p, r.ingress);
+    if (r.ingress) validateIngress(p.at("ingress"), r.ingress);
     p.throwIfAny(`LlmGateway "${name}" args`);
     return r;
 }

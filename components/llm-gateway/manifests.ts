@@ -2,6 +2,7 @@
  * Pure renderers of the gateway's Kubernetes objects. No Pulumi inside; the
  * Secret's values are added by the component, never rendered here.
  */
+import { renderAlbIngress } from "../internal/alb-ingress";
 import type { KubernetesObject } from "../internal/k8s-object";
 import { IMAGES } from "../internal/versions";
 import type { ResolvedLlmGatewayArgs } from "./args";
@@ -211,31 +212,16 @@ export function renderPodDisruptionBudget(r: ResolvedLlmGatewayArgs): Kubernetes
     };
 }
 
-/** An HTTPS-only ALB (AWS Load Balancer Controller) targeting the pods directly. */
+/** An HTTPS-only ALB targeting the pods directly (class `alb`, served by GpuCluster's `albIngress`). */
 export function renderIngress(r: ResolvedLlmGatewayArgs): KubernetesObject | undefined {
-    const ingress = r.ingress;
-    if (!ingress) return undefined;
-    const annotations: Record<string, string> = {
-        "alb.ingress.kubernetes.io/scheme": ingress.scheme,
-        "alb.ingress.kubernetes.io/target-type": "ip",
-        "alb.ingress.kubernetes.io/listen-ports": JSON.stringify([{ HTTPS: 443 }]),
-        "alb.ingress.kubernetes.io/certificate-arn": ingress.certificateArn,
-        "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-        "alb.ingress.kubernetes.io/healthcheck-path": "/health/readiness",
-    };
-    if (ingress.inboundCidrs.length > 0) annotations["alb.ingress.kubernetes.io/inbound-cidrs"] = ingress.inboundCidrs.join(",");
-    const tags = Object.entries(r.tags);
-    if (tags.length > 0) annotations["alb.ingress.kubernetes.io/tags"] = tags.map(([k, v]) => `${k}=${v}`).join(",");
-    const backend = { service: { name: gatewayNames(r).service, port: { number: GATEWAY_PORT } } };
-    const rule = { http: { paths: [{ path: "/", pathType: "Prefix", backend }] } };
-    return {
-        apiVersion: "networking.k8s.io/v1",
-        kind: "Ingress",
-        metadata: { ...metadata(r, r.name), annotations },
-        spec: {
-            ingressClassName: "alb",
-            ...(ingress.host ? { tls: [{ hosts: [ingress.host] }] } : {}),
-            rules: [ingress.host ? { host: ingress.host, ...rule } : rule],
-        },
-    };
+    if (!r.ingress) return undefined;
+    const { host, ...alb } = r.ingress;
+    return renderAlbIngress(alb, {
+        ...metadata(r, r.name),
+        host,
+        service: gatewayNames(r).service,
+        port: GATEWAY_PORT,
+        healthcheckPath: "/health/readiness",
+        tags: r.tags,
+    });
 }

@@ -1,6 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { KARPENTER_NAMESPACE } from "../gpu-cluster/values";
+import { AlbIngressArgs, checkHostName, resolveAlbIngress, ResolvedAlbIngress, validateAlbIngress } from "../internal/alb-ingress";
 import { isInt, Problems } from "../internal/errors";
 import type { CacheArgs, PostgresArgs } from "../internal/managed-state-args";
 import { checkStoreOwnerName, resolveCache, resolvePostgres, validateCache, validatePostgres } from "../internal/managed-state-args";
@@ -34,14 +35,20 @@ export interface LangfuseDeploymentArgs {
     webReplicas?: number;
     /** Worker (ingestion processing) pods. Default 1, 2 in production. */
     workerReplicas?: number;
-    /** The URL users reach Langfuse at (`NEXTAUTH_URL`). Default: the in-cluster URL of langfuse-web. */
+    /** The URL users reach Langfuse at (`NEXTAUTH_URL`). Default: `https://<ingress.langfuseHost>` with an ingress, else the in-cluster URL of langfuse-web. */
     publicUrl?: string;
     /** Headless-initialised organisation id. Default `"genai-platform"`. */
     organizationId?: string;
     /** Headless-initialised project id; the gateway traces into it. Default `"llm-gateway"`. */
     projectId?: string;
-    /** Email of an initial owner of the organisation, whose password is generated. Default: no user (sign-up stays open). */
+    /**
+     * Login of the organisation's initial owner, created headlessly with a
+     * generated password (`ObservabilityStack.langfuseAdminPassword`, secret).
+     * Default `"admin@langfuse.local"`: a login name, no mail is ever sent to it.
+     */
     adminEmail?: string;
+    /** Let anyone who reaches the UI create an account. Default false: the owner invites users. */
+    allowSignUp?: boolean;
     /** Days after which raw event blobs in S3 expire (ClickHouse keeps the traces). Default 30, 90 in production. */
     eventRetentionDays?: number;
     /** RDS PostgreSQL settings. Defaults follow `production`. */
@@ -63,13 +70,42 @@ export interface PrometheusArgs {
     replicas?: number;
 }
 
+/** Alertmanager's Slack receiver: every platform alert, critical and warning, goes to one channel. */
+export interface SlackReceiverArgs {
+    /** Incoming-webhook URL (`https://hooks.slack.com/services/...`), kept secret: it lands only in a Kubernetes Secret. Required. */
+    webhookUrl: pulumi.Input<string>;
+    /** Channel the alerts go to, e.g. `"#genai-alerts"`. Required. */
+    channel: string;
+}
+
 export interface AlertArgs {
     /** How long a pod requesting GPUs may stay Pending before it alerts. Default `"20m"`, `"10m"` in production. */
     gpuPendingFor?: string;
     /** How long a model endpoint that should run may have no available replica before it alerts (covers GPU node start and model load). Default `"30m"`. */
     endpointUnavailableFor?: string;
-    /** Share of failed gateway requests (0–1, over 5 minutes) that alerts. Default 0.05. */
+    /** Share of gateway requests answered with a server error (5xx; 0–1, over 5 minutes) that alerts. Default 0.05. */
     gatewayErrorRatio?: number;
+    /**
+     * Where Alertmanager sends alerts. Default: no receiver, alerts are seen
+     * only in the Alertmanager and Grafana UIs; production refuses that
+     * (silent alerts are no alerts).
+     */
+    slack?: SlackReceiverArgs;
+}
+
+/**
+ * Langfuse and Grafana behind one HTTPS-only ALB (class `alb`: the cluster
+ * needs `GpuClusterArgs.albIngress`). Authentication is the applications'
+ * own: Langfuse's email/password login with sign-up closed (its public API
+ * takes project keys) and Grafana's login with a generated admin password.
+ * No ALB OIDC/Cognito action: it would also stand in front of the SDKs'
+ * ingestion calls, which cannot follow a browser login.
+ */
+export interface ObservabilityIngressArgs extends AlbIngressArgs {
+    /** Host name Langfuse is served at, e.g. `"langfuse.example.com"`; sets `NEXTAUTH_URL`. Default: Langfuse not exposed. */
+    langfuseHost?: string;
+    /** Host name Grafana is served at, e.g. `"grafana.example.com"`; sets its `root_url`. Default: Grafana not exposed. */
+    grafanaHost?: string;
 }
 
 export interface ObservabilityStackArgs {
@@ -91,8 +127,12 @@ export interface ObservabilityStackArgs {
     langfuse?: LangfuseDeploymentArgs;
     /** Prometheus retention, storage and replicas. Defaults follow `production`. */
     prometheus?: PrometheusArgs;
+    /** Expose Langfuse and Grafana through an HTTPS ALB. Default: in-cluster only (`kubectl port-forward`). */
+    ingress?: ObservabilityIngressArgs;
     /** Alert thresholds. Defaults follow `production`. */
     alerts?: AlertArgs;
+    /** How the cluster runs nodes (`GpuCluster.settings.mode`): EKS Auto Mode runs no kube-proxy pods to scrape. Default `"karpenter"`. */
+    clusterMode?: "karpenter" | "auto";
     /** Namespace of Karpenter, whose node and pool metrics give GPUs per pool; `false` on EKS Auto Mode (no Karpenter to scrape). Default `"karpenter"`. */
     karpenterNamespace?: string | false;
     /** Tags on every AWS resource. Default none. */
@@ -110,7 +150,8 @@ export interface ResolvedObservabilityStackArgs {
         publicUrl?: string;
         organizationId: string;
         projectId: string;
-        adminEmail?: string;
+        adminEmail: string;
+        allowSignUp: boolean;
         eventRetentionDays: number;
         database: Required<LangfuseDatabaseArgs> & { multiAz: boolean; deletionProtection: boolean };
         cache: Required<LangfuseCacheArgs>;
@@ -120,7 +161,12 @@ export interface ResolvedObservabilityStackArgs {
         /** Size-based retention just under the volume, so a full disk never stops ingestion. */
         retentionSize: string;
     };
-    alerts: Required<AlertArgs>;
+    alerts: Required<Omit<AlertArgs, "slack">> & {
+        /** The Slack receiver's plain settings; its webhook stays an Input of the component. */
+        slack?: { channel: string };
+    };
+    clusterMode: "karpenter" | "auto";
+    ingress?: ResolvedAlbIngress & Pick<ObservabilityIngressArgs, "langfuseHost" | "grafanaHost">;
     karpenterNamespace: string | false;
     tags: Record<string, string>;
 }
@@ -150,17 +196,24 @@ export function retentionSizeFor(storageSize: string): string {
     return `${Math.max(1, Math.floor(volumeGiB(storageSize) * 0.85))}GB`;
 }
 
-function resolveLangfuse(production: boolean, args: LangfuseDeploymentArgs = {}): ResolvedObservabilityStackArgs["langfuse"] {
+/** The owner Langfuse is initialised with when no email is given. */
+export const DEFAULT_LANGFUSE_ADMIN_EMAIL = "admin@langfuse.local";
+
+/** `https://<host>` for a host the ingress serves. */
+export const httpsUrl = (host: string) => `https://${host}`;
+
+function resolveLangfuse(production: boolean, args: LangfuseDeploymentArgs = {}, ingress?: ObservabilityIngressArgs): ResolvedObservabilityStackArgs["langfuse"] {
     const ch = args.clickhouse ?? {};
     const replicas = production ? 2 : 1;
     return {
         namespace: args.namespace ?? "langfuse",
         webReplicas: args.webReplicas ?? replicas,
         workerReplicas: args.workerReplicas ?? replicas,
-        publicUrl: args.publicUrl,
+        publicUrl: ingress?.langfuseHost !== undefined ? httpsUrl(ingress.langfuseHost) : args.publicUrl,
         organizationId: args.organizationId ?? "genai-platform",
         projectId: args.projectId ?? "llm-gateway",
-        adminEmail: args.adminEmail,
+        adminEmail: args.adminEmail ?? DEFAULT_LANGFUSE_ADMIN_EMAIL,
+        allowSignUp: args.allowSignUp ?? false,
         eventRetentionDays: args.eventRetentionDays ?? (production ? 90 : 30),
         database: { ...resolvePostgres(production, args.database), multiAz: production, deletionProtection: production },
         cache: resolveCache(production, args.cache),
@@ -180,7 +233,7 @@ export function resolveObservabilityStackArgs(name: string, args: ObservabilityS
     return {
         name,
         production,
-        langfuse: resolveLangfuse(production, args.langfuse),
+        langfuse: resolveLangfuse(production, args.langfuse, args.ingress),
         prometheus: {
             retention: args.prometheus?.retention ?? (production ? "30d" : "7d"),
             storageSize,
@@ -192,7 +245,10 @@ export function resolveObservabilityStackArgs(name: string, args: ObservabilityS
             gpuPendingFor: args.alerts?.gpuPendingFor ?? (production ? "10m" : "20m"),
             endpointUnavailableFor: args.alerts?.endpointUnavailableFor ?? "30m",
             gatewayErrorRatio: args.alerts?.gatewayErrorRatio ?? 0.05,
+            slack: args.alerts?.slack ? { channel: args.alerts.slack.channel } : undefined,
         },
+        clusterMode: args.clusterMode ?? "karpenter",
+        ingress: args.ingress ? resolveAlbIngress(args.ingress) : undefined,
         karpenterNamespace: args.karpenterNamespace ?? KARPENTER_NAMESPACE,
         tags: args.tags ?? {},
     };
@@ -227,16 +283,19 @@ function validateUrl(p: Problems, field: string, value: string | undefined): voi
     p.check(isPlainHttpUrl(String(value)), field, value, 'expected an http(s) URL without credentials, query or fragment, such as "https://langfuse.example.com"');
 }
 
-function validateLangfuse(p: Problems, l: ResolvedObservabilityStackArgs["langfuse"], production: boolean): void {
+function validateLangfuse(p: Problems, l: ResolvedObservabilityStackArgs["langfuse"], production: boolean, given?: LangfuseDeploymentArgs): void {
     checkDnsLabel(p, "namespace", l.namespace);
     if (p.check(isInt(l.webReplicas, 1, 20), "webReplicas", l.webReplicas, "expected a whole number from 1 to 20") && production) {
         p.check(l.webReplicas >= 2, "webReplicas", l.webReplicas, "production needs at least 2 web replicas so a node loss keeps ingestion up");
     }
     p.check(isInt(l.workerReplicas, 1, 20), "workerReplicas", l.workerReplicas, "expected a whole number from 1 to 20");
-    validateUrl(p, "publicUrl", l.publicUrl);
+    validateUrl(p, "publicUrl", given?.publicUrl);
+    if (given?.publicUrl !== undefined && l.publicUrl !== given.publicUrl) {
+        p.add("publicUrl", given.publicUrl, `the ingress serves Langfuse at ${l.publicUrl}: leave publicUrl unset or give that URL`);
+    }
     p.check(SLUG.test(String(l.organizationId)), "organizationId", l.organizationId, SLUG_RULE);
     p.check(SLUG.test(String(l.projectId)), "projectId", l.projectId, SLUG_RULE);
-    if (l.adminEmail !== undefined) p.check(EMAIL.test(l.adminEmail), "adminEmail", l.adminEmail, 'expected an email address such as "platform@example.com"');
+    p.check(EMAIL.test(String(l.adminEmail)), "adminEmail", l.adminEmail, 'expected an email address such as "platform@example.com"');
     p.check(isInt(l.eventRetentionDays, 1, 3650), "eventRetentionDays", l.eventRetentionDays, "expected a whole number of days from 1 to 3650");
     validateState(p, l, production);
     validateClickHouse(p.at("clickhouse"), l.clickhouse, production);
@@ -264,6 +323,27 @@ function validatePrometheus(p: Problems, prom: ResolvedObservabilityStackArgs["p
     if (prom.storageClassName !== undefined) p.check(SUBDOMAIN.test(String(prom.storageClassName)), "storageClassName", prom.storageClassName, SUBDOMAIN_RULE);
 }
 
+function validateIngress(p: Problems, ingress: NonNullable<ResolvedObservabilityStackArgs["ingress"]>): void {
+    validateAlbIngress(p, ingress);
+    const { langfuseHost, grafanaHost } = ingress;
+    p.check(langfuseHost !== undefined || grafanaHost !== undefined, "langfuseHost", langfuseHost, "give langfuseHost, grafanaHost or both: the hosts the load balancer serves");
+    if (langfuseHost !== undefined) checkHostName(p, "langfuseHost", langfuseHost);
+    if (grafanaHost !== undefined) checkHostName(p, "grafanaHost", grafanaHost);
+    if (langfuseHost !== undefined) p.check(langfuseHost !== grafanaHost, "grafanaHost", grafanaHost, "Grafana and Langfuse need different hosts on one load balancer");
+}
+
+const SLACK_CHANNEL = /^#[a-z0-9_-]{1,80}$/;
+
+function validateReceivers(p: Problems, args: AlertArgs | undefined, production: boolean): void {
+    const slack = args?.slack;
+    if (slack === undefined) {
+        p.check(!production, "slack", slack, "production alerts need a receiver: give alerts.slack (webhookUrl and channel)");
+        return;
+    }
+    p.at("slack").check(!isBlank(slack.webhookUrl), "webhookUrl", slack.webhookUrl, "expected the Slack incoming-webhook URL");
+    p.at("slack").check(SLACK_CHANNEL.test(String(slack.channel)), "channel", slack.channel, 'expected a Slack channel such as "#genai-alerts" (a "#" and 1–80 lowercase letters, digits, "-" or "_")');
+}
+
 function validateAlerts(p: Problems, alerts: ResolvedObservabilityStackArgs["alerts"]): void {
     p.check(DURATION.test(String(alerts.gpuPendingFor)), "gpuPendingFor", alerts.gpuPendingFor, DURATION_RULE);
     p.check(DURATION.test(String(alerts.endpointUnavailableFor)), "endpointUnavailableFor", alerts.endpointUnavailableFor, DURATION_RULE);
@@ -281,9 +361,12 @@ export function validateObservabilityStackArgs(name: string, args: Observability
     const r = resolveObservabilityStackArgs(name, args);
     checkStoreOwnerName(p, name, "RDS, ElastiCache and S3 resources");
     validateCluster(p, args);
-    validateLangfuse(p.at("langfuse"), r.langfuse, r.production);
+    validateLangfuse(p.at("langfuse"), r.langfuse, r.production, args.langfuse);
+    if (r.ingress) validateIngress(p.at("ingress"), r.ingress);
     validatePrometheus(p.at("prometheus"), r.prometheus);
     validateAlerts(p.at("alerts"), r.alerts);
+    validateReceivers(p.at("alerts"), args.alerts, r.production);
+    p.check(["karpenter", "auto"].includes(r.clusterMode), "clusterMode", r.clusterMode, 'expected "karpenter" or "auto"');
     if (r.karpenterNamespace !== false) checkDnsLabel(p, "karpenterNamespace", r.karpenterNamespace);
     p.throwIfAny(`ObservabilityStack "${name}" args`);
     return r;

@@ -54,7 +54,16 @@ export const GATEWAY_QUERIES = {
     latencyP95ByTeam: `histogram_quantile(0.95, sum by (le, team_alias) (rate(litellm_request_total_latency_metric_bucket{${TEAM}}[5m])))`,
     spendByTeam: `sum by (team_alias) (increase(litellm_spend_metric_total{${TEAM}}[$__range]))`,
     spendRateByTeam: `sum by (team_alias) (rate(litellm_spend_metric_total{${TEAM}}[1h])) * 3600`,
-    errorRatio: "sum(rate(litellm_proxy_failed_requests_metric_total[5m])) / clamp_min(sum(rate(litellm_proxy_total_requests_metric_total[5m])), 1e-9)",
+    /**
+     * Server errors only. `litellm_proxy_total_requests_metric` carries the
+     * response's `status_code` ("200", or the exception's code; "None" when it
+     * has none, which the proxy answers with 500), while the failed-requests
+     * counter also counts 401s, 429s and budget rejections
+     * (BerriAI/litellm litellm/integrations/prometheus.py post-call hooks).
+     */
+    errorRatio:
+        'sum(rate(litellm_proxy_total_requests_metric_total{status_code=~"5..|None"}[5m])) / clamp_min(sum(rate(litellm_proxy_total_requests_metric_total[5m])), 1e-9)',
+
 } as const;
 
 interface Target {
@@ -170,7 +179,7 @@ export function gatewayDashboard(): Dashboard {
         { title: "Latency p95 by team", unit: "s", targets: [{ expr: q.latencyP95ByTeam, legend: "{{team_alias}}" }] },
         { title: "Spend in range by team", unit: "currencyUSD", type: "bargauge", targets: [{ expr: q.spendByTeam, legend: "{{team_alias}}" }] },
         { title: "Spend per hour by team", unit: "currencyUSD", targets: [{ expr: q.spendRateByTeam, legend: "{{team_alias}}" }] },
-        { title: "Failed requests (share)", unit: "percentunit", targets: [{ expr: q.errorRatio, legend: "errors" }] },
+        { title: "Server errors (share of requests)", unit: "percentunit", targets: [{ expr: q.errorRatio, legend: "5xx" }] },
     ]);
 }
 

@@ -5,10 +5,11 @@ import { helmReleaseArgs } from "../internal/helm";
 import { asArgs } from "../internal/k8s-object";
 import { generatedPassword } from "../internal/managed-state";
 import { CHARTS } from "../internal/versions";
-import { ObservabilityStackArgs, ResolvedObservabilityStackArgs, validateObservabilityStackArgs } from "./args";
-import { renderAlertRules, renderDashboardConfigMaps, renderGrafanaAdminSecret, renderLangfuseSecret, renderNamespace, renderServiceMonitors } from "./manifests";
+import { httpsUrl, ObservabilityStackArgs, ResolvedObservabilityStackArgs, validateObservabilityStackArgs } from "./args";
+import { renderAlertmanagerReceiversSecret, renderAlertRules, renderDashboardConfigMaps, renderIngresses, renderGrafanaAdminSecret, renderLangfuseSecret, renderNamespace, renderServiceMonitors } from "./manifests";
 import { createLangfuseState } from "./state";
 import {
+    ALERTMANAGER_SECRET_KEYS,
     CERT_MANAGER_NAMESPACE,
     CERT_MANAGER_RELEASE,
     certManagerValues,
@@ -57,8 +58,14 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     readonly prometheusUrl: string;
     /** Grafana's `admin` password, secret. */
     readonly grafanaAdminPassword: pulumi.Output<string>;
-    /** The initial Langfuse owner's password, secret; only when `langfuse.adminEmail` is set. */
-    readonly langfuseAdminPassword?: pulumi.Output<string>;
+    /** Login of the initialised Langfuse owner (`langfuse.adminEmail`, default `admin@langfuse.local`). */
+    readonly langfuseAdminEmail: string;
+    /** The initialised Langfuse owner's password, secret. */
+    readonly langfuseAdminPassword: pulumi.Output<string>;
+    /** Where users reach Langfuse (`NEXTAUTH_URL`), when it is reachable from outside the cluster. */
+    readonly langfusePublicUrl?: string;
+    /** Where users reach Grafana, when the ingress serves it. */
+    readonly grafanaUrl?: string;
     /** The S3 bucket holding Langfuse's events, media and exports. */
     readonly bucketName: pulumi.Output<string>;
     /** Namespaces the stack's workloads run in: exempt them from tenant admission policies. */
@@ -75,7 +82,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         const provider = args.provider;
         const after = args.addons ?? [];
 
-        const secrets = this.generateSecrets(name, settings);
+        const secrets = this.generateSecrets(name);
         const state = createLangfuseState(name, settings, args, { database: secrets.databasePassword, cache: secrets.redisPassword }, this);
         this.bucketName = state.bucketName;
 
@@ -98,12 +105,12 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             namespace: CLICKHOUSE_OPERATOR_NAMESPACE,
             values: clickhouseOperatorValues(),
         }), [certManager]);
-        const langfuseNamespace = register(k8s.core.v1.Namespace, "langfuse-namespace", asArgs<k8s.core.v1.NamespaceArgs>(renderNamespace(settings.langfuse.namespace, "baseline")));
+        const langfuseNamespace = register(k8s.core.v1.Namespace, "langfuse-namespace", asArgs<k8s.core.v1.NamespaceArgs>(renderNamespace(settings.langfuse.namespace, "restricted")));
         const langfuseSecret = register(k8s.core.v1.Secret, "langfuse-credentials", {
             ...asArgs<k8s.core.v1.SecretArgs>(renderLangfuseSecret(settings)),
             stringData: pulumi.secret(pulumi.all(secrets.data)),
         }, [langfuseNamespace]);
-        release("langfuse", helmReleaseArgs(CHARTS.langfuse, {
+        const langfuseRelease = release("langfuse", helmReleaseArgs(CHARTS.langfuse, {
             name: LANGFUSE_RELEASE,
             namespace: settings.langfuse.namespace,
             values: state.facts.apply((facts) => langfuseValues(settings, facts)),
@@ -115,11 +122,18 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             ...asArgs<k8s.core.v1.SecretArgs>(renderGrafanaAdminSecret()),
             stringData: pulumi.secret(pulumi.all({ "admin-user": GRAFANA_ADMIN_USER, "admin-password": secrets.grafanaAdminPassword })),
         }, [monitoringNamespace]);
+        const slack = args.alerts?.slack;
+        const receivers = slack
+            ? [register(k8s.core.v1.Secret, "alertmanager-receivers", {
+                ...asArgs<k8s.core.v1.SecretArgs>(renderAlertmanagerReceiversSecret()),
+                stringData: pulumi.secret(pulumi.all({ [ALERTMANAGER_SECRET_KEYS.slackWebhookUrl]: slack.webhookUrl })),
+            }, [monitoringNamespace])]
+            : [];
         this.monitoringRelease = release("kube-prometheus-stack", helmReleaseArgs(CHARTS.kubePrometheusStack, {
             name: KUBE_PROMETHEUS_STACK_RELEASE,
             namespace: MONITORING_NAMESPACE,
             values: kubePrometheusStackValues(settings),
-        }), [monitoringNamespace, grafanaAdmin]);
+        }), [monitoringNamespace, grafanaAdmin, ...receivers]);
         for (const configMap of renderDashboardConfigMaps()) {
             register(k8s.core.v1.ConfigMap, `dashboard-${configMap.metadata.name.replace(/^genai-platform-dashboard-/, "")}`, asArgs<k8s.core.v1.ConfigMapArgs>(configMap), [monitoringNamespace]);
         }
@@ -128,7 +142,15 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             register(k8s.apiextensions.CustomResource, monitor.metadata.name.replace(/^genai-platform-/, "monitor-"), asArgs<k8s.apiextensions.CustomResourceArgs>(monitor), [this.monitoringRelease]);
         }
 
+        // Each Ingress after the release that creates its Service (and, through `addons`, the `alb` class's controller).
+        const ingresses = renderIngresses(settings);
+        if (ingresses.langfuse) register(k8s.networking.v1.Ingress, "langfuse-ingress", asArgs<k8s.networking.v1.IngressArgs>(ingresses.langfuse), [langfuseRelease]);
+        if (ingresses.grafana) register(k8s.networking.v1.Ingress, "grafana-ingress", asArgs<k8s.networking.v1.IngressArgs>(ingresses.grafana), [this.monitoringRelease]);
+
         this.langfuse = { host: langfuseHost(settings), publicKey: secrets.publicKey, secretKey: secrets.secretKey };
+        this.langfuseAdminEmail = settings.langfuse.adminEmail;
+        this.langfusePublicUrl = settings.langfuse.publicUrl;
+        this.grafanaUrl = settings.ingress?.grafanaHost !== undefined ? httpsUrl(settings.ingress.grafanaHost) : undefined;
         this.prometheusUrl = PROMETHEUS_URL;
         this.grafanaAdminPassword = secrets.grafanaAdminPassword;
         this.langfuseAdminPassword = secrets.adminPassword;
@@ -137,14 +159,17 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             langfuse: this.langfuse,
             prometheusUrl: this.prometheusUrl,
             grafanaAdminPassword: this.grafanaAdminPassword,
+            langfuseAdminEmail: this.langfuseAdminEmail,
             langfuseAdminPassword: this.langfuseAdminPassword,
+            langfusePublicUrl: this.langfusePublicUrl,
+            grafanaUrl: this.grafanaUrl,
             bucketName: this.bucketName,
             namespaces: this.namespaces,
         });
     }
 
     /** Every credential, pinned in state rather than left to the charts to invent (they would differ on reinstall). */
-    private generateSecrets(name: string, settings: ResolvedObservabilityStackArgs) {
+    private generateSecrets(name: string) {
         const opts = { parent: this };
         // Salt hashes the API keys and the encryption key seals stored credentials: a new value breaks both,
         // so no edit to these declarations ever replaces them.
@@ -161,8 +186,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         const redisPassword = generatedPassword(`${name}-langfuse-cache-auth`, 64, this);
         const publicKey = pulumi.secret(pulumi.interpolate`pk-lf-${key("langfuse-public-key")}`);
         const secretKey = pulumi.secret(pulumi.interpolate`sk-lf-${key("langfuse-secret-key")}`);
-        const adminPassword = settings.langfuse.adminEmail !== undefined ? pulumi.secret(password("langfuse-admin-password", 32)) : undefined;
-        const values: Record<SecretKey, pulumi.Input<string> | undefined> = {
+        const adminPassword = pulumi.secret(password("langfuse-admin-password", 32));
+        const values: Record<SecretKey, pulumi.Input<string>> = {
             salt,
             encryptionKey,
             nextauthSecret: password("langfuse-nextauth-secret", 48),
@@ -173,7 +198,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             initSecretKey: secretKey,
             initUserPassword: adminPassword,
         };
-        const data = Object.fromEntries(langfuseSecretKeys(settings).map((k) => [SECRET_KEYS[k], values[k]!]));
+        const data = Object.fromEntries(langfuseSecretKeys().map((k) => [SECRET_KEYS[k], values[k]]));
         return {
             data,
             databasePassword,

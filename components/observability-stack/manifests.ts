@@ -3,10 +3,22 @@
  * shells of its Secrets (the component adds the values), Grafana dashboard
  * ConfigMaps, the PrometheusRule and the ServiceMonitors nothing else creates.
  */
+import { renderAlbIngress } from "../internal/alb-ingress";
 import type { KubernetesObject } from "../internal/k8s-object";
 import type { ResolvedObservabilityStackArgs } from "./args";
 import { GATEWAY_QUERIES, platformDashboards } from "./dashboards";
-import { DASHBOARD_LABEL, GRAFANA_ADMIN_SECRET, KUBE_PROMETHEUS_STACK_RELEASE, LANGFUSE_SECRET, MONITORING_NAMESPACE } from "./values";
+import {
+    ALERTMANAGER_RECEIVERS_SECRET,
+    DASHBOARD_LABEL,
+    GRAFANA_ADMIN_SECRET,
+    GRAFANA_SERVICE,
+    GRAFANA_SERVICE_PORT,
+    KUBE_PROMETHEUS_STACK_RELEASE,
+    LANGFUSE_SECRET,
+    LANGFUSE_WEB_PORT,
+    LANGFUSE_WEB_SERVICE,
+    MONITORING_NAMESPACE,
+} from "./values";
 
 const PART_OF = { "app.kubernetes.io/part-of": "genai-platform", "app.kubernetes.io/managed-by": "pulumi" };
 /** What the release's own rule and monitor selectors would match, kept even though ours select everything. */
@@ -24,8 +36,13 @@ export const MODEL_ENDPOINT_RECORD = "genai_platform:model_endpoint_deployment:i
 
 /**
  * Pod Security level per namespace: node-exporter needs host access, so
- * `monitoring` is privileged; Langfuse's and ClickHouse's charts do not set
- * the restricted profile's security contexts, so its namespace is baseline.
+ * `monitoring` is privileged. The Langfuse namespace is restricted: web and
+ * worker get the profile's security contexts from our values, and the
+ * ClickHouse operator v0.0.5 gives its server, keeper and version-probe pods
+ * (created in this namespace, where the chart renders the CRs) runAsNonRoot,
+ * RuntimeDefault seccomp and `drop: [ALL]` (ClickHouse/clickhouse-operator
+ * internal/controller/securitycontext.go, since fe80214; before it, v0.0.4
+ * and older added IPC_LOCK, PERFMON and SYS_PTRACE, which even baseline refuses).
  */
 export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
 
@@ -47,6 +64,31 @@ export function renderNamespace(name: string, level: PodSecurityLevel): Kubernet
 /** The Secret's shell; the component adds `stringData` (one key per `langfuseSecretKeys`) as a Pulumi secret. */
 export function renderLangfuseSecret(r: ResolvedObservabilityStackArgs): KubernetesObject {
     return { apiVersion: "v1", kind: "Secret", metadata: { name: LANGFUSE_SECRET, namespace: r.langfuse.namespace, labels: PART_OF }, type: "Opaque" };
+}
+
+/** The shell of Alertmanager's receiver credentials; the component adds `stringData` as a Pulumi secret. */
+export function renderAlertmanagerReceiversSecret(): KubernetesObject {
+    return { apiVersion: "v1", kind: "Secret", metadata: { name: ALERTMANAGER_RECEIVERS_SECRET, namespace: MONITORING_NAMESPACE, labels: PART_OF }, type: "Opaque" };
+}
+
+/**
+ * The Ingresses the stack's `ingress` asks for: langfuse-web and Grafana on
+ * one HTTPS-only ALB (an IngressGroup named after the component), each health
+ * -checked on its readiness endpoint.
+ */
+export function renderIngresses(r: ResolvedObservabilityStackArgs): { langfuse?: KubernetesObject; grafana?: KubernetesObject } {
+    const ingress = r.ingress;
+    if (!ingress) return {};
+    const { langfuseHost, grafanaHost, ...alb } = ingress;
+    const shared = { labels: PART_OF, groupName: r.name, tags: r.tags };
+    return {
+        ...(langfuseHost !== undefined
+            ? { langfuse: renderAlbIngress(alb, { ...shared, name: "langfuse", namespace: r.langfuse.namespace, host: langfuseHost, service: LANGFUSE_WEB_SERVICE, port: LANGFUSE_WEB_PORT, healthcheckPath: "/api/public/ready" }) }
+            : {}),
+        ...(grafanaHost !== undefined
+            ? { grafana: renderAlbIngress(alb, { ...shared, name: "grafana", namespace: MONITORING_NAMESPACE, host: grafanaHost, service: GRAFANA_SERVICE, port: GRAFANA_SERVICE_PORT, healthcheckPath: "/api/health" }) }
+            : {}),
+    };
 }
 
 /** Grafana's admin credentials, read by the chart through `grafana.admin.existingSecret`. */
@@ -141,8 +183,8 @@ function gatewayAlert(r: ResolvedObservabilityStackArgs): Alert {
         for: "10m",
         labels: { severity: "critical" },
         annotations: {
-            summary: "The LLM gateway fails too many requests",
-            description: `More than ${percent} of gateway requests failed over the last 5 minutes: check the gateway's logs and its model endpoints.`,
+            summary: "The LLM gateway answers too many requests with server errors",
+            description: `More than ${percent} of gateway requests got a server error (5xx) over the last 5 minutes: check the gateway's logs and its model endpoints.`,
         },
     };
 }

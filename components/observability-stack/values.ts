@@ -5,7 +5,7 @@
  * the component's Kubernetes Secrets through secretKeyRef / existingSecret.
  */
 import { CACHE_PORT, POSTGRES_PORT } from "../internal/managed-state-args";
-import type { ResolvedObservabilityStackArgs } from "./args";
+import { httpsUrl, type ResolvedObservabilityStackArgs } from "./args";
 
 export const LANGFUSE_RELEASE = "langfuse";
 /** The chart names the web Service `<fullname>-web`; fullname is the release name when it contains "langfuse". */
@@ -13,6 +13,12 @@ export const LANGFUSE_WEB_SERVICE = `${LANGFUSE_RELEASE}-web`;
 export const LANGFUSE_WEB_PORT = 3000;
 /** One service account for web and worker: the Pod Identity association binds the S3 role to it. */
 export const LANGFUSE_SERVICE_ACCOUNT = "langfuse";
+/**
+ * The uid and gid the Langfuse images run as (langfuse/langfuse web/Dockerfile
+ * `adduser --uid 1001 nextjs`, worker/Dockerfile `expressjs`). The images name
+ * the user, so the pods must give the uid for kubelet to verify runAsNonRoot.
+ */
+export const LANGFUSE_UID = 1001;
 /** The component's Secret holding every Langfuse credential; not the chart's own `<release>-app`. */
 export const LANGFUSE_SECRET = "langfuse-pinned-credentials";
 
@@ -20,7 +26,16 @@ export const MONITORING_NAMESPACE = "monitoring";
 export const KUBE_PROMETHEUS_STACK_RELEASE = "kube-prometheus-stack";
 export const PROMETHEUS_URL = `http://${KUBE_PROMETHEUS_STACK_RELEASE}-prometheus.${MONITORING_NAMESPACE}.svc.cluster.local:9090`;
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
+/** The grafana subchart names its Service `<release>-grafana`, port 80. */
+export const GRAFANA_SERVICE = `${KUBE_PROMETHEUS_STACK_RELEASE}-grafana`;
+export const GRAFANA_SERVICE_PORT = 80;
 export const GRAFANA_ADMIN_USER = "admin";
+
+/** Alertmanager's receiver credentials; the operator mounts it at /etc/alertmanager/secrets/<name>/ (`alertmanagerSpec.secrets`). */
+export const ALERTMANAGER_RECEIVERS_SECRET = "alertmanager-receivers";
+export const ALERTMANAGER_SECRET_KEYS = { slackWebhookUrl: "slack-webhook-url" } as const;
+/** Where a key of the receivers Secret appears inside the Alertmanager pods. */
+export const alertmanagerSecretFile = (key: string) => `/etc/alertmanager/secrets/${ALERTMANAGER_RECEIVERS_SECRET}/${key}`;
 
 export const CERT_MANAGER_RELEASE = "cert-manager";
 export const CERT_MANAGER_NAMESPACE = "cert-manager";
@@ -49,10 +64,9 @@ export const SECRET_KEYS = {
 } as const;
 export type SecretKey = keyof typeof SECRET_KEYS;
 
-/** The Secret keys a given configuration fills (the admin password only when an admin is initialised). */
-export function langfuseSecretKeys(r: ResolvedObservabilityStackArgs): SecretKey[] {
-    const keys = Object.keys(SECRET_KEYS) as SecretKey[];
-    return r.langfuse.adminEmail === undefined ? keys.filter((k) => k !== "initUserPassword") : keys;
+/** The Secret keys the component fills: every one. */
+export function langfuseSecretKeys(): SecretKey[] {
+    return Object.keys(SECRET_KEYS) as SecretKey[];
 }
 
 /** S3 key prefixes; the lifecycle rules expire by them. */
@@ -74,25 +88,27 @@ export function langfuseHost(r: Pick<ResolvedObservabilityStackArgs, "langfuse">
 const secretRef = (key: SecretKey) => ({ secretKeyRef: { name: LANGFUSE_SECRET, key: SECRET_KEYS[key] } });
 const secretEnv = (name: string, key: SecretKey) => ({ name, valueFrom: secretRef(key) });
 
-/** Headless initialisation: the organisation, the project and its key pair exist on first boot. */
+/** Display name of the initialised owner. */
+export const LANGFUSE_ADMIN_NAME = "Platform admin";
+
+/**
+ * Headless initialisation: the organisation, the project and its key pair,
+ * and the organisation's owner (the one login while sign-up is closed) exist
+ * on first boot.
+ */
 export function langfuseInitEnv(r: ResolvedObservabilityStackArgs): Record<string, unknown>[] {
     const l = r.langfuse;
-    const env: Record<string, unknown>[] = [
+    return [
         { name: "LANGFUSE_INIT_ORG_ID", value: l.organizationId },
         { name: "LANGFUSE_INIT_ORG_NAME", value: l.organizationId },
         { name: "LANGFUSE_INIT_PROJECT_ID", value: l.projectId },
         { name: "LANGFUSE_INIT_PROJECT_NAME", value: l.projectId },
         secretEnv("LANGFUSE_INIT_PROJECT_PUBLIC_KEY", "initPublicKey"),
         secretEnv("LANGFUSE_INIT_PROJECT_SECRET_KEY", "initSecretKey"),
+        { name: "LANGFUSE_INIT_USER_EMAIL", value: l.adminEmail },
+        { name: "LANGFUSE_INIT_USER_NAME", value: LANGFUSE_ADMIN_NAME },
+        secretEnv("LANGFUSE_INIT_USER_PASSWORD", "initUserPassword"),
     ];
-    if (l.adminEmail !== undefined) {
-        env.push(
-            { name: "LANGFUSE_INIT_USER_EMAIL", value: l.adminEmail },
-            { name: "LANGFUSE_INIT_USER_NAME", value: l.adminEmail },
-            secretEnv("LANGFUSE_INIT_USER_PASSWORD", "initUserPassword"),
-        );
-    }
-    return env;
 }
 
 function clickhouseValues(ch: ResolvedObservabilityStackArgs["langfuse"]["clickhouse"]) {
@@ -117,9 +133,18 @@ export function langfuseValues(r: ResolvedObservabilityStackArgs, facts: Langfus
             salt: secretRef("salt"),
             encryptionKey: secretRef("encryptionKey"),
             nextauth: { url: l.publicUrl ?? langfuseHost(r), secret: secretRef("nextauthSecret") },
-            // A private platform: no usage reports leave it; sign-up closes once an owner is initialised.
-            features: { telemetryEnabled: false, signUpDisabled: l.adminEmail !== undefined },
+            // A private platform: no usage reports leave it; the initialised owner invites users.
+            features: { telemetryEnabled: false, signUpDisabled: !l.allowSignUp },
             serviceAccount: { create: true, name: LANGFUSE_SERVICE_ACCOUNT },
+            // The restricted Pod Security profile; the chart copies both verbatim into web and worker.
+            podSecurityContext: {
+                runAsNonRoot: true,
+                runAsUser: LANGFUSE_UID,
+                runAsGroup: LANGFUSE_UID,
+                fsGroup: LANGFUSE_UID,
+                seccompProfile: { type: "RuntimeDefault" },
+            },
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
             web: { replicas: l.webReplicas },
             worker: { replicas: l.workerReplicas },
             additionalEnv: langfuseInitEnv(r),
@@ -182,6 +207,57 @@ function prometheusStorage(prom: ResolvedObservabilityStackArgs["prometheus"]) {
     };
 }
 
+/** The chart's own inhibitions (kube-prometheus-stack 88.5.3 values.yaml `alertmanager.config.inhibit_rules`), kept. */
+const INHIBIT_RULES = [
+    { source_matchers: ["severity = critical"], target_matchers: ["severity =~ warning|info"], equal: ["namespace", "alertname"] },
+    { source_matchers: ["severity = warning"], target_matchers: ["severity = info"], equal: ["namespace", "alertname"] },
+    { source_matchers: ["alertname = InfoInhibitor"], target_matchers: ["severity = info"], equal: ["namespace"] },
+    { target_matchers: ["alertname = InfoInhibitor"] },
+];
+
+/**
+ * Alertmanager's configuration. It holds no secret: the Slack webhook is read
+ * from the mounted receivers Secret (`api_url_file`), so the URL never enters
+ * the Helm release's values or the chart's config Secret. Without a receiver
+ * every alert goes to `null` (seen only in the Alertmanager and Grafana UIs),
+ * which validation refuses in production. The Watchdog (always firing, a
+ * dead-man's switch for an external pager) and InfoInhibitor are never sent.
+ */
+export function alertmanagerConfig(r: ResolvedObservabilityStackArgs) {
+    const slack = r.alerts.slack;
+    const receivers: Record<string, unknown>[] = [{ name: "null" }];
+    if (slack) {
+        receivers.push({
+            name: "slack",
+            slack_configs: [{ api_url_file: alertmanagerSecretFile(ALERTMANAGER_SECRET_KEYS.slackWebhookUrl), channel: slack.channel, send_resolved: true }],
+        });
+    }
+    return {
+        global: { resolve_timeout: "5m" },
+        inhibit_rules: INHIBIT_RULES,
+        route: {
+            group_by: ["namespace", "alertname"],
+            group_wait: "30s",
+            group_interval: "5m",
+            repeat_interval: "12h",
+            receiver: slack ? "slack" : "null",
+            routes: ["Watchdog", "InfoInhibitor"].map((alert) => ({ receiver: "null", matchers: [`alertname = "${alert}"`] })),
+        },
+        receivers,
+        templates: ["/etc/alertmanager/config/*.tmpl"],
+    };
+}
+
+/**
+ * Behind the ingress Grafana must know its public URL: it checks a login
+ * POST's Origin against `server.root_url`; its cookies then need TLS.
+ */
+function grafanaPublicUrl(r: ResolvedObservabilityStackArgs) {
+    const host = r.ingress?.grafanaHost;
+    if (host === undefined) return {};
+    return { "grafana.ini": { server: { root_url: httpsUrl(host) }, security: { cookie_secure: true } } };
+}
+
 /**
  * kube-prometheus-stack: Prometheus selects every ServiceMonitor, PodMonitor,
  * Probe, ScrapeConfig and PrometheusRule in every namespace (DCGM from the GPU
@@ -205,9 +281,20 @@ export function kubePrometheusStackValues(r: ResolvedObservabilityStackArgs) {
                 storageSpec: prometheusStorage(prom),
             },
         },
-        alertmanager: { alertmanagerSpec: { replicas: r.production ? 2 : 1 } },
+        // EKS runs these on its managed control plane, out of Prometheus' reach: scraped, their
+        // `*Down` alerts fire forever (the chart drops the rules with the scrapes).
+        kubeControllerManager: { enabled: false },
+        kubeScheduler: { enabled: false },
+        kubeEtcd: { enabled: false },
+        // Auto Mode nodes run kube-proxy as a host process, not as pods the chart's Service selects.
+        ...(r.clusterMode === "auto" ? { kubeProxy: { enabled: false } } : {}),
+        alertmanager: {
+            config: alertmanagerConfig(r),
+            alertmanagerSpec: { replicas: r.production ? 2 : 1, ...(r.alerts.slack ? { secrets: [ALERTMANAGER_RECEIVERS_SECRET] } : {}) },
+        },
         grafana: {
             admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
+            ...grafanaPublicUrl(r),
             sidecar: {
                 dashboards: { enabled: true, label: Object.keys(DASHBOARD_LABEL)[0], labelValue: DASHBOARD_LABEL.grafana_dashboard, searchNamespace: "ALL" },
             },

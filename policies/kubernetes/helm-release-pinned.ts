@@ -12,6 +12,7 @@ const DEFAULT_REPOSITORIES = [
     "https://kedacore.github.io/charts",
     "https://prometheus-community.github.io/helm-charts",
     "https://langfuse.github.io/langfuse-k8s",
+    "https://aws.github.io/eks-charts",
 ];
 const DEFAULT_OCI_PREFIXES = ["oci://public.ecr.aws/karpenter/", "oci://quay.io/jetstack/charts/", "oci://ghcr.io/clickhouse/"];
 

@@ -149,6 +149,7 @@ const CHART_VALUES: Record<string, string> = {
     "keda@2.20.2": "keda-2.20.2",
     "kube-prometheus-stack@88.5.3": "kube-prometheus-stack-88.5.3",
     "langfuse@2.0.0": "langfuse-2.0.0",
+    "aws-load-balancer-controller@3.5.0": "aws-load-balancer-controller-3.5.0",
 };
 
 /**
@@ -164,13 +165,36 @@ function chartReferenceValues(chart: string, version: string): unknown | undefin
     const dir = CHART_VALUES[`${chart}@${version}`];
     if (!dir) return undefined;
     if (!referenceValues.has(dir)) {
-        referenceValues.set(dir, YAML.parse(fs.readFileSync(path.join(REFERENCE_DIR, "charts", dir, "values.yaml"), "utf8")));
+        referenceValues.set(dir, withSubchartValues(dir, YAML.parse(fs.readFileSync(path.join(REFERENCE_DIR, "charts", dir, "values.yaml"), "utf8"))));
     }
     return referenceValues.get(dir);
 }
 
-/** Keys charts pass through to Kubernetes as maps of the user's choosing (label keys, resource names). */
-const FREE_FORM_KEYS = new Set(["nodeSelector", "labels", "annotations", "podLabels", "podAnnotations", "additionalLabels", "additionalAnnotations", "resources", "securityContext", "podSecurityContext", "affinity"]);
+/**
+ * A dependency chart's own values.yaml (chart/charts/<name>/values.yaml, where
+ * the full chart is stored) also defines the paths under the parent's `<name>`
+ * key, e.g. kube-prometheus-stack's `grafana."grafana.ini"`. The parent's
+ * overrides win where both define a key.
+ */
+function withSubchartValues(dir: string, values: Record<string, unknown>): Record<string, unknown> {
+    const charts = path.join(REFERENCE_DIR, "charts", dir, "chart", "charts");
+    if (!fs.existsSync(charts)) return values;
+    for (const sub of fs.readdirSync(charts)) {
+        const file = path.join(charts, sub, "values.yaml");
+        if (isMap(values[sub]) && fs.existsSync(file)) values[sub] = { ...YAML.parse(fs.readFileSync(file, "utf8")), ...values[sub] };
+    }
+    return values;
+}
+
+/**
+ * Keys charts pass through as maps of the user's choosing: to Kubernetes (label
+ * keys, resource names), or to the application's own config file (Grafana
+ * turns `grafana.ini` into its ini, any section and key).
+ */
+const FREE_FORM_KEYS = new Set([
+    "nodeSelector", "labels", "annotations", "podLabels", "podAnnotations", "additionalLabels", "additionalAnnotations", "resources", "securityContext", "podSecurityContext", "affinity",
+    "grafana.ini",
+]);
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 

@@ -118,8 +118,8 @@ const CASES: Case[] = [
             }),
         problems: [
             'ingress.certificateArn: got "arn:aws:iam::123456789012:server-certificate/llm"; expected an ACM certificate ARN, e.g. arn:aws:acm:us-east-1:123456789012:certificate/<uuid>',
-            'ingress.host: got "LLM.example.com"; expected a lowercase DNS name such as "llm.example.com"',
             'ingress.inboundCidrs[0]: got "0.0.0.0/0"; expected an IPv4 CIDR narrower than /0',
+            'ingress.host: got "LLM.example.com"; expected a lowercase DNS name such as "llm.example.com"',
         ],
     },
     {
@@ -128,7 +128,7 @@ const CASES: Case[] = [
             minimalArgs(provider, {
                 ingress: { certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666", scheme: "internet-facing" },
             }),
-        problems: ["ingress.inboundCidrs: got []; an internet-facing gateway needs an explicit CIDR allow-list"],
+        problems: ["ingress.inboundCidrs: got []; an internet-facing load balancer needs an explicit CIDR allow-list"],
     },
     {
         title: "an unknown ingress scheme",

@@ -171,7 +171,7 @@ describe("ObservabilityStack component", () => {
             assert.ok(secret.secretInputs.includes("stringData"));
             const data = credentials(dev);
             assert.deepEqual(Object.keys(data).sort(), [
-                "clickhouse-password", "database-password", "encryption-key", "init-project-public-key", "init-project-secret-key", "nextauth-secret", "redis-password", "salt",
+                "clickhouse-password", "database-password", "encryption-key", "init-project-public-key", "init-project-secret-key", "init-user-password", "nextauth-secret", "redis-password", "salt",
             ]);
             assert.match(data["encryption-key"], /^[0-9a-f]{64}$/);
             for (const key of ["salt", "nextauth-secret", "database-password", "clickhouse-password", "redis-password"]) {
@@ -203,11 +203,13 @@ describe("ObservabilityStack component", () => {
             assert.equal(gateway?.host, host);
         });
 
-        it("initialises an owner with a generated password when an admin email is given", async () => {
-            const data = credentials(prod);
-            assert.ok(data["init-user-password"].startsWith(GENERATED_SECRET_MARK));
-            assert.equal(await valueOf(prod.stack.langfuseAdminPassword!), data["init-user-password"]);
-            assert.equal(dev.stack.langfuseAdminPassword, undefined);
+        it("initialises an owner with a generated password, the one the secret output gives", async () => {
+            for (const d of [dev, prod]) {
+                const data = credentials(d);
+                assert.ok(data["init-user-password"].startsWith(GENERATED_SECRET_MARK));
+                assert.equal(await valueOf(d.stack.langfuseAdminPassword), data["init-user-password"]);
+            }
+            assert.deepEqual([dev.stack.langfuseAdminEmail, prod.stack.langfuseAdminEmail], ["admin@langfuse.local", "platform@example.com"]);
         });
 
         it("keeps Grafana's admin password in a Secret the chart reads, exposed only as a secret output", async () => {

@@ -40,15 +40,20 @@ export const T = {
     bytes: "random:index/randomBytes:RandomBytes",
 };
 
+/** A Slack receiver; its webhook is a planted secret the leak checks look for. */
+export const SLACK_RECEIVER = { webhookUrl: pulumi.secret("https://hooks.slack.com/services/T000/B000/planted-webhook"), channel: "#genai-alerts" };
+
+/** Minimal args; production ones get a Slack receiver (production refuses none) unless the overrides give alerts of their own. */
 export function minimalArgs(provider: k8s.Provider, overrides: Partial<ObservabilityStackArgs> = {}): ObservabilityStackArgs {
-    return { provider, ...NETWORK, ...overrides };
+    const receiver = overrides.production && overrides.alerts === undefined ? { alerts: { slack: SLACK_RECEIVER } } : {};
+    return { provider, ...NETWORK, ...receiver, ...overrides };
 }
 
 /** Validation and the pure renderers never touch the provider. */
 export const NO_PROVIDER = {} as k8s.Provider;
 
 export function resolved(args: Partial<ObservabilityStackArgs> = {}, name = "obs"): ResolvedObservabilityStackArgs {
-    return validateObservabilityStackArgs(name, { ...minimalArgs(NO_PROVIDER), ...args });
+    return validateObservabilityStackArgs(name, minimalArgs(NO_PROVIDER, args));
 }
 
 export interface Deployed {

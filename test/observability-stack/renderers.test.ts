@@ -74,7 +74,7 @@ describe("ObservabilityStack renderers", () => {
     describe("Langfuse values", () => {
         const r = resolved();
         const values: Json = langfuseValues(r, FACTS);
-        const secretKeys: string[] = langfuseSecretKeys(r).map((k) => SECRET_KEYS[k]);
+        const secretKeys: string[] = langfuseSecretKeys().map((k) => SECRET_KEYS[k]);
 
         it("turn the bundled Postgres, Valkey and SeaweedFS off and point at RDS, ElastiCache and S3", () => {
             assert.deepEqual([values.postgresql.deploy, values.redis.deploy, values.s3.deploy], [false, false, false]);
@@ -133,10 +133,10 @@ describe("ObservabilityStack renderers", () => {
             const text = JSON.stringify(values);
             assert.doesNotMatch(text, /"password"|"value":\s*"(pk|sk)-lf-/);
             const plainEnv = values.langfuse.additionalEnv.filter((e: Json) => "value" in e).map((e: Json) => e.name);
-            assert.deepEqual(plainEnv, ["LANGFUSE_INIT_ORG_ID", "LANGFUSE_INIT_ORG_NAME", "LANGFUSE_INIT_PROJECT_ID", "LANGFUSE_INIT_PROJECT_NAME"]);
+            assert.deepEqual(plainEnv, ["LANGFUSE_INIT_ORG_ID", "LANGFUSE_INIT_ORG_NAME", "LANGFUSE_INIT_PROJECT_ID", "LANGFUSE_INIT_PROJECT_NAME", "LANGFUSE_INIT_USER_EMAIL", "LANGFUSE_INIT_USER_NAME"]);
         });
 
-        it("initialise the organisation, the project and its key pair headlessly from the Secret", () => {
+        it("initialise the organisation, the project and its key pair, and its owner, headlessly from the Secret", () => {
             const env = Object.fromEntries(langfuseInitEnv(r).map((e: Json) => [e.name, e.value ?? e.valueFrom.secretKeyRef]));
             assert.deepEqual(env, {
                 LANGFUSE_INIT_ORG_ID: "genai-platform",
@@ -145,18 +145,11 @@ describe("ObservabilityStack renderers", () => {
                 LANGFUSE_INIT_PROJECT_NAME: "llm-gateway",
                 LANGFUSE_INIT_PROJECT_PUBLIC_KEY: { name: LANGFUSE_SECRET, key: "init-project-public-key" },
                 LANGFUSE_INIT_PROJECT_SECRET_KEY: { name: LANGFUSE_SECRET, key: "init-project-secret-key" },
+                LANGFUSE_INIT_USER_EMAIL: "admin@langfuse.local",
+                LANGFUSE_INIT_USER_NAME: "Platform admin",
+                LANGFUSE_INIT_USER_PASSWORD: { name: LANGFUSE_SECRET, key: "init-user-password" },
             });
             assert.deepEqual(values.langfuse.additionalEnv, langfuseInitEnv(r));
-            assert.equal(values.langfuse.features.signUpDisabled, false);
-        });
-
-        it("initialise an owner, and close sign-up, only when an admin email is given", () => {
-            const admin = resolved({ langfuse: { adminEmail: "platform@example.com" } });
-            const env = langfuseInitEnv(admin).map((e: Json) => e.name);
-            assert.deepEqual(env.slice(6), ["LANGFUSE_INIT_USER_EMAIL", "LANGFUSE_INIT_USER_NAME", "LANGFUSE_INIT_USER_PASSWORD"]);
-            assert.ok(langfuseSecretKeys(admin).includes("initUserPassword"));
-            assert.ok(!langfuseSecretKeys(r).includes("initUserPassword"));
-            assert.equal((langfuseValues(admin, FACTS) as Json).langfuse.features.signUpDisabled, true);
         });
 
         it("serve NEXTAUTH at the public URL when given, else at the in-cluster web Service", () => {
@@ -251,9 +244,9 @@ describe("ObservabilityStack renderers", () => {
             assert.match(VLLM_QUERIES.ttftP95, /^histogram_quantile\(0\.95, sum by \(le, model_name\)/);
         });
 
-        it("show gateway requests, latency and spend per team", () => {
+        it("show gateway requests, latency and spend per team, and its server-error share", () => {
             const gateway = exprs("genai-gateway");
-            for (const metric of ["litellm_requests_metric_total", "litellm_request_total_latency_metric_bucket", "litellm_spend_metric_total", "litellm_proxy_failed_requests_metric_total"]) {
+            for (const metric of ["litellm_requests_metric_total", "litellm_request_total_latency_metric_bucket", "litellm_spend_metric_total", 'litellm_proxy_total_requests_metric_total{status_code=~"5..|None"}']) {
                 assert.ok(gateway.includes(metric), metric);
             }
             assert.match(GATEWAY_QUERIES.spendByTeam, /^sum by \(team_alias\) \(increase\(litellm_spend_metric_total/);
@@ -290,7 +283,7 @@ describe("ObservabilityStack renderers", () => {
         it("alert on the gateway's error rate above the threshold", () => {
             const a = alerts(resolved({ alerts: { gatewayErrorRatio: 0.1 } })).GatewayHighErrorRate;
             assert.equal(a.expr, `${GATEWAY_QUERIES.errorRatio} > 0.1`);
-            assert.match(a.annotations.description, /More than 10% of gateway requests failed/);
+            assert.match(a.annotations.description, /More than 10% of gateway requests got a server error/);
         });
 
         it("drop the Karpenter pool alert and scrape on EKS Auto Mode", () => {

@@ -169,7 +169,7 @@ describe("policies: Kubernetes resources", () => {
             const floating = resource(RELEASE, { chart: "redis", version: "^18.0.0", repositoryOpts: { repo: "https://charts.bitnami.com/bitnami" } }, { name: "redis" });
             assert.deepEqual(await messages(helmReleasePinned, floating), [
                 'Helm release "redis" chart "redis" version "^18.0.0" is not one exact version; pin an exact version, e.g. "1.2.3".',
-                'Helm release "redis" repository "https://charts.bitnami.com/bitnami" is not allowed (https://helm.ngc.nvidia.com/nvidia, https://kyverno.github.io/kyverno, https://kedacore.github.io/charts, https://prometheus-community.github.io/helm-charts, https://langfuse.github.io/langfuse-k8s).',
+                'Helm release "redis" repository "https://charts.bitnami.com/bitnami" is not allowed (https://helm.ngc.nvidia.com/nvidia, https://kyverno.github.io/kyverno, https://kedacore.github.io/charts, https://prometheus-community.github.io/helm-charts, https://langfuse.github.io/langfuse-k8s, https://aws.github.io/eks-charts).',
             ]);
             const local = resource(RELEASE, { chart: "./charts/app" }, { name: "app" });
             assert.deepEqual(await messages(helmReleasePinned, local), [

@@ -72,6 +72,10 @@ const CORPUS: { title: string; stack: Stack; edit: (c: Config) => void; messages
     // Gateway.
     { title: "a fallback to a model the stack lacks", stack: "dev", edit: (c) => (gateway(c).fallbacks = { "qwen25-7b": ["gpt-5"] }), messages: [`${K("gateway")}.fallbacks.qwen25-7b: got ["gpt-5"]; "gpt-5" is not a model of this stack; models: qwen25-7b, gpt-4.1-mini`] },
     { title: "a single gateway replica in prod", stack: "prod", edit: (c) => (gateway(c).replicas = 1), messages: [`${K("gateway")}.replicas: got 1`] },
+    // Observability.
+    { title: "prod alerts with no receiver", stack: "prod", edit: (c) => delete c[K("observability")].alerts, messages: [`${K("observability")}.alerts.slack: got (missing); production alerts need a receiver`] },
+    { title: "a Slack receiver without its webhook secret", stack: "prod", edit: (c) => delete c[K("slackWebhookUrl")], messages: [`${K("observability")}.alerts.slack: got {"channel":"#genai-platform-alerts"}; a Slack receiver needs the secret ${K("slackWebhookUrl")}`] },
+    { title: "a Slack channel without its #", stack: "prod", edit: (c) => (c[K("observability")].alerts.slack.channel = "alerts"), messages: [`${K("observability")}.alerts.slack.channel: got "alerts"`] },
     // Tenants.
     { title: "a tenant GPU quota above its pools' limits", stack: "prod", edit: (c) => (c[K("tenants")][1].gpuQuota = 12), messages: [`${K("tenants")}[1].gpuQuota: got 12; tenant "assistants" may use pools shared-l4 (8 GPUs); its GPU quota must be ≤ 8`] },
     { title: "a tenant allowed a model the gateway lacks", stack: "dev", edit: (c) => c[K("tenants")][0].team.models.push("gpt-5"), messages: [`${K("tenants")}[0].team.models[2]: got "gpt-5"`] },

@@ -41,6 +41,24 @@ describe("stacks", () => {
         assert.equal(ofType(prod, "aws:ec2/natGateway:NatGateway").length, 3, "prod profile: a NAT gateway per zone");
     });
 
+    it("prod: Langfuse and Grafana behind one HTTPS ALB whose controller (and IngressClass) comes first; dev exposes nothing", () => {
+        const prod = recorded.prod!;
+        const controller = ofType(prod, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "aws-load-balancer-controller");
+        assert.ok(controller, "prod asks for an ingress, so the cluster installs the AWS Load Balancer Controller");
+        const [ingressClass] = k8sObjects(prod, "IngressClass");
+        const ingresses = ofType(prod, "kubernetes:networking.k8s.io/v1:Ingress");
+        assert.deepEqual(ingresses.map((i) => i.inputs.metadata.namespace).sort(), ["langfuse", "monitoring"]);
+        for (const i of ingresses) {
+            assert.equal(i.inputs.spec.ingressClassName, ingressClass.metadata.name);
+            assert.ok(i.dependsOn.includes(controller.urn), `${i.name} is declared before the controller that serves it`);
+        }
+        const langfuse = ofType(prod, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "langfuse")!;
+        assert.equal(langfuse.inputs.values.langfuse.nextauth.url, "https://langfuse.genai.example.com");
+        assert.equal(langfuse.inputs.values.langfuse.features.signUpDisabled, true);
+        assert.deepEqual(ofType(recorded.dev!, "kubernetes:networking.k8s.io/v1:Ingress"), []);
+        assert.ok(!ofType(recorded.dev!, "kubernetes:helm.sh/v3:Release").some((r) => r.inputs.chart === "aws-load-balancer-controller"));
+    });
+
     it("prod protects every database, cache and KMS key from deletion; dev does not", () => {
         const stateful = (stack: (typeof STACKS)[number]) =>
             recorded[stack]!.filter((r) => ["aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup", "aws:kms/key:Key"].includes(r.type));
