@@ -43,7 +43,7 @@ function normalise(s: PolicyStatement): Record<string, unknown> {
 }
 
 function args(overrides: Partial<GpuClusterArgs> = {}): GpuClusterArgs {
-    return { pools: [{ name: "l4", instanceFamilies: ["g6"], gpuLimit: 8 }], ...overrides };
+    return { pools: [{ name: "l4", instanceFamilies: ["g6"], gpuLimit: 8 }], endpoint: { publicAccessCidrs: ["203.0.113.0/24"] }, ...overrides };
 }
 
 async function declare(a: GpuClusterArgs): Promise<RecordedResource[]> {
