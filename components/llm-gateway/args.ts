@@ -5,6 +5,7 @@ import { isInt, Problems } from "../internal/errors";
 import type { CacheArgs, PostgresArgs } from "../internal/managed-state-args";
 import { checkStoreOwnerName, resolveCache, resolvePostgres, validateCache, validatePostgres } from "../internal/managed-state-args";
 import { checkDnsLabel } from "../internal/naming";
+import { BEDROCK_MODEL_RULE, parseBedrockModel } from "./bedrock";
 
 export const ROUTING_STRATEGIES = ["simple-shuffle", "least-busy", "latency-based-routing", "usage-based-routing-v2"] as const;
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
@@ -49,7 +50,11 @@ export interface HostedRoute extends DeploymentLimits {
     modelName: string;
     /** Which provider serves the model. Required. */
     provider: HostedProvider;
-    /** The provider's model id, e.g. `"gpt-4o"`, `"claude-sonnet-4-5"`, `"anthropic.claude-3-5-sonnet-20240620-v1:0"`. */
+    /**
+     * The provider's model id, e.g. `"gpt-4o"`, `"claude-sonnet-4-5"`. For Bedrock: a foundation model id
+     * (`"anthropic.claude-3-5-sonnet-20240620-v1:0"`), a cross-region inference profile id
+     * (`"us.anthropic.claude-sonnet-4-5-20250929-v1:0"`) or an inference profile's ARN (see bedrock.ts).
+     */
     model: string;
     /** AWS region of a Bedrock model. Required for Bedrock, not allowed for other providers. */
     region?: string;
@@ -273,7 +278,7 @@ function validateRoutes(p: Problems, r: ResolvedLlmGatewayArgs, args: LlmGateway
         at.check(MODEL_NAME.test(String(route.model)), "model", route.model, MODEL_NAME_RULE);
         if (!at.check(HOSTED_PROVIDERS.includes(route.provider), "provider", route.provider, `expected one of ${HOSTED_PROVIDERS.join(", ")}`)) return;
         if (route.provider === "bedrock") {
-            at.check(REGION.test(String(route.region)), "region", route.region, 'Bedrock models need their AWS region, e.g. "us-east-1"');
+            validateBedrockRoute(at, route);
         } else {
             at.check(route.region === undefined, "region", route.region, "region applies to Bedrock models only");
             at.check(r.keyedProviders.includes(route.provider), "provider", route.provider, `no API key for ${route.provider}: set providerKeys.${route.provider}`);
@@ -284,6 +289,15 @@ function validateRoutes(p: Problems, r: ResolvedLlmGatewayArgs, args: LlmGateway
     if (r.hosted.some((h) => h.provider === "bedrock")) {
         p.check(args.clusterName !== undefined, "clusterName", args.clusterName, "Bedrock routes need the EKS cluster name for the gateway's Pod Identity association");
     }
+}
+
+/** The model is one of the forms in bedrock.ts; a profile's ARN is called in its own Region. */
+function validateBedrockRoute(at: Problems, route: HostedRoute): void {
+    const model = typeof route.model === "string" ? parseBedrockModel(route.model) : undefined;
+    at.check(model !== undefined, "model", route.model, BEDROCK_MODEL_RULE);
+    if (!at.check(REGION.test(String(route.region)), "region", route.region, 'Bedrock models need their AWS region, e.g. "us-east-1"')) return;
+    const arnRegion = model?.kind === "inference-profile" ? model.arn?.region : undefined;
+    if (arnRegion !== undefined) at.check(arnRegion === route.region, "region", route.region, `the inference profile's ARN is in ${arnRegion}: route it from that region`);
 }
 
 function validateFallbacks(p: Problems, field: string, fallbacks: Record<string, string[]>, models: Set<string>): void {

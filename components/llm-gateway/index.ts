@@ -6,7 +6,7 @@ import { podIdentityTrustPolicy } from "../internal/iam";
 import { asArgs } from "../internal/k8s-object";
 import { LlmGatewayArgs, ResolvedLlmGatewayArgs, servedModels, validateLlmGatewayArgs } from "./args";
 import { configChecksum, PROVIDER_KEY_ENV, renderConfigYaml, renderLiteLlmConfig, SECRET_ENV, secretEnvNames } from "./config";
-import { bedrockInvokePolicy, bedrockModelArns } from "./iam";
+import { bedrockInvokePolicy } from "./iam";
 import {
     GATEWAY_PORT,
     gatewayLabels,
@@ -133,6 +133,8 @@ export class LlmGateway extends pulumi.ComponentResource {
         const opts = { parent: this };
         const tags = { ...settings.tags, "genai-platform.io/component": `llm-gateway/${name}` };
         const partition = aws.getPartitionOutput({}, opts).partition;
+        // System-defined inference profiles' ARNs carry the calling account.
+        const account = aws.getCallerIdentityOutput({}, opts).accountId;
         const role = new aws.iam.Role(`${name}-bedrock`, {
             description: `LiteLLM gateway ${name}: invoke the routed Bedrock models`,
             assumeRolePolicy: JSON.stringify(podIdentityTrustPolicy()),
@@ -140,7 +142,7 @@ export class LlmGateway extends pulumi.ComponentResource {
         }, opts);
         const policy = new aws.iam.RolePolicy(`${name}-bedrock`, {
             role: role.id,
-            policy: partition.apply((p) => JSON.stringify(bedrockInvokePolicy(bedrockModelArns(p, settings.hosted)))),
+            policy: pulumi.all([partition, account]).apply(([p, a]) => JSON.stringify(bedrockInvokePolicy(p, a, settings.hosted))),
         }, opts);
         const association = new aws.eks.PodIdentityAssociation(`${name}-bedrock`, {
             clusterName: args.clusterName!,
