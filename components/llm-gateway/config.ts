@@ -3,7 +3,7 @@
  * Secrets never appear here: the config names environment variables
  * (`os.environ/NAME`) that the pod reads from the gateway's Secret.
  */
-import { createHash } from "crypto";
+import { createHash, createHmac } from "crypto";
 import { stringify } from "yaml";
 import type { DeploymentLimits, HostedRoute, KeyedProvider, ResolvedLlmGatewayArgs, ResolvedSelfHostedRoute } from "./args";
 
@@ -164,4 +164,17 @@ export function renderConfigYaml(config: LiteLlmConfig): string {
 /** sha256 of the rendered config; a pod template annotation, so config changes roll the pods. */
 export function configChecksum(configYaml: string): string {
     return createHash("sha256").update(configYaml).digest("hex");
+}
+
+/**
+ * HMAC-SHA256 of the gateway Secret's data (keys sorted), under `hexKey`: a
+ * pod template annotation, so a changed credential rolls the pods (LiteLLM
+ * reads them from the environment at start). Keyed with a generated key kept
+ * only in the stack's state, the digest says nothing about the values; a plain
+ * hash would let anyone who can read the Deployment test guesses of a
+ * low-entropy value.
+ */
+export function secretDataDigest(hexKey: string, data: Record<string, string>): string {
+    const canonical = JSON.stringify(Object.fromEntries(Object.entries(data).sort(([a], [b]) => (a < b ? -1 : 1))));
+    return createHmac("sha256", Buffer.from(hexKey, "hex")).update(canonical).digest("hex");
 }

@@ -3,9 +3,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { podIdentityTrustPolicy } from "../internal/iam";
-import { asArgs } from "../internal/k8s-object";
+import { asArgs, type KubernetesObject } from "../internal/k8s-object";
 import { LlmGatewayArgs, ResolvedLlmGatewayArgs, servedModels, validateLlmGatewayArgs } from "./args";
-import { configChecksum, PROVIDER_KEY_ENV, renderConfigYaml, renderLiteLlmConfig, SECRET_ENV, secretEnvNames } from "./config";
+import { configChecksum, PROVIDER_KEY_ENV, renderConfigYaml, renderLiteLlmConfig, SECRET_ENV, secretDataDigest, secretEnvNames } from "./config";
 import { bedrockInvokePolicy } from "./iam";
 import {
     GATEWAY_PORT,
@@ -20,13 +20,19 @@ import {
     renderSecret,
     renderService,
     renderServiceAccount,
+    SECRET_DIGEST_ANNOTATION,
 } from "./manifests";
 import { createState, GatewayState } from "./state";
 
 export * from "./args";
-export { CONFIG_CHECKSUM_ANNOTATION, GATEWAY_PORT } from "./manifests";
+export { CONFIG_CHECKSUM_ANNOTATION, GATEWAY_PORT, SECRET_DIGEST_ANNOTATION } from "./manifests";
 
-/** The renderers' plain objects have exactly the shape the typed resource classes take. */
+/** The rendered Deployment's args with one more pod template annotation whose value is an Output (kept secret if it is). */
+function withPodAnnotation(deployment: KubernetesObject, key: string, value: pulumi.Output<string>): k8s.apps.v1.DeploymentArgs {
+    const spec = deployment.spec as { template: { metadata: { annotations?: Record<string, string> } } };
+    const metadata = { ...spec.template.metadata, annotations: { ...spec.template.metadata.annotations, [key]: value } };
+    return { ...asArgs<k8s.apps.v1.DeploymentArgs>(deployment), spec: { ...spec, template: { ...spec.template, metadata } } as k8s.types.input.apps.v1.DeploymentSpec };
+}
 
 /**
  * LiteLLM proxy in front of self-hosted (vLLM) and hosted models: one
@@ -77,12 +83,13 @@ export class LlmGateway extends pulumi.ComponentResource {
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-service-account`, asArgs(renderServiceAccount(settings)), inNamespace);
         const configYaml = renderConfigYaml(renderLiteLlmConfig(settings));
         const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, asArgs(renderConfigMap(settings, configYaml)), inNamespace);
-        const secret = new k8s.core.v1.Secret(`${name}-env`, {
-            ...asArgs<k8s.core.v1.SecretArgs>(renderSecret(settings)),
-            stringData: pulumi.secret(pulumi.all(this.secretData(settings, args, state, saltKey))),
-        }, inNamespace);
+        const secretData = pulumi.secret(pulumi.all(this.secretData(settings, args, state, saltKey)));
+        const secret = new k8s.core.v1.Secret(`${name}-env`, { ...asArgs<k8s.core.v1.SecretArgs>(renderSecret(settings)), stringData: secretData }, inNamespace);
+        // Its key never leaves the stack's state; a new key only rolls the pods once.
+        const digestKey = new random.RandomBytes(`${name}-secret-digest-key`, { length: 32 }, { parent: this });
+        const secretDigest = pulumi.secret(pulumi.all([digestKey.hex, secretData]).apply(([key, data]) => secretDataDigest(key, data)));
 
-        new k8s.apps.v1.Deployment(`${name}-deployment`, asArgs(renderDeployment(settings, configChecksum(configYaml))), {
+        new k8s.apps.v1.Deployment(`${name}-deployment`, withPodAnnotation(renderDeployment(settings, configChecksum(configYaml)), SECRET_DIGEST_ANNOTATION, secretDigest), {
             ...inNamespace,
             dependsOn: [namespace, serviceAccount, configMap, secret, ...podIdentity],
         });

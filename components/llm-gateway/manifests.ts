@@ -13,6 +13,8 @@ export const CONFIG_FILE = "config.yaml";
 const CONFIG_DIR = "/etc/litellm";
 /** Pod template annotation carrying the config's sha256: a config change rolls the pods. */
 export const CONFIG_CHECKSUM_ANNOTATION = "genai-platform.io/config-sha256";
+/** Pod template annotation carrying a keyed hash of the Secret's data (config.ts `secretDataDigest`): a rolled credential rolls the pods. */
+export const SECRET_DIGEST_ANNOTATION = "genai-platform.io/secret-hmac-sha256";
 /** `nobody`: a numeric UID so the kubelet can verify runAsNonRoot. */
 const RUN_AS_USER = 65534;
 
