@@ -20,9 +20,16 @@
 /** Geography prefixes of system-defined cross-region inference profiles. */
 export const INFERENCE_PROFILE_GEOGRAPHIES = ["us", "us-gov", "eu", "apac", "jp", "au", "global"] as const;
 
-export type BedrockModel =
-    | { kind: "foundation-model"; modelId: string }
-    | { kind: "inference-profile"; profileId: string; modelId: string; arn?: { partition: string; region: string; account: string } };
+export interface InferenceProfile {
+    kind: "inference-profile";
+    profileId: string;
+    /** The foundation model the profile routes to. */
+    modelId: string;
+    /** Where the ARN form put it. */
+    arn?: { partition: string; region: string; account: string };
+}
+
+export type BedrockModel = { kind: "foundation-model"; modelId: string } | InferenceProfile;
 
 const GEOGRAPHY = INFERENCE_PROFILE_GEOGRAPHIES.join("|");
 /** `<provider>.<model>`: a provider (anthropic, meta, amazon, …), one dot, the model and version (no further dot). */
@@ -36,7 +43,7 @@ export const BEDROCK_MODEL_RULE =
     `a cross-region inference profile id with a geography prefix (${INFERENCE_PROFILE_GEOGRAPHIES.join(", ")}: "us.anthropic.claude-sonnet-4-5-20250929-v1:0") ` +
     'or an inference-profile ARN ("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0")';
 
-function profile(profileId: string): BedrockModel | undefined {
+function profile(profileId: string): InferenceProfile | undefined {
     const match = PROFILE_ID.exec(profileId);
     return match ? { kind: "inference-profile", profileId, modelId: match[2] } : undefined;
 }
