@@ -34,6 +34,10 @@ export interface RecordedResource {
     provider?: string;
     protect: boolean;
     retainOnDelete: boolean;
+    /** `deleteBeforeReplace` as registered (managed resources only). */
+    deleteBeforeReplace?: boolean;
+    /** `customTimeouts` as registered, e.g. `{ create: "16m" }` (managed resources only). */
+    customTimeouts?: { create?: string; update?: string; delete?: string };
     /** Outputs registered by a component through `registerOutputs`, secrets unwrapped. */
     outputs?: Record<string, any>;
     /** Paths of `outputs` that were secret. */
@@ -74,6 +78,13 @@ function markAdditionalSecretOutputs(res: any, keys: string[]): void {
     res.setObject(Struct.fromJavaScript(object as any));
 }
 
+/** The registered custom timeouts, without the empty ones. */
+function customTimeouts(timeouts: any): RecordedResource["customTimeouts"] {
+    if (!timeouts) return undefined;
+    const set = Object.entries({ create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() }).filter(([, v]) => v);
+    return set.length > 0 ? Object.fromEntries(set) : undefined;
+}
+
 class RecordingMonitor extends MockMonitor {
     constructor(
         mocks: pulumi.runtime.Mocks,
@@ -105,6 +116,8 @@ class RecordingMonitor extends MockMonitor {
                     provider: req.getProvider() || undefined,
                     protect: req.getProtect() === true,
                     retainOnDelete: req.getRetainondelete() === true,
+                    deleteBeforeReplace: req.getDeletebeforereplace() === true,
+                    customTimeouts: customTimeouts(req.getCustomtimeouts()),
                     secretOutputs: [],
                 });
                 markAdditionalSecretOutputs(res, req.getAdditionalsecretoutputsList());

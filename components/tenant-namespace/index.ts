@@ -16,6 +16,7 @@ import {
     renderResourceQuota,
     renderTeamSyncJob,
     renderTeamSyncServiceAccount,
+    TEAM_SYNC_DEADLINE_SECONDS,
     TENANT_LABEL,
 } from "./manifests";
 
@@ -116,12 +117,15 @@ export class TenantNamespace extends pulumi.ComponentResource {
         const secret = new k8s.core.v1.Secret(`${name}-gateway-key`, asArgs(renderKeySecret(tenant, gateway)), inNamespace);
         const rbac = this.registerRbac(name, renderKeyWriterRbac(tenant, gateway), inNamespace);
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-team-sync`, asArgs(renderTeamSyncServiceAccount(tenant, gateway)), { parent: this, provider });
-        // Jobs are immutable: a changed Job (new name) replaces the old one, deleted first.
+        // Jobs are immutable: a changed Job (new name) replaces the old one, and a failed one (same name,
+        // replaceUnready) is deleted first. `up` waits for the whole run: pulumi-kubernetes' default is 10 minutes.
+        const wait = `${Math.ceil(TEAM_SYNC_DEADLINE_SECONDS / 60) + 1}m`;
         new k8s.batch.v1.Job(`${name}-team-sync`, asArgs(renderTeamSyncJob(tenant, gateway)), {
             parent: this,
             provider,
             dependsOn: [secret, serviceAccount, ...rbac],
             deleteBeforeReplace: true,
+            customTimeouts: { create: wait, update: wait },
         });
     }
 }

@@ -19,9 +19,9 @@ export const KEY_SECRET_NAME = "llm-gateway-key";
 /** Keys of that Secret. */
 export const KEY_SECRET_KEYS = { apiKey: "api-key", baseUrl: "base-url" } as const;
 export const KEY_WRITER_ROLE = "llm-gateway-key-writer";
-/** Finished team-sync Jobs stay a day for their logs, then the TTL controller removes them. */
-export const TEAM_SYNC_TTL_SECONDS = 86400;
 export const TEAM_SYNC_BACKOFF_LIMIT = 3;
+/** How long one sync may run, all retries included. */
+export const TEAM_SYNC_DEADLINE_SECONDS = 900;
 /** The Pod Security Standard version tenant namespaces are held to. */
 export const POD_SECURITY_VERSION = `v${KUBERNETES_VERSIONS.default}`;
 /** `nobody`: numeric, so the kubelet can verify runAsNonRoot. */
@@ -224,13 +224,20 @@ export function renderTeamSyncServiceAccount(t: ResolvedTenant, g: GatewayConnec
     return { apiVersion: "v1", kind: "ServiceAccount", metadata: metadata(t, teamSyncServiceAccount(t.name), g.namespace), automountServiceAccountToken: false };
 }
 
-/** LiteLLM `/team/new` and `/team/update` body: unset limits sent as null so removing one clears it. */
+/**
+ * LiteLLM `/team/new` and `/team/update` body, without `budget_duration`: unset
+ * limits sent as null so removing one clears it. The script adds
+ * `budget_duration` (env `BUDGET_DURATION`) only to create the team or to change
+ * its period, because LiteLLM restarts the budget window whenever a request
+ * carries one (BerriAI/litellm litellm/proxy/management_endpoints/team_endpoints.py,
+ * `update_team`: "Check budget_duration and budget_reset_at": any
+ * `budget_duration` sets `budget_reset_at` to the next reset from now).
+ */
 export function teamRequest(t: ResolvedTenant): Record<string, unknown> {
     return {
         team_id: t.name,
         team_alias: t.name,
         max_budget: t.team.maxBudgetUsd,
-        budget_duration: t.team.budgetDuration,
         tpm_limit: t.team.tpm ?? null,
         rpm_limit: t.team.rpm ?? null,
         models: t.team.models,
@@ -269,14 +276,29 @@ until curl -sf -o /dev/null "$GATEWAY_URL/health/readiness"; do
   sleep 5
 done
 
-# Upsert the team: update it; create it when missing; update again if a concurrent run created it.
-code=$(printf '%s' "$TEAM_JSON" | admin /team/update)
-if [ "$code" = 404 ]; then
-  code=$(printf '%s' "$TEAM_JSON" | admin /team/new)
-  if [ "$code" = 400 ] && grep -q 'already exists' /tmp/out; then
-    code=$(printf '%s' "$TEAM_JSON" | admin /team/update)
-  fi
-fi
+# The team's body with its budget period: only to create the team or change the period (see teamRequest).
+with_period() { printf '%s' "$TEAM_JSON" | sed "s/^{/{\"budget_duration\":\"$BUDGET_DURATION\",/"; }
+
+# Read the team. In /team/info's answer (team_id, team_info, keys, team_memberships) the first
+# budget_duration is the team's own: keys and member budgets, which carry theirs, come after it.
+code=$(curl -sS -o /tmp/out -w '%{http_code}' -H @/tmp/admin.h "$GATEWAY_URL/team/info?team_id=$TEAM_ID")
+case "$code" in
+  200)
+    current=$(grep -oE '"budget_duration"[[:space:]]*:[[:space:]]*("[^"]*"|null)' /tmp/out | head -n 1 | sed 's/.*:[[:space:]]*//; s/"//g')
+    if [ "$current" = "$BUDGET_DURATION" ]; then
+      code=$(printf '%s' "$TEAM_JSON" | admin /team/update)
+    else
+      echo "team-sync: budget period of team $TEAM_ID: '$current' -> $BUDGET_DURATION (restarts its budget window)"
+      code=$(with_period | admin /team/update)
+    fi ;;
+  404)
+    # Create it; if a concurrent run just did, update it as that run left it.
+    code=$(with_period | admin /team/new)
+    if [ "$code" = 400 ] && grep -q 'already exists' /tmp/out; then
+      code=$(printf '%s' "$TEAM_JSON" | admin /team/update)
+    fi ;;
+  *) fail "reading team $TEAM_ID: HTTP $code" ;;
+esac
 [ "$code" = 200 ] || fail "upserting team $TEAM_ID: HTTP $code"
 echo "team-sync: team $TEAM_ID is up to date"
 
@@ -327,6 +349,7 @@ function teamSyncContainer(t: ResolvedTenant, g: GatewayConnection) {
             { name: "GATEWAY_URL", value: gatewayUrl(g) },
             { name: "TEAM_ID", value: t.name },
             { name: "TEAM_JSON", value: JSON.stringify(teamRequest(t)) },
+            { name: "BUDGET_DURATION", value: t.team.budgetDuration },
             { name: "KEY_ALIAS", value: keyAlias(t.name) },
             { name: "KEY_JSON", value: JSON.stringify(keyRequest(t)) },
             { name: "TENANT_NAMESPACE", value: t.name },
@@ -341,8 +364,17 @@ function teamSyncContainer(t: ResolvedTenant, g: GatewayConnection) {
 
 /**
  * The team-sync Job, in the gateway's namespace (where the master key Secret
- * is). Its name ends in a hash of everything it does, so any change to the
- * team (budget, limits, models) or to the Job itself is a new Job that runs again.
+ * is). When it runs:
+ * - Its name ends in a hash of everything it does, so the same desired state
+ *   renders the same Job (no diff, no run), and any change to the team
+ *   (budget, limits, models) or to the Job is a new Job that runs.
+ * - A failed run is re-run by the next `up`: `pulumi.com/replaceUnready`
+ *   makes pulumi-kubernetes replace a Job whose live status is not Complete
+ *   (pulumi/pulumi-kubernetes v4.32.0 provider/pkg/provider/provider.go, Diff);
+ *   without it the next `up` only waits on the failed Job again.
+ * - Finished Jobs are kept (no `ttlSecondsAfterFinished`): that check reads the
+ *   live Job, so a failed Job the TTL controller had removed would never be
+ *   re-run. The next change replaces it; one Job per tenant remains, with its logs.
  */
 export function renderTeamSyncJob(t: ResolvedTenant, g: GatewayConnection): KubernetesObject {
     const container = teamSyncContainer(t, g);
@@ -359,11 +391,10 @@ export function renderTeamSyncJob(t: ResolvedTenant, g: GatewayConnection): Kube
     return {
         apiVersion: "batch/v1",
         kind: "Job",
-        metadata: { name: `team-sync-${t.name}-${hash}`, namespace: g.namespace, labels },
+        metadata: { name: `team-sync-${t.name}-${hash}`, namespace: g.namespace, labels, annotations: { "pulumi.com/replaceUnready": "true" } },
         spec: {
             backoffLimit: TEAM_SYNC_BACKOFF_LIMIT,
-            ttlSecondsAfterFinished: TEAM_SYNC_TTL_SECONDS,
-            activeDeadlineSeconds: 900,
+            activeDeadlineSeconds: TEAM_SYNC_DEADLINE_SECONDS,
             template: { metadata: { labels }, spec: podSpec },
         },
     };

@@ -64,6 +64,18 @@ describe("TenantNamespace component", () => {
         for (const r of needed) assert.ok(job.dependsOn.includes(r.urn), r.name);
     });
 
+    it("replaces the team-sync Job in place (it keeps its name) and waits for it as long as its deadline allows", () => {
+        const job = ofType(childrenOf(resources, "research"), T.job)[0];
+        // A changed or failed Job is replaced under the same name: the old one must go first.
+        assert.equal(job.deleteBeforeReplace, true);
+        // pulumi-kubernetes waits 10 minutes for a Job by default; the Job may run for activeDeadlineSeconds.
+        const deadline = job.inputs.spec.activeDeadlineSeconds as number;
+        for (const op of ["create", "update"] as const) {
+            const [, minutes] = /^(\d+)m$/.exec(job.customTimeouts?.[op] ?? "") ?? [];
+            assert.ok(Number(minutes) * 60 > deadline, `${op} timeout ${job.customTimeouts?.[op]} outlasts the Job's ${deadline}s deadline`);
+        }
+    });
+
     it("gives each principal a STANDARD access entry in its level's group and a namespace-scoped policy, nothing cluster-wide", () => {
         const entries = ofType(childrenOf(resources, "research"), T.accessEntry).map((r) => r.inputs);
         assert.deepEqual(entries.map((e) => [e.principalArn, e.type, e.clusterName, e.kubernetesGroups]).sort(), [

@@ -180,13 +180,12 @@ describe("TenantNamespace renderers", () => {
         const pod = job.spec.template.spec;
         const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
 
-        it("runs in the gateway's namespace with the pinned curl image, a retry budget and a TTL", () => {
+        it("runs in the gateway's namespace with the pinned curl image and a retry budget", () => {
             assert.match(job.metadata.name, /^team-sync-research-[0-9a-f]{8}$/);
             assert.equal(job.metadata.namespace, "llm-gateway");
             assert.equal(pod.containers[0].image, IMAGES.curl.image);
             assert.deepEqual(pod.containers[0].command, ["/bin/sh", "-c", TEAM_SYNC_SCRIPT]);
             assert.equal(job.spec.backoffLimit, 3);
-            assert.equal(job.spec.ttlSecondsAfterFinished, 86400);
             assert.equal(pod.restartPolicy, "Never");
             assert.equal(pod.serviceAccountName, "team-sync-research");
             assert.equal(pod.automountServiceAccountToken, true);
@@ -200,7 +199,9 @@ describe("TenantNamespace renderers", () => {
         });
 
         it("upserts the team with a deterministic team_id and the tenant's budget, period, limits and models", () => {
-            assert.deepEqual(JSON.parse(env.TEAM_JSON), RESEARCH_TEAM_REQUEST);
+            const { budget_duration: period, ...team } = RESEARCH_TEAM_REQUEST;
+            assert.deepEqual(JSON.parse(env.TEAM_JSON), team, "budget_duration is added by the script only when it changes");
+            assert.equal(env.BUDGET_DURATION, period);
             assert.deepEqual(JSON.parse(env.KEY_JSON), { team_id: "research", key_alias: "genai-platform/research", metadata: { "managed-by": "genai-platform", namespace: "research" } });
             assert.equal(env.GATEWAY_URL, "http://gateway.llm-gateway.svc.cluster.local:4000");
             assert.equal(env.TENANT_NAMESPACE, "research");
@@ -210,7 +211,8 @@ describe("TenantNamespace renderers", () => {
         it("clears unset limits and defaults the models to every routed model", () => {
             const webEnv: { name: string; value?: string }[] = (renderTeamSyncJob(resolved(WEB), GATEWAY) as any).spec.template.spec.containers[0].env;
             const team = JSON.parse(webEnv.find((e) => e.name === "TEAM_JSON")!.value!);
-            assert.deepEqual([team.tpm_limit, team.rpm_limit, team.budget_duration, team.models], [null, null, "30d", ["llama-3.1-8b", "qwen-2.5-32b", "gpt-4o"]]);
+            assert.deepEqual([team.tpm_limit, team.rpm_limit, team.models], [null, null, ["llama-3.1-8b", "qwen-2.5-32b", "gpt-4o"]]);
+            assert.equal(webEnv.find((e) => e.name === "BUDGET_DURATION")?.value, "30d");
         });
 
         it("reads the master key only through a secretKeyRef; no value in its env or script is a secret", () => {
@@ -221,6 +223,18 @@ describe("TenantNamespace renderers", () => {
             // The script only ever names the key through the environment.
             assert.doesNotMatch(TEAM_SYNC_SCRIPT, /Bearer sk-|LITELLM_MASTER_KEY=/);
             assert.match(TEAM_SYNC_SCRIPT, /"\$LITELLM_MASTER_KEY"/);
+        });
+
+        it("renders the same Job for the same desired state, so an `up` without changes runs nothing", () => {
+            assert.deepEqual(renderTeamSyncJob(resolved(RESEARCH), GATEWAY), job);
+        });
+
+        it("is replaced (re-run) on the next `up` when its last run failed, and kept until then", () => {
+            // pulumi-kubernetes (v4.32.0 provider/pkg/provider/provider.go, Diff): with this annotation a Job whose live
+            // status is not Complete is replaced; without it the next `up` only waits on the failed Job again.
+            assert.equal(job.metadata.annotations?.["pulumi.com/replaceUnready"], "true");
+            // The Diff reads the live Job: a TTL would delete a failed Job, and then nothing would re-run it.
+            assert.equal(job.spec.ttlSecondsAfterFinished, undefined);
         });
 
         it("is renamed when the budget (or any team setting) changes, and only then", () => {

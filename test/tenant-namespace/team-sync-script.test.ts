@@ -23,7 +23,9 @@ interface FakeState {
     teams: Record<string, Record<string, unknown>>;
     keys: { key: string; alias: string; team_id: string }[];
     secret: { exists: boolean; data: Record<string, string> };
-    calls: { argv: string[]; method: string; path: string }[];
+    calls: { argv: string[]; method: string; path: string; body?: Record<string, unknown> }[];
+    /** Counts budget window restarts: LiteLLM sets `budget_reset_at` whenever a request carries `budget_duration`. */
+    resets: number;
 }
 
 /** The fake `curl`: one Node script, its state in state.json beside it. */
@@ -52,7 +54,7 @@ const body = stdin ? fs.readFileSync(0, "utf8") : "";
 method = method || (stdin ? "POST" : "GET");
 const auth = (headers.find((h) => h.startsWith("Authorization: Bearer ")) || "").slice("Authorization: Bearer ".length);
 const u = new URL(url);
-state.calls.push({ argv: args, method, path: u.pathname });
+state.calls.push({ argv: args, method, path: u.pathname, ...(body && u.hostname !== "kubernetes.default.svc" ? { body: JSON.parse(body) } : {}) });
 const json = (status, obj, pretty) => [status, JSON.stringify(obj, null, pretty ? 2 : 0)];
 const b64 = (s) => Buffer.from(s).toString("base64");
 const secretJson = () => ({ kind: "Secret", metadata: { name: "llm-gateway-key", managedFields: [{ fieldsV1: { "f:data": { "f:api-key": {} } } }] }, data: state.secret.data });
@@ -66,14 +68,26 @@ function gateway() {
     }
     if (auth !== state.masterKey) return json(401, { error: { message: "Authentication Error" } });
     const req = JSON.parse(body || "{}");
+    // update_team / new_team: a request with budget_duration restarts the window (budget_reset_at = now + duration).
+    const restart = (team) => {
+        if (req.budget_duration !== undefined) team.budget_reset_at = "reset-" + ++state.resets;
+        return team;
+    };
+    if (p === "/team/info") {
+        const team = state.teams[u.searchParams.get("team_id")];
+        if (!team) return json(404, { detail: { message: "Team not found, passed team id: " + u.searchParams.get("team_id") + "." } });
+        // TeamInfoResponseObject: team_id, team_info, keys, team_memberships. Keys and member budgets carry their own budget_duration.
+        const keys = state.keys.filter((k) => k.team_id === team.team_id).map((k) => ({ key_alias: k.alias, team_id: k.team_id, budget_duration: "1d" }));
+        return json(200, { team_id: team.team_id, team_info: { team_alias: team.team_alias, team_id: team.team_id, members_with_roles: [{ role: "admin", user_id: "u1" }], metadata: team.metadata, max_budget: team.max_budget, budget_duration: team.budget_duration ?? null, budget_reset_at: team.budget_reset_at }, keys, team_memberships: [{ team_id: team.team_id, litellm_budget_table: { budget_duration: "7d" } }] });
+    }
     if (p === "/team/update") {
         if (!state.teams[req.team_id]) return json(404, { detail: { error: "Team not found, passed team_id=" + req.team_id } });
-        state.teams[req.team_id] = { ...state.teams[req.team_id], ...req };
+        state.teams[req.team_id] = restart({ ...state.teams[req.team_id], ...req });
         return json(200, { team_id: req.team_id });
     }
     if (p === "/team/new") {
         if (state.teams[req.team_id]) return json(400, { error: { message: "Team id = " + req.team_id + " already exists. Please use a different team id." } });
-        state.teams[req.team_id] = req;
+        state.teams[req.team_id] = restart({ ...req });
         return json(200, req);
     }
     if (p === "/key/delete") {
@@ -114,7 +128,7 @@ class FakeCluster {
         fs.writeFileSync(path.join(this.dir, "bin", "curl"), `#!${process.execPath}\n${FAKE_CURL}`, { mode: 0o755 });
         fs.writeFileSync(path.join(this.dir, "sa", "token"), KUBE_TOKEN);
         fs.writeFileSync(path.join(this.dir, "sa", "ca.crt"), "ca");
-        this.write({ masterKey: MASTER_KEY, kubeToken: KUBE_TOKEN, teams: {}, keys: [], secret: { exists: true, data: {} }, calls: [] });
+        this.write({ masterKey: MASTER_KEY, kubeToken: KUBE_TOKEN, teams: {}, keys: [], secret: { exists: true, data: {} }, calls: [], resets: 0 });
     }
 
     get state(): FakeState {
@@ -171,14 +185,14 @@ describe("TenantNamespace team-sync script", function () {
         const state = cluster.state;
         assert.deepEqual(state.calls.map((c) => `${c.method} ${c.path}`), [
             "GET /health/readiness",
-            "POST /team/update",
+            "GET /team/info",
             "POST /team/new",
             "GET /api/v1/namespaces/research/secrets/llm-gateway-key",
             "POST /key/delete",
             "POST /key/generate",
             "PATCH /api/v1/namespaces/research/secrets/llm-gateway-key",
         ]);
-        assert.deepEqual(state.teams.research, RESEARCH_TEAM_REQUEST);
+        assert.deepEqual(state.teams.research, { ...RESEARCH_TEAM_REQUEST, budget_reset_at: "reset-1" });
         assert.equal(state.keys.length, 1);
         assert.deepEqual({ alias: state.keys[0].alias, team: state.keys[0].team_id }, { alias: "genai-platform/research", team: "research" });
         assert.equal(cluster.secretValue("api-key"), state.keys[0].key);
@@ -202,6 +216,34 @@ describe("TenantNamespace team-sync script", function () {
         assert.equal(cluster.secretValue("api-key"), key);
     });
 
+    it("reads the team first and sends budget_duration only when it changed, so re-runs never restart the budget window", () => {
+        assert.equal(cluster.run(RESEARCH).status, 0);
+        assert.equal(cluster.state.teams.research.budget_reset_at, "reset-1");
+        // Same desired state: the team is updated, its window left alone (LiteLLM update_team sets budget_reset_at whenever budget_duration is sent).
+        const again = cluster.run(RESEARCH);
+        assert.equal(again.status, 0, again.stderr);
+        const update = cluster.state.calls.find((c) => c.path === "/team/update");
+        assert.ok(update, "the team is still updated");
+        assert.ok(!("budget_duration" in update.body!), "an unchanged budget_duration is not sent");
+        assert.deepEqual(update.body, (({ budget_duration: _, ...rest }) => rest)(RESEARCH_TEAM_REQUEST));
+        assert.equal(cluster.state.teams.research.budget_reset_at, "reset-1");
+        // A new period is sent, and restarts the window once.
+        const weekly = cluster.run({ ...RESEARCH, team: { ...RESEARCH.team, budgetDuration: "7d" } });
+        assert.equal(weekly.status, 0, weekly.stderr);
+        assert.equal(cluster.state.calls.find((c) => c.path === "/team/update")?.body?.budget_duration, "7d");
+        assert.deepEqual([cluster.state.teams.research.budget_duration, cluster.state.teams.research.budget_reset_at], ["7d", "reset-2"]);
+        assert.equal(cluster.run({ ...RESEARCH, team: { ...RESEARCH.team, budgetDuration: "7d" } }).status, 0);
+        assert.equal(cluster.state.teams.research.budget_reset_at, "reset-2");
+    });
+
+    it("sends budget_duration to a team that has none (set by hand, or by an older sync)", () => {
+        assert.equal(cluster.run(RESEARCH).status, 0);
+        cluster.update((s) => delete s.teams.research.budget_duration);
+        assert.equal(cluster.run(RESEARCH).status, 0);
+        assert.equal(cluster.state.calls.find((c) => c.path === "/team/update")?.body?.budget_duration, "30d");
+        assert.equal(cluster.state.teams.research.budget_reset_at, "reset-2");
+    });
+
     it("replaces a key whose value was lost (Secret emptied) or that the gateway no longer knows", () => {
         assert.equal(cluster.run(RESEARCH).status, 0);
         const first = cluster.secretValue("api-key");
@@ -220,7 +262,7 @@ describe("TenantNamespace team-sync script", function () {
     it("fails the Job, saying why, when the gateway refuses the master key or the Secret is missing", () => {
         const refused = cluster.run(RESEARCH, "sk-wrong-master-key-000000");
         assert.notEqual(refused.status, 0);
-        assert.match(refused.stderr, /team-sync: upserting team research: HTTP 401/);
+        assert.match(refused.stderr, /team-sync: reading team research: HTTP 401/);
         assert.deepEqual(cluster.state.teams, {});
         cluster.update((s) => (s.secret.exists = false));
         const missing = cluster.run(RESEARCH);
