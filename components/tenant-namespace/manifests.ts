@@ -7,7 +7,8 @@
 import { createHash } from "crypto";
 import { GPU_QUOTA_LABEL, GPU_RESOURCE } from "../gpu-cluster";
 import type { KubernetesObject } from "../internal/k8s-object";
-import { IMAGES, KUBERNETES_VERSIONS } from "../internal/versions";
+import { litellmAdminContainer, litellmAdminPodSpec, litellmAdminScript, RERUN_WHEN_FAILED } from "../internal/litellm-admin";
+import { KUBERNETES_VERSIONS } from "../internal/versions";
 import type { GatewayConnection, ResolvedTenant, TenantAccess } from "./args";
 
 export const TENANT_LABEL = "genai-platform.io/tenant";
@@ -24,8 +25,6 @@ export const TEAM_SYNC_BACKOFF_LIMIT = 3;
 export const TEAM_SYNC_DEADLINE_SECONDS = 900;
 /** The Pod Security Standard version tenant namespaces are held to. */
 export const POD_SECURITY_VERSION = `v${KUBERNETES_VERSIONS.default}`;
-/** `nobody`: numeric, so the kubelet can verify runAsNonRoot. */
-const RUN_AS_USER = 65534;
 const RBAC_GROUP = "rbac.authorization.k8s.io";
 
 /** Kinds EKS access policies do not cover but tenants manage: KEDA autoscaling and Prometheus scraping. */
@@ -251,37 +250,21 @@ export function keyRequest(t: ResolvedTenant): Record<string, unknown> {
 }
 
 /**
- * Upserts the team and makes the tenant's Secret hold a working key. Static
- * text: every value arrives through the environment, credentials are passed
- * to curl as header files on a memory volume (never on a command line), and
- * responses that carry a key are wiped once read.
+ * Upserts the team and makes the tenant's Secret hold a working key (see
+ * internal/litellm-admin.ts for what every admin script does and never does).
  */
-export const TEAM_SYNC_SCRIPT = String.raw`set -eu
-umask 077
-SA=/var/run/secrets/kubernetes.io/serviceaccount
+export const TEAM_SYNC_SCRIPT = litellmAdminScript("team-sync", String.raw`SA=/var/run/secrets/kubernetes.io/serviceaccount
 SECRET_URL="https://kubernetes.default.svc/api/v1/namespaces/$TENANT_NAMESPACE/secrets/$KEY_SECRET_NAME"
-printf 'Authorization: Bearer %s\n' "$LITELLM_MASTER_KEY" > /tmp/admin.h
 printf 'Authorization: Bearer %s\n' "$(cat "$SA/token")" > /tmp/kube.h
-
-fail() { echo "team-sync: $1" >&2; cat /tmp/out >&2 2>/dev/null || true; exit 1; }
-# admin PATH: POSTs stdin (JSON) to the gateway as admin; body in /tmp/out; prints the HTTP status.
-admin() { curl -sS -o /tmp/out -w '%{http_code}' -H @/tmp/admin.h -H 'Content-Type: application/json' --data-binary @- "$GATEWAY_URL$1"; }
 # kube ARGS...: calls the Kubernetes API with the Job's token; body in /tmp/out; prints the HTTP status.
 kube() { curl -sS -o /tmp/out -w '%{http_code}' --cacert "$SA/ca.crt" -H @/tmp/kube.h "$@"; }
-
-tries=0
-until curl -sf -o /dev/null "$GATEWAY_URL/health/readiness"; do
-  tries=$((tries + 1))
-  [ "$tries" -lt 60 ] || fail "gateway $GATEWAY_URL not ready after 5 minutes"
-  sleep 5
-done
 
 # The team's body with its budget period: only to create the team or change the period (see teamRequest).
 with_period() { printf '%s' "$TEAM_JSON" | sed "s/^{/{\"budget_duration\":\"$BUDGET_DURATION\",/"; }
 
 # Read the team. In /team/info's answer (team_id, team_info, keys, team_memberships) the first
 # budget_duration is the team's own: keys and member budgets, which carry theirs, come after it.
-code=$(curl -sS -o /tmp/out -w '%{http_code}' -H @/tmp/admin.h "$GATEWAY_URL/team/info?team_id=$TEAM_ID")
+code=$(admin_get "/team/info?team_id=$TEAM_ID")
 case "$code" in
   200)
     current=$(grep -oE '"budget_duration"[[:space:]]*:[[:space:]]*("[^"]*"|null)' /tmp/out | head -n 1 | sed 's/.*:[[:space:]]*//; s/"//g')
@@ -338,28 +321,20 @@ code=$(printf '{"stringData":{"api-key":"%s","base-url":"%s"}}' "$key" "$GATEWAY
 [ "$code" = 200 ] || fail "writing Secret $TENANT_NAMESPACE/$KEY_SECRET_NAME: HTTP $code"
 : > /tmp/out
 echo "team-sync: Secret $TENANT_NAMESPACE/$KEY_SECRET_NAME holds the team's key"
-`;
+`);
 
 function teamSyncContainer(t: ResolvedTenant, g: GatewayConnection) {
-    return {
-        name: "team-sync",
-        image: IMAGES.curl.image,
-        command: ["/bin/sh", "-c", TEAM_SYNC_SCRIPT],
-        env: [
-            { name: "GATEWAY_URL", value: gatewayUrl(g) },
-            { name: "TEAM_ID", value: t.name },
-            { name: "TEAM_JSON", value: JSON.stringify(teamRequest(t)) },
-            { name: "BUDGET_DURATION", value: t.team.budgetDuration },
-            { name: "KEY_ALIAS", value: keyAlias(t.name) },
-            { name: "KEY_JSON", value: JSON.stringify(keyRequest(t)) },
-            { name: "TENANT_NAMESPACE", value: t.name },
-            { name: "KEY_SECRET_NAME", value: KEY_SECRET_NAME },
-            { name: "LITELLM_MASTER_KEY", valueFrom: { secretKeyRef: { name: g.masterKeySecret.name, key: g.masterKeySecret.key } } },
-        ],
-        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
-        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-        volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-    };
+    return litellmAdminContainer("team-sync", TEAM_SYNC_SCRIPT, [
+        { name: "GATEWAY_URL", value: gatewayUrl(g) },
+        { name: "TEAM_ID", value: t.name },
+        { name: "TEAM_JSON", value: JSON.stringify(teamRequest(t)) },
+        { name: "BUDGET_DURATION", value: t.team.budgetDuration },
+        { name: "KEY_ALIAS", value: keyAlias(t.name) },
+        { name: "KEY_JSON", value: JSON.stringify(keyRequest(t)) },
+        { name: "TENANT_NAMESPACE", value: t.name },
+        { name: "KEY_SECRET_NAME", value: KEY_SECRET_NAME },
+        { name: "LITELLM_MASTER_KEY", valueFrom: { secretKeyRef: { name: g.masterKeySecret.name, key: g.masterKeySecret.key } } },
+    ]);
 }
 
 /**
@@ -368,30 +343,18 @@ function teamSyncContainer(t: ResolvedTenant, g: GatewayConnection) {
  * - Its name ends in a hash of everything it does, so the same desired state
  *   renders the same Job (no diff, no run), and any change to the team
  *   (budget, limits, models) or to the Job is a new Job that runs.
- * - A failed run is re-run by the next `up`: `pulumi.com/replaceUnready`
- *   makes pulumi-kubernetes replace a Job whose live status is not Complete
- *   (pulumi/pulumi-kubernetes v4.32.0 provider/pkg/provider/provider.go, Diff);
- *   without it the next `up` only waits on the failed Job again.
- * - Finished Jobs are kept (no `ttlSecondsAfterFinished`): that check reads the
- *   live Job, so a failed Job the TTL controller had removed would never be
- *   re-run. The next change replaces it; one Job per tenant remains, with its logs.
+ * - A failed run is re-run by the next `up` (`RERUN_WHEN_FAILED`), so finished
+ *   Jobs are kept: the next change replaces it; one Job per tenant remains, with its logs.
  */
 export function renderTeamSyncJob(t: ResolvedTenant, g: GatewayConnection): KubernetesObject {
     const container = teamSyncContainer(t, g);
-    const podSpec = {
-        serviceAccountName: teamSyncServiceAccount(t.name),
-        automountServiceAccountToken: true,
-        restartPolicy: "Never",
-        securityContext: { runAsNonRoot: true, runAsUser: RUN_AS_USER, runAsGroup: RUN_AS_USER, seccompProfile: { type: "RuntimeDefault" } },
-        containers: [container],
-        volumes: [{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "4Mi" } }],
-    };
+    const podSpec = litellmAdminPodSpec(container, { serviceAccountName: teamSyncServiceAccount(t.name), automountServiceAccountToken: true });
     const hash = createHash("sha256").update(JSON.stringify(podSpec)).digest("hex").slice(0, 8);
     const labels = { ...tenantLabels(t), "app.kubernetes.io/name": "team-sync" };
     return {
         apiVersion: "batch/v1",
         kind: "Job",
-        metadata: { name: `team-sync-${t.name}-${hash}`, namespace: g.namespace, labels, annotations: { "pulumi.com/replaceUnready": "true" } },
+        metadata: { name: `team-sync-${t.name}-${hash}`, namespace: g.namespace, labels, annotations: { ...RERUN_WHEN_FAILED } },
         spec: {
             backoffLimit: TEAM_SYNC_BACKOFF_LIMIT,
             activeDeadlineSeconds: TEAM_SYNC_DEADLINE_SECONDS,
