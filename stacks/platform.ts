@@ -142,7 +142,7 @@ export function observabilityArgs(config: PlatformConfig, cluster: ClusterFacts)
     };
 }
 
-export function gatewayArgs(config: PlatformConfig, cluster: ClusterFacts, langfuse?: LlmGatewayArgs["langfuse"]): LlmGatewayArgs {
+export function gatewayArgs(config: PlatformConfig, cluster: ClusterFacts, langfuse?: LlmGatewayArgs["langfuse"], dependsOn: pulumi.Resource[] = []): LlmGatewayArgs {
     const g = config.gateway;
     return {
         ...stateNetwork(cluster),
@@ -163,6 +163,7 @@ export function gatewayArgs(config: PlatformConfig, cluster: ClusterFacts, langf
         ingress: g.ingress,
         langfuse,
         tags: tags(config),
+        dependsOn,
     };
 }
 
@@ -335,7 +336,8 @@ export function createPlatform(config: PlatformConfig, stackName: string): Platf
     // Endpoints need the KEDA and Prometheus operator CRDs (ScaledObject, ServiceMonitor) first.
     const endpointDeps = [keda, observability.monitoringRelease, namespace, ...cluster.addons];
     for (const m of config.models) new ModelEndpoint(m.name, endpointArgs(config, m, cluster, endpointDeps));
-    const gateway = new LlmGateway(names.gateway, gatewayArgs(config, cluster, observability.langfuse), { dependsOn: cluster.addons });
+    // Its ServiceMonitor needs the Prometheus operator's CRDs.
+    const gateway = new LlmGateway(names.gateway, gatewayArgs(config, cluster, observability.langfuse, [observability.monitoringRelease]), { dependsOn: cluster.addons });
     const tenants = config.tenants.map((t) => new TenantNamespace(`tenant-${t.name}`, tenantArgs(config, t, cluster, gateway.adminConnection), { dependsOn: [gateway] }));
     return {
         clusterName: cluster.clusterName,

@@ -162,6 +162,8 @@ export interface LlmGatewayArgs {
     ingress?: IngressArgs;
     /** Tags on every AWS resource. Default none. */
     tags?: Record<string, string>;
+    /** Releases whose CRDs this gateway needs first: kube-prometheus-stack (its ServiceMonitor). Default none. */
+    dependsOn?: pulumi.Resource[];
 }
 
 /** Everything the pure renderers need: plain values with defaults applied (no Inputs). */

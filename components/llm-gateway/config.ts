@@ -68,6 +68,7 @@ export interface LiteLlmConfig {
         callbacks: string[];
         cache: boolean;
         cache_params: { type: "redis"; mode: "default_off" };
+        require_auth_for_metrics_endpoint: boolean;
     };
     general_settings: {
         master_key: string;
@@ -126,8 +127,9 @@ export function secretEnvNames(r: ResolvedLlmGatewayArgs): string[] {
  * The proxy config: one `model_list` entry per deployment (entries sharing a
  * `model_name` are load-balanced), router settings backed by Redis so rate
  * limits and usage-based routing are shared across replicas, Prometheus (and
- * Langfuse when configured) callbacks, Redis response caching that clients
- * opt into per request, and the admin key and database from the environment.
+ * Langfuse when configured) callbacks behind an authenticated /metrics, Redis
+ * response caching that clients opt into per request, and the admin key and
+ * database from the environment.
  */
 export function renderLiteLlmConfig(r: ResolvedLlmGatewayArgs): LiteLlmConfig {
     const fallbacks = fallbackList(r.routing.fallbacks);
@@ -149,6 +151,9 @@ export function renderLiteLlmConfig(r: ResolvedLlmGatewayArgs): LiteLlmConfig {
             cache: true,
             // Completions are not deterministic: cache only when a request asks for it.
             cache_params: { type: "redis", mode: "default_off" },
+            // /metrics labels carry key aliases, hashed keys and user emails: Prometheus scrapes with its own key
+            // (litellm/proxy/middleware/prometheus_auth_middleware.py reads this flag from litellm_settings).
+            require_auth_for_metrics_endpoint: true,
         },
         general_settings: {
             master_key: envRef(SECRET_ENV.masterKey),

@@ -14,12 +14,17 @@ import {
     inClusterBaseUrl,
     renderConfigMap,
     renderDeployment,
+    METRICS_KEY_DEADLINE_SECONDS,
+    METRICS_TOKEN_KEY,
     renderIngress,
+    renderMetricsKeyJob,
+    renderMetricsTokenSecret,
     renderNamespace,
     renderPodDisruptionBudget,
     renderSecret,
     renderService,
     renderServiceAccount,
+    renderServiceMonitor,
     SECRET_DIGEST_ANNOTATION,
 } from "./manifests";
 import { createState, GatewayState } from "./state";
@@ -89,11 +94,12 @@ export class LlmGateway extends pulumi.ComponentResource {
         const digestKey = new random.RandomBytes(`${name}-secret-digest-key`, { length: 32 }, { parent: this });
         const secretDigest = pulumi.secret(pulumi.all([digestKey.hex, secretData]).apply(([key, data]) => secretDataDigest(key, data)));
 
-        new k8s.apps.v1.Deployment(`${name}-deployment`, withPodAnnotation(renderDeployment(settings, configChecksum(configYaml)), SECRET_DIGEST_ANNOTATION, secretDigest), {
+        const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, withPodAnnotation(renderDeployment(settings, configChecksum(configYaml)), SECRET_DIGEST_ANNOTATION, secretDigest), {
             ...inNamespace,
             dependsOn: [namespace, serviceAccount, configMap, secret, ...podIdentity],
         });
         new k8s.core.v1.Service(`${name}-service`, asArgs(renderService(settings)), inNamespace);
+        this.createMetricsScrape(name, settings, args, inNamespace, deployment, secret);
         new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, asArgs(renderPodDisruptionBudget(settings)), inNamespace);
         const ingress = renderIngress(settings);
         if (ingress) new k8s.networking.v1.Ingress(`${name}-ingress`, asArgs(ingress), inNamespace);
@@ -132,6 +138,37 @@ export class LlmGateway extends pulumi.ComponentResource {
         };
         for (const p of settings.keyedProviders) values[PROVIDER_KEY_ENV[p]] = args.providerKeys?.[p];
         return Object.fromEntries(secretEnvNames(settings).map((key) => [key, values[key]!]));
+    }
+
+    /**
+     * Prometheus' access to /metrics: a key of its own (never the master key), in a Secret beside the
+     * ServiceMonitor that references it, registered in the gateway by a Job once the gateway is up.
+     */
+    private createMetricsScrape(
+        name: string,
+        settings: ResolvedLlmGatewayArgs,
+        args: LlmGatewayArgs,
+        inNamespace: pulumi.CustomResourceOptions & { dependsOn: pulumi.Resource[] },
+        deployment: pulumi.Resource,
+        gatewaySecret: pulumi.Resource,
+    ): void {
+        const keyBody = new random.RandomPassword(`${name}-metrics-key`, { length: 48, special: false }, { parent: this });
+        const token = new k8s.core.v1.Secret(`${name}-metrics-token`, {
+            ...asArgs<k8s.core.v1.SecretArgs>(renderMetricsTokenSecret(settings)),
+            stringData: pulumi.secret(pulumi.interpolate`sk-${keyBody.result}`).apply((key) => ({ [METRICS_TOKEN_KEY]: key })),
+        }, inNamespace);
+        new k8s.apiextensions.CustomResource(`${name}-monitor`, asArgs<k8s.apiextensions.CustomResourceArgs>(renderServiceMonitor(settings)), {
+            ...inNamespace,
+            dependsOn: [...inNamespace.dependsOn, ...(args.dependsOn ?? [])],
+        });
+        // Waits for the whole run (pulumi-kubernetes' default is 10 minutes); a failed run is re-run by the next `up`.
+        const wait = `${Math.ceil(METRICS_KEY_DEADLINE_SECONDS / 60) + 1}m`;
+        new k8s.batch.v1.Job(`${name}-metrics-key`, asArgs(renderMetricsKeyJob(settings)), {
+            ...inNamespace,
+            dependsOn: [deployment, gatewaySecret, token],
+            deleteBeforeReplace: true,
+            customTimeouts: { create: wait, update: wait },
+        });
     }
 
     /** Bedrock through EKS Pod Identity: a role for the gateway's service account that may invoke only the routed models. */

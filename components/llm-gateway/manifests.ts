@@ -2,14 +2,22 @@
  * Pure renderers of the gateway's Kubernetes objects. No Pulumi inside; the
  * Secret's values are added by the component, never rendered here.
  */
+import { createHash } from "crypto";
 import { renderAlbIngress } from "../internal/alb-ingress";
 import type { KubernetesObject } from "../internal/k8s-object";
+import { litellmAdminContainer, litellmAdminPodSpec, litellmAdminScript, RERUN_WHEN_FAILED } from "../internal/litellm-admin";
 import { IMAGES } from "../internal/versions";
 import type { ResolvedLlmGatewayArgs } from "./args";
-import { secretEnvNames } from "./config";
+import { SECRET_ENV, secretEnvNames } from "./config";
 
 export const GATEWAY_PORT = 4000;
 export const CONFIG_FILE = "config.yaml";
+/** LiteLLM serves `/metrics/`; `/metrics` only redirects there. */
+export const METRICS_PATH = "/metrics/";
+/** Key of the metrics token Secret that holds the scrape key. */
+export const METRICS_TOKEN_KEY = "token";
+/** How long the metrics-key registration may run, retries included. */
+export const METRICS_KEY_DEADLINE_SECONDS = 600;
 const CONFIG_DIR = "/etc/litellm";
 /** Pod template annotation carrying the config's sha256: a config change rolls the pods. */
 export const CONFIG_CHECKSUM_ANNOTATION = "genai-platform.io/config-sha256";
@@ -24,6 +32,8 @@ export interface GatewayNames {
     serviceAccount: string;
     configMap: string;
     secret: string;
+    /** Holds the key Prometheus scrapes /metrics with. */
+    metricsSecret: string;
 }
 
 export function gatewayNames(r: Pick<ResolvedLlmGatewayArgs, "name">): GatewayNames {
@@ -33,6 +43,7 @@ export function gatewayNames(r: Pick<ResolvedLlmGatewayArgs, "name">): GatewayNa
         serviceAccount: r.name,
         configMap: `${r.name}-config`,
         secret: `${r.name}-env`,
+        metricsSecret: `${r.name}-metrics-token`,
     };
 }
 
@@ -226,4 +237,111 @@ export function renderIngress(r: ResolvedLlmGatewayArgs): KubernetesObject | und
         healthcheckPath: "/health/readiness",
         tags: r.tags,
     });
+}
+
+/** The metrics token Secret's shell; the component adds the key (`stringData.token`) as a Pulumi secret. */
+export function renderMetricsTokenSecret(r: ResolvedLlmGatewayArgs): KubernetesObject {
+    return { apiVersion: "v1", kind: "Secret", metadata: metadata(r, gatewayNames(r).metricsSecret), type: "Opaque" };
+}
+
+/**
+ * Prometheus scrapes this gateway's /metrics/ with the metrics key as a bearer
+ * token. It lives beside the gateway because the operator reads
+ * `authorization.credentials` from the ServiceMonitor's own namespace
+ * (prometheus-operator ServiceMonitor CRD, kube-prometheus-stack 88.5.3).
+ */
+export function renderServiceMonitor(r: ResolvedLlmGatewayArgs): KubernetesObject {
+    return {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "ServiceMonitor",
+        metadata: metadata(r, r.name),
+        spec: {
+            selector: { matchLabels: selectorLabels(r) },
+            namespaceSelector: { matchNames: [r.namespace] },
+            endpoints: [{
+                port: "http",
+                path: METRICS_PATH,
+                interval: "30s",
+                authorization: { type: "Bearer", credentials: { name: gatewayNames(r).metricsSecret, key: METRICS_TOKEN_KEY } },
+            }],
+        },
+    };
+}
+
+/** The metrics key's alias in the gateway: one per gateway. */
+export function metricsKeyAlias(r: Pick<ResolvedLlmGatewayArgs, "name">): string {
+    return `genai-platform/metrics/${r.name}`;
+}
+
+/**
+ * LiteLLM `/key/generate` body of the metrics key, without the key itself (the
+ * script adds it from the Secret): it may call /metrics and nothing else
+ * (`allowed_routes`: litellm/proxy/auth/route_checks.py matches a route
+ * exactly or below it) and no model (`no-default-models`). Not the master key,
+ * which would let anyone who reads the token Secret administer the gateway.
+ */
+export function metricsKeyRequest(r: ResolvedLlmGatewayArgs): Record<string, unknown> {
+    return {
+        key_alias: metricsKeyAlias(r),
+        allowed_routes: ["/metrics", "/metrics/"],
+        models: ["no-default-models"],
+        metadata: { "managed-by": "genai-platform", purpose: "prometheus-scrape" },
+    };
+}
+
+/**
+ * Makes the gateway know the Secret's metrics key under its alias: a no-op
+ * while the key scrapes; otherwise (first run, rotated key, fresh database)
+ * retires the alias, registers the Secret's value (`/key/generate` takes a
+ * caller's `key`), and checks that it now scrapes.
+ */
+export const METRICS_KEY_SCRIPT = litellmAdminScript("metrics-key", String.raw`printf 'Authorization: Bearer %s\n' "$METRICS_KEY" > /tmp/metrics.h
+# scrape: the HTTP status of /metrics/ with the metrics key; the body is not kept.
+scrape() { curl -sS -o /dev/null -w '%{http_code}' -H @/tmp/metrics.h "$GATEWAY_URL/metrics/"; }
+
+code=$(scrape)
+if [ "$code" = 200 ]; then
+  echo "metrics-key: key $KEY_ALIAS scrapes /metrics/"
+  exit 0
+fi
+[ "$code" = 401 ] || [ "$code" = 403 ] || fail "checking key $KEY_ALIAS on /metrics/: HTTP $code"
+
+printf '{"key_aliases":["%s"]}' "$KEY_ALIAS" | admin /key/delete > /dev/null || true
+code=$({ printf '{"key":"%s",' "$METRICS_KEY"; printf '%s' "$KEY_JSON" | tail -c +2; } | admin /key/generate)
+[ "$code" = 200 ] || fail "registering key $KEY_ALIAS: HTTP $code"
+: > /tmp/out
+code=$(scrape)
+[ "$code" = 200 ] || fail "key $KEY_ALIAS still cannot scrape /metrics/: HTTP $code"
+echo "metrics-key: registered key $KEY_ALIAS for Prometheus"
+`);
+
+/**
+ * The Job that registers the metrics key, in the gateway's namespace, with no
+ * service account token (it calls only the gateway) and not the gateway's
+ * service account (which carries the Bedrock role). Named by a hash of what
+ * it does; re-run by the next `up` when it failed (`RERUN_WHEN_FAILED`).
+ */
+export function renderMetricsKeyJob(r: ResolvedLlmGatewayArgs): KubernetesObject {
+    const names = gatewayNames(r);
+    const container = litellmAdminContainer("metrics-key", METRICS_KEY_SCRIPT, [
+        { name: "GATEWAY_URL", value: inClusterBaseUrl(r) },
+        { name: "KEY_ALIAS", value: metricsKeyAlias(r) },
+        { name: "KEY_JSON", value: JSON.stringify(metricsKeyRequest(r)) },
+        { name: "METRICS_KEY", valueFrom: { secretKeyRef: { name: names.metricsSecret, key: METRICS_TOKEN_KEY } } },
+        { name: "LITELLM_MASTER_KEY", valueFrom: { secretKeyRef: { name: names.secret, key: SECRET_ENV.masterKey } } },
+    ]);
+    const podSpec = litellmAdminPodSpec(container, { automountServiceAccountToken: false });
+    const hash = createHash("sha256").update(JSON.stringify(podSpec)).digest("hex").slice(0, 8);
+    // Not the gateway's selector labels: its Service and PDB must never pick this pod.
+    const labels = { "app.kubernetes.io/name": "litellm-metrics-key", "app.kubernetes.io/instance": r.name, "app.kubernetes.io/part-of": "genai-platform" };
+    return {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: { name: `${r.name}-metrics-key-${hash}`, namespace: r.namespace, labels, annotations: { ...RERUN_WHEN_FAILED } },
+        spec: {
+            backoffLimit: 3,
+            activeDeadlineSeconds: METRICS_KEY_DEADLINE_SECONDS,
+            template: { metadata: { labels }, spec: podSpec },
+        },
+    };
 }

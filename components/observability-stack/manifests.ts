@@ -24,10 +24,6 @@ const PART_OF = { "app.kubernetes.io/part-of": "genai-platform", "app.kubernetes
 /** What the release's own rule and monitor selectors would match, kept even though ours select everything. */
 const RELEASE_LABEL = { release: KUBE_PROMETHEUS_STACK_RELEASE };
 
-/** The labels LlmGateway puts on its Service (llm-gateway/manifests.ts `gatewayLabels`), minus the per-instance one. */
-export const GATEWAY_SERVICE_SELECTOR = { "app.kubernetes.io/name": "litellm", "app.kubernetes.io/component": "llm-gateway" };
-/** LiteLLM serves `/metrics/`; `/metrics` only redirects there. */
-export const GATEWAY_METRICS_PATH = "/metrics/";
 /** The Karpenter chart's Service carries its chart name and exposes `http-metrics`. */
 export const KARPENTER_SERVICE_SELECTOR = { "app.kubernetes.io/name": "karpenter" };
 
@@ -222,14 +218,11 @@ function serviceMonitor(name: string, selector: Record<string, string>, namespac
 }
 
 /**
- * Scrapes that no chart or component sets up: every LlmGateway (any
- * namespace) and, on Karpenter clusters, Karpenter's node and pool metrics
- * (its chart's ServiceMonitor is off). DCGM and vLLM bring their own.
+ * Scrapes that no chart or component sets up: on Karpenter clusters,
+ * Karpenter's node and pool metrics (its chart's ServiceMonitor is off).
+ * DCGM, vLLM and each LlmGateway (with its own scrape key) bring their own.
  */
 export function renderServiceMonitors(r: ResolvedObservabilityStackArgs): KubernetesObject[] {
-    const monitors = [serviceMonitor("genai-platform-llm-gateway", GATEWAY_SERVICE_SELECTOR, { any: true }, "http", GATEWAY_METRICS_PATH)];
-    if (r.karpenterNamespace !== false) {
-        monitors.push(serviceMonitor("genai-platform-karpenter", KARPENTER_SERVICE_SELECTOR, { matchNames: [r.karpenterNamespace] }, "http-metrics", "/metrics"));
-    }
-    return monitors;
+    if (r.karpenterNamespace === false) return [];
+    return [serviceMonitor("genai-platform-karpenter", KARPENTER_SERVICE_SELECTOR, { matchNames: [r.karpenterNamespace] }, "http-metrics", "/metrics")];
 }

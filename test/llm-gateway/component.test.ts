@@ -76,7 +76,8 @@ describe("LlmGateway component", () => {
         });
 
         it("registers the proxy, its config, Secret, Service and PDB in a restricted namespace", () => {
-            for (const t of [T.namespace, T.serviceAccount, T.configMap, T.secret, T.deployment, T.service, T.pdb]) one(dev.resources, t);
+            for (const t of [T.namespace, T.serviceAccount, T.configMap, T.deployment, T.service, T.pdb]) one(dev.resources, t);
+            one(dev.resources, T.secret, "gateway-env");
             const ns = one(dev.resources, T.namespace).inputs;
             assert.equal(ns.metadata.name, "llm-gateway");
             assert.equal(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
@@ -86,7 +87,7 @@ describe("LlmGateway component", () => {
         it("keeps every Kubernetes object conformant to its upstream schema", async () => {
             assert.deepEqual(await conformanceErrors(dev.resources), []);
             assert.deepEqual(await conformanceErrors(prod.resources), []);
-            assert.equal(kubernetesObjects(prod.resources).length, 8);
+            assert.equal(kubernetesObjects(prod.resources).length, 11);
         });
 
         it("lets two gateways live in one stack without colliding", async () => {
@@ -145,7 +146,7 @@ describe("LlmGateway component", () => {
         });
 
         it("self-checks: the secrets searched for do exist in the run, only in secret places", () => {
-            const secret = one(prod.resources, T.secret);
+            const secret = one(prod.resources, T.secret, "gateway-env");
             const data = JSON.stringify(secret.inputs.stringData);
             for (const value of Object.values(CONFIGURED_SECRETS)) assert.ok(data.includes(value), value);
             assert.ok(data.includes(GENERATED_SECRET_MARK));
@@ -164,7 +165,7 @@ describe("LlmGateway component", () => {
         it("feeds the pod only from the Secret, key for key, plus the TLS flag for Redis", () => {
             const env: { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[] = container(prod).env;
             const fromSecret = env.filter((e) => e.valueFrom);
-            const secretName = one(prod.resources, T.secret).inputs.metadata.name;
+            const secretName = one(prod.resources, T.secret, "gateway-env").inputs.metadata.name;
             assert.deepEqual(fromSecret.map((e) => e.name).sort(), Object.keys(secret(prod)).sort());
             for (const e of fromSecret) assert.deepEqual(e.valueFrom?.secretKeyRef, { name: secretName, key: e.name });
             assert.deepEqual(env.filter((e) => !e.valueFrom), [{ name: "REDIS_SSL", value: "True" }]);
@@ -396,5 +397,5 @@ describe("LlmGateway component", () => {
 });
 
 function secret(d: Deployed): Record<string, string> {
-    return one(d.resources, T.secret).inputs.stringData;
+    return one(d.resources, T.secret, "gateway-env").inputs.stringData;
 }

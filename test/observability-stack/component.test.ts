@@ -248,7 +248,7 @@ describe("ObservabilityStack component", () => {
             const dashboards = ofType(dev.resources, T.configMap);
             assert.deepEqual(dashboards.map((c) => c.inputs.metadata.labels.grafana_dashboard), ["1", "1", "1"]);
             const crs = [...ofType(dev.resources, T.custom), ...ofType(dev.resources, T.serviceMonitor)];
-            assert.deepEqual(crs.map((r) => r.name).sort(), ["obs-alert-rules", "obs-monitor-karpenter", "obs-monitor-llm-gateway"]);
+            assert.deepEqual(crs.map((r) => r.name).sort(), ["obs-alert-rules", "obs-monitor-karpenter"]);
             for (const r of crs) assert.ok(r.dependsOn.includes(kps.urn), r.name);
         });
 
@@ -271,7 +271,7 @@ describe("ObservabilityStack component", () => {
 
         it("leaves Karpenter unscraped on EKS Auto Mode", async () => {
             const auto = await deploy((provider) => minimalArgs(provider, { karpenterNamespace: false }));
-            assert.deepEqual(ofType(auto.resources, T.serviceMonitor).map((r) => r.name), ["obs-monitor-llm-gateway"]);
+            assert.deepEqual(ofType(auto.resources, T.serviceMonitor).map((r) => r.name), []);
         });
     });
 

@@ -2,12 +2,10 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { gatewayLabels } from "../../components/llm-gateway/manifests";
 import { DEFAULT_PROMETHEUS_URL } from "../../components/model-endpoint/args";
 import { GATEWAY_QUERIES, GPU_QUERIES, platformDashboards, VLLM_QUERIES } from "../../components/observability-stack/dashboards";
 import { bucketAccessPolicy, lifecycleRules, tlsOnlyBucketPolicy } from "../../components/observability-stack/iam";
 import {
-    GATEWAY_SERVICE_SELECTOR,
     MODEL_ENDPOINT_RECORD,
     renderAlertRules,
     renderDashboardConfigMaps,
@@ -289,23 +287,16 @@ describe("ObservabilityStack renderers", () => {
         it("drop the Karpenter pool alert and scrape on EKS Auto Mode", () => {
             const auto = resolved({ karpenterNamespace: false });
             assert.ok(!("GpuPoolAtLimit" in alerts(auto)));
-            assert.deepEqual(renderServiceMonitors(auto).map((m) => m.metadata.name), ["genai-platform-llm-gateway"]);
+            assert.deepEqual(renderServiceMonitors(auto).map((m) => m.metadata.name), []);
         });
     });
 
     describe("ServiceMonitors", () => {
         const monitors = renderServiceMonitors(resolved()) as Json[];
 
-        it("scrape every LlmGateway's /metrics/ in any namespace, matching the labels the gateway puts on its Service", () => {
-            const gw = monitors[0];
-            assert.deepEqual(gw.spec.namespaceSelector, { any: true });
-            assert.deepEqual(gw.spec.endpoints, [{ port: "http", path: "/metrics/", interval: "30s" }]);
-            const serviceLabels = gatewayLabels({ name: "gateway" });
-            for (const [k, v] of Object.entries(GATEWAY_SERVICE_SELECTOR)) assert.equal(serviceLabels[k as keyof typeof serviceLabels], v, k);
-        });
-
         it("scrape Karpenter's metrics port in its namespace", () => {
-            const karpenter = monitors[1];
+            assert.equal(monitors.length, 1, "each LlmGateway brings its own monitor, with its scrape key");
+            const karpenter = monitors[0];
             assert.deepEqual(karpenter.spec.namespaceSelector, { matchNames: ["karpenter"] });
             assert.deepEqual(karpenter.spec.selector.matchLabels, { "app.kubernetes.io/name": "karpenter" });
             assert.equal(karpenter.spec.endpoints[0].port, "http-metrics");

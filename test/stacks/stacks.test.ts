@@ -168,9 +168,10 @@ describe("stacks", () => {
             assert.equal(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
         });
 
-        it("each tenant's gateway team is synced by a Job in the gateway's namespace", () => {
+        it("each tenant's gateway team is synced by a Job in the gateway's namespace, beside the metrics-key Job", () => {
             const jobs = k8sObjects(recorded.prod!, "Job");
-            assert.equal(jobs.length, 3);
+            assert.equal(jobs.filter((j) => j.metadata.name.startsWith("team-sync-")).length, 3);
+            assert.equal(jobs.filter((j) => j.metadata.name.includes("-metrics-key-")).length, 1);
             for (const job of jobs) assert.equal(job.metadata.namespace, "llm-gateway");
         });
     });
