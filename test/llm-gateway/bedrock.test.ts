@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import * as k8s from "@pulumi/kubernetes";
 import { LlmGateway } from "../../components/llm-gateway";
+import { renderLiteLlmConfig } from "../../components/llm-gateway/config";
 import { bedrockInvokePolicy } from "../../components/llm-gateway/iam";
 import { MOCK_ACCOUNT } from "../../plan/mock-outputs";
 import { rejectedWith, validationMessage } from "../harness";
@@ -51,6 +52,15 @@ describe("LlmGateway Bedrock routes", () => {
             ]));
             assert.deepEqual(types, []);
         });
+    });
+
+    it("hands LiteLLM the profile id or ARN after bedrock/, called in the route's Region", () => {
+        const r = resolved({ clusterName: "genai-dev", hosted: [bedrock(PROFILE, "us-west-2", "b"), bedrock(PROFILE_ARN, "us-east-1", "c")] });
+        const params = renderLiteLlmConfig(r).model_list.filter((e) => e.litellm_params.model.startsWith("bedrock/")).map((e) => e.litellm_params);
+        assert.deepEqual(params, [
+            { model: `bedrock/${PROFILE}`, aws_region_name: "us-west-2" },
+            { model: `bedrock/${PROFILE_ARN}`, aws_region_name: "us-east-1" },
+        ]);
     });
 
     describe("invoke policy", () => {
