@@ -21,6 +21,7 @@ import { renderLiteLlmConfig } from "../../components/llm-gateway/config";
 import { renderServiceMonitors } from "../../components/observability-stack/manifests";
 import type { ResolvedObservabilityStackArgs } from "../../components/observability-stack/args";
 import { conformanceErrors } from "../harness/conformance";
+import { liveJob, nextUpForJob } from "../harness/job-rerun";
 import { deploy, Deployed, fullArgs, minimalArgs, one, resolved } from "./fixtures";
 
 const T = {
@@ -80,7 +81,11 @@ describe("LlmGateway metrics auth", () => {
         });
         assert.deepEqual(env.METRICS_KEY, { secretKeyRef: { name: "gateway-metrics-token", key: "token" } });
         assert.deepEqual(env.LITELLM_MASTER_KEY, { secretKeyRef: { name: "gateway-env", key: "LITELLM_MASTER_KEY" } });
-        assert.equal(job.inputs.metadata.annotations["pulumi.com/replaceUnready"], "true");
+        // Same rules as the team sync: the same Job while nothing changes, re-run by the next `up` when it failed.
+        const rendered = renderMetricsKeyJob(resolved());
+        assert.equal(nextUpForJob(rendered, "complete", renderMetricsKeyJob(resolved())), "nothing");
+        assert.equal(nextUpForJob(rendered, liveJob(rendered, "failed", 30 * 86400), rendered), "replace");
+        assert.equal(job.deleteBeforeReplace, true);
     });
 
     it("renders objects that validate against the upstream schemas (ServiceMonitor CRD of prometheus-operator)", async () => {

@@ -15,6 +15,7 @@ import {
     renderTeamSyncServiceAccount,
     TEAM_SYNC_SCRIPT,
 } from "../../components/tenant-namespace/manifests";
+import { liveJob, nextUpForJob } from "../harness/job-rerun";
 import { GATEWAY, RESEARCH, RESEARCH_TEAM_REQUEST, tenantArgs, WEB } from "./fixtures";
 
 /** Validation and the renderers never touch the provider. */
@@ -225,16 +226,28 @@ describe("TenantNamespace renderers", () => {
             assert.match(TEAM_SYNC_SCRIPT, /"\$LITELLM_MASTER_KEY"/);
         });
 
-        it("renders the same Job for the same desired state, so an `up` without changes runs nothing", () => {
-            assert.deepEqual(renderTeamSyncJob(resolved(RESEARCH), GATEWAY), job);
-        });
+        describe("what the next `up` does with it (pulumi-kubernetes' Job semantics, test/harness/job-rerun.ts)", () => {
+            const A_DAY = 86400;
+            it("runs nothing again when the desired state is unchanged and the last run succeeded", () => {
+                assert.equal(nextUpForJob(job, liveJob(job, "complete", A_DAY), renderTeamSyncJob(resolved(RESEARCH), GATEWAY)), "nothing");
+            });
 
-        it("is replaced (re-run) on the next `up` when its last run failed, and kept until then", () => {
-            // pulumi-kubernetes (v4.32.0 provider/pkg/provider/provider.go, Diff): with this annotation a Job whose live
-            // status is not Complete is replaced; without it the next `up` only waits on the failed Job again.
-            assert.equal(job.metadata.annotations?.["pulumi.com/replaceUnready"], "true");
-            // The Diff reads the live Job: a TTL would delete a failed Job, and then nothing would re-run it.
-            assert.equal(job.spec.ttlSecondsAfterFinished, undefined);
+            it("runs again when the team changes", () => {
+                const changed = renderTeamSyncJob(resolved({ ...RESEARCH, team: { ...RESEARCH.team, maxBudgetUsd: 750 } }), GATEWAY);
+                assert.equal(nextUpForJob(job, liveJob(job, "complete", A_DAY), changed), "replace");
+            });
+
+            it("runs again when the last run failed, however long ago", () => {
+                for (const since of [60, A_DAY, 30 * A_DAY]) assert.equal(nextUpForJob(job, liveJob(job, "failed", since), job), "replace", `${since}s after`);
+            });
+
+            it("self-checks: a Job without replaceUnready, or removed by a TTL, is never re-run after a failure", () => {
+                const annotations = Object.fromEntries(Object.entries(job.metadata.annotations ?? {}).filter(([k]) => k !== "pulumi.com/replaceUnready"));
+                const waitsOnly = { ...job, metadata: { ...job.metadata, annotations } };
+                assert.equal(nextUpForJob(waitsOnly, "failed", waitsOnly), "nothing");
+                const ttl = { ...job, spec: { ...job.spec, ttlSecondsAfterFinished: A_DAY } };
+                assert.equal(nextUpForJob(ttl, liveJob(ttl, "failed", A_DAY), ttl), "nothing");
+            });
         });
 
         it("is renamed when the budget (or any team setting) changes, and only then", () => {
