@@ -225,7 +225,7 @@ export function podTemplates(objects: readonly KubernetesObject[]): PodTemplate[
 export interface ClusterCompute {
     mode: "managed" | "auto";
     /** Managed node groups (aws.eks.NodeGroup inputs). */
-    nodeGroups: { name: string; labels: Record<string, string>; taints: Taint[]; instanceTypes: string[]; maxSize: number; diskSize: number }[];
+    nodeGroups: { name: string; labels: Record<string, string>; taints: Taint[]; instanceTypes: string[]; desiredSize: number; maxSize: number; diskSize: number }[];
     /** Device-plugin config name → time-slicing replicas (the GPU Operator release's `devicePlugin.config.data`). */
     timeSlicing: Record<string, number>;
 }
@@ -252,6 +252,7 @@ export function clusterCompute(resources: readonly RecordedResource[]): ClusterC
                 labels: r.inputs.labels ?? {},
                 taints: (r.inputs.taints ?? []).map((t: Taint) => ({ ...t, effect: EKS_TAINT_EFFECTS[t.effect] ?? t.effect })),
                 instanceTypes: r.inputs.instanceTypes ?? [],
+                desiredSize: r.inputs.scalingConfig?.desiredSize ?? 0,
                 maxSize: r.inputs.scalingConfig?.maxSize ?? 0,
                 diskSize: r.inputs.diskSize ?? 20,
             })),
@@ -333,8 +334,18 @@ function gpuMemoryOf(requirements: Requirement[]): number {
     return memory.length && Array.isArray(memory[0]) ? Number(memory[0][0]) / 1024 : 0;
 }
 
-/** Every source of nodes: managed node groups or Auto Mode's built-in pools, plus every NodePool among the objects. */
+/** Whether a Cluster Autoscaler runs among `objects`: the only thing that moves a managed node group off its desired size (Karpenter never does). */
+function clusterAutoscalerRuns(objects: readonly KubernetesObject[]): boolean {
+    return objects.some((o) => containersOf(workloadOfObject(o)?.spec ?? {}).some((c) => /\/cluster-autoscaler:/.test(c.image ?? "")));
+}
+
+/**
+ * Every source of nodes: managed node groups or Auto Mode's built-in pools,
+ * plus every NodePool among the objects. A managed node group holds its
+ * desired size unless a Cluster Autoscaler scales it up to its max size.
+ */
 export function nodeSources(objects: readonly KubernetesObject[], compute: ClusterCompute): NodeSource[] {
+    const scaled = clusterAutoscalerRuns(objects);
     const nodeClasses = new Map((objects as Obj[]).filter((o) => o.kind === "EC2NodeClass").map((o) => [o.metadata?.name ?? "", o]));
     const pools = (objects as Obj[]).filter((o) => o.kind === "NodePool").map((p) => nodePoolSource(p, nodeClasses, compute));
     const groups: NodeSource[] = compute.nodeGroups.map((g) => ({
@@ -346,7 +357,7 @@ export function nodeSources(objects: readonly KubernetesObject[], compute: Clust
         labelPrefix: "karpenter.k8s.aws",
         ephemeralGiB: g.diskSize,
         advertisedPerGpu: 1,
-        maxNodes: g.maxSize,
+        maxNodes: scaled ? g.maxSize : g.desiredSize,
     }));
     return [...(compute.mode === "auto" ? autoModeBuiltInPools() : groups), ...pools];
 }

@@ -203,6 +203,18 @@ describe("scheduling and capacity", () => {
             assert.match(findings[0].detail, /^10 pods request cpu 10, memory 20\.0Gi but the capacity they may use holds at most node group system: 3 × m7i\.xlarge .*1 do not fit: platform\/Deployment gateway$/);
         });
 
+        it("a managed node group holds its desired size: only a Cluster Autoscaler takes it to its max size", () => {
+            const compute = { mode: "managed" as const, timeSlicing: {}, nodeGroups: [{ name: "system", labels: {}, taints: [], instanceTypes: ["m7i.xlarge"], desiredSize: 2, maxSize: 4, diskSize: 50 }] };
+            const autoscaler: KubernetesObject = {
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                metadata: { name: "cluster-autoscaler", namespace: "kube-system" },
+                spec: { template: { spec: { containers: [{ name: "ca", image: "registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.0" }] } } },
+            };
+            assert.equal(nodeSources([], compute)[0].maxNodes, 2);
+            assert.equal(nodeSources([autoscaler], compute)[0].maxNodes, 4);
+        });
+
         it("a CPU NodePool takes the overflow within its limits; without limits it is unbounded", () => {
             const cpuPool = (limits?: Record<string, number>): NodeSource => ({ ...gpuPool("cpu", ["m7i"], 1, limits), name: "NodePool cpu", taints: [], labels: { "karpenter.sh/nodepool": "cpu" } });
             assert.deepEqual(schedulingFindings(platformPods(20), [systemNodes(3), cpuPool({ cpu: 16 })]), []);
