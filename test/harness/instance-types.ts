@@ -69,18 +69,20 @@ export function instanceShape(instanceType: string): InstanceShape | undefined {
 }
 
 /**
- * The well-known labels a node of `shape` carries, under Karpenter's
- * (`karpenter.k8s.aws`) or Auto Mode's (`eks.amazonaws.com`) prefix
+ * The well-known labels a node of `shape` carries: the upstream ones
+ * (kubelet, cloud provider) always; with a `prefix`, also the instance labels
+ * Karpenter (`karpenter.k8s.aws`) or Auto Mode (`eks.amazonaws.com`) adds
  * (`computeRequirements` in types.go; the EKS Auto Mode supported-labels table).
+ * Managed node groups add none of the prefixed ones.
  */
-export function instanceLabels(shape: InstanceShape, prefix: string): Record<string, string> {
+export function instanceLabels(shape: InstanceShape, prefix?: string): Record<string, string> {
+    const upstream = { "node.kubernetes.io/instance-type": shape.instanceType, "kubernetes.io/arch": "amd64", "kubernetes.io/os": "linux" };
+    if (!prefix) return upstream;
     const [family, size] = shape.instanceType.split(".");
     const [, category, generation] = /^([a-z]+)(\d+)/.exec(family) ?? [];
     const gpu = GPU_FAMILIES[family];
     return {
-        "node.kubernetes.io/instance-type": shape.instanceType,
-        "kubernetes.io/arch": "amd64",
-        "kubernetes.io/os": "linux",
+        ...upstream,
         [`${prefix}/instance-family`]: family,
         [`${prefix}/instance-size`]: size,
         [`${prefix}/instance-category`]: category,

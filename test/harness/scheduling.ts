@@ -41,8 +41,8 @@ export interface NodeSource {
     /** Taints pods must tolerate (startupTaints are not: Karpenter ignores them for scheduling). */
     taints: Taint[];
     instanceTypes: readonly InstanceShape[];
-    /** Well-known label prefix: `karpenter.k8s.aws` or, in Auto Mode, `eks.amazonaws.com`. */
-    labelPrefix: string;
+    /** Karpenter's instance label prefix: `karpenter.k8s.aws` or, in Auto Mode, `eks.amazonaws.com`; absent for node groups. */
+    labelPrefix?: string;
     ephemeralGiB: number;
     advertisedPerGpu: number;
     maxPodsCap?: number;
@@ -100,7 +100,7 @@ function narrow(have: LabelValues | undefined, req: Requirement): LabelValues | 
 export function candidates(source: NodeSource): Candidate[] {
     return source.instanceTypes.flatMap((shape) => {
         const labels = new Map<string, LabelValues>(Object.entries(instanceLabels(shape, source.labelPrefix)).map(([k, v]) => [k, [v]]));
-        labels.set(CAPACITY_TYPE, ["on-demand", "spot"]);
+        if (source.labelPrefix) labels.set(CAPACITY_TYPE, ["on-demand", "spot"]);
         UNKNOWN_VALUED.forEach((k) => labels.set(k, "any"));
         for (const req of source.requirements) {
             const left = narrow(labels.get(req.key), req);
@@ -354,7 +354,6 @@ export function nodeSources(objects: readonly KubernetesObject[], compute: Clust
         requirements: [],
         taints: g.taints,
         instanceTypes: g.instanceTypes.map((t) => instanceShape(t) ?? unknownInstanceType(t)),
-        labelPrefix: "karpenter.k8s.aws",
         ephemeralGiB: g.diskSize,
         advertisedPerGpu: 1,
         maxNodes: scaled ? g.maxSize : g.desiredSize,

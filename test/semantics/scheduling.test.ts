@@ -42,7 +42,6 @@ function systemNodes(maxNodes: number, instanceType = "m7i.xlarge"): NodeSource 
         requirements: [],
         taints: [],
         instanceTypes: [shape(instanceType)],
-        labelPrefix: "karpenter.k8s.aws",
         ephemeralGiB: 50,
         advertisedPerGpu: 1,
         maxNodes,
@@ -125,6 +124,8 @@ describe("scheduling and capacity", () => {
             ["Exists on the zone", { affinity: [[{ key: "topology.kubernetes.io/zone", operator: "Exists" }]] }, true],
             ["DoesNotExist on the system label (pods kept off system nodes, GPU not tolerated)", { affinity: [[{ key: "genai-platform.io/node-role", operator: "DoesNotExist" }]] }, false],
             ["ORed terms, the second satisfiable", { affinity: [[{ key: "x", operator: "In", values: ["y"] }], [{ key: "genai-platform.io/node-role", operator: "In", values: ["system"] }]] }, true],
+            ["a Karpenter instance label, which managed node groups do not carry", { affinity: [[{ key: "karpenter.k8s.aws/instance-family", operator: "In", values: ["m7i"] }]] }, false],
+            ["the instance type, which every node carries", { nodeSelector: { "node.kubernetes.io/instance-type": "m7i.xlarge" } }, true],
             ["capacity type the pool does not buy", { tolerations: [GPU_TOLERATION], nodeSelector: { "karpenter.sh/capacity-type": "spot", "genai-platform.io/pool": "gpu-small" } }, false],
         ];
         for (const [name, options, placed] of cases) {
