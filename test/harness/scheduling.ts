@@ -87,26 +87,37 @@ function satisfies(have: LabelValues | undefined, req: Requirement): boolean {
     }
 }
 
-/** The values left of `have` once a NodePool requirement narrows them; undefined: no node can satisfy it. */
-function narrow(have: LabelValues | undefined, req: Requirement): LabelValues | undefined | null {
-    if (!satisfies(have, req)) return null;
-    if (req.operator === "In" && (have === undefined || have === "any")) return req.values ?? [];
-    if (have === undefined || have === "any") return req.operator === "Exists" ? "any" : have;
-    if (req.operator === "In" || req.operator === "NotIn" || req.operator === "Gt" || req.operator === "Lt") return have.filter((v) => satisfies([v], req));
-    return have;
+/** Narrows the values a node may carry for `req.key` to those that satisfy `req`; false when none can. */
+function constrain(labels: Map<string, LabelValues>, req: Requirement): boolean {
+    const have = labels.get(req.key);
+    if (!satisfies(have, req)) return false;
+    if (Array.isArray(have)) labels.set(req.key, have.filter((v) => satisfies([v], req)));
+    return true;
 }
 
-/** The nodes `source` can launch: its instance types that meet its requirements, with their labels. */
+/** Keys whose values come from the instance or the cloud: a requirement on one filters instance types rather than labelling the node. */
+function wellKnown(key: string, source: NodeSource): boolean {
+    return (source.labelPrefix !== undefined && key.startsWith(`${source.labelPrefix}/`)) || WELL_KNOWN.has(key);
+}
+const WELL_KNOWN = new Set([CAPACITY_TYPE, "kubernetes.io/arch", "kubernetes.io/os", "node.kubernetes.io/instance-type", "karpenter.sh/nodepool", ...UNKNOWN_VALUED]);
+
+/**
+ * The nodes `source` can launch: its instance types that meet its
+ * requirements, with their labels. A requirement on any other key labels the
+ * node (`In` with its values, `Exists` with some value), as Karpenter does.
+ */
 export function candidates(source: NodeSource): Candidate[] {
     return source.instanceTypes.flatMap((shape) => {
         const labels = new Map<string, LabelValues>(Object.entries(instanceLabels(shape, source.labelPrefix)).map(([k, v]) => [k, [v]]));
         if (source.labelPrefix) labels.set(CAPACITY_TYPE, ["on-demand", "spot"]);
         UNKNOWN_VALUED.forEach((k) => labels.set(k, "any"));
         for (const req of source.requirements) {
-            const left = narrow(labels.get(req.key), req);
-            if (left === null || (Array.isArray(left) && left.length === 0)) return [];
-            if (left === undefined) labels.delete(req.key);
-            else labels.set(req.key, left);
+            if (!wellKnown(req.key, source) && !labels.has(req.key)) {
+                if (req.operator === "In") labels.set(req.key, req.values ?? []);
+                if (req.operator === "Exists") labels.set(req.key, "any");
+            } else if (!constrain(labels, req)) {
+                return [];
+            }
         }
         Object.entries(source.labels).forEach(([k, v]) => labels.set(k, [v]));
         return [{ shape, labels }];
@@ -136,8 +147,12 @@ function nodeRequirements(spec: PodSpec): Requirement[][] {
     return terms.map((t) => [...selector, ...(t.matchExpressions ?? []).map((e) => ({ key: e.key ?? "", operator: e.operator ?? "", values: e.values }))]);
 }
 
+/** Whether one node of `candidate` can satisfy every requirement of some term at once (one value per label). */
 function matchesLabels(spec: PodSpec, candidate: Candidate): boolean {
-    return nodeRequirements(spec).some((reqs) => reqs.every((r) => satisfies(candidate.labels.get(r.key), r)));
+    return nodeRequirements(spec).some((reqs) => {
+        const labels = new Map(candidate.labels);
+        return reqs.every((r) => constrain(labels, r));
+    });
 }
 
 /** Why `spec` cannot land on `source` by labels and taints; undefined when it can (on some of its candidates). */

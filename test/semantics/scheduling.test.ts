@@ -132,6 +132,22 @@ describe("scheduling and capacity", () => {
             it(`${placed ? "places" : "cannot place"} a pod with ${name}`, () => assert.equal(placement(options).length, placed ? 0 : 1));
         }
 
+        it("one node carries one value per label; a NodePool requirement on its own key labels the node", () => {
+            const pool: NodeSource = {
+                ...gpuPool("mixed", ["g6"]),
+                requirements: [
+                    { key: "karpenter.k8s.aws/instance-family", operator: "In", values: ["g6"] },
+                    { key: "karpenter.sh/capacity-type", operator: "In", values: ["spot", "on-demand"] },
+                    { key: "team", operator: "In", values: ["search"] },
+                ],
+            };
+            const place = (affinity: Requirement[]) => schedulingFindings([deployment("p", { tolerations: [GPU_TOLERATION], affinity: [affinity] })], [pool]).length === 0;
+            assert.equal(place([{ key: "karpenter.sh/capacity-type", operator: "In", values: ["spot"] }]), true);
+            assert.equal(place([{ key: "karpenter.sh/capacity-type", operator: "In", values: ["spot"] }, { key: "karpenter.sh/capacity-type", operator: "NotIn", values: ["spot"] }]), false);
+            assert.equal(place([{ key: "team", operator: "In", values: ["search"] }]), true);
+            assert.equal(place([{ key: "team", operator: "In", values: ["research"] }]), false);
+        });
+
         it("planted defect: a nodeSelector no node carries is reported, naming the pod and why", () => {
             const [f] = placement({ nodeSelector: { "genai-platform.io/node-role": "sytem" } });
             assert.equal(
