@@ -9,7 +9,9 @@ import * as assert from "node:assert/strict";
 import { loadStackConfig, runStack, type StackConfig } from "../../plan/stack";
 import { kubernetesObjects, type KubernetesObject } from "../harness/conformance";
 import { allocatable, instanceShape, INSTANCE_TYPES } from "../harness/instance-types";
-import { clusterCompute, type NodeSource, nodeSources, podRequests, type Requirement, schedulingFindings } from "../harness/scheduling";
+import { candidates, clusterCompute, type ClusterCompute, type NodeSource, nodeSources, podRequests, type Requirement, schedulingFindings } from "../harness/scheduling";
+import { resolveGpuClusterArgs } from "../../components/gpu-cluster/args";
+import { renderKarpenterPool } from "../../components/gpu-cluster/manifests";
 import { GPU_FAMILIES } from "../../components/internal/gpu-instances";
 
 const MIB = 2 ** 20;
@@ -91,6 +93,36 @@ describe("scheduling and capacity", () => {
                 const counts = [...new Set(INSTANCE_TYPES.filter((s) => s.instanceType.startsWith(`${family}.`)).map((s) => s.gpus))].sort((a, b) => a - b);
                 assert.deepEqual(counts, [...f.gpuCounts], family);
             }
+        });
+    });
+
+    describe("node sources from GpuCluster's rendered pools", () => {
+        const settings = resolveGpuClusterArgs({
+            pools: [
+                { name: "plain", instanceFamilies: ["g6e"], gpuLimit: 8, volumeGiB: 300 },
+                { name: "sliced", instanceFamilies: ["g6"], gpuLimit: 4, sharing: { mode: "time-slicing", replicas: 4 } },
+                { name: "sliced-br", instanceFamilies: ["g6"], gpuLimit: 4, amiFamily: "bottlerocket", volumeGiB: 400, sharing: { mode: "time-slicing", replicas: 3 } },
+                { name: "mig", instanceFamilies: ["p5e"], gpuLimit: 8, sharing: { mode: "mig", profile: "all-3g.71gb" } },
+            ],
+        });
+        const objects = settings.pools.flatMap((p) => renderKarpenterPool(p, { clusterName: "c", nodeRoleName: "r", tags: {} }));
+        const compute: ClusterCompute = { mode: "managed", nodeGroups: [], timeSlicing: { sliced: 4 } };
+        const byName = new Map(nodeSources(objects, compute).map((s) => [s.name, s]));
+
+        it("reads slices per GPU from the device-plugin config, Bottlerocket's settings, or the MIG profile", () => {
+            assert.deepEqual(["plain", "sliced", "sliced-br", "mig"].map((n) => byName.get(`NodePool ${n}`)!.advertisedPerGpu), [1, 4, 3, 2]);
+        });
+
+        it("reads ephemeral storage from the root volume, or Bottlerocket's data volume", () => {
+            assert.deepEqual(["plain", "sliced-br"].map((n) => byName.get(`NodePool ${n}`)!.ephemeralGiB), [300, 400]);
+        });
+
+        it("takes GpuCluster's taint, pool label and limit", () => {
+            const plain = byName.get("NodePool plain")!;
+            assert.deepEqual(plain.taints, [{ key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" }]);
+            assert.equal(plain.labels["genai-platform.io/pool"], "plain");
+            assert.deepEqual(plain.limits, { "nvidia.com/gpu": 8 });
+            assert.deepEqual(candidates(plain).map((c) => c.shape.instanceType).sort(), INSTANCE_TYPES.filter((s) => s.instanceType.startsWith("g6e.")).map((s) => s.instanceType).sort());
         });
     });
 
