@@ -12,7 +12,8 @@
  * - capacity: the platform's non-GPU pods, replicas included, pack into the
  *   capacity it gives itself (node group max size, or a NodePool's limits).
  */
-import { containersOf, type PodSpec, type Toleration, workloadOfObject } from "../../policies/lib/pod-specs";
+import * as YAML from "yaml";
+import { type Container, containersOf, type PodSpec, type Toleration, workloadOfObject } from "../../policies/lib/pod-specs";
 import { parseQuantity } from "../../components/internal/quantity";
 import type { RecordedResource } from "../../plan/recorder";
 import type { KubernetesObject } from "./conformance";
@@ -178,7 +179,7 @@ function describeRequirement(r: Requirement): string {
 const RESOURCE_KEYS = ["cpu", "memory", "ephemeral-storage", GPU_RESOURCE];
 
 /** A container's requests as the API server defaults them: an unset request takes its limit. */
-function containerRequests(c: ReturnType<typeof containersOf>[number]): Resources {
+function containerRequests(c: Container): Resources {
     const out: Resources = {};
     for (const key of RESOURCE_KEYS) {
         const q = parseQuantity(c.resources?.requests?.[key] ?? c.resources?.limits?.[key]);
@@ -188,19 +189,19 @@ function containerRequests(c: ReturnType<typeof containersOf>[number]): Resource
 }
 
 const add = (a: Resources, b: Resources): Resources => Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, (a[k] ?? 0) + (b[k] ?? 0)]));
-const max = (a: Resources, b: Resources): Resources => Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, Math.max(a[k] ?? 0, b[k] ?? 0)]));
+const peak = (a: Resources, b: Resources): Resources => Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, Math.max(a[k] ?? 0, b[k] ?? 0)]));
 
 /**
  * A pod's effective requests as kube-scheduler computes them: the app
  * containers' (and restartable init "sidecars'") sum, or the largest
- * ordinary init container where larger; plus one pod slot.
+ * ordinary init container where larger; plus one pod slot. (Upstream also
+ * adds the sidecars started before an init container to it; not modelled.)
  */
 export function podRequests(spec: PodSpec): Resources {
-    type C = NonNullable<PodSpec["containers"]>[number] & { restartPolicy?: string };
-    const inits = (spec.initContainers ?? []) as C[];
+    const inits = (spec.initContainers ?? []) as (Container & { restartPolicy?: string })[];
     const running = [...(spec.containers ?? []), ...inits.filter((c) => c.restartPolicy === "Always")].map(containerRequests).reduce(add, {});
-    const initPeak = inits.filter((c) => c.restartPolicy !== "Always").map(containerRequests).reduce(max, {});
-    return { ...max(running, initPeak), pods: 1 };
+    const initPeak = inits.filter((c) => c.restartPolicy !== "Always").map(containerRequests).reduce(peak, {});
+    return { ...peak(running, initPeak), pods: 1 };
 }
 
 const fits = (need: Resources, free: Resources) => Object.entries(need).every(([k, v]) => v <= (free[k] ?? 0));
@@ -254,7 +255,7 @@ export function clusterCompute(resources: readonly RecordedResource[]): ClusterC
     const data: Record<string, string> = gpuOperator?.inputs.values?.devicePlugin?.config?.data ?? {};
     const timeSlicing = Object.fromEntries(
         Object.entries(data).flatMap(([name, doc]) => {
-            const replicas = JSON.parse(doc)?.sharing?.timeSlicing?.resources?.find((r: { name: string }) => r.name === GPU_RESOURCE)?.replicas;
+            const replicas = YAML.parse(doc)?.sharing?.timeSlicing?.resources?.find((r: { name: string }) => r.name === GPU_RESOURCE)?.replicas;
             return replicas ? [[name, replicas as number]] : [];
         }),
     );
@@ -529,5 +530,5 @@ export function schedulingFindings(objects: readonly KubernetesObject[], sources
 
 /** The most a source's biggest candidate offers, per resource, after DaemonSets. */
 function biggest(source: NodeSource, overhead: Resources): Resources {
-    return candidates(source).map((c) => minus(allocatable(c.shape, source), overhead)).reduce(max, {});
+    return candidates(source).map((c) => minus(allocatable(c.shape, source), overhead)).reduce(peak, {});
 }
