@@ -10,6 +10,7 @@
  * card's interfaces × (IPv4 per interface − 1) + 2, `ENILimitedPods` in
  * `pkg/providers/instancetype/types.go`).
  */
+import { GPU_RESOURCE } from "../../components/gpu-cluster/manifests";
 import { GPU_FAMILIES } from "../../components/internal/gpu-instances";
 
 export interface InstanceShape {
@@ -103,7 +104,6 @@ export function instanceLabels(shape: InstanceShape, prefix?: string): Record<st
 /** Resource name → amount in base units (cores, bytes, pods, devices). */
 export type Resources = Record<string, number>;
 
-export const GPU_RESOURCE = "nvidia.com/gpu";
 const MIB = 2 ** 20;
 
 /**

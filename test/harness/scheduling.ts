@@ -15,9 +15,10 @@
 import * as YAML from "yaml";
 import { type Container, containersOf, type PodSpec, type Toleration, workloadOfObject } from "../../policies/lib/pod-specs";
 import { parseQuantity } from "../../components/internal/quantity";
+import { DEVICE_PLUGIN_CONFIG_LABEL, GPU_RESOURCE, MIG_CONFIG_LABEL } from "../../components/gpu-cluster/manifests";
 import type { RecordedResource } from "../../plan/recorder";
 import type { KubernetesObject } from "./conformance";
-import { allocatable, GPU_RESOURCE, type InstanceShape, INSTANCE_TYPES, instanceLabels, instanceShape, type Resources } from "./instance-types";
+import { allocatable, type InstanceShape, INSTANCE_TYPES, instanceLabels, instanceShape, type Resources } from "./instance-types";
 
 export interface Taint {
     key: string;
@@ -326,8 +327,8 @@ function nodePoolSource(pool: Obj, nodeClasses: Map<string, Obj>, compute: Clust
     const ephemeralGiB = auto ? AUTO_MODE_NODE.ephemeralGiB : (parseQuantity(volume?.ebs?.volumeSize) ?? 20 * 2 ** 30) / 2 ** 30;
     const requirements: Requirement[] = template.spec?.requirements ?? [];
     const name = pool.metadata?.name ?? "";
-    const timeSliced = compute.timeSlicing[labels["nvidia.com/device-plugin.config"]] ?? Number(/replicas = (\d+)/.exec(nodeClass?.spec?.userData ?? "")?.[1] ?? 1);
-    const migProfile = labels["nvidia.com/mig.config"];
+    const timeSliced = compute.timeSlicing[labels[DEVICE_PLUGIN_CONFIG_LABEL]] ?? Number(/replicas = (\d+)/.exec(nodeClass?.spec?.userData ?? "")?.[1] ?? 1);
+    const migProfile = labels[MIG_CONFIG_LABEL];
     const limits = Object.fromEntries(Object.entries(pool.spec?.limits ?? {}).map(([k, v]) => [k, parseQuantity(v) ?? Infinity]));
     return {
         name: `NodePool ${name}`,
