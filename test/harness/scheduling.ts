@@ -311,10 +311,11 @@ type Obj = KubernetesObject & { spec?: Record<string, any> };
  * MIG slices per GPU for a uniform `all-<g>g.<mem>gb` profile: limited by
  * compute (7 slices per GPU) and by memory; the rounding absorbs the GPUs'
  * odd sizes (H200 141 GB holds two 71gb slices, B200 179 GB two 90gb). This
- * reproduces NVIDIA mig-parted's `all-*` layouts for A100-40/80GB, H100,
+ * reproduces NVIDIA mig-parted v0.15.0's `all-*` layouts (the MIG manager the
+ * GPU Operator v26.7.0 chart pins) for A100-40/80GB, H100,
  * H200 and B200.
  */
-function migSlicesPerGpu(profile: string, gpuMemoryGiB: number): number {
+export function migSlicesPerGpu(profile: string, gpuMemoryGiB: number): number {
     const [, g, mem] = /^all-(\d)g\.(\d+)gb$/.exec(profile) ?? [];
     return g ? Math.min(Math.floor(7 / Number(g)), Math.round(gpuMemoryGiB / Number(mem) - 0.45)) : 1;
 }

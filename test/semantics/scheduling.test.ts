@@ -9,7 +9,7 @@ import * as assert from "node:assert/strict";
 import { loadStackConfig, runStack, type StackConfig } from "../../plan/stack";
 import { kubernetesObjects, type KubernetesObject } from "../harness/conformance";
 import { allocatable, instanceShape, INSTANCE_TYPES } from "../harness/instance-types";
-import { candidates, clusterCompute, type ClusterCompute, type NodeSource, nodeSources, podRequests, type Requirement, schedulingFindings } from "../harness/scheduling";
+import { candidates, clusterCompute, type ClusterCompute, migSlicesPerGpu, type NodeSource, nodeSources, podRequests, type Requirement, schedulingFindings } from "../harness/scheduling";
 import { resolveGpuClusterArgs } from "../../components/gpu-cluster/args";
 import { renderKarpenterPool } from "../../components/gpu-cluster/manifests";
 import { GPU_FAMILIES } from "../../components/internal/gpu-instances";
@@ -111,6 +111,18 @@ describe("scheduling and capacity", () => {
 
         it("reads slices per GPU from the device-plugin config, Bottlerocket's settings, or the MIG profile", () => {
             assert.deepEqual(["plain", "sliced", "sliced-br", "mig"].map((n) => byName.get(`NodePool ${n}`)!.advertisedPerGpu), [1, 4, 3, 2]);
+        });
+
+        it("counts MIG slices as the MIG manager the GPU Operator v26.7.0 chart pins does (NVIDIA/mig-parted v0.15.0 deployments/systemd/config-default.yaml, all-* layouts)", () => {
+            const layouts: [number, Record<string, number>][] = [
+                [40, { "1g.5gb": 7, "1g.10gb": 4, "2g.10gb": 3, "3g.20gb": 2, "4g.20gb": 1, "7g.40gb": 1 }],
+                [80, { "1g.10gb": 7, "1g.20gb": 4, "2g.20gb": 3, "3g.40gb": 2, "4g.40gb": 1, "7g.80gb": 1 }],
+                [141, { "1g.18gb": 7, "1g.35gb": 4, "2g.35gb": 3, "3g.71gb": 2, "4g.71gb": 1, "7g.141gb": 1 }],
+                [179, { "1g.23gb": 7, "1g.45gb": 4, "2g.45gb": 3, "3g.90gb": 2, "4g.90gb": 1, "7g.180gb": 1 }],
+            ];
+            for (const [memory, layout] of layouts) {
+                for (const [profile, slices] of Object.entries(layout)) assert.equal(migSlicesPerGpu(`all-${profile}`, memory), slices, `${profile} on ${memory} GB`);
+            }
         });
 
         it("reads ephemeral storage from the root volume, or Bottlerocket's data volume", () => {
