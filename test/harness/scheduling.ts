@@ -16,6 +16,7 @@ import * as YAML from "yaml";
 import { type Container, containersOf, type PodSpec, type Toleration, workloadOfObject } from "../../policies/lib/pod-specs";
 import { parseQuantity } from "../../components/internal/quantity";
 import { DEVICE_PLUGIN_CONFIG_LABEL, GPU_RESOURCE, MIG_CONFIG_LABEL } from "../../components/gpu-cluster/manifests";
+import { GPU_FAMILIES } from "../../components/internal/gpu-instances";
 import type { RecordedResource } from "../../plan/recorder";
 import type { KubernetesObject } from "./conformance";
 import { allocatable, type InstanceShape, INSTANCE_TYPES, instanceLabels, instanceShape, type Resources } from "./instance-types";
@@ -52,6 +53,30 @@ export interface NodeSource {
     maxNodes?: number;
     /** NodePool `spec.limits`: node capacity Karpenter may launch in total; absent = unbounded. */
     limits?: Resources;
+    /** Whether the GPU Operator labels this source's GPU nodes once they join (see GPU_OPERATOR_NODE_LABELS). */
+    gpuOperator?: boolean;
+}
+
+/**
+ * Labels GPU nodes get after they join, which the GPU Operator's DaemonSets
+ * select on: NFD's NVIDIA PCI label, then the operator's `gpu.present` and
+ * per-operand deploy labels, each added only where the node carries no value
+ * yet (GpuCluster presets some to "false"), and the MIG manager's on
+ * MIG-capable GPUs (NVIDIA/gpu-operator v26.7.0 controllers/state_manager.go:
+ * gpuNodeLabels, gpuStateLabels, addGPUStateLabels).
+ */
+const GPU_OPERATOR_NODE_LABELS: Record<string, string> = {
+    "feature.node.kubernetes.io/pci-10de.present": "true",
+    "nvidia.com/gpu.present": "true",
+    ...Object.fromEntries(
+        ["driver", "gpu-feature-discovery", "container-toolkit", "device-plugin", "dcgm", "dcgm-exporter", "node-status-exporter", "operator-validator", "client"].map((operand) => [`nvidia.com/gpu.deploy.${operand}`, "true"]),
+    ),
+};
+
+function gpuOperatorLabels(shape: InstanceShape): Record<string, string> {
+    const family = GPU_FAMILIES[shape.instanceType.split(".")[0]];
+    if (!family) return {};
+    return { ...GPU_OPERATOR_NODE_LABELS, ...(family.mig ? { "nvidia.com/gpu.deploy.mig-manager": "true" } : {}) };
 }
 
 /** A value a node may carry for a label: known values, or any value (zone, hostname). */
@@ -121,7 +146,8 @@ export function candidates(source: NodeSource): Candidate[] {
                 return [];
             }
         }
-        Object.entries(source.labels).forEach(([k, v]) => labels.set(k, [v]));
+        const joined = { ...(source.gpuOperator ? gpuOperatorLabels(shape) : {}), ...source.labels };
+        Object.entries(joined).forEach(([k, v]) => labels.set(k, [v]));
         return [{ shape, labels }];
     });
 }
@@ -243,6 +269,8 @@ export interface ClusterCompute {
     mode: "managed" | "auto";
     /** Managed node groups (aws.eks.NodeGroup inputs). */
     nodeGroups: { name: string; labels: Record<string, string>; taints: Taint[]; instanceTypes: string[]; desiredSize: number; maxSize: number; diskSize: number }[];
+    /** Whether the GPU Operator is installed (it labels GPU nodes for its DaemonSets). */
+    gpuOperator: boolean;
     /** Device-plugin config name → time-slicing replicas (the GPU Operator release's `devicePlugin.config.data`). */
     timeSlicing: Record<string, number>;
 }
@@ -273,6 +301,7 @@ export function clusterCompute(resources: readonly RecordedResource[]): ClusterC
                 maxSize: r.inputs.scalingConfig?.maxSize ?? 0,
                 diskSize: r.inputs.diskSize ?? 20,
             })),
+        gpuOperator: gpuOperator !== undefined,
         timeSlicing,
     };
 }
@@ -348,6 +377,7 @@ function nodePoolSource(pool: Obj, nodeClasses: Map<string, Obj>, compute: Clust
         advertisedPerGpu: migProfile ? migSlicesPerGpu(migProfile, gpuMemoryOf(requirements)) : timeSliced,
         ...(auto ? { maxPodsCap: AUTO_MODE_NODE.maxPodsCap } : {}),
         ...(Object.keys(limits).length ? { limits } : {}),
+        gpuOperator: compute.gpuOperator,
     };
 }
 
@@ -515,14 +545,14 @@ export function schedulingFindings(objects: readonly KubernetesObject[], sources
     const overheads = new Map(sources.map((s) => [s, daemonSetOverhead(pods, s)]));
     const findings: SchedulingFinding[] = [];
     const placed: { pod: PodTemplate; sources: NodeSource[] }[] = [];
-    for (const pod of pods) {
+    // A DaemonSet makes pods only for the nodes it matches (none is no pending pod): it counts as overhead only.
+    for (const pod of pods.filter((p) => p.kind !== "DaemonSet")) {
         const problems = sources.map((s) => placementProblem(pod.spec, s));
         const reachable = sources.filter((_, i) => problems[i] === undefined);
         if (!reachable.length) {
             findings.push(finding(pod, "placement", `no node can take it: ${problems.join("; ")}`));
             continue;
         }
-        if (pod.kind === "DaemonSet") continue;
         const fitting = reachable.map((s) => fitsOn(pod, s, overheads.get(s)!)).filter((f) => f.shapes.length);
         if (!fitting.length) {
             const largest = reachable.map((s) => `${s.name} (largest: ${formatResources(biggest(s, overheads.get(s)!))})`).join("; ");

@@ -106,7 +106,7 @@ describe("scheduling and capacity", () => {
             ],
         });
         const objects = settings.pools.flatMap((p) => renderKarpenterPool(p, { clusterName: "c", nodeRoleName: "r", tags: {} }));
-        const compute: ClusterCompute = { mode: "managed", nodeGroups: [], timeSlicing: { sliced: 4 } };
+        const compute: ClusterCompute = { mode: "managed", nodeGroups: [], gpuOperator: true, timeSlicing: { sliced: 4 } };
         const byName = new Map(nodeSources(objects, compute).map((s) => [s.name, s]));
 
         it("reads slices per GPU from the device-plugin config, Bottlerocket's settings, or the MIG profile", () => {
@@ -127,6 +127,25 @@ describe("scheduling and capacity", () => {
 
         it("reads ephemeral storage from the root volume, or Bottlerocket's data volume", () => {
             assert.deepEqual(["plain", "sliced-br"].map((n) => byName.get(`NodePool ${n}`)!.ephemeralGiB), [300, 400]);
+        });
+
+        it("labels GPU nodes as NFD and the GPU Operator do once they join, keeping GpuCluster's preset values", () => {
+            const label = (pool: string, key: string) => candidates(byName.get(`NodePool ${pool}`)!)[0].labels.get(key);
+            assert.deepEqual(label("plain", "nvidia.com/gpu.deploy.device-plugin"), ["true"]);
+            assert.deepEqual(label("plain", "nvidia.com/gpu.deploy.mig-manager"), undefined);
+            assert.deepEqual(label("sliced-br", "nvidia.com/gpu.deploy.device-plugin"), ["false"]);
+            assert.deepEqual(label("mig", "nvidia.com/gpu.deploy.mig-manager"), ["true"]);
+        });
+
+        it("counts the GPU Operator's DaemonSets on the GPU nodes they select, and reports none that select no node", () => {
+            const daemonSet = (operand: string, cpu: string) =>
+                deployment(`nvidia-${operand}`, { kind: "DaemonSet", nodeSelector: { [`nvidia.com/gpu.deploy.${operand}`]: "true" }, tolerations: [GPU_TOLERATION], requests: { cpu, memory: "1Gi" } });
+            const vllm = deployment("vllm", { nodeSelector: { "genai-platform.io/pool": "plain" }, tolerations: [GPU_TOLERATION], requests: { cpu: "3", memory: "20Gi", "nvidia.com/gpu": "1" } });
+            const sources = [...byName.values()];
+            assert.deepEqual(schedulingFindings([vllm, daemonSet("mig-manager", "1")], sources), []);
+            // g6e.xlarge offers 3.92 CPUs; with 1 CPU of device plugin the pod needs g6e.2xlarge, still in the pool.
+            assert.deepEqual(schedulingFindings([vllm, daemonSet("device-plugin", "1")], sources), []);
+            assert.deepEqual(schedulingFindings([vllm, daemonSet("device-plugin", "200")], sources).map((f) => f.check), ["fit"]);
         });
 
         it("takes GpuCluster's taint, pool label and limit", () => {
@@ -202,7 +221,7 @@ describe("scheduling and capacity", () => {
         });
 
         it("Auto Mode: the built-in pools carry no system node label; the system pool wants CriticalAddonsOnly tolerated", () => {
-            const auto = nodeSources([], { mode: "auto", nodeGroups: [], timeSlicing: {} });
+            const auto = nodeSources([], { mode: "auto", nodeGroups: [], gpuOperator: false, timeSlicing: {} });
             assert.deepEqual(auto.map((s) => s.name), ["Auto Mode NodePool system", "Auto Mode NodePool general-purpose"]);
             const on = (o: PodOptions) => schedulingFindings([deployment("p", o)], auto).map((f) => f.check);
             assert.deepEqual(on({ nodeSelector: { "genai-platform.io/node-role": "system" } }), ["placement"]);
@@ -265,7 +284,7 @@ describe("scheduling and capacity", () => {
         });
 
         it("a managed node group holds its desired size: only a Cluster Autoscaler takes it to its max size", () => {
-            const compute = { mode: "managed" as const, timeSlicing: {}, nodeGroups: [{ name: "system", labels: {}, taints: [], instanceTypes: ["m7i.xlarge"], desiredSize: 2, maxSize: 4, diskSize: 50 }] };
+            const compute = { mode: "managed" as const, gpuOperator: false, timeSlicing: {}, nodeGroups: [{ name: "system", labels: {}, taints: [], instanceTypes: ["m7i.xlarge"], desiredSize: 2, maxSize: 4, diskSize: 50 }] };
             const autoscaler: KubernetesObject = {
                 apiVersion: "apps/v1",
                 kind: "Deployment",
