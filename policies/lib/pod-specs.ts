@@ -51,7 +51,7 @@ export interface PodSpec {
 }
 
 export interface PodTemplate {
-    metadata?: { labels?: Record<string, string> };
+    metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
     spec?: PodSpec;
 }
 
@@ -62,6 +62,7 @@ export interface Workload {
     /** Namespace as declared; policies read undefined as `default`. */
     namespace?: string;
     podLabels: Record<string, string>;
+    podAnnotations: Record<string, string>;
     spec: PodSpec;
 }
 
@@ -82,7 +83,23 @@ const POD_TEMPLATES: Record<string, (props: Props) => PodTemplate | undefined> =
 export function workloadOf(type: string, props: Props): Workload | undefined {
     const pod = POD_TEMPLATES[type]?.(props);
     if (!pod?.spec) return undefined;
-    return { kind: type.slice(type.lastIndexOf(":") + 1), namespace: props.metadata?.namespace, podLabels: pod.metadata?.labels ?? {}, spec: pod.spec };
+    return {
+        kind: type.slice(type.lastIndexOf(":") + 1),
+        namespace: props.metadata?.namespace,
+        podLabels: pod.metadata?.labels ?? {},
+        podAnnotations: pod.metadata?.annotations ?? {},
+        spec: pod.spec,
+    };
+}
+
+/** The Pulumi type token of a Kubernetes object (`apps/v1` Deployment → `kubernetes:apps/v1:Deployment`, `v1` → `core/v1`). */
+export function typeTokenOf(obj: { apiVersion: string; kind: string }): string {
+    return `kubernetes:${obj.apiVersion.includes("/") ? obj.apiVersion : `core/${obj.apiVersion}`}:${obj.kind}`;
+}
+
+/** The workload a plain Kubernetes object (a rendered manifest) declares, or undefined when it declares no pod. */
+export function workloadOfObject(obj: { apiVersion: string; kind: string } & Props): Workload | undefined {
+    return workloadOf(typeTokenOf(obj), obj);
 }
 
 /** Every container of a pod, init and ephemeral ones included. */

@@ -1,0 +1,148 @@
+/**
+ * EC2 instance shapes and the allocatable Karpenter computes for them, for the
+ * scheduling evaluator: every size of the GPU families the platform schedules
+ * onto (components/internal/gpu-instances.ts) and of the general-purpose
+ * families its system nodes and EKS Auto Mode's built-in pools use.
+ *
+ * Sources: Amazon EC2 instance type specifications (vCPUs, memory, GPUs),
+ * 2026-11; max pods from the ENI limits in aws/karpenter-provider-aws v1.14.1
+ * `pkg/providers/instancetype/zz_generated.vpclimits.go` (default network
+ * card's interfaces × (IPv4 per interface − 1) + 2, `ENILimitedPods` in
+ * `pkg/providers/instancetype/types.go`).
+ */
+import { GPU_RESOURCE } from "../../components/gpu-cluster/manifests";
+import { GPU_FAMILIES } from "../../components/internal/gpu-instances";
+
+export interface InstanceShape {
+    instanceType: string;
+    vcpus: number;
+    memoryMiB: number;
+    gpus: number;
+    /** ENI-limited pod density. */
+    maxPods: number;
+}
+
+const GIB = 1024;
+
+/** `[size, vCPUs, memory GiB, GPUs, max pods]` per family. */
+type Sizes = [string, number, number, number, number][];
+const GPU_SIZES: Record<string, Sizes> = {
+    g4dn: [["xlarge", 4, 16, 1, 29], ["2xlarge", 8, 32, 1, 29], ["4xlarge", 16, 64, 1, 29], ["8xlarge", 32, 128, 1, 58], ["16xlarge", 64, 256, 1, 58], ["12xlarge", 48, 192, 4, 234], ["metal", 96, 384, 8, 737]],
+    g5: [["xlarge", 4, 16, 1, 58], ["2xlarge", 8, 32, 1, 58], ["4xlarge", 16, 64, 1, 234], ["8xlarge", 32, 128, 1, 234], ["16xlarge", 64, 256, 1, 234], ["12xlarge", 48, 192, 4, 737], ["24xlarge", 96, 384, 4, 737], ["48xlarge", 192, 768, 8, 345]],
+    g6: [["xlarge", 4, 16, 1, 58], ["2xlarge", 8, 32, 1, 58], ["4xlarge", 16, 64, 1, 234], ["8xlarge", 32, 128, 1, 234], ["16xlarge", 64, 256, 1, 737], ["12xlarge", 48, 192, 4, 234], ["24xlarge", 96, 384, 4, 737], ["48xlarge", 192, 768, 8, 737]],
+    g6e: [["xlarge", 4, 32, 1, 58], ["2xlarge", 8, 64, 1, 58], ["4xlarge", 16, 128, 1, 234], ["8xlarge", 32, 256, 1, 234], ["16xlarge", 64, 512, 1, 737], ["12xlarge", 48, 384, 4, 292], ["24xlarge", 96, 768, 4, 492], ["48xlarge", 192, 1536, 8, 492]],
+    p4d: [["24xlarge", 96, 1152, 8, 737]],
+    p4de: [["24xlarge", 96, 1152, 8, 737]],
+    p5: [["4xlarge", 16, 256, 1, 118], ["48xlarge", 192, 2048, 8, 100]],
+    p5e: [["48xlarge", 192, 2048, 8, 100]],
+    p5en: [["48xlarge", 192, 2048, 8, 198]],
+    "p6-b200": [["48xlarge", 192, 2048, 8, 198]],
+};
+
+/** Generation 6 and 7 Intel C/M/R sizes share their ENI limits; memory is 2, 4 or 8 GiB per vCPU. */
+const GENERAL_SIZES: [string, number, number][] = [["large", 2, 29], ["xlarge", 4, 58], ["2xlarge", 8, 58], ["4xlarge", 16, 234], ["8xlarge", 32, 234], ["12xlarge", 48, 234], ["16xlarge", 64, 737], ["24xlarge", 96, 737]];
+const GENERAL_FAMILIES: Record<string, { memoryPerVcpu: number; largest: [string, number] }> = {
+    c6i: { memoryPerVcpu: 2, largest: ["32xlarge", 128] },
+    m6i: { memoryPerVcpu: 4, largest: ["32xlarge", 128] },
+    r6i: { memoryPerVcpu: 8, largest: ["32xlarge", 128] },
+    c7i: { memoryPerVcpu: 2, largest: ["48xlarge", 192] },
+    m7i: { memoryPerVcpu: 4, largest: ["48xlarge", 192] },
+    r7i: { memoryPerVcpu: 8, largest: ["48xlarge", 192] },
+};
+
+export const INSTANCE_TYPES: readonly InstanceShape[] = [
+    ...Object.entries(GPU_SIZES).flatMap(([family, sizes]) =>
+        sizes.map(([size, vcpus, memGiB, gpus, maxPods]) => ({ instanceType: `${family}.${size}`, vcpus, memoryMiB: memGiB * GIB, gpus, maxPods })),
+    ),
+    ...Object.entries(GENERAL_FAMILIES).flatMap(([family, f]) =>
+        [...GENERAL_SIZES, [...f.largest, 737] as [string, number, number]].map(([size, vcpus, maxPods]) => ({
+            instanceType: `${family}.${size}`,
+            vcpus,
+            memoryMiB: vcpus * f.memoryPerVcpu * GIB,
+            gpus: 0,
+            maxPods,
+        })),
+    ),
+];
+
+export function instanceShape(instanceType: string): InstanceShape | undefined {
+    return INSTANCE_TYPES.find((s) => s.instanceType === instanceType);
+}
+
+/**
+ * The well-known labels a node of `shape` carries: the upstream ones
+ * (kubelet, cloud provider) always; with a `prefix`, also the instance labels
+ * Karpenter (`karpenter.k8s.aws`) or Auto Mode (`eks.amazonaws.com`) adds
+ * (`computeRequirements` in types.go; the EKS Auto Mode supported-labels table).
+ * Managed node groups add none of the prefixed ones.
+ */
+export function instanceLabels(shape: InstanceShape, prefix?: string): Record<string, string> {
+    const upstream = { "node.kubernetes.io/instance-type": shape.instanceType, "kubernetes.io/arch": "amd64", "kubernetes.io/os": "linux" };
+    if (!prefix) return upstream;
+    const [family, size] = shape.instanceType.split(".");
+    const [, category, generation] = /^([a-z]+)(\d+)/.exec(family) ?? [];
+    const gpu = GPU_FAMILIES[family];
+    return {
+        ...upstream,
+        [`${prefix}/instance-family`]: family,
+        [`${prefix}/instance-size`]: size,
+        [`${prefix}/instance-category`]: category,
+        [`${prefix}/instance-generation`]: generation,
+        [`${prefix}/instance-cpu`]: String(shape.vcpus),
+        [`${prefix}/instance-memory`]: String(shape.memoryMiB),
+        ...(gpu
+            ? {
+                  [`${prefix}/instance-gpu-name`]: gpu.gpuName,
+                  [`${prefix}/instance-gpu-manufacturer`]: "nvidia",
+                  [`${prefix}/instance-gpu-count`]: String(shape.gpus),
+                  [`${prefix}/instance-gpu-memory`]: String(gpu.gpuMemoryGiB * GIB),
+              }
+            : {}),
+    };
+}
+
+/** Resource name → amount in base units (cores, bytes, pods, devices). */
+export type Resources = Record<string, number>;
+
+const MIB = 2 ** 20;
+
+/**
+ * kube-reserved CPU, millicores: 6% of the first core, 1% of the second,
+ * 0.5% of the next two, 0.25% of the rest (`kubeReservedResources`, types.go v1.14.1).
+ */
+function kubeReservedMillicores(vcpus: number): number {
+    const millis = vcpus * 1000;
+    const ranges: [number, number, number][] = [[0, 1000, 0.06], [1000, 2000, 0.01], [2000, 4000, 0.005], [4000, 2 ** 31, 0.0025]];
+    return ranges.reduce((sum, [start, end, pct]) => (millis >= start ? sum + Math.floor((Math.min(millis, end) - start) * pct) : sum), 0);
+}
+
+export interface NodeSettings {
+    /** Root (AL2023) or data (Bottlerocket) volume, GiB: the node's ephemeral-storage capacity. */
+    ephemeralGiB: number;
+    /** `nvidia.com/gpu` each physical GPU advertises: time-slicing replicas, MIG slices, or 1. */
+    advertisedPerGpu: number;
+    /** A cap on pods per node over the ENI limit (EKS Auto Mode caps at 110). */
+    maxPodsCap?: number;
+}
+
+/**
+ * What the scheduler may place on a node of `shape`, as Karpenter v1.14.1
+ * computes it for AL2023 and Bottlerocket (`NewInstanceType` in
+ * pkg/providers/instancetype/types.go): capacity less kube-reserved (CPU by
+ * the ranges above; memory 11 MiB per pod + 255 MiB; 1 GiB ephemeral storage)
+ * and the eviction threshold (100 MiB memory, 10% of the volume); memory
+ * capacity is the instance's less the 7.5% VM overhead (`memory()`,
+ * `--vm-memory-overhead-percent` default 0.075). No system-reserved by default.
+ */
+export function allocatable(shape: InstanceShape, node: NodeSettings): Resources {
+    const pods = Math.min(shape.maxPods, node.maxPodsCap ?? Infinity);
+    const memoryMiB = shape.memoryMiB - Math.ceil(shape.memoryMiB * 0.075) - (11 * pods + 255) - 100;
+    const storage = node.ephemeralGiB * 2 ** 30;
+    return {
+        cpu: (shape.vcpus * 1000 - kubeReservedMillicores(shape.vcpus)) / 1000,
+        memory: memoryMiB * MIB,
+        "ephemeral-storage": storage - 2 ** 30 - Math.ceil(storage / 10),
+        pods,
+        [GPU_RESOURCE]: shape.gpus * node.advertisedPerGpu,
+    };
+}
