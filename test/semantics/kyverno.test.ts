@@ -156,6 +156,37 @@ describe("Kyverno admission (CEL executed)", function () {
         });
     });
 
+    describe("the GPU-quota label means a ResourceQuota caps the namespace's GPUs (gpu-requires-quota-namespace)", () => {
+        const quotaOf = (namespace: string): number | undefined => {
+            const quotas = objects.filter((o) => o.kind === "ResourceQuota" && o.metadata?.namespace === namespace);
+            const hard = quotas.map((q) => (q.spec as any)?.hard?.["requests.nvidia.com/gpu"]).filter((v) => v !== undefined);
+            return hard.length === 0 ? undefined : Math.min(...hard.map(Number));
+        };
+
+        it("every namespace labelled with a GPU quota has a ResourceQuota on requests.nvidia.com/gpu equal to the label", () => {
+            const labelled = namespaces.filter((n) => (n.metadata as any).labels?.["genai-platform.io/gpu-quota"] !== undefined);
+            assert.ok(labelled.some((n) => n.metadata?.name === "models"));
+            for (const n of labelled) {
+                const label = Number((n.metadata as any).labels["genai-platform.io/gpu-quota"]);
+                assert.equal(quotaOf(n.metadata!.name!), label, `namespace ${n.metadata!.name} (label ${label})`);
+            }
+        });
+
+        it("the models quota is what the platform's endpoints can hold at once: Σ maxReplicas × GPUs per replica", () => {
+            let needed = 0;
+            for (const deployment of objects.filter((o) => o.kind === "Deployment" && o.metadata?.namespace === "models")) {
+                const scaled = objects.find((o) => o.kind === "ScaledObject" && (o.spec as any).scaleTargetRef?.name === deployment.metadata?.name);
+                assert.ok(scaled, `ScaledObject of ${deployment.metadata?.name}`);
+                const gpus = ((deployment.spec as any).template.spec.containers as any[])
+                    .reduce((n, c) => n + Number(c.resources?.requests?.["nvidia.com/gpu"] ?? 0), 0);
+                needed += (scaled.spec as any).maxReplicaCount * gpus;
+            }
+            // Pulumi.prod.yaml: qwen25-72b 4 × 4, llama31-8b 8 × 1, qwen25-1-5b 4 × 1 (a time-sliced L4 slice is one advertised GPU).
+            assert.equal(needed, 28);
+            assert.equal(quotaOf("models"), needed);
+        });
+    });
+
     describe("tenants cannot change the platform's objects (protect-platform-objects)", () => {
         const netpol = () => {
             const found = objects.find((o) => o.kind === "NetworkPolicy" && o.metadata?.namespace === "research" && o.metadata?.name === "default-deny");
