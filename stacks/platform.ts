@@ -295,8 +295,8 @@ export function validatePlatform(config: PlatformConfig, stackName: string): voi
 export function modelsGpuQuota(config: PlatformConfig, cluster: EndpointCluster): number {
     return config.models.reduce((sum, m) => {
         const endpoint = validateModelEndpointArgs(m.name, endpointArgs(config, m, cluster));
-        const containers: { resources?: { requests?: Record<string, string> } }[] = (renderDeployment(endpoint).spec as any).template.spec.containers;
-        const perReplica = containers.reduce((n, c) => n + Number(c.resources?.requests?.[GPU_RESOURCE] ?? 0), 0);
+        const deployment = renderDeployment(endpoint).spec as { template: { spec: { containers: { resources?: { requests?: Record<string, string> } }[] } } };
+        const perReplica = deployment.template.spec.containers.reduce((n, c) => n + Number(c.resources?.requests?.[GPU_RESOURCE] ?? 0), 0);
         return sum + endpoint.autoscaling.maxReplicas * perReplica;
     }, 0);
 }
