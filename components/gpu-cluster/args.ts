@@ -113,7 +113,12 @@ export interface SystemNodeArgs {
 export interface KyvernoArgs {
     /** `"Audit"` reports violations, `"Enforce"` denies them. Default `"Enforce"`. */
     enforcement?: "Audit" | "Enforce";
-    /** Image registries pods may pull from (host or host/path prefixes). Default: the registries the platform's own images use. */
+    /**
+     * Image registries pods may pull from: a registry host (`nvcr.io`) or a host/path prefix (`docker.io/vllm`),
+     * matched at `/` boundaries of the image's fully qualified repository (`docker.io/vllm` admits
+     * `vllm/vllm-openai:v1`, not `docker.io/vllm:0.1` or `docker.io/vllmx/...`; Docker Hub's official images need
+     * `docker.io/library/<name>`). Default: the registries the platform's own images use.
+     */
     allowedRegistries?: string[];
     /** Admission controller replicas. Default 3 (HA). */
     admissionReplicas?: number;

@@ -430,22 +430,48 @@ function policyMatches(match: Obj, a: Attributes, namespace: KubernetesObject | 
 
 /**
  * kyverno chart 3.9.0 values.yaml `config.resourceFilters`, the entries that
- * do not name the chart's own objects: `[Kind[/subresource],namespace,name]`, `*`/`?` wildcards.
+ * do not name the chart's own objects, plus the kyverno namespace's filter
+ * that the chart adds for `config.excludeKyvernoNamespace: true`; each is
+ * `[kind selector,namespace,name]`.
  */
 export const DEFAULT_RESOURCE_FILTERS = [
     "[Event,*,*]", "[*/*,kube-system,*]", "[*/*,kube-public,*]", "[*/*,kube-node-lease,*]", "[Node,*,*]", "[Node/?*,*,*]",
     "[APIService,*,*]", "[APIService/?*,*,*]", "[TokenReview,*,*]", "[SubjectAccessReview,*,*]", "[SelfSubjectAccessReview,*,*]",
     "[Binding,*,*]", "[Pod/binding,*,*]", "[ReplicaSet,*,*]", "[ReplicaSet/?*,*,*]", "[EphemeralReport,*,*]", "[ClusterEphemeralReport,*,*]",
+    "[*/*,kyverno,*]",
 ];
 
+/** github.com/kyverno/pkg/ext/wildcard Match: `*` any run (empty too), `?` one character. */
 const wildcard = (pattern: string, value: string) =>
-    new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(value);
+    new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "s").test(value);
 
+const VERSION = /^(v\d((alpha|beta)\d)?|\*)$/;
+
+/** pkg/utils/kube/kind.go ParseKindSelector: `[group/version/]Kind[/subresource]` → [group, version, kind, subresource]. */
+function parseKindSelector(input: string): [string, string, string, string] {
+    const slashed = input.split("/");
+    const parts = [...slashed.slice(0, -1), ...slashed[slashed.length - 1].split(".")];
+    switch (parts.length) {
+        case 1: return ["*", "*", parts[0], ""];
+        case 2:
+            if (parts[0] === "*" && parts[1] === "*") return ["*", "*", "*", "*"];
+            if (parts[0] === "*" && parts[1].toLowerCase() === parts[1]) return ["*", "*", "*", parts[1]];
+            if (VERSION.test(parts[0])) return ["*", parts[0], parts[1], ""];
+            return ["*", "*", parts[0], parts[1]];
+        case 3: return VERSION.test(parts[0]) ? ["*", parts[0], parts[1], parts[2]] : [parts[0], parts[1], parts[2], ""];
+        case 4: return parts as [string, string, string, string];
+        default: return ["", "", "", ""];
+    }
+}
+
+/** pkg/config/config.go ToFilter, over DEFAULT_RESOURCE_FILTERS. */
 function filtered(a: Attributes): boolean {
-    const kind = a.subResource ? `${a.kind}/${a.subResource}` : a.kind;
     return DEFAULT_RESOURCE_FILTERS.some((f) => {
-        const [k, ns, name] = f.slice(1, -1).split(",");
-        return wildcard(k, kind) && wildcard(ns, a.namespace) && wildcard(name, a.name);
+        const [kind, ns = "", name = ""] = f.slice(1, -1).split(",");
+        const [g, v, k, sub] = parseKindSelector(kind);
+        if (!(wildcard(g, a.group) && wildcard(v, a.version) && wildcard(k, a.kind) && wildcard(sub, a.subResource))) return false;
+        if (wildcard(ns, a.namespace) && wildcard(name, a.name)) return true;
+        return a.group === "" && a.version === "v1" && a.kind === "Namespace" && wildcard(ns, a.name);
     });
 }
 
