@@ -57,6 +57,7 @@ type Obj = Record<string, any>;
 const { Environment } = require("@marcbachmann/cel-js") as typeof CelJs;
 type Environment = CelJs.Environment;
 
+/** Kyverno's `kyverno.image` type; only the functions our policies call are declared, so a policy using another does not compile here. */
 class KyvernoImage {
     constructor(readonly ref: ImageReference) {}
 }
@@ -64,13 +65,10 @@ class KyvernoImage {
 const BASE_ENV = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: true })
     .registerType("kyverno.image", KyvernoImage)
     .registerFunction("parseImageReference(string): kyverno.image", (s: string) => new KyvernoImage(parseImageReference(s)))
-    .registerFunction("image(string): kyverno.image", (s: string) => new KyvernoImage(parseImageReference(s)))
     .registerFunction("isImage(string): bool", (s: string) => isImage(s))
     .registerFunction({ name: "registry", receiverType: "kyverno.image", returnType: "string", params: [], handler: (i: KyvernoImage) => i.ref.registry })
     .registerFunction({ name: "repository", receiverType: "kyverno.image", returnType: "string", params: [], handler: (i: KyvernoImage) => i.ref.repository })
     .registerFunction({ name: "tag", receiverType: "kyverno.image", returnType: "string", params: [], handler: (i: KyvernoImage) => i.ref.tag })
-    .registerFunction({ name: "digest", receiverType: "kyverno.image", returnType: "string", params: [], handler: (i: KyvernoImage) => i.ref.digest })
-    .registerFunction({ name: "identifier", receiverType: "kyverno.image", returnType: "string", params: [], handler: (i: KyvernoImage) => i.ref.digest || i.ref.tag })
     .registerFunction({ name: "containsDigest", receiverType: "kyverno.image", returnType: "bool", params: [], handler: (i: KyvernoImage) => i.ref.digest !== "" })
     .registerVariable("object", "dyn")
     .registerVariable("oldObject", "dyn")
