@@ -284,20 +284,34 @@ export function validatePlatform(config: PlatformConfig, stackName: string): voi
     if (reported.length > 0) throw new ValidationError("stack configuration", reported);
 }
 
+interface DeploymentShape {
+    /** ModelEndpoint renders Recreate, or RollingUpdate with a maxSurge count. */
+    strategy: { type: string; rollingUpdate?: { maxSurge: number } };
+    template: { spec: { containers: { resources?: { requests?: Record<string, string> } }[] } };
+}
+
+/** Pods a rollout adds beyond the replica count: RollingUpdate's maxSurge, none for Recreate. */
+function surgePods(strategy: DeploymentShape["strategy"]): number {
+    return strategy.type === "RollingUpdate" ? strategy.rollingUpdate?.maxSurge ?? 0 : 0;
+}
+
 /**
- * GPUs the platform's own endpoints can hold at once: Σ maxReplicas × the
- * GPUs one replica's pod requests, read from the Deployment each endpoint
- * renders. That request is in the unit quotas count, the node's advertised
- * `nvidia.com/gpu` (one time-slice or MIG slice is one), so the sum is the
- * quota the models namespace needs: no more (a quota is a promise on the
- * pools' capacity), no less (a replica beyond it would be refused).
+ * GPUs the platform's own endpoints can hold at once: Σ (maxReplicas + the
+ * rollout's surge pods) × the GPUs one replica's pod requests, read from the
+ * Deployment each endpoint renders. Surge counts because a rollout at full
+ * scale creates its extra pod before removing an old one (maxUnavailable 0);
+ * a quota without it would stall that rollout. The request is in the unit
+ * quotas count, the node's advertised `nvidia.com/gpu` (one time-slice or
+ * MIG slice is one), so the sum is the quota the models namespace needs: no
+ * more (a quota is a promise on the pools' capacity), no less.
  */
 export function modelsGpuQuota(config: PlatformConfig, cluster: EndpointCluster): number {
     return config.models.reduce((sum, m) => {
         const endpoint = validateModelEndpointArgs(m.name, endpointArgs(config, m, cluster));
-        const deployment = renderDeployment(endpoint).spec as { template: { spec: { containers: { resources?: { requests?: Record<string, string> } }[] } } };
+        const deployment = renderDeployment(endpoint).spec as DeploymentShape;
         const perReplica = deployment.template.spec.containers.reduce((n, c) => n + Number(c.resources?.requests?.[GPU_RESOURCE] ?? 0), 0);
-        return sum + endpoint.autoscaling.maxReplicas * perReplica;
+        const pods = endpoint.autoscaling.maxReplicas + surgePods(deployment.strategy);
+        return sum + pods * perReplica;
     }, 0);
 }
 

@@ -172,17 +172,19 @@ describe("Kyverno admission (CEL executed)", function () {
             }
         });
 
-        it("the models quota is what the platform's endpoints can hold at once: Σ maxReplicas × GPUs per replica", () => {
+        it("the models quota is what the platform's endpoints can hold at once, a rollout's surge pod included", () => {
             let needed = 0;
             for (const deployment of objects.filter((o) => o.kind === "Deployment" && o.metadata?.namespace === "models")) {
                 const scaled = objects.find((o) => o.kind === "ScaledObject" && (o.spec as any).scaleTargetRef?.name === deployment.metadata?.name);
                 assert.ok(scaled, `ScaledObject of ${deployment.metadata?.name}`);
-                const gpus = ((deployment.spec as any).template.spec.containers as any[])
-                    .reduce((n, c) => n + Number(c.resources?.requests?.["nvidia.com/gpu"] ?? 0), 0);
-                needed += (scaled.spec as any).maxReplicaCount * gpus;
+                const spec = deployment.spec as any;
+                const gpus = (spec.template.spec.containers as any[]).reduce((n, c) => n + Number(c.resources?.requests?.["nvidia.com/gpu"] ?? 0), 0);
+                // maxSurge 1, maxUnavailable 0: at full scale a rollout runs one pod more before it stops an old one.
+                assert.deepEqual(spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+                needed += ((scaled.spec as any).maxReplicaCount + 1) * gpus;
             }
-            // Pulumi.prod.yaml: qwen25-72b 4 × 4, llama31-8b 8 × 1, qwen25-1-5b 4 × 1 (a time-sliced L4 slice is one advertised GPU).
-            assert.equal(needed, 28);
+            // Pulumi.prod.yaml: qwen25-72b (4+1) × 4, llama31-8b (8+1) × 1, qwen25-1-5b (4+1) × 1 (a time-sliced L4 slice is one advertised GPU).
+            assert.equal(needed, 34);
             assert.equal(quotaOf("models"), needed);
         });
     });
