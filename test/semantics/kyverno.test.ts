@@ -87,6 +87,19 @@ describe("Kyverno admission (CEL executed)", function () {
         assert.deepEqual((result.object!.spec as any).tolerations, [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
     });
 
+    it("finds nothing to report in dev (Audit) either: no platform workload fails or errors a policy", async () => {
+        const dev = kubernetesObjects((await runStack("dev", loadStackConfig("dev"))).resources);
+        const devPolicies = compilePolicies(dev);
+        const reported: string[] = [];
+        for (const workload of dev.filter((o) => WORKLOAD_KINDS.has(o.kind))) {
+            for (const obj of [workload, podFromWorkload(workload)].filter((o): o is KubernetesObject => o !== undefined)) {
+                const bad = admit(devPolicies, createRequest(obj), storedNamespaces(dev)).results.filter((r) => r.outcome === "fail" || r.outcome === "error");
+                reported.push(...bad.map((r) => `${name(obj)}: ${r.policy}: ${r.message}`));
+            }
+        }
+        assert.deepEqual(reported, []);
+    });
+
     describe("denies the bad Pod corpus", () => {
         const expectDenied = (obj: KubernetesObject, policy: string, pattern: RegExp) => {
             const found = denials(obj);
