@@ -7,14 +7,17 @@
  * Deployments, StatefulSets, Jobs... so a bad workload is rejected when it is
  * applied, not later when its controller fails to create Pods. Autogen works
  * by text substitution (`object.spec` → `object.spec.template.spec`), so the
- * expressions below always spell the Pod as `object.spec...`.
+ * expressions below always spell the Pod as `object.spec...`. Two policies
+ * are not Pod rules and have no autogen: the ephemeral-container image check
+ * (the `pods/ephemeralcontainers` subresource) and the protection of the
+ * platform's own objects from tenant principals.
  */
 import type { KubernetesObject } from "../internal/k8s-object";
 
 export interface KyvernoPolicyOptions {
     /** "Audit" (dev: report only) or "Enforce" (prod: deny). */
     enforcement: "Audit" | "Enforce";
-    /** Registries images may come from: a host (`nvcr.io`) or a host/path prefix (`docker.io/vllm`). */
+    /** Registries images may come from: a host (`nvcr.io`) or a host/path prefix (`docker.io/vllm`), matched at `/` boundaries. */
     allowedRegistries: string[];
     /** Namespaces exempt from the policies (system namespaces). */
     exemptNamespaces: string[];
@@ -28,7 +31,6 @@ export interface KyvernoPolicyOptions {
 export const PLATFORM_MANAGED_LABEL = "genai-platform.io/managed";
 /** Prefix of the Kubernetes groups EKS access entries give tenant principals: `genai-platform:<tenant>:<access>`. */
 export const TENANT_GROUP_PREFIX = "genai-platform:";
-
 
 export const KYVERNO_POLICY_NAMES = [
     "require-requests-limits",
