@@ -5,12 +5,13 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GPU_QUOTA_LABEL, GpuCluster, GpuClusterArgs, GpuPoolInfo, resolveGpuClusterArgs, validateGpuClusterArgs } from "../components/gpu-cluster";
+import { GPU_QUOTA_LABEL, GPU_RESOURCE, GpuCluster, GpuClusterArgs, GpuPoolInfo, PLATFORM_MANAGED_LABEL, resolveGpuClusterArgs, validateGpuClusterArgs } from "../components/gpu-cluster";
 import { Problem, ValidationError } from "../components/internal/errors";
 import { COMPONENT_NAME_MAX } from "../components/internal/naming";
 import { principalKey } from "../components/internal/principal-arn";
 import { LlmGateway, LlmGatewayArgs, SelfHostedRoute, validateLlmGatewayArgs } from "../components/llm-gateway";
 import { baseUrl, createKedaRelease, EndpointCluster, KEDA_NAMESPACE, ModelEndpoint, ModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
+import { renderDeployment } from "../components/model-endpoint/manifests";
 import { ObservabilityStack, ObservabilityStackArgs, PROMETHEUS_URL, validateObservabilityStackArgs } from "../components/observability-stack";
 import { TenantNamespace, TenantNamespaceArgs, validateTenants } from "../components/tenant-namespace";
 import { NAMESPACE, PlatformConfig } from "./config";
@@ -283,22 +284,63 @@ export function validatePlatform(config: PlatformConfig, stackName: string): voi
     if (reported.length > 0) throw new ValidationError("stack configuration", reported);
 }
 
-/** The namespace the platform's own endpoints run in: restricted Pod Security, allowed GPUs. */
-function modelsNamespace(name: string, cluster: GpuCluster): k8s.core.v1.Namespace {
-    const gpus = cluster.pools.reduce((n, p) => n + p.gpuLimit, 0);
-    return new k8s.core.v1.Namespace(name, {
+interface DeploymentShape {
+    /** ModelEndpoint renders Recreate, or RollingUpdate with a maxSurge count. */
+    strategy: { type: string; rollingUpdate?: { maxSurge: number } };
+    template: { spec: { containers: { resources?: { requests?: Record<string, string> } }[] } };
+}
+
+/** Pods a rollout adds beyond the replica count: RollingUpdate's maxSurge, none for Recreate. */
+function surgePods(strategy: DeploymentShape["strategy"]): number {
+    return strategy.type === "RollingUpdate" ? strategy.rollingUpdate?.maxSurge ?? 0 : 0;
+}
+
+/**
+ * GPUs the platform's own endpoints can hold at once: Σ (maxReplicas + the
+ * rollout's surge pods) × the GPUs one replica's pod requests, read from the
+ * Deployment each endpoint renders. Surge counts because a rollout at full
+ * scale creates its extra pod before removing an old one (maxUnavailable 0);
+ * a quota without it would stall that rollout. The request is in the unit
+ * quotas count, the node's advertised `nvidia.com/gpu` (one time-slice or
+ * MIG slice is one), so the sum is the quota the models namespace needs: no
+ * more (a quota is a promise on the pools' capacity), no less.
+ */
+export function modelsGpuQuota(config: PlatformConfig, cluster: EndpointCluster): number {
+    return config.models.reduce((sum, m) => {
+        const endpoint = validateModelEndpointArgs(m.name, endpointArgs(config, m, cluster));
+        const deployment = renderDeployment(endpoint).spec as DeploymentShape;
+        const perReplica = deployment.template.spec.containers.reduce((n, c) => n + Number(c.resources?.requests?.[GPU_RESOURCE] ?? 0), 0);
+        const pods = endpoint.autoscaling.maxReplicas + surgePods(deployment.strategy);
+        return sum + pods * perReplica;
+    }, 0);
+}
+
+/**
+ * The namespace the platform's own endpoints run in: restricted Pod
+ * Security, and a GPU quota (the label Kyverno's gpu-requires-quota-namespace
+ * reads, and the ResourceQuota that label promises) sized by modelsGpuQuota.
+ * Extended resources are quota'd by `requests.` only (Kubernetes "Resource
+ * Quotas": overcommit is not allowed for them, so a `limits.` line is refused).
+ */
+function modelsNamespace(name: string, cluster: GpuCluster, gpus: number): pulumi.Resource[] {
+    const namespace = new k8s.core.v1.Namespace(name, {
         metadata: {
             name: MODELS_NAMESPACE,
             labels: {
                 "pod-security.kubernetes.io/enforce": "restricted",
                 "pod-security.kubernetes.io/audit": "restricted",
                 "pod-security.kubernetes.io/warn": "restricted",
-                "genai-platform.io/managed": "true",
+                [PLATFORM_MANAGED_LABEL]: "true",
                 [GPU_QUOTA_LABEL]: String(gpus),
                 "genai-platform.io/gpu-pools": cluster.pools.map((p) => p.name).join(","),
             },
         },
     }, { provider: cluster.provider });
+    const quota = new k8s.core.v1.ResourceQuota(`${name}-gpu-quota`, {
+        metadata: { name: "gpu-quota", namespace: MODELS_NAMESPACE, labels: { [PLATFORM_MANAGED_LABEL]: "true" } },
+        spec: { hard: { [`requests.${GPU_RESOURCE}`]: String(gpus) } },
+    }, { provider: cluster.provider, dependsOn: [namespace] });
+    return [namespace, quota];
 }
 
 export interface PlatformOutputs {
@@ -332,9 +374,10 @@ export function createPlatform(config: PlatformConfig, stackName: string): Platf
     const cluster = new GpuCluster(names.cluster, clusterArgs(config));
     const keda = createKedaRelease(names.keda, cluster.provider, cluster, cluster.addons);
     const observability = new ObservabilityStack(names.observability, observabilityArgs(config, cluster));
-    const namespace = modelsNamespace(names.modelsNamespace, cluster);
+    // The quota exists before the endpoints' pods, so it counts every one of them.
+    const models = modelsNamespace(names.modelsNamespace, cluster, modelsGpuQuota(config, cluster));
     // Endpoints need the KEDA and Prometheus operator CRDs (ScaledObject, ServiceMonitor) first.
-    const endpointDeps = [keda, observability.monitoringRelease, namespace, ...cluster.addons];
+    const endpointDeps = [keda, observability.monitoringRelease, ...models, ...cluster.addons];
     for (const m of config.models) new ModelEndpoint(m.name, endpointArgs(config, m, cluster, endpointDeps));
     // Its ServiceMonitor needs the Prometheus operator's CRDs.
     const gateway = new LlmGateway(names.gateway, gatewayArgs(config, cluster, observability.langfuse, [observability.monitoringRelease]), { dependsOn: cluster.addons });

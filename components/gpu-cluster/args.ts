@@ -113,7 +113,12 @@ export interface SystemNodeArgs {
 export interface KyvernoArgs {
     /** `"Audit"` reports violations, `"Enforce"` denies them. Default `"Enforce"`. */
     enforcement?: "Audit" | "Enforce";
-    /** Image registries pods may pull from (host or host/path prefixes). Default: the registries the platform's own images use. */
+    /**
+     * Image registries pods may pull from: a registry host (`nvcr.io`) or a host/path prefix (`docker.io/vllm`),
+     * matched at `/` boundaries of the image's fully qualified repository (`docker.io/vllm` admits
+     * `vllm/vllm-openai:v1`, not `docker.io/vllm:0.1` or `docker.io/vllmx/...`; Docker Hub's official images need
+     * `docker.io/library/<name>`). Default: the registries the platform's own images use.
+     */
     allowedRegistries?: string[];
     /** Admission controller replicas. Default 3 (HA). */
     admissionReplicas?: number;
@@ -189,6 +194,8 @@ const BUDGET_DURATION = /^((([0-9]+(h|m))|([0-9]+h[0-9]+m))(0s)?)$/;
 const BUDGET_NODES = /^((100|[0-9]{1,2})%|[0-9]+)$/;
 const CRON = /^(@(annually|yearly|monthly|weekly|daily|midnight|hourly))|((.+)\s(.+)\s(.+)\s(.+)\s(.+))$/;
 const MIG_PROFILE = /^all-[1-7]g\.[0-9]+gb$/;
+/** A registry host (optional port) or host/path prefix, as go-containerregistry spells repositories: lower case, no scheme, tag or digest. */
+const REGISTRY_ENTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9._-]+)*\/?$/;
 
 function isPositiveInt(value: unknown): value is number {
     return typeof value === "number" && Number.isInteger(value) && value > 0;
@@ -313,6 +320,8 @@ export function validateGpuClusterArgs(name: string, args: GpuClusterArgs): Reso
     const ky = p.at("kyverno");
     ky.check(["Audit", "Enforce"].includes(r.kyverno.enforcement), "enforcement", r.kyverno.enforcement, 'expected "Audit" or "Enforce"');
     ky.check(r.kyverno.allowedRegistries.length > 0, "allowedRegistries", r.kyverno.allowedRegistries, "give at least one registry");
+    r.kyverno.allowedRegistries.forEach((entry, i) => ky.at("allowedRegistries").check(REGISTRY_ENTRY.test(entry), i, entry,
+        "expected a registry host or host/path prefix in lower case, e.g. nvcr.io or docker.io/vllm (no scheme, tag or digest)"));
     ky.check(isPositiveInt(r.kyverno.admissionReplicas), "admissionReplicas", r.kyverno.admissionReplicas, "expected a whole number ≥ 1 (3 for HA)");
     r.kyverno.exemptNamespaces.forEach((ns, i) => checkDnsLabel(ky.at("exemptNamespaces"), i, ns));
     if (p.check(r.pools.length > 0, "pools", args.pools, "give at least one GPU pool")) {

@@ -19,6 +19,7 @@ import { GPU_OPERATOR_NAMESPACE, gpuOperatorValues, KARPENTER_NAMESPACE, KYVERNO
 
 export * from "./args";
 export { DEFAULT_STORAGE_CLASS, GPU_TOLERATION, GPU_TAINT, GPU_RESOURCE, POOL_LABEL } from "./manifests";
+export { PLATFORM_MANAGED_LABEL, TENANT_GROUP_PREFIX } from "./kyverno-policies";
 
 /** Namespace label that marks a namespace allowed to run GPU pods; its value is the namespace's GPU quota. */
 export const GPU_QUOTA_LABEL = "genai-platform.io/gpu-quota";

@@ -5,14 +5,15 @@
  * Job reads the master key through a secretKeyRef.
  */
 import { createHash } from "crypto";
-import { GPU_QUOTA_LABEL, GPU_RESOURCE } from "../gpu-cluster";
+import { GPU_QUOTA_LABEL, GPU_RESOURCE, PLATFORM_MANAGED_LABEL, TENANT_GROUP_PREFIX } from "../gpu-cluster";
 import type { KubernetesObject } from "../internal/k8s-object";
 import { litellmAdminContainer, litellmAdminPodSpec, litellmAdminScript, RERUN_WHEN_FAILED } from "../internal/litellm-admin";
 import { KUBERNETES_VERSIONS } from "../internal/versions";
 import type { GatewayConnection, ResolvedTenant, TenantAccess } from "./args";
 
 export const TENANT_LABEL = "genai-platform.io/tenant";
-export const MANAGED_LABEL = "genai-platform.io/managed";
+/** On the namespace and everything the platform creates in it: the cluster's protect-platform-objects policy keeps tenants from changing those. */
+export const MANAGED_LABEL = PLATFORM_MANAGED_LABEL;
 /** Comma-separated GPU pools the namespace's GPU quota draws on (read by the stack policies). */
 export const GPU_POOLS_LABEL = "genai-platform.io/gpu-pools";
 /** The Secret in the tenant's namespace that receives the team's gateway key. */
@@ -39,7 +40,7 @@ const VERBS: Readonly<Record<TenantAccess, string[]>> = {
 
 /** The Kubernetes group an access entry puts a tenant principal in (never `system:`-prefixed, which EKS rejects). */
 export function accessGroup(tenant: string, access: TenantAccess): string {
-    return `genai-platform:${tenant}:${access}`;
+    return `${TENANT_GROUP_PREFIX}${tenant}:${access}`;
 }
 
 /** The key's alias in the gateway: one key per tenant, found again by this alias. */
@@ -61,7 +62,7 @@ export function tenantLabels(t: ResolvedTenant): Record<string, string> {
 }
 
 function metadata(t: ResolvedTenant, name: string, namespace = t.name) {
-    return { name, namespace, labels: tenantLabels(t) };
+    return { name, namespace, labels: { ...tenantLabels(t), [MANAGED_LABEL]: "true" } };
 }
 
 /**

@@ -10,7 +10,20 @@ export interface ImageReference {
     digest?: string;
 }
 
-/** Parses an image reference the way container runtimes resolve it (Docker Hub by default). */
+/** Docker Hub, however an image or an entry spells it (go-containerregistry v0.21.8 pkg/name treats these as one registry). */
+const DOCKER_HUB_HOSTS = new Set(["docker.io", "index.docker.io"]);
+
+/** `host/path` with Docker Hub's host spelt `docker.io`. */
+function normalizeHost(name: string): string {
+    const [host, ...rest] = name.split("/");
+    return rest.length > 0 && DOCKER_HUB_HOSTS.has(host) ? ["docker.io", ...rest].join("/") : name;
+}
+
+/**
+ * Parses an image reference the way container runtimes and Kyverno's image
+ * library resolve it: Docker Hub by default, `docker.io` and
+ * `index.docker.io` alike, and a one-part Docker Hub repository under `library/`.
+ */
 export function parseImage(image: string): ImageReference {
     const [nameAndTag, digest] = image.split("@");
     const slash = nameAndTag.lastIndexOf("/");
@@ -19,13 +32,20 @@ export function parseImage(image: string): ImageReference {
     const name = hasTag ? nameAndTag.slice(0, colon) : nameAndTag;
     const first = name.split("/")[0];
     const hasRegistry = name.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
-    const repository = hasRegistry ? name : `docker.io/${name.includes("/") ? name : `library/${name}`}`;
+    const qualified = normalizeHost(hasRegistry ? name : `docker.io/${name}`);
+    const [host, ...path] = qualified.split("/");
+    const repository = host === "docker.io" && path.length === 1 ? `docker.io/library/${path[0]}` : qualified;
     return { repository, tag: hasTag ? nameAndTag.slice(colon + 1) : undefined, digest };
 }
 
-/** `entry` is a registry host or host/path prefix, matched on whole path segments. */
+/**
+ * `entry` is a registry host or host/path prefix, matched on whole path
+ * segments: `docker.io/vllm` matches `docker.io/vllm/vllm-openai`, not
+ * `docker.io/vllmx/...` nor the official image `docker.io/library/vllm`.
+ * The cluster's Kyverno policy restrict-image-registries applies the same rule.
+ */
 export function fromRegistry(repository: string, entry: string): boolean {
-    const prefix = entry.replace(/\/+$/, "");
+    const prefix = normalizeHost(entry.replace(/\/+$/, ""));
     return repository === prefix || repository.startsWith(`${prefix}/`);
 }
 

@@ -288,6 +288,12 @@ describe("GpuCluster bad input", () => {
         { title: "Kubernetes version outside the window", args: args({ kubernetesVersion: "1.29" }), messages: ['kubernetesVersion: got "1.29"; expected a supported EKS version: 1.33, 1.34, 1.35, 1.36'] },
         { title: "unknown instance family", args: args({ pools: [{ ...l4Pool, instanceFamilies: ["m7i"] }] }), messages: ['pools[0].instanceFamilies[0]: got "m7i"; expected one of the GPU families'] },
         { title: "no pools", args: args({ pools: [] }), messages: ["pools: got []; give at least one GPU pool"] },
+        {
+            title: "registry allow-list entries that could never match an image (a scheme, a tag, upper case)",
+            args: args({ kyverno: { allowedRegistries: ["nvcr.io", "https://ghcr.io", "docker.io/vllm:0.1", "Quay.io/Org"] } }),
+            messages: [1, 2, 3].map((i) => `kyverno.allowedRegistries[${i}]: got ${JSON.stringify(["nvcr.io", "https://ghcr.io", "docker.io/vllm:0.1", "Quay.io/Org"][i])}; ` +
+                "expected a registry host or host/path prefix in lower case, e.g. nvcr.io or docker.io/vllm (no scheme, tag or digest)"),
+        },
     ];
 
     for (const c of cases) {

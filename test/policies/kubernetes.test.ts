@@ -66,6 +66,15 @@ describe("policies: Kubernetes resources", () => {
             assert.equal(fromRegistry("docker.io/vllmx/y", "docker.io/vllm"), false);
         });
 
+        it("reads Docker Hub as Kyverno's image library does, so docker.io/vllm admits vllm/* but not the official image vllm", () => {
+            // go-containerregistry v0.21.8 pkg/name: docker.io and index.docker.io are one registry; a one-part repository there is library/<name>.
+            assert.equal(parseImage("docker.io/vllm:0.1").repository, "docker.io/library/vllm");
+            assert.equal(parseImage("index.docker.io/vllm/vllm-openai:v1").repository, "docker.io/vllm/vllm-openai");
+            assert.equal(fromRegistry(parseImage("docker.io/vllm:0.1").repository, "docker.io/vllm"), false);
+            assert.equal(fromRegistry(parseImage("index.docker.io/vllm/vllm-openai:v1").repository, "docker.io/vllm"), true);
+            assert.equal(fromRegistry(parseImage("vllm/vllm-openai:v1").repository, "index.docker.io/vllm"), true);
+        });
+
         it("passes pinned images from allowed registries, by tag or digest", async () => {
             const pod = { containers: [container("a", { image: "vllm/vllm-openai:v0.21.0-cu129" }), container("b", { image: "ghcr.io/berriai/litellm-database@sha256:0123" })] };
             assert.deepEqual(await messages(imageProvenance, resource(DEPLOYMENT, deployment("x", "team-a", pod))), []);
