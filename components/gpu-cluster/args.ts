@@ -1,7 +1,7 @@
 import { DEPLOYER_CIDRS_RULE, PRIVATE_ONLY_RULE } from "../../policies/lib/eks-endpoint";
 import { checkAllowList, isCidr } from "../internal/cidr";
 import { Problems } from "../internal/errors";
-import { GPU_FAMILIES, GPU_NAMES } from "../internal/gpu-instances";
+import { GPU_FAMILIES, GPU_NAMES, migProfileName, poolFamilies } from "../internal/gpu-instances";
 import { checkDnsLabel, checkUnique, COMPONENT_NAME_MAX } from "../internal/naming";
 import { checkPrincipalArns } from "../internal/principal-arn";
 import { KUBERNETES_VERSIONS } from "../internal/versions";
@@ -29,6 +29,13 @@ export type GpuSharing =
      */
     | { mode: "mig"; profile: string };
 
+/**
+ * One term selecting EC2 capacity reservations (Karpenter EC2NodeClass
+ * `capacityReservationSelectorTerms`): a reservation id, or tags (optionally
+ * of reservations another account shares, `ownerId`).
+ */
+export type CapacityReservationSelector = { id: string } | { tags: Record<string, string>; ownerId?: string };
+
 /** Keeps busy GPU nodes from voluntary disruption during working hours. */
 export interface BusinessHoursProtection {
     /** Cron schedule (UTC) at which protection starts. Default `"0 7 * * mon-fri"`. */
@@ -45,9 +52,21 @@ export interface GpuPoolArgs {
     instanceFamilies?: string[];
     /** GPU models (Karpenter `instance-gpu-name`), e.g. `["l4", "a10g"]`. At least one of this or `instanceFamilies`. */
     gpuNames?: string[];
-    /** Capacity types Karpenter may buy, in no order. Default `["on-demand"]`. */
+    /**
+     * Capacity types Karpenter may buy, in no order. Default `["on-demand"]`.
+     * `"reserved"` needs `capacityReservations` (Karpenter launches reserved
+     * capacity only from the reservations its EC2NodeClass selects).
+     */
     capacityTypes?: CapacityType[];
-    /** Most `nvidia.com/gpu` the pool may hold at once (physical GPUs). Required: it bounds spend. */
+    /** EC2 capacity reservations (ODCRs, Capacity Blocks) the pool may launch into. Required with `"reserved"`, refused without it. Default none. */
+    capacityReservations?: CapacityReservationSelector[];
+    /**
+     * Most GPUs the pool may hold at once, in **physical GPUs**. Required: it
+     * bounds spend. Shared pools advertise more `nvidia.com/gpu` than they have
+     * GPUs (time-slicing: × replicas; MIG: × slices per GPU), and Karpenter
+     * counts the advertised number against the NodePool limit once a node is
+     * initialised, so the NodePool's limit is rendered as gpuLimit × that factor.
+     */
     gpuLimit: number;
     /** Node OS. Default `"al2023"`; both resolve to the NVIDIA-accelerated AMI variant. */
     amiFamily?: AmiFamily;
@@ -59,7 +78,13 @@ export interface GpuPoolArgs {
     disruptionBudget?: string;
     /** Block voluntary disruption of non-empty nodes in working hours. Default: off. */
     protectBusinessHours?: boolean | BusinessHoursProtection;
-    /** Node lifetime before replacement (picks up new AMIs). Default `"720h"`. */
+    /**
+     * Node lifetime before replacement (picks up new AMIs). Default `"720h"`.
+     * Expiry is forceful: Karpenter drains an expired node whatever the
+     * disruption budgets say (Karpenter v1.14 docs, concepts/disruption
+     * "Expiration"), only PodDisruptionBudgets slow the drain. Endpoints that
+     * must keep serving therefore run ≥ 2 replicas in production (ModelEndpoint `production`).
+     */
     expireAfter?: string;
     /** Disk for container images and model files, GiB, gp3 encrypted. Default 500. */
     volumeGiB?: number;
@@ -99,15 +124,37 @@ export interface EndpointArgs {
     publicAccessCidrs?: string[];
 }
 
+/**
+ * The minimal on-demand managed node group that runs Karpenter itself and what
+ * must run before Karpenter can launch anything (CoreDNS, the EBS CSI
+ * controller); tainted `CriticalAddonsOnly` so nothing else lands there.
+ */
 export interface SystemNodeArgs {
-    /** Instance types of the on-demand system node group. Default `["m7i.large"]`. */
+    /** Instance types. Default `["m7i.large"]`. */
     instanceTypes?: string[];
-    /** Default 2. */
+    /** Default 2 (Karpenter's two replicas spread over nodes). */
     minSize?: number;
     /** Default 2. */
     desiredSize?: number;
-    /** Default 4. */
+    /** Default 3. */
     maxSize?: number;
+}
+
+/**
+ * The Karpenter CPU NodePool (and its EC2NodeClass) that runs the platform's
+ * add-ons (Kyverno, KEDA, GPU Operator controller, Prometheus, Langfuse,
+ * ClickHouse, the gateway) and tenants' CPU workloads; untainted, scaled by
+ * Karpenter. Karpenter mode only (Auto Mode has its built-in pools).
+ */
+export interface PlatformPoolArgs {
+    /** Capacity types. Default `["on-demand"]`; the dev profile allows spot first. */
+    capacityTypes?: Exclude<CapacityType, "reserved">[];
+    /** EC2 instance categories (c, m, r …). Default `["c", "m", "r"]`. */
+    instanceCategories?: string[];
+    /** Most vCPUs the pool may hold. Default 64. */
+    cpuLimit?: number;
+    /** Most memory the pool may hold, GiB. Default 256. */
+    memoryLimitGiB?: number;
 }
 
 export interface KyvernoArgs {
@@ -141,6 +188,8 @@ export interface GpuClusterArgs {
      */
     adminPrincipalArns?: string[];
     systemNodes?: SystemNodeArgs;
+    /** Scaling CPU capacity for the platform's add-ons (Karpenter mode). */
+    platformPool?: PlatformPoolArgs;
     /** GPU node pools. At least one. */
     pools: GpuPoolArgs[];
     kyverno?: KyvernoArgs;
@@ -171,7 +220,8 @@ export const DEFAULT_ALLOWED_REGISTRIES = [
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
 /** Args with every default filled in. */
-export type ResolvedPool = Required<Omit<GpuPoolArgs, "instanceFamilies" | "gpuNames" | "sharing" | "weight" | "protectBusinessHours">> &
+export type ResolvedPool = Required<Omit<GpuPoolArgs, "instanceFamilies" | "gpuNames" | "sharing" | "weight" | "protectBusinessHours" | "capacityReservations">> &
+    Pick<GpuPoolArgs, "capacityReservations"> &
     Pick<GpuPoolArgs, "instanceFamilies" | "gpuNames" | "sharing" | "weight"> & { protectBusinessHours?: Required<BusinessHoursProtection> };
 
 export interface ResolvedGpuClusterArgs {
@@ -181,6 +231,7 @@ export interface ResolvedGpuClusterArgs {
     endpoint: Required<EndpointArgs>;
     adminPrincipalArns: string[];
     systemNodes: Required<SystemNodeArgs>;
+    platformPool: Required<PlatformPoolArgs>;
     pools: ResolvedPool[];
     kyverno: Required<KyvernoArgs>;
     albIngress: boolean;
@@ -208,6 +259,7 @@ function resolvePool(pool: GpuPoolArgs): ResolvedPool {
         instanceFamilies: pool.instanceFamilies,
         gpuNames: pool.gpuNames,
         capacityTypes: pool.capacityTypes ?? ["on-demand"],
+        capacityReservations: pool.capacityReservations,
         gpuLimit: pool.gpuLimit,
         amiFamily: pool.amiFamily ?? "al2023",
         consolidationPolicy: pool.consolidationPolicy ?? "WhenEmpty",
@@ -229,7 +281,8 @@ export function resolveGpuClusterArgs(args: GpuClusterArgs): ResolvedGpuClusterA
         network: { vpcCidr: "10.0.0.0/16", availabilityZoneCount: 3, natGateways: "perZone", ...args.network },
         endpoint: { publicAccess: true, publicAccessCidrs: [], ...args.endpoint },
         adminPrincipalArns: args.adminPrincipalArns ?? [],
-        systemNodes: { instanceTypes: ["m7i.large"], minSize: 2, desiredSize: 2, maxSize: 4, ...args.systemNodes },
+        systemNodes: { instanceTypes: ["m7i.large"], minSize: 2, desiredSize: 2, maxSize: 3, ...args.systemNodes },
+        platformPool: { capacityTypes: ["on-demand"], instanceCategories: ["c", "m", "r"], cpuLimit: 64, memoryLimitGiB: 256, ...args.platformPool },
         pools: (args.pools ?? []).map(resolvePool),
         kyverno: { enforcement: "Enforce", allowedRegistries: DEFAULT_ALLOWED_REGISTRIES, admissionReplicas: 3, exemptNamespaces: [], ...args.kyverno },
         albIngress: args.albIngress ?? false,
@@ -238,8 +291,16 @@ export function resolveGpuClusterArgs(args: GpuClusterArgs): ResolvedGpuClusterA
     };
 }
 
+/** Name of the Karpenter CPU NodePool and EC2NodeClass the platform's add-ons run on. */
+export const PLATFORM_POOL_NAME = "platform";
+
+const CAPACITY_RESERVATION_ID = /^cr-[0-9a-z]+$/;
+const ACCOUNT_ID = /^[0-9]{12}$/;
+
 function validatePool(p: Problems, pool: ResolvedPool, mode: "karpenter" | "auto"): void {
-    checkDnsLabel(p, "name", pool.name, 40);
+    if (checkDnsLabel(p, "name", pool.name, 40)) {
+        p.check(pool.name !== PLATFORM_POOL_NAME, "name", pool.name, `"${PLATFORM_POOL_NAME}" names the platform's CPU NodePool; choose another name`);
+    }
     const families = pool.instanceFamilies ?? [];
     const gpuNames = pool.gpuNames ?? [];
     p.check(families.length + gpuNames.length > 0, "instanceFamilies", pool.instanceFamilies, "give at least one instance family or GPU name");
@@ -251,6 +312,7 @@ function validatePool(p: Problems, pool: ResolvedPool, mode: "karpenter" | "auto
     pool.capacityTypes.forEach((c, i) =>
         p.at("capacityTypes").check(CAPACITY_TYPES.includes(c), i, c, `expected one of ${CAPACITY_TYPES.join(", ")}`),
     );
+    validateReservations(p, pool, mode);
     p.check(isPositiveInt(pool.gpuLimit), "gpuLimit", pool.gpuLimit, "every pool needs a GPU limit: a whole number of GPUs ≥ 1");
     p.check(AMI_FAMILIES.includes(pool.amiFamily), "amiFamily", pool.amiFamily, `expected one of ${AMI_FAMILIES.join(", ")}`);
     p.check(CONSOLIDATION_POLICIES.includes(pool.consolidationPolicy), "consolidationPolicy", pool.consolidationPolicy, `expected one of ${CONSOLIDATION_POLICIES.join(", ")}`);
@@ -263,29 +325,87 @@ function validatePool(p: Problems, pool: ResolvedPool, mode: "karpenter" | "auto
         hours.check(CRON.test(pool.protectBusinessHours.schedule), "schedule", pool.protectBusinessHours.schedule, 'expected a cron schedule such as "0 7 * * mon-fri"');
         hours.check(BUDGET_DURATION.test(pool.protectBusinessHours.duration), "duration", pool.protectBusinessHours.duration, 'expected hours and minutes such as "12h" or "9h30m"');
     }
-    if (pool.sharing) validateSharing(p.at("sharing"), pool, families, mode);
+    if (pool.sharing) validateSharing(p.at("sharing"), pool, mode);
 }
 
-function validateSharing(p: Problems, pool: ResolvedPool, families: string[], mode: "karpenter" | "auto"): void {
+/**
+ * `reserved` capacity launches only into reservations the EC2NodeClass selects
+ * (karpenter.k8s.aws_ec2nodeclasses v1.14.1 `capacityReservationSelectorTerms`:
+ * `id` alone, or `tags` with an optional `ownerID`); Auto Mode pools use the
+ * built-in `default` NodeClass, which selects none.
+ */
+function validateReservations(p: Problems, pool: ResolvedPool, mode: "karpenter" | "auto"): void {
+    const terms = pool.capacityReservations;
+    const reserved = pool.capacityTypes.includes("reserved");
+    if (reserved && mode === "auto") {
+        p.add("capacityTypes", pool.capacityTypes, 'reserved capacity needs mode "karpenter": Auto Mode pools use the built-in default NodeClass, which selects no capacity reservation');
+        return;
+    }
+    if (!reserved) {
+        p.check(terms === undefined, "capacityReservations", terms, 'capacity reservations apply only to pools whose capacityTypes include "reserved"');
+        return;
+    }
+    if (!p.check(Array.isArray(terms) && terms.length > 0 && terms.length <= 30, "capacityReservations", terms, 'capacityTypes "reserved" needs 1-30 capacity reservation selectors ({ id: "cr-…" } or { tags: {…}, ownerId? }), else Karpenter can never launch reserved capacity')) return;
+    terms!.forEach((term, i) => {
+        const at = p.at("capacityReservations").at(i);
+        if ("id" in term) {
+            at.check(CAPACITY_RESERVATION_ID.test(String(term.id)) && Object.keys(term).length === 1, "id", term.id, 'expected a reservation id "cr-…" alone (an id selects one reservation; tags and ownerId go in a term of their own)');
+            return;
+        }
+        const tags = (term as { tags?: Record<string, string> }).tags;
+        at.check(
+            !!tags && typeof tags === "object" && Object.keys(tags).length > 0 && Object.keys(tags).length <= 20 && Object.entries(tags).every(([k, v]) => k !== "" && typeof v === "string" && v !== ""),
+            "tags",
+            tags,
+            "expected 1-20 non-empty tag keys and values (\"*\" matches any value), or an id",
+        );
+        if (term.ownerId !== undefined) at.check(ACCOUNT_ID.test(String(term.ownerId)), "ownerId", term.ownerId, "expected a 12-digit AWS account id");
+    });
+}
+
+/**
+ * Time-slicing needs ≥ 2 replicas. MIG needs one GPU model across the pool
+ * (slices per GPU, and so the advertised count, differ between models) and a
+ * profile that model supports (NVIDIA/mig-parted v0.15.0 config-default.yaml).
+ */
+function validateSharing(p: Problems, pool: ResolvedPool, mode: "karpenter" | "auto"): void {
     const sharing = pool.sharing!;
     if (!p.check(mode === "karpenter", "mode", sharing.mode, 'GPU sharing needs mode "karpenter" (EKS Auto Mode manages the device plugin itself)')) return;
     if (sharing.mode === "time-slicing") {
         p.check(Number.isInteger(sharing.replicas) && sharing.replicas >= 2, "replicas", sharing.replicas, "time-slicing needs a whole number of replicas ≥ 2");
     } else if (sharing.mode === "mig") {
-        p.check(MIG_PROFILE.test(String(sharing.profile)), "profile", sharing.profile, 'expected a uniform MIG profile such as "all-1g.10gb" or "all-3g.40gb"');
-        const nonMig = families.filter((f) => GPU_FAMILIES[f] && !GPU_FAMILIES[f].mig);
-        const gpuNames = pool.gpuNames ?? [];
-        const nonMigNames = gpuNames.filter((g) => !Object.values(GPU_FAMILIES).some((f) => f.gpuName === g && f.mig));
-        p.check(
-            nonMig.length === 0 && nonMigNames.length === 0 && (families.length > 0 || gpuNames.length > 0),
-            "mode",
-            [...nonMig, ...nonMigNames],
-            `MIG needs GPUs that support it (families ${Object.keys(GPU_FAMILIES).filter((f) => GPU_FAMILIES[f].mig).join(", ")})`,
-        );
-        p.check(pool.amiFamily === "al2023", "mode", `mig on ${pool.amiFamily}`, 'MIG pools need amiFamily "al2023" (the GPU Operator MIG manager does not run on Bottlerocket)');
+        validateMig(p, pool, sharing.profile);
     } else {
         p.add("mode", (sharing as { mode: unknown }).mode, 'expected "time-slicing" or "mig"');
     }
+}
+
+function validateMig(p: Problems, pool: ResolvedPool, profile: string): void {
+    const migFamilies = Object.keys(GPU_FAMILIES).filter((f) => GPU_FAMILIES[f].migProfiles);
+    const narrowed = (pool.instanceFamilies ?? []).length > 0 || (pool.gpuNames ?? []).length > 0;
+    const families = narrowed ? poolFamilies(pool) : [];
+    const nonMig = families.filter((f) => !GPU_FAMILIES[f].migProfiles);
+    if (!p.check(families.length > 0 && nonMig.length === 0, "mode", nonMig, `MIG needs GPUs that support it (families ${migFamilies.join(", ")})`)) return;
+    p.check(pool.amiFamily === "al2023", "mode", `mig on ${pool.amiFamily}`, 'MIG pools need amiFamily "al2023" (the GPU Operator MIG manager does not run on Bottlerocket)');
+    const models = [...new Set(families.map((f) => GPU_FAMILIES[f].gpuModel))];
+    const described = families.map((f) => `${f}: ${GPU_FAMILIES[f].gpuModel}`).join(", ");
+    if (!p.check(models.length === 1, "mode", described, "a MIG pool must launch one GPU model: slices per GPU differ between models; narrow instanceFamilies (or gpuNames) to one model")) return;
+    if (!p.check(MIG_PROFILE.test(String(profile)), "profile", profile, 'expected a uniform MIG profile such as "all-1g.10gb" or "all-3g.40gb"')) return;
+    const supported = GPU_FAMILIES[families[0]].migProfiles!;
+    p.check(
+        migProfileName(profile) in supported,
+        "profile",
+        profile,
+        `${models[0]} supports ${Object.keys(supported).map((x) => `all-${x}`).join(", ")}`,
+    );
+}
+
+function validatePlatformPool(p: Problems, pool: Required<PlatformPoolArgs>): void {
+    p.check(pool.capacityTypes.length > 0, "capacityTypes", pool.capacityTypes, "give at least one capacity type");
+    pool.capacityTypes.forEach((c, i) => p.at("capacityTypes").check(c === "spot" || c === "on-demand", i, c, 'expected "spot" or "on-demand"'));
+    p.check(pool.instanceCategories.length > 0 && pool.instanceCategories.every((c) => /^[a-z]$/.test(c)), "instanceCategories", pool.instanceCategories, 'expected EC2 instance categories such as ["c", "m", "r"]');
+    p.check(isPositiveInt(pool.cpuLimit) && pool.cpuLimit >= 4, "cpuLimit", pool.cpuLimit, "expected a whole number of vCPUs ≥ 4");
+    p.check(isPositiveInt(pool.memoryLimitGiB) && pool.memoryLimitGiB >= 16, "memoryLimitGiB", pool.memoryLimitGiB, "expected a whole number of GiB ≥ 16");
 }
 
 /** Validates GpuCluster args; throws one ValidationError listing every problem. */
@@ -317,6 +437,7 @@ export function validateGpuClusterArgs(name: string, args: GpuClusterArgs): Reso
         r.systemNodes,
         "expected 1 ≤ minSize ≤ desiredSize ≤ maxSize",
     );
+    if (r.mode === "karpenter") validatePlatformPool(p.at("platformPool"), r.platformPool);
     const ky = p.at("kyverno");
     ky.check(["Audit", "Enforce"].includes(r.kyverno.enforcement), "enforcement", r.kyverno.enforcement, 'expected "Audit" or "Enforce"');
     ky.check(r.kyverno.allowedRegistries.length > 0, "allowedRegistries", r.kyverno.allowedRegistries, "give at least one registry");

@@ -13,13 +13,23 @@ import { createKarpenter } from "./karpenter";
 import { managedPolicyArn, nodeTrustPolicy } from "./karpenter-iam";
 import { renderKyvernoPolicies } from "./kyverno-policies";
 import { createLoadBalancerController } from "./load-balancer-controller";
-import { GPU_RESOURCE, renderAlbIngressClass, renderAutoModePool, renderDefaultStorageClass, renderKarpenterPool } from "./manifests";
+import {
+    BOOTSTRAP_NODE_SELECTOR,
+    CRITICAL_ADDONS_TAINT,
+    GPU_RESOURCE,
+    renderAlbIngressClass,
+    renderAutoModePool,
+    renderDefaultStorageClass,
+    renderKarpenterPool,
+    renderPlatformPool,
+} from "./manifests";
 import { createNetwork } from "./network";
-import { GPU_OPERATOR_NAMESPACE, gpuOperatorValues, KARPENTER_NAMESPACE, KYVERNO_NAMESPACE, kyvernoValues, SYSTEM_NODE_SELECTOR } from "./values";
+import { GPU_OPERATOR_NAMESPACE, gpuOperatorValues, KARPENTER_NAMESPACE, KYVERNO_NAMESPACE, kyvernoValues, usesSharing } from "./values";
 
 export * from "./args";
 export { DEFAULT_STORAGE_CLASS, GPU_TOLERATION, GPU_TAINT, GPU_RESOURCE, POOL_LABEL } from "./manifests";
 export { PLATFORM_MANAGED_LABEL, TENANT_GROUP_PREFIX } from "./kyverno-policies";
+export { addonPlacement, type AddonTier, type Placement, type Toleration } from "./values";
 
 /** Namespace label that marks a namespace allowed to run GPU pods; its value is the namespace's GPU quota. */
 export const GPU_QUOTA_LABEL = "genai-platform.io/gpu-quota";
@@ -113,6 +123,8 @@ export class GpuCluster extends pulumi.ComponentResource {
         let poolObjects: KubernetesObject[];
         let ebsCsiDriver: aws.eks.Addon | undefined;
         const addons: pulumi.Resource[] = [];
+        /** What add-on pods need before they can schedule: Karpenter and the platform pool (Auto Mode has its built-in pools). */
+        const platformCapacity: pulumi.Resource[] = [];
         if (auto) {
             poolObjects = pools.map(renderAutoModePool);
         } else {
@@ -132,9 +144,13 @@ export class GpuCluster extends pulumi.ComponentResource {
                 tags,
                 provider: this.provider,
                 dependsOn: [systemNodes, podIdentityAgent],
+                nodeOverlay: usesSharing(settings),
             }, this);
-            poolObjects = pools.flatMap((pool) => renderKarpenterPool(pool, { clusterName, nodeRoleName: physicalName([clusterName, "karpenter-node"], AWS_NAME_LIMITS.iamRole), tags }));
-            addons.push(karpenter.release);
+            const poolContext = { clusterName, nodeRoleName: physicalName([clusterName, "karpenter-node"], AWS_NAME_LIMITS.iamRole), tags };
+            poolObjects = pools.flatMap((pool) => renderKarpenterPool(pool, poolContext));
+            // The add-ons run on the platform CPU pool: Karpenter must know it before their pods exist.
+            platformCapacity.push(karpenter.release, ...this.registerObjects(name, renderPlatformPool(settings.platformPool, poolContext), [karpenter.release]));
+            addons.push(...platformCapacity);
             if (settings.albIngress) {
                 addons.push(createLoadBalancerController(name, {
                     clusterName: this.clusterName,
@@ -142,14 +158,14 @@ export class GpuCluster extends pulumi.ComponentResource {
                     vpcId: network.vpc.id,
                     tags,
                     provider: this.provider,
-                    dependsOn: [systemNodes, podIdentityAgent],
+                    dependsOn: [...platformCapacity, podIdentityAgent],
                 }, this));
             }
             addons.push(new k8s.helm.v3.Release(`${name}-gpu-operator`, helmReleaseArgs(CHARTS.gpuOperator, {
                 name: "gpu-operator",
                 namespace: GPU_OPERATOR_NAMESPACE,
                 values: gpuOperatorValues(settings),
-            }), { parent: this, provider: this.provider, dependsOn: [systemNodes] }));
+            }), { parent: this, provider: this.provider, dependsOn: platformCapacity }));
         }
         this.registerObjects(name, poolObjects, addons.slice(0, 1));
         const storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, asArgs<k8s.storage.v1.StorageClassArgs>(renderDefaultStorageClass(auto)), {
@@ -169,7 +185,7 @@ export class GpuCluster extends pulumi.ComponentResource {
             name: "kyverno",
             namespace: KYVERNO_NAMESPACE,
             values: kyvernoValues(settings),
-        }), { parent: this, provider: this.provider, dependsOn: addons.slice(0, 1) });
+        }), { parent: this, provider: this.provider, dependsOn: platformCapacity });
         addons.push(kyverno);
         this.registerObjects(
             name,
@@ -238,7 +254,12 @@ export class GpuCluster extends pulumi.ComponentResource {
         });
     }
 
-    /** The small on-demand managed node group that runs the add-on controllers (never GPU work). */
+    /**
+     * The minimal on-demand managed node group: Karpenter, and what must run
+     * before Karpenter can launch nodes (CoreDNS and the EBS CSI controller
+     * tolerate CriticalAddonsOnly; DaemonSets tolerate everything). The taint
+     * keeps every other pod on the Karpenter-scaled platform pool.
+     */
     private createSystemNodes(
         name: string,
         clusterName: string,
@@ -270,7 +291,8 @@ export class GpuCluster extends pulumi.ComponentResource {
             diskSize: 50,
             scalingConfig: { minSize, desiredSize, maxSize },
             updateConfig: { maxUnavailable: 1 },
-            labels: SYSTEM_NODE_SELECTOR,
+            labels: BOOTSTRAP_NODE_SELECTOR,
+            taints: [{ key: CRITICAL_ADDONS_TAINT.key, value: CRITICAL_ADDONS_TAINT.value, effect: "NO_SCHEDULE" }],
             tags,
         }, { parent: this, dependsOn: attachments, ignoreChanges: ["scalingConfig.desiredSize"] });
     }
@@ -299,15 +321,15 @@ export class GpuCluster extends pulumi.ComponentResource {
     }
 
     /** Registers rendered objects (CRD instances) after the releases that install their CRDs. */
-    private registerObjects(name: string, objects: KubernetesObject[], after: pulumi.Resource[]): void {
-        for (const obj of objects) {
+    private registerObjects(name: string, objects: KubernetesObject[], after: pulumi.Resource[]): k8s.apiextensions.CustomResource[] {
+        return objects.map((obj) => {
             const { apiVersion, kind, metadata, ...rest } = obj;
-            new k8s.apiextensions.CustomResource(`${name}-${kind.toLowerCase()}-${metadata.name}`, {
+            return new k8s.apiextensions.CustomResource(`${name}-${kind.toLowerCase()}-${metadata.name}`, {
                 apiVersion,
                 kind,
                 metadata,
                 ...rest,
             }, { parent: this, provider: this.provider, dependsOn: after });
-        }
+        });
     }
 }

@@ -25,6 +25,8 @@ export interface KarpenterInputs {
     provider: k8s.Provider;
     /** What the controller must wait for (the system nodes it runs on). */
     dependsOn: pulumi.Resource[];
+    /** Turn on the NodeOverlay feature gate (some pool shares GPUs). */
+    nodeOverlay: boolean;
 }
 
 export interface Karpenter {
@@ -121,7 +123,7 @@ export function createKarpenter(name: string, inputs: KarpenterInputs, parent: p
     const release = new k8s.helm.v3.Release(`${name}-karpenter`, helmReleaseArgs(CHARTS.karpenter, {
         name: "karpenter",
         namespace: KARPENTER_NAMESPACE,
-        values: pulumi.all([inputs.clusterName, queue.name]).apply(([c, q]) => karpenterValues(c, q)),
+        values: pulumi.all([inputs.clusterName, queue.name]).apply(([c, q]) => karpenterValues(c, q, inputs.nodeOverlay)),
     }), { parent, provider: inputs.provider, dependsOn: [...inputs.dependsOn, podIdentity, nodeAccess, ...rolePolicies, ...attachments] });
 
     return { nodeRole, controllerRole, queue, release };

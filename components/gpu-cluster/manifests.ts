@@ -2,10 +2,11 @@
  * Pure renderers: GPU pools → Karpenter EC2NodeClass / NodePool objects and
  * the NVIDIA device-plugin sharing config. No Pulumi inside.
  */
+import { GPU_FAMILIES, poolAdvertisedPerGpu, poolFamilies } from "../internal/gpu-instances";
 import { AMI_ALIASES } from "../internal/versions";
 import { ALB_INGRESS_CLASS_NAME } from "../internal/alb-ingress";
 import type { KubernetesObject } from "../internal/k8s-object";
-import type { ResolvedPool } from "./args";
+import { PLATFORM_POOL_NAME, type PlatformPoolArgs, type ResolvedPool } from "./args";
 
 /** Label every GPU node carries naming its pool; workloads select on it. */
 export const POOL_LABEL = "genai-platform.io/pool";
@@ -19,6 +20,21 @@ export const DEVICE_PLUGIN_CONFIG_LABEL = "nvidia.com/device-plugin.config";
 /** GPU Operator: the MIG layout the MIG manager applies to a node. */
 export const MIG_CONFIG_LABEL = "nvidia.com/mig.config";
 export const DEVICE_PLUGIN_CONFIG_NAME = "device-plugin-config";
+/**
+ * NodePool annotation: `nvidia.com/gpu` one physical GPU of the pool
+ * advertises (1 without sharing). The NodePool's limit is in advertised units;
+ * dividing by this gives physical GPUs (the cost model does).
+ */
+export const ADVERTISED_PER_GPU_ANNOTATION = "genai-platform.io/advertised-gpus-per-gpu";
+/** Node label naming the role of non-GPU nodes. */
+export const NODE_ROLE_LABEL = "genai-platform.io/node-role";
+/** The managed node group that runs Karpenter and what must run before it. */
+export const BOOTSTRAP_NODE_SELECTOR = { [NODE_ROLE_LABEL]: "bootstrap" } as const;
+/** The Karpenter CPU NodePool the platform's add-ons run on. */
+export const PLATFORM_NODE_SELECTOR = { [NODE_ROLE_LABEL]: "platform" } as const;
+/** Taint (and matching toleration) that keeps all but cluster-critical pods off the bootstrap nodes and Auto Mode's `system` pool. */
+export const CRITICAL_ADDONS_TAINT = { key: "CriticalAddonsOnly", value: "true", effect: "NoSchedule" } as const;
+export const CRITICAL_ADDONS_TOLERATION = { key: "CriticalAddonsOnly", operator: "Exists", effect: "NoSchedule" } as const;
 
 export interface PoolRenderContext {
     clusterName: string;
@@ -68,22 +84,30 @@ function blockDeviceMappings(pool: ResolvedPool) {
 }
 
 export function renderEc2NodeClass(pool: ResolvedPool, ctx: PoolRenderContext): KubernetesObject {
-    const discovery = { "karpenter.sh/discovery": ctx.clusterName };
     const userData = bottlerocketUserData(pool);
+    const reservations = (pool.capacityReservations ?? []).map((t) => ("id" in t ? { id: t.id } : { tags: t.tags, ...(t.ownerId ? { ownerID: t.ownerId } : {}) }));
+    return nodeClass(pool.name, ctx, {
+        amiSelectorTerms: [{ alias: AMI_ALIASES[pool.amiFamily].alias }],
+        blockDeviceMappings: blockDeviceMappings(pool),
+        ...(reservations.length ? { capacityReservationSelectorTerms: reservations } : {}),
+        ...(userData ? { userData } : {}),
+    });
+}
+
+/** What every EC2NodeClass shares: node role, discovery, the cluster security group, IMDSv2 with hop limit 1, tags. */
+function nodeClass(name: string, ctx: PoolRenderContext, spec: Record<string, unknown>): KubernetesObject {
     return {
         apiVersion: "karpenter.k8s.aws/v1",
         kind: "EC2NodeClass",
-        metadata: { name: pool.name, labels: { [POOL_LABEL]: pool.name } },
+        metadata: { name, labels: { [POOL_LABEL]: name } },
         spec: {
             role: ctx.nodeRoleName,
-            amiSelectorTerms: [{ alias: AMI_ALIASES[pool.amiFamily].alias }],
-            subnetSelectorTerms: [{ tags: discovery }],
+            subnetSelectorTerms: [{ tags: { "karpenter.sh/discovery": ctx.clusterName } }],
             // The security group EKS creates for the cluster; managed and Karpenter nodes share it.
             securityGroupSelectorTerms: [{ tags: { "aws:eks:cluster-name": ctx.clusterName } }],
             metadataOptions: { httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" },
-            blockDeviceMappings: blockDeviceMappings(pool),
-            tags: { ...ctx.tags, [POOL_LABEL]: pool.name },
-            ...(userData ? { userData } : {}),
+            tags: { ...ctx.tags, [POOL_LABEL]: name },
+            ...spec,
         },
     };
 }
@@ -118,10 +142,11 @@ export interface NodeClassRef {
 }
 
 export function renderNodePool(pool: ResolvedPool, nodeClassRef: NodeClassRef, labelPrefix = "karpenter.k8s.aws"): KubernetesObject {
+    const perGpu = poolAdvertisedPerGpu(pool);
     return {
         apiVersion: "karpenter.sh/v1",
         kind: "NodePool",
-        metadata: { name: pool.name, labels: { [POOL_LABEL]: pool.name } },
+        metadata: { name: pool.name, labels: { [POOL_LABEL]: pool.name }, annotations: { [ADVERTISED_PER_GPU_ANNOTATION]: String(perGpu) } },
         spec: {
             template: {
                 metadata: { labels: poolLabels(pool) },
@@ -132,7 +157,10 @@ export function renderNodePool(pool: ResolvedPool, nodeClassRef: NodeClassRef, l
                     expireAfter: pool.expireAfter,
                 },
             },
-            limits: { [GPU_RESOURCE]: String(pool.gpuLimit) },
+            // Karpenter counts an initialised node's advertised nvidia.com/gpu against the limit
+            // (kubernetes-sigs/karpenter at the v1.14.1 pin, pkg/controllers/state/statenode.go Capacity()
+            // and cluster.go updateNodePoolResources), so the physical limit is scaled to that unit.
+            limits: { [GPU_RESOURCE]: String(pool.gpuLimit * perGpu) },
             disruption: {
                 consolidationPolicy: pool.consolidationPolicy,
                 consolidateAfter: pool.consolidateAfter,
@@ -143,9 +171,79 @@ export function renderNodePool(pool: ResolvedPool, nodeClassRef: NodeClassRef, l
     };
 }
 
-/** Self-managed Karpenter: the pool's own EC2NodeClass and NodePool. */
+/**
+ * NodeOverlays that tell Karpenter's scheduling simulation what a shared
+ * pool's nodes will advertise: one per GPU count among the pool's instance
+ * sizes, `nvidia.com/gpu` = GPUs × slices per GPU. Without them Karpenter
+ * launches for physical GPUs (one slice pod per GPU, so N slice pods buy N
+ * GPUs) and counts new nodes against the limit in physical GPUs until they
+ * initialise, then in advertised ones. An overlay's capacity replaces the
+ * instance type's entry (kubernetes-sigs/karpenter v1.14.1 pin,
+ * pkg/cloudprovider/types.go ApplyCapacityOverlay: `lo.Assign`). NodeOverlay is
+ * v1alpha1 behind Karpenter's `NodeOverlay` feature gate: the platform turns the
+ * gate on only when a pool shares GPUs, the one case whose accounting is wrong without it.
+ */
+export function renderNodeOverlays(pool: ResolvedPool): KubernetesObject[] {
+    if (!pool.sharing) return [];
+    const perGpu = poolAdvertisedPerGpu(pool);
+    const counts = [...new Set(poolFamilies(pool).flatMap((f) => GPU_FAMILIES[f].gpuCounts))].sort((a, b) => a - b);
+    return counts.map((count) => ({
+        apiVersion: "karpenter.sh/v1alpha1",
+        kind: "NodeOverlay",
+        metadata: { name: `${pool.name}-${count}-gpu`, labels: { [POOL_LABEL]: pool.name } },
+        spec: {
+            requirements: [
+                { key: "karpenter.sh/nodepool", operator: "In", values: [pool.name] },
+                { key: "karpenter.k8s.aws/instance-gpu-count", operator: "In", values: [String(count)] },
+            ],
+            capacity: { [GPU_RESOURCE]: String(count * perGpu) },
+        },
+    }));
+}
+
+/** Self-managed Karpenter: the pool's own EC2NodeClass and NodePool, and its NodeOverlays when it shares GPUs. */
 export function renderKarpenterPool(pool: ResolvedPool, ctx: PoolRenderContext): KubernetesObject[] {
-    return [renderEc2NodeClass(pool, ctx), renderNodePool(pool, { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: pool.name })];
+    return [renderEc2NodeClass(pool, ctx), renderNodePool(pool, { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: pool.name }), ...renderNodeOverlays(pool)];
+}
+
+/**
+ * The platform's CPU capacity: an untainted NodePool (current-generation
+ * c/m/r, amd64, AL2023) labelled PLATFORM_NODE_SELECTOR, bounded by CPU and
+ * memory limits and by `nvidia.com/gpu: 0` so it can never buy a GPU. Busy
+ * nodes are consolidated (add-ons run ≥ 2 replicas behind PDBs).
+ */
+export function renderPlatformPool(pool: Required<PlatformPoolArgs>, ctx: PoolRenderContext): KubernetesObject[] {
+    const name = PLATFORM_POOL_NAME;
+    const ebs = { volumeSize: "50Gi", volumeType: "gp3", encrypted: true, deleteOnTermination: true };
+    return [
+        nodeClass(name, ctx, {
+            amiSelectorTerms: [{ alias: AMI_ALIASES.al2023.alias }],
+            blockDeviceMappings: [{ deviceName: "/dev/xvda", rootVolume: true, ebs }],
+        }),
+        {
+            apiVersion: "karpenter.sh/v1",
+            kind: "NodePool",
+            metadata: { name, labels: { [POOL_LABEL]: name } },
+            spec: {
+                template: {
+                    metadata: { labels: { ...PLATFORM_NODE_SELECTOR, [POOL_LABEL]: name } },
+                    spec: {
+                        nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name },
+                        requirements: [
+                            { key: "karpenter.k8s.aws/instance-category", operator: "In", values: pool.instanceCategories },
+                            { key: "karpenter.k8s.aws/instance-generation", operator: "Gt", values: ["5"] },
+                            { key: "karpenter.sh/capacity-type", operator: "In", values: pool.capacityTypes },
+                            { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
+                            { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+                        ],
+                        expireAfter: "720h",
+                    },
+                },
+                limits: { cpu: String(pool.cpuLimit), memory: `${pool.memoryLimitGiB}Gi`, [GPU_RESOURCE]: "0" },
+                disruption: { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: "5m", budgets: [{ nodes: "10%" }] },
+            },
+        },
+    ];
 }
 
 /** EKS Auto Mode: a NodePool on the built-in `default` NodeClass, with Auto Mode's label prefix. */

@@ -3,29 +3,79 @@
  * here exists in the pinned chart's values.yaml (checked by the conformance tests).
  */
 import type { ResolvedGpuClusterArgs } from "./args";
-import { DEVICE_PLUGIN_CONFIG_NAME, devicePluginConfigData } from "./manifests";
+import {
+    BOOTSTRAP_NODE_SELECTOR,
+    CRITICAL_ADDONS_TOLERATION,
+    DEVICE_PLUGIN_CONFIG_NAME,
+    devicePluginConfigData,
+    PLATFORM_NODE_SELECTOR,
+} from "./manifests";
 
-/** Label of the on-demand system node group; add-on controllers run there, never on GPU nodes. */
-export const SYSTEM_NODE_LABEL = "genai-platform.io/node-role";
-export const SYSTEM_NODE_SELECTOR = { [SYSTEM_NODE_LABEL]: "system" };
+export interface Toleration {
+    key: string;
+    operator: "Exists" | "Equal";
+    value?: string;
+    effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+/** Where an add-on's pods go: the nodeSelector and tolerations its chart (or our manifest) sets. */
+export interface Placement {
+    nodeSelector: Record<string, string>;
+    tolerations: Toleration[];
+}
+
+/**
+ * `critical`: admission and scaling controllers the cluster stops working
+ * without (Kyverno's webhooks, KEDA's metrics API). `general`: everything else.
+ */
+export type AddonTier = "critical" | "general";
+
+/**
+ * The one answer to "where does a platform add-on run", per cluster mode:
+ * - `karpenter`: the Karpenter CPU NodePool `platform` (untainted, scales);
+ *   the tainted bootstrap node group keeps only Karpenter and what must run
+ *   before it.
+ * - `auto`: EKS Auto Mode's built-in NodePools, which cannot be changed or
+ *   labelled (docs.aws.amazon.com/eks/latest/userguide/set-builtin-node-pools.html):
+ *   critical add-ons on `system` (taint `CriticalAddonsOnly`; amd64 and arm64,
+ *   and Kyverno's and KEDA's images are multi-arch), the rest on
+ *   `general-purpose` (untainted, amd64). Nodes carry `karpenter.sh/nodepool`.
+ */
+export function addonPlacement(mode: "karpenter" | "auto", tier: AddonTier = "general"): Placement {
+    if (mode === "karpenter") return { nodeSelector: { ...PLATFORM_NODE_SELECTOR }, tolerations: [] };
+    if (tier === "critical") return { nodeSelector: { "karpenter.sh/nodepool": "system" }, tolerations: [{ ...CRITICAL_ADDONS_TOLERATION }] };
+    return { nodeSelector: { "karpenter.sh/nodepool": "general-purpose" }, tolerations: [] };
+}
 
 export const KARPENTER_NAMESPACE = "karpenter";
 export const KARPENTER_SERVICE_ACCOUNT = "karpenter";
 export const GPU_OPERATOR_NAMESPACE = "gpu-operator";
 export const KYVERNO_NAMESPACE = "kyverno";
 
-export function karpenterValues(clusterName: string, interruptionQueueName: string) {
+/**
+ * Karpenter on the bootstrap node group (never on nodes it manages: the
+ * chart's default affinity also requires `karpenter.sh/nodepool` absent),
+ * tolerating its CriticalAddonsOnly taint. `nodeOverlay` turns on the alpha
+ * NodeOverlay gate, needed when a pool shares GPUs (see renderNodeOverlays).
+ */
+export function karpenterValues(clusterName: string, interruptionQueueName: string, nodeOverlay = false) {
     return {
-        settings: { clusterName, interruptionQueue: interruptionQueueName, eksControlPlane: true },
+        settings: { clusterName, interruptionQueue: interruptionQueueName, eksControlPlane: true, featureGates: { nodeOverlay } },
         serviceAccount: { create: true, name: KARPENTER_SERVICE_ACCOUNT },
         replicas: 2,
-        nodeSelector: { "kubernetes.io/os": "linux", ...SYSTEM_NODE_SELECTOR },
+        nodeSelector: { "kubernetes.io/os": "linux", ...BOOTSTRAP_NODE_SELECTOR },
+        tolerations: [{ ...CRITICAL_ADDONS_TOLERATION }],
         controller: { resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "1Gi" } } },
     };
 }
 
 export function usesMig(args: ResolvedGpuClusterArgs): boolean {
     return args.pools.some((p) => p.sharing?.mode === "mig");
+}
+
+/** Some pool shares its GPUs, so Karpenter needs NodeOverlays (and their feature gate). */
+export function usesSharing(args: ResolvedGpuClusterArgs): boolean {
+    return args.pools.some((p) => p.sharing !== undefined);
 }
 
 /**
@@ -35,12 +85,18 @@ export function usesMig(args: ResolvedGpuClusterArgs): boolean {
  */
 export function gpuOperatorValues(args: ResolvedGpuClusterArgs) {
     const mig = usesMig(args);
+    const placement = addonPlacement(args.mode);
     return {
         driver: { enabled: false },
         toolkit: { enabled: false },
-        operator: { nodeSelector: SYSTEM_NODE_SELECTOR },
+        // NFD's master and gc Deployments keep the subchart's placement: without a nodeSelector they land on
+        // the only untainted nodes, the platform pool (the bootstrap group and GPU pools are tainted).
+        operator: placement,
         mig: { strategy: mig ? "single" : "none" },
-        migManager: { enabled: mig },
+        // On cloud instances the GPU cannot be reset in place to enter MIG mode: the MIG manager must
+        // reboot the node (NVIDIA GPU Operator docs, "GPU Operator with MIG": in a CSP environment set
+        // migManager.env WITH_REBOOT=true). The chart's default env is empty (v26.7.0 values.yaml).
+        migManager: { enabled: mig, ...(mig ? { env: [{ name: "WITH_REBOOT", value: "true" }] } : {}) },
         devicePlugin: {
             enabled: true,
             config: {
@@ -54,11 +110,12 @@ export function gpuOperatorValues(args: ResolvedGpuClusterArgs) {
     };
 }
 
-/** Kyverno in HA: three admission replicas spread over zones, PDBs, controllers off the GPU nodes. */
+/** Kyverno in HA: three admission replicas spread over zones, PDBs, controllers placed per cluster mode (critical tier). */
 export function kyvernoValues(args: ResolvedGpuClusterArgs) {
+    const placement = addonPlacement(args.mode, "critical");
     const controller = (replicas: number) => ({
         replicas,
-        nodeSelector: SYSTEM_NODE_SELECTOR,
+        ...placement,
         podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 },
     });
     return {
@@ -99,7 +156,8 @@ export function loadBalancerControllerValues(clusterName: string, region: string
         createIngressClassResource: false,
         ingressClassParams: { create: false },
         enableServiceMutatorWebhook: false,
-        nodeSelector: SYSTEM_NODE_SELECTOR,
+        // Installed in Karpenter mode only (Auto Mode brings its own ALB support).
+        ...addonPlacement("karpenter"),
         podDisruptionBudget: { maxUnavailable: 1 },
     };
 }

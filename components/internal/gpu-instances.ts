@@ -1,32 +1,62 @@
 /**
  * The EC2 GPU instance families the platform schedules onto, with what
- * validation needs to know of them: the GPU model (Karpenter's
- * `karpenter.k8s.aws/instance-gpu-name` value), GPU memory, how many GPUs the
- * family's sizes carry, and whether the GPU supports MIG.
- * Source: Amazon EC2 accelerated computing instance specifications, 2026-11.
+ * validation and capacity planning need to know of them: the GPU model
+ * (Karpenter's `karpenter.k8s.aws/instance-gpu-name` value plus its memory),
+ * how many GPUs the family's sizes carry, the MIG profiles the GPU supports,
+ * and the shape of the family's smallest size.
+ * Sources: Amazon EC2 accelerated computing instance specifications, 2026-11;
+ * ENI limits from aws/karpenter-provider-aws v1.14.1
+ * `pkg/providers/instancetype/zz_generated.vpclimits.go`; MIG profiles from
+ * NVIDIA/mig-parted v0.15.0 (the k8s-mig-manager the GPU Operator v26.7.0 chart
+ * pins) `deployments/systemd/config-default.yaml`.
  */
+
+/** One instance size: what Karpenter computes its allocatable from. */
+export interface InstanceShape {
+    instanceType: string;
+    vcpus: number;
+    memoryMiB: number;
+    gpus: number;
+    /** ENIs of the default network card × (IPv4 per ENI − 1) + 2 (Karpenter's ENI-limited pod density). */
+    maxPods: number;
+}
 
 export interface GpuFamily {
     /** Karpenter's `instance-gpu-name` label value. */
     gpuName: string;
+    /** The GPU model, name and memory: the unit MIG profiles are defined for. */
+    gpuModel: string;
     gpuMemoryGiB: number;
     /** Distinct GPU counts across the family's sizes, ascending. */
     gpuCounts: readonly number[];
-    /** Multi-Instance GPU (A100, H100, H200, B200). */
-    mig: boolean;
+    /** Uniform MIG profiles (`<g>g.<mem>gb`) → instances one GPU splits into; absent when the GPU has no MIG. */
+    migProfiles?: Readonly<Record<string, number>>;
+    /** The family's smallest size. */
+    smallest: InstanceShape;
 }
 
+/** mig-parted v0.15.0 `all-<profile>` layouts for A100-40GB (device ids 0x20B0/0x20B1/0x20F1/0x20F6). */
+const A100_40GB_MIG = { "1g.5gb": 7, "1g.10gb": 4, "2g.10gb": 3, "3g.20gb": 2, "4g.20gb": 1, "7g.40gb": 1 };
+/** mig-parted v0.15.0: H100-80GB and A100-80GB share one table. */
+const GPU_80GB_MIG = { "1g.10gb": 7, "1g.20gb": 4, "2g.20gb": 3, "3g.40gb": 2, "4g.40gb": 1, "7g.80gb": 1 };
+/** mig-parted v0.15.0: H200-141GB. */
+const H200_MIG = { "1g.18gb": 7, "1g.35gb": 4, "2g.35gb": 3, "3g.71gb": 2, "4g.71gb": 1, "7g.141gb": 1 };
+/** mig-parted v0.15.0: B200. */
+const B200_MIG = { "1g.23gb": 7, "1g.45gb": 4, "2g.45gb": 3, "3g.90gb": 2, "4g.90gb": 1, "7g.180gb": 1 };
+
+const GIB = 1024;
+
 export const GPU_FAMILIES: Readonly<Record<string, GpuFamily>> = {
-    g4dn: { gpuName: "t4", gpuMemoryGiB: 16, gpuCounts: [1, 4, 8], mig: false },
-    g5: { gpuName: "a10g", gpuMemoryGiB: 24, gpuCounts: [1, 4, 8], mig: false },
-    g6: { gpuName: "l4", gpuMemoryGiB: 24, gpuCounts: [1, 4, 8], mig: false },
-    g6e: { gpuName: "l40s", gpuMemoryGiB: 48, gpuCounts: [1, 4, 8], mig: false },
-    p4d: { gpuName: "a100", gpuMemoryGiB: 40, gpuCounts: [8], mig: true },
-    p4de: { gpuName: "a100", gpuMemoryGiB: 80, gpuCounts: [8], mig: true },
-    p5: { gpuName: "h100", gpuMemoryGiB: 80, gpuCounts: [1, 8], mig: true },
-    p5e: { gpuName: "h200", gpuMemoryGiB: 141, gpuCounts: [8], mig: true },
-    p5en: { gpuName: "h200", gpuMemoryGiB: 141, gpuCounts: [8], mig: true },
-    "p6-b200": { gpuName: "b200", gpuMemoryGiB: 179, gpuCounts: [8], mig: true },
+    g4dn: { gpuName: "t4", gpuModel: "T4-16GB", gpuMemoryGiB: 16, gpuCounts: [1, 4, 8], smallest: { instanceType: "g4dn.xlarge", vcpus: 4, memoryMiB: 16 * GIB, gpus: 1, maxPods: 29 } },
+    g5: { gpuName: "a10g", gpuModel: "A10G-24GB", gpuMemoryGiB: 24, gpuCounts: [1, 4, 8], smallest: { instanceType: "g5.xlarge", vcpus: 4, memoryMiB: 16 * GIB, gpus: 1, maxPods: 58 } },
+    g6: { gpuName: "l4", gpuModel: "L4-24GB", gpuMemoryGiB: 24, gpuCounts: [1, 4, 8], smallest: { instanceType: "g6.xlarge", vcpus: 4, memoryMiB: 16 * GIB, gpus: 1, maxPods: 58 } },
+    g6e: { gpuName: "l40s", gpuModel: "L40S-48GB", gpuMemoryGiB: 48, gpuCounts: [1, 4, 8], smallest: { instanceType: "g6e.xlarge", vcpus: 4, memoryMiB: 32 * GIB, gpus: 1, maxPods: 58 } },
+    p4d: { gpuName: "a100", gpuModel: "A100-40GB", gpuMemoryGiB: 40, gpuCounts: [8], migProfiles: A100_40GB_MIG, smallest: { instanceType: "p4d.24xlarge", vcpus: 96, memoryMiB: 1152 * GIB, gpus: 8, maxPods: 737 } },
+    p4de: { gpuName: "a100", gpuModel: "A100-80GB", gpuMemoryGiB: 80, gpuCounts: [8], migProfiles: GPU_80GB_MIG, smallest: { instanceType: "p4de.24xlarge", vcpus: 96, memoryMiB: 1152 * GIB, gpus: 8, maxPods: 737 } },
+    p5: { gpuName: "h100", gpuModel: "H100-80GB", gpuMemoryGiB: 80, gpuCounts: [1, 8], migProfiles: GPU_80GB_MIG, smallest: { instanceType: "p5.4xlarge", vcpus: 16, memoryMiB: 256 * GIB, gpus: 1, maxPods: 118 } },
+    p5e: { gpuName: "h200", gpuModel: "H200-141GB", gpuMemoryGiB: 141, gpuCounts: [8], migProfiles: H200_MIG, smallest: { instanceType: "p5e.48xlarge", vcpus: 192, memoryMiB: 2048 * GIB, gpus: 8, maxPods: 100 } },
+    p5en: { gpuName: "h200", gpuModel: "H200-141GB", gpuMemoryGiB: 141, gpuCounts: [8], migProfiles: H200_MIG, smallest: { instanceType: "p5en.48xlarge", vcpus: 192, memoryMiB: 2048 * GIB, gpus: 8, maxPods: 198 } },
+    "p6-b200": { gpuName: "b200", gpuModel: "B200-180GB", gpuMemoryGiB: 179, gpuCounts: [8], migProfiles: B200_MIG, smallest: { instanceType: "p6-b200.48xlarge", vcpus: 192, memoryMiB: 2048 * GIB, gpus: 8, maxPods: 198 } },
 };
 
 /** GPU names Karpenter labels instances with, from the families above. */
@@ -37,4 +67,86 @@ export function familiesWithGpus(gpuNames: readonly string[]): string[] {
     return Object.entries(GPU_FAMILIES)
         .filter(([, f]) => gpuNames.includes(f.gpuName))
         .map(([family]) => family);
+}
+
+/** The instance families a pool may launch: its families, narrowed by its GPU names (Karpenter ANDs the two requirements). */
+export function poolFamilies(pool: { instanceFamilies?: readonly string[]; gpuNames?: readonly string[] }): string[] {
+    const names = pool.gpuNames ?? [];
+    const families = pool.instanceFamilies?.length ? pool.instanceFamilies : Object.keys(GPU_FAMILIES);
+    return families.filter((f) => GPU_FAMILIES[f] && (names.length === 0 || names.includes(GPU_FAMILIES[f].gpuName)));
+}
+
+/** How a pool shares its GPUs (the GpuCluster `sharing` arg). */
+export type SharingSpec = { mode: "time-slicing"; replicas: number } | { mode: "mig"; profile: string };
+
+/** `all-1g.10gb` → `1g.10gb`. */
+export function migProfileName(profile: string): string {
+    return profile.replace(/^all-/, "");
+}
+
+/**
+ * How many `nvidia.com/gpu` one physical GPU of `family` advertises under
+ * `sharing`: time-slicing replicates each GPU `replicas` times; MIG (single
+ * strategy) advertises each slice. This is the unit Karpenter counts against a
+ * NodePool's limit once a node is initialised, and the unit a ResourceQuota counts.
+ */
+export function advertisedPerGpu(sharing: SharingSpec | undefined, family: string): number {
+    if (!sharing) return 1;
+    if (sharing.mode === "time-slicing") return sharing.replicas;
+    return GPU_FAMILIES[family]?.migProfiles?.[migProfileName(sharing.profile)] ?? 1;
+}
+
+/**
+ * Advertised `nvidia.com/gpu` per physical GPU for a whole pool. Validation
+ * refuses MIG pools that mix GPU models, so the factor is the same for every
+ * family a valid pool may launch.
+ */
+export function poolAdvertisedPerGpu(pool: { sharing?: SharingSpec; instanceFamilies?: readonly string[]; gpuNames?: readonly string[] }): number {
+    const families = poolFamilies(pool);
+    return Math.min(...families.map((f) => advertisedPerGpu(pool.sharing, f)), Number.MAX_SAFE_INTEGER) || 1;
+}
+
+/**
+ * Allocatable CPU (millicores) and memory (MiB) Karpenter computes for a
+ * shape before it has seen a node, per aws/karpenter-provider-aws v1.14.1
+ * `pkg/providers/instancetype/types.go`: memory less the 7.5 % VM overhead
+ * (`--vm-memory-overhead-percent` default 0.075, `memory()`), less
+ * kube-reserved (11 MiB per pod + 255 MiB; CPU 6 % of the first core, 1 % of
+ * the second, 0.5 % of cores 3-4, 0.25 % above: `kubeReservedResources()`),
+ * less the 100 MiB hard eviction threshold (`evictionThreshold()`).
+ */
+export function allocatable(shape: InstanceShape): { cpuMillis: number; memoryMiB: number } {
+    const cpu = shape.vcpus * 1000;
+    const bands = [
+        { start: 0, end: 1000, share: 0.06 },
+        { start: 1000, end: 2000, share: 0.01 },
+        { start: 2000, end: 4000, share: 0.005 },
+        { start: 4000, end: Number.MAX_SAFE_INTEGER, share: 0.0025 },
+    ];
+    const reservedCpu = bands.reduce((sum, b) => sum + (cpu > b.start ? Math.floor((Math.min(cpu, b.end) - b.start) * b.share) : 0), 0);
+    const capacityMemory = shape.memoryMiB - Math.ceil(shape.memoryMiB * 0.075);
+    const reservedMemory = 11 * shape.maxPods + 255;
+    return { cpuMillis: cpu - reservedCpu, memoryMiB: capacityMemory - reservedMemory - 100 };
+}
+
+/**
+ * What the DaemonSets on a GPU node request, kept free when sizing shared
+ * slices: VPC CNI, kube-proxy, the Pod Identity and EBS CSI node agents, and
+ * the GPU Operator's node agents (device plugin, GFD, NFD worker, DCGM
+ * exporter, validator) plus node-exporter. A stated upper bound; the
+ * deploy-semantics tier checks it against the charts' rendered DaemonSets.
+ */
+export const GPU_NODE_DAEMONSET_RESERVE = { cpuMillis: 500, memoryMiB: 1024 } as const;
+
+/** CPU and memory one slice pod may request so that every slice of the smallest node of `family` fits it. */
+export function sliceShare(family: string, slicesPerGpu: number): { cpuMillis: number; memoryMiB: number; slicesPerNode: number; instanceType: string } {
+    const shape = GPU_FAMILIES[family].smallest;
+    const free = allocatable(shape);
+    const slicesPerNode = shape.gpus * slicesPerGpu;
+    return {
+        cpuMillis: Math.floor((free.cpuMillis - GPU_NODE_DAEMONSET_RESERVE.cpuMillis) / slicesPerNode),
+        memoryMiB: Math.floor((free.memoryMiB - GPU_NODE_DAEMONSET_RESERVE.memoryMiB) / slicesPerNode),
+        slicesPerNode,
+        instanceType: shape.instanceType,
+    };
 }

@@ -2,19 +2,19 @@
  * Pure renderer of the KEDA chart values. Every path set here exists in the
  * pinned chart's values.yaml (checked by the conformance tests).
  */
-import { SYSTEM_NODE_SELECTOR } from "../gpu-cluster/values";
+import { addonPlacement, type Placement } from "../gpu-cluster/values";
 
 export const KEDA_NAMESPACE = "keda";
 
 /**
- * KEDA on the system nodes, never on GPU nodes. Two replicas of each part
- * with a PDB: one operator leads, the other takes over, so scaling (and
- * waking idle models) survives a node drain.
+ * KEDA where the cluster mode puts critical add-ons (`addonPlacement`), never
+ * on GPU nodes. Two replicas of each part with a PDB: one operator leads, the
+ * other takes over, so scaling (and waking idle models) survives a node drain.
  */
-export function kedaValues() {
+export function kedaValues(placement: Placement = addonPlacement("karpenter", "critical")) {
     const pdb = { minAvailable: 1 };
     return {
-        nodeSelector: SYSTEM_NODE_SELECTOR,
+        ...placement,
         operator: { replicaCount: 2 },
         metricsServer: { replicaCount: 2 },
         webhooks: { replicaCount: 2 },

@@ -53,10 +53,11 @@ describe("GpuCluster", () => {
             assert.deepEqual(policy.inputs.accessScope, { type: "cluster" });
         });
 
-        it("runs an on-demand system node group and the pinned Pod Identity agent", () => {
+        it("runs an on-demand bootstrap node group, tainted CriticalAddonsOnly, and the pinned Pod Identity agent", () => {
             const ng = one(resources, "aws:eks/nodeGroup:NodeGroup", "t-system");
             assert.equal(ng.inputs.capacityType, "ON_DEMAND");
-            assert.deepEqual(ng.inputs.labels, { "genai-platform.io/node-role": "system" });
+            assert.deepEqual(ng.inputs.labels, { "genai-platform.io/node-role": "bootstrap" });
+            assert.deepEqual(ng.inputs.taints, [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" }]);
             const addon = one(resources, "aws:eks/addon:Addon", "t-pod-identity-agent");
             assert.equal(addon.inputs.addonName, "eks-pod-identity-agent");
             assert.match(addon.inputs.addonVersion, /^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
@@ -148,9 +149,9 @@ describe("GpuCluster", () => {
     });
 
     describe("GPU pools", () => {
-        it("renders one EC2NodeClass and one NodePool per pool", () => {
-            assert.deepEqual(k8sObjects(resources, "NodePool").map((o) => o.metadata.name).sort(), ["l4", "mig", "shared"]);
-            assert.deepEqual(k8sObjects(resources, "EC2NodeClass").map((o) => o.metadata.name).sort(), ["l4", "mig", "shared"]);
+        it("renders one EC2NodeClass and one NodePool per pool, and the platform CPU pool", () => {
+            assert.deepEqual(k8sObjects(resources, "NodePool").map((o) => o.metadata.name).sort(), ["l4", "mig", "platform", "shared"]);
+            assert.deepEqual(k8sObjects(resources, "EC2NodeClass").map((o) => o.metadata.name).sort(), ["l4", "mig", "platform", "shared"]);
         });
 
         it("bounds each pool with its GPU limit and taints its nodes for GPU work only", () => {
@@ -193,7 +194,7 @@ describe("GpuCluster", () => {
         it("turns on the MIG manager with the single strategy and labels MIG nodes with their profile", () => {
             const values = release(resources, "gpu-operator").inputs.values;
             assert.deepEqual(values.mig, { strategy: "single" });
-            assert.deepEqual(values.migManager, { enabled: true });
+            assert.deepEqual(values.migManager, { enabled: true, env: [{ name: "WITH_REBOOT", value: "true" }] });
             const pool = k8sObjects(resources, "NodePool").find((o) => o.metadata.name === "mig")!;
             assert.equal(pool.spec.template.metadata.labels["nvidia.com/mig.config"], "all-1g.10gb");
         });

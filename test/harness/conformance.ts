@@ -49,6 +49,7 @@ export function helmReleases(resources: readonly RecordedResource[]): RecordedRe
 const CRD_FILES: Record<string, string> = {
     "karpenter.sh/v1:NodePool": "karpenter-v1.14.1/karpenter.sh_nodepools.yaml",
     "karpenter.k8s.aws/v1:EC2NodeClass": "karpenter-v1.14.1/karpenter.k8s.aws_ec2nodeclasses.yaml",
+    "karpenter.sh/v1alpha1:NodeOverlay": "karpenter-v1.14.1/karpenter.sh_nodeoverlays.yaml",
     "policies.kyverno.io/v1:ValidatingPolicy": "kyverno-v1.19.0/policies.kyverno.io_validatingpolicies.yaml",
     "policies.kyverno.io/v1:MutatingPolicy": "kyverno-v1.19.0/policies.kyverno.io_mutatingpolicies.yaml",
 };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as k8s from "@pulumi/kubernetes";
 import { createKedaRelease, KEDA_NAMESPACE } from "../../components/model-endpoint";
-import { SYSTEM_NODE_SELECTOR } from "../../components/gpu-cluster/values";
+import { addonPlacement } from "../../components/gpu-cluster/values";
 import { CHARTS } from "../../components/internal/versions";
 import { runWithMocks } from "../../plan/recorder";
 import { helmValueErrors, skipWithoutReference } from "../harness/conformance";
@@ -29,10 +29,10 @@ describe("createKedaRelease", () => {
         assert.ok(release.dependsOn.includes(resources.find((r) => r.name === "kyverno")!.urn));
     });
 
-    it("keeps KEDA on the system nodes, in HA with disruption budgets", async () => {
+    it("keeps KEDA on the platform pool by default, in HA with disruption budgets", async () => {
         const { resources } = await kedaRun();
         const { values } = resources.find((r) => r.name === "genai-dev-keda")!.inputs;
-        assert.deepEqual(values.nodeSelector, SYSTEM_NODE_SELECTOR);
+        assert.deepEqual({ nodeSelector: values.nodeSelector, tolerations: values.tolerations }, addonPlacement("karpenter", "critical"));
         assert.equal(values.operator.replicaCount, 2);
         assert.deepEqual(values.podDisruptionBudget.operator, { minAvailable: 1 });
     });
