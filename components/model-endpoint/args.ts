@@ -2,8 +2,9 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { GpuPoolInfo } from "../gpu-cluster";
 import { Problems } from "../internal/errors";
-import { GPU_FAMILIES } from "../internal/gpu-instances";
+import { GPU_FAMILIES, poolAdvertisedPerGpu, poolFamilies, sliceShare } from "../internal/gpu-instances";
 import { checkDnsLabel } from "../internal/naming";
+import { parseQuantity } from "../internal/quantity";
 
 /** The Prometheus of the platform's kube-prometheus-stack release, as seen from inside the cluster. */
 export const DEFAULT_PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090";
@@ -46,12 +47,19 @@ export interface CacheVolumeArgs {
     accessMode?: CacheAccessMode;
 }
 
+/**
+ * CPU and memory of one replica. On a shared pool (time-slicing or MIG) a
+ * replica holds one slice, and every slice of a node must fit that node, so
+ * the defaults are the node's allocatable (Karpenter's formula, less the GPU
+ * node DaemonSets) divided by its slices, on the smallest instance the pool may
+ * launch; explicit values that would not let the slices pack are refused.
+ */
 export interface EndpointResourceArgs {
-    /** CPU request and limit. Default 4 per GPU. */
+    /** CPU request and limit. Default 4 per GPU; on a shared pool, the node's share per slice. */
     cpu?: string;
-    /** Memory request and limit (it also holds `/dev/shm`). Default 24Gi per GPU. */
+    /** Memory request and limit (it also holds `/dev/shm`). Default 24Gi per GPU; on a shared pool, the node's share per slice. */
     memory?: string;
-    /** Size of the memory-backed `/dev/shm` (NCCL, tensor parallel workers). Default 4Gi per GPU. */
+    /** Size of the memory-backed `/dev/shm` (NCCL, tensor parallel workers). Default 4Gi per GPU; 1Gi on a shared pool (no tensor parallelism). */
     shmSize?: string;
 }
 
@@ -132,6 +140,15 @@ export interface ModelEndpointArgs {
     terminationGracePeriodSeconds?: number;
     /** KEDA autoscaling on queue depth. */
     autoscaling?: AutoscalingArgs;
+    /**
+     * A production endpoint keeps serving through node expiry, drift and
+     * consolidation: it runs ≥ 2 replicas (or idles at 0 by choice), spread
+     * over nodes, so the PDB's one-at-a-time evictions always leave one
+     * serving. Karpenter's expiry is forceful and ignores disruption budgets
+     * (Karpenter v1.14 docs, concepts/disruption "Expiration"), so one replica
+     * would mean a periodic outage and a full model reload. Default false.
+     */
+    production?: boolean;
     /** Prometheus scraping of `/metrics`. */
     monitoring?: MonitoringArgs;
     /** Tags on the AWS resources (the S3 weights role and its Pod Identity association). Default none. */
@@ -176,6 +193,7 @@ export interface ResolvedModelEndpointArgs {
     terminationGracePeriodSeconds: number;
     autoscaling: Required<Omit<AutoscalingArgs, "wakeQuery">> & { wakeQuery?: string };
     monitoring: Required<MonitoringArgs>;
+    production: boolean;
 }
 
 /** Seconds a stopping pod keeps serving while the Service drops it, before vLLM gets SIGTERM. */
@@ -251,6 +269,20 @@ function resolveHfToken(args: ModelEndpointArgs, name: string): ResolvedHfToken 
     return undefined;
 }
 
+/** What one slice of a shared pool may use, on the smallest node any of its families launches (undefined without sharing). */
+export function poolSliceShare(pool: GpuPoolInfo): ReturnType<typeof sliceShare> | undefined {
+    if (!pool.sharing) return undefined;
+    const perGpu = poolAdvertisedPerGpu(pool);
+    const shares = poolFamilies(pool).map((f) => sliceShare(f, perGpu));
+    return shares.sort((a, b) => a.cpuMillis - b.cpuMillis || a.memoryMiB - b.memoryMiB)[0];
+}
+
+function defaultResources(pool: GpuPoolInfo, gpus: number): Required<EndpointResourceArgs> {
+    const share = poolSliceShare(pool);
+    if (share) return { cpu: `${share.cpuMillis}m`, memory: `${share.memoryMiB}Mi`, shmSize: "1Gi" };
+    return { cpu: String(4 * gpus), memory: `${24 * gpus}Gi`, shmSize: `${4 * gpus}Gi` };
+}
+
 /** Applies defaults; `pool` is looked up by name (validation reports a missing one). */
 export function resolveModelEndpointArgs(name: string, args: ModelEndpointArgs, pool: GpuPoolInfo): ResolvedModelEndpointArgs {
     const tp = args.tensorParallelSize ?? 1;
@@ -271,7 +303,7 @@ export function resolveModelEndpointArgs(name: string, args: ModelEndpointArgs, 
         dtype: args.dtype,
         quantization: args.quantization,
         extraArgs: args.extraArgs ?? [],
-        resources: withDefaults<EndpointResourceArgs>({ cpu: String(4 * gpus), memory: `${24 * gpus}Gi`, shmSize: `${4 * gpus}Gi` }, args.resources),
+        resources: withDefaults<EndpointResourceArgs>(defaultResources(pool, gpus), args.resources),
         hfToken: resolveHfToken(args, name),
         startupTimeoutSeconds: args.startupTimeoutSeconds ?? 1800,
         terminationGracePeriodSeconds: args.terminationGracePeriodSeconds ?? 120,
@@ -289,14 +321,11 @@ export function resolveModelEndpointArgs(name: string, args: ModelEndpointArgs, 
             wakeQuery: args.autoscaling?.wakeQuery,
         },
         monitoring: withDefaults<MonitoringArgs>({ serviceMonitorLabels: { release: "kube-prometheus-stack" }, scrapeInterval: "15s" }, args.monitoring),
+        production: args.production ?? false,
     };
 }
 
-/** The instance families a pool may launch: its families, narrowed by its GPU names (Karpenter ANDs them). */
-export function poolFamilies(pool: GpuPoolInfo): string[] {
-    const families = pool.instanceFamilies.length > 0 ? pool.instanceFamilies : Object.keys(GPU_FAMILIES);
-    return families.filter((f) => GPU_FAMILIES[f] && (pool.gpuNames.length === 0 || pool.gpuNames.includes(GPU_FAMILIES[f].gpuName)));
-}
+export { poolFamilies };
 
 function validateModel(p: Problems, r: ResolvedModelEndpointArgs, args: ModelEndpointArgs): void {
     const model: unknown = args.model;
@@ -384,6 +413,7 @@ function validatePod(p: Problems, r: ResolvedModelEndpointArgs, args: ModelEndpo
     res.check(CPU.test(String(r.resources.cpu)), "cpu", r.resources.cpu, 'expected a CPU quantity such as "8" or "7500m"');
     res.check(BYTES.test(String(r.resources.memory)), "memory", r.resources.memory, 'expected a memory size such as "48Gi"');
     res.check(BYTES.test(String(r.resources.shmSize)), "shmSize", r.resources.shmSize, 'expected a size such as "8Gi"');
+    checkSlicesPack(res, r);
     if (args.hfToken !== undefined && args.hfTokenSecret !== undefined) {
         p.add("hfTokenSecret", args.hfTokenSecret, "give hfToken or hfTokenSecret, not both");
     }
@@ -404,6 +434,17 @@ function validatePod(p: Problems, r: ResolvedModelEndpointArgs, args: ModelEndpo
     mon.check(DURATION.test(String(r.monitoring.scrapeInterval)), "scrapeInterval", r.monitoring.scrapeInterval, 'expected a duration such as "15s" or "1m"');
 }
 
+/** On a shared pool, every slice of the smallest node must fit it: requests × slices ≤ what the node leaves free. */
+function checkSlicesPack(p: Problems, r: ResolvedModelEndpointArgs): void {
+    const share = poolSliceShare(r.pool);
+    const cpu = parseQuantity(r.resources.cpu);
+    const memory = parseQuantity(r.resources.memory);
+    if (!share || cpu === undefined || memory === undefined) return;
+    const room = `${share.slicesPerNode} slices share one ${share.instanceType}, so each may have at most`;
+    p.check(Math.round(cpu * 1000) <= share.cpuMillis, "cpu", r.resources.cpu, `pool "${r.pool.name}" shares GPUs: ${room} ${share.cpuMillis}m CPU`);
+    p.check(memory / 2 ** 20 <= share.memoryMiB, "memory", r.resources.memory, `pool "${r.pool.name}" shares GPUs: ${room} ${share.memoryMiB}Mi memory`);
+}
+
 function validateAutoscaling(p: Problems, r: ResolvedModelEndpointArgs): void {
     const a = r.autoscaling;
     const at = p.at("autoscaling");
@@ -421,14 +462,21 @@ function validateAutoscaling(p: Problems, r: ResolvedModelEndpointArgs): void {
         at.check(a.maxReplicas >= a.minReplicas, "maxReplicas", a.maxReplicas, `expected maxReplicas ≥ minReplicas (${a.minReplicas})`);
         const tp = r.tensorParallelSize;
         // An invalid pool limit is the cluster's problem to report, not this endpoint's.
-        if (!r.pool.sharing && isInt(tp, 1) && isInt(r.pool.gpuLimit, 1)) {
-            at.check(
-                a.maxReplicas * tp <= r.pool.gpuLimit,
-                "maxReplicas",
-                a.maxReplicas,
-                `maxReplicas × tensorParallelSize = ${a.maxReplicas * tp} GPUs exceeds pool "${r.pool.name}" gpuLimit ${r.pool.gpuLimit}; the extra replicas could never schedule`,
-            );
+        if (isInt(tp, 1) && isInt(r.pool.gpuLimit, 1)) {
+            const perGpu = poolAdvertisedPerGpu(r.pool);
+            const held = perGpu > 1
+                ? `${a.maxReplicas * tp} slices exceeds pool "${r.pool.name}"'s ${r.pool.gpuLimit * perGpu} slices (gpuLimit ${r.pool.gpuLimit} GPUs × ${perGpu})`
+                : `${a.maxReplicas * tp} GPUs exceeds pool "${r.pool.name}" gpuLimit ${r.pool.gpuLimit}`;
+            at.check(a.maxReplicas * tp <= r.pool.gpuLimit * perGpu, "maxReplicas", a.maxReplicas, `maxReplicas × tensorParallelSize = ${held}; the extra replicas could never schedule`);
         }
+    }
+    if (r.production && minOk) {
+        at.check(
+            a.minReplicas !== 1,
+            "minReplicas",
+            a.minReplicas,
+            "a production endpoint needs ≥ 2 replicas (or 0 with allowScaleToZero): Karpenter's node expiry, drift and consolidation evict replicas one at a time, so one replica means an outage and a full model reload",
+        );
     }
     at.check(typeof a.allowScaleToZero === "boolean", "allowScaleToZero", a.allowScaleToZero, "expected true or false");
     at.check(isInt(a.targetQueueDepth, 1), "targetQueueDepth", a.targetQueueDepth, "expected a whole number of waiting requests ≥ 1");

@@ -134,6 +134,20 @@ function strategy(r: ResolvedModelEndpointArgs) {
     return rwo ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
 }
 
+/**
+ * Production replicas of whole-GPU pools prefer different nodes, so one node's
+ * expiry or drain never takes every replica at once. Soft: a pool without a
+ * second node still schedules. Shared pools pack slices onto one node instead.
+ */
+function spread(r: ResolvedModelEndpointArgs) {
+    if (!r.production || r.pool.sharing) return {};
+    return {
+        topologySpreadConstraints: [
+            { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selectorLabels(r) } },
+        ],
+    };
+}
+
 /** Seconds Kubernetes (and Pulumi) should wait for a rollout: node, image and model load. */
 export function rolloutSeconds(r: ResolvedModelEndpointArgs): number {
     return r.startupTimeoutSeconds + NODE_AND_IMAGE_SECONDS;
@@ -158,6 +172,7 @@ export function renderDeployment(r: ResolvedModelEndpointArgs): KubernetesObject
                     enableServiceLinks: false,
                     nodeSelector: { [POOL_LABEL]: r.pool.name },
                     tolerations: [GPU_TOLERATION],
+                    ...spread(r),
                     securityContext: {
                         runAsNonRoot: true,
                         runAsUser: RUN_AS_USER,
