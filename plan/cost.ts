@@ -5,7 +5,8 @@
  */
 import { familiesWithGpus } from "../components/internal/gpu-instances";
 import type { RecordedResource } from "./recorder";
-import { FLAT_PRICES, GPU_INSTANCE_PRICES, GpuInstancePrice, HOURS_PER_MONTH, INSTANCE_PRICES, PRICE_REGION, PRICE_TABLE_DATE } from "./prices";
+import { parseQuantity } from "../components/internal/quantity";
+import { FLAT_PRICES, GPU_INSTANCE_PRICES, GpuInstancePrice, HOURS_PER_MONTH, INSTANCE_PRICES, PLATFORM_POOL_PRICE, PRICE_REGION, PRICE_TABLE_DATE } from "./prices";
 
 export interface CostLine {
     item: string;
@@ -32,10 +33,16 @@ const ofType = (resources: readonly RecordedResource[], ...types: string[]) => r
 
 interface PoolFacts {
     name: string;
+    /** Physical GPUs: the NodePool's limit is in advertised nvidia.com/gpu, divided back by the pool's factor. */
     gpuLimit: number;
+    /** nvidia.com/gpu one physical GPU advertises (time-slicing replicas, MIG slices); 1 without sharing. */
+    advertisedPerGpu: number;
     families: string[];
     capacityTypes: string[];
 }
+
+/** NodePool annotation the GpuCluster sets (components/gpu-cluster/manifests.ts ADVERTISED_PER_GPU_ANNOTATION). */
+const ADVERTISED_PER_GPU_ANNOTATION = "genai-platform.io/advertised-gpus-per-gpu";
 
 function requirement(pool: Record<string, any>, suffix: string): string[] {
     const reqs: { key: string; values?: string[] }[] = pool.spec?.template?.spec?.requirements ?? [];
@@ -44,13 +51,15 @@ function requirement(pool: Record<string, any>, suffix: string): string[] {
 
 function poolFacts(resources: readonly RecordedResource[]): PoolFacts[] {
     return resources
-        .filter((r) => r.type.startsWith("kubernetes:") && r.inputs.kind === "NodePool")
+        .filter((r) => r.type.startsWith("kubernetes:") && r.inputs.kind === "NodePool" && Number(r.inputs.spec?.limits?.["nvidia.com/gpu"] ?? 0) > 0)
         .map((r) => {
             const gpuNames = requirement(r.inputs, "/instance-gpu-name");
             const families = requirement(r.inputs, "/instance-family");
+            const advertisedPerGpu = Number(r.inputs.metadata.annotations?.[ADVERTISED_PER_GPU_ANNOTATION] ?? 1);
             return {
                 name: r.inputs.metadata.name,
-                gpuLimit: Number(r.inputs.spec?.limits?.["nvidia.com/gpu"] ?? 0),
+                gpuLimit: Number(r.inputs.spec.limits["nvidia.com/gpu"]) / advertisedPerGpu,
+                advertisedPerGpu,
                 families: families.length ? families : familiesWithGpus(gpuNames),
                 capacityTypes: requirement(r.inputs, "karpenter.sh/capacity-type"),
             };
@@ -109,13 +118,61 @@ function endpointGpuFloor(resources: readonly RecordedResource[], pools: PoolFac
         const replicas = scaled.get(key) ?? Number(d.inputs.spec.replicas ?? 1);
         if (replicas === 0) return [];
         const poolName = pod.nodeSelector?.["genai-platform.io/pool"];
-        const price = cheapestPerGpu(pools.find((p) => p.name === poolName)?.families ?? []);
+        const pool = pools.find((p) => p.name === poolName);
+        const price = cheapestPerGpu(pool?.families ?? []);
         if (!price) {
             unpriced.push(`model endpoint ${key} (pool ${poolName})`);
             return [];
         }
-        return [gpuLine(`model endpoint ${key}: ${replicas} warm replica(s)`, gpus * replicas, price, false)];
+        // A replica on a shared pool holds slices: a 1/advertisedPerGpu share of a GPU each.
+        return [gpuLine(`model endpoint ${key}: ${replicas} warm replica(s)`, (gpus * replicas) / (pool?.advertisedPerGpu ?? 1), price, false)];
     });
+}
+
+/** The untainted CPU NodePool(s): NodePools whose nvidia.com/gpu limit is 0 and that set a CPU limit. */
+function cpuPools(resources: readonly RecordedResource[]): RecordedResource[] {
+    return resources.filter(
+        (r) => r.type.startsWith("kubernetes:") && r.inputs.kind === "NodePool" && Number(r.inputs.spec?.limits?.["nvidia.com/gpu"] ?? 0) === 0 && r.inputs.spec?.limits?.cpu !== undefined,
+    );
+}
+
+/** vCPUs the platform's own non-GPU Deployments and StatefulSets request (Helm charts' pods are not visible to the plan). */
+function requestedVcpus(resources: readonly RecordedResource[]): number {
+    return ofType(resources, "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet").reduce((sum, w) => {
+        const containers: any[] = w.inputs.spec?.template?.spec?.containers ?? [];
+        if (containers.some((c) => c.resources?.limits?.["nvidia.com/gpu"] !== undefined)) return sum;
+        const perPod = containers.reduce((n, c) => n + (parseQuantity(c.resources?.requests?.cpu) ?? 0), 0);
+        return sum + perPod * Number(w.inputs.spec?.replicas ?? 1);
+    }, 0);
+}
+
+/** One CPU pool priced for `vcpus` at the reference shape, spot where the pool allows it and `spot` is asked. */
+function cpuPoolLine(item: string, vcpus: number, capacityTypes: string[], spot: boolean, basis: string): CostLine {
+    const perVcpu = PLATFORM_POOL_PRICE.onDemandHourly / PLATFORM_POOL_PRICE.vcpus;
+    const useSpot = spot && capacityTypes.includes("spot");
+    const hourly = vcpus * perVcpu * (useSpot ? PLATFORM_POOL_PRICE.spotFraction : 1);
+    const price = `${vcpus} vCPU × ${usd(perVcpu)}/vCPU-h (${PLATFORM_POOL_PRICE.instanceType} on-demand)${useSpot ? ` × ${PLATFORM_POOL_PRICE.spotFraction} assumed spot ratio` : ""}, 730 h`;
+    return { item, monthlyUsd: monthly(hourly), assumption: `${basis}: ${price}` };
+}
+
+/**
+ * The CPU pool's idle floor: whole reference nodes for what the platform's
+ * own pods request (dev's pool prefers spot, so its floor is priced at spot),
+ * and its ceiling at the pool's CPU limit.
+ */
+function cpuPoolLines(resources: readonly RecordedResource[]): { floor: CostLine[]; onDemand: CostLine[]; spot: CostLine[] } {
+    const lines = { floor: [] as CostLine[], onDemand: [] as CostLine[], spot: [] as CostLine[] };
+    const requested = requestedVcpus(resources);
+    for (const pool of cpuPools(resources)) {
+        const capacityTypes = requirement(pool.inputs, "karpenter.sh/capacity-type");
+        const limit = Number(parseQuantity(pool.inputs.spec.limits.cpu) ?? 0);
+        const nodes = Math.max(1, Math.ceil(requested / PLATFORM_POOL_PRICE.vcpus));
+        const name = pool.inputs.metadata.name;
+        lines.floor.push(cpuPoolLine(`CPU pool ${name}`, nodes * PLATFORM_POOL_PRICE.vcpus, capacityTypes, true, `${requested.toFixed(1)} vCPU requested by the platform's own pods (charts' pods not visible) on ${nodes} node(s)`));
+        lines.onDemand.push(cpuPoolLine(`CPU pool ${name} at its limit`, limit, capacityTypes, false, "its CPU limit"));
+        lines.spot.push(cpuPoolLine(`CPU pool ${name} at its limit`, limit, capacityTypes, true, "its CPU limit"));
+    }
+    return lines;
 }
 
 function instanceLine(item: string, type: string, count: number, unpriced: string[], extra = ""): CostLine[] {
@@ -165,12 +222,17 @@ function floor(resources: readonly RecordedResource[], pools: PoolFacts[], unpri
 }
 
 const sum = (lines: CostLine[]) => lines.reduce((n, l) => n + l.monthlyUsd, 0);
+const insidePools = (l: CostLine) => l.item.startsWith("model endpoint") || l.item.startsWith("CPU pool");
 
 export function estimateCost(resources: readonly RecordedResource[]): CostEstimate {
     const unpriced: string[] = [];
     const pools = poolFacts(resources);
     const floorLines = floor(resources, pools, unpriced);
     const { onDemand, spot } = ceilings(pools, unpriced);
+    const cpu = cpuPoolLines(resources);
+    floorLines.push(...cpu.floor);
+    onDemand.push(...cpu.onDemand);
+    spot.push(...cpu.spot);
     const base = sum(floorLines);
     return {
         region: PRICE_REGION,
@@ -179,11 +241,11 @@ export function estimateCost(resources: readonly RecordedResource[]): CostEstima
         ceilingOnDemand: onDemand,
         ceilingSpot: spot,
         unpriced,
-        // The ceiling is the floor plus every pool full; warm endpoint GPUs are inside the pools' limits.
+        // The ceiling is the floor plus every pool full; warm endpoint GPUs and the CPU pool's floor are inside the pools' limits.
         totals: {
             floor: base,
-            ceilingOnDemand: base - sum(floorLines.filter((l) => l.item.startsWith("model endpoint"))) + sum(onDemand),
-            ceilingSpot: base - sum(floorLines.filter((l) => l.item.startsWith("model endpoint"))) + sum(spot),
+            ceilingOnDemand: base - sum(floorLines.filter(insidePools)) + sum(onDemand),
+            ceilingSpot: base - sum(floorLines.filter(insidePools)) + sum(spot),
         },
     };
 }

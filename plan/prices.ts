@@ -50,6 +50,13 @@ export const INSTANCE_PRICES: Readonly<Record<string, number>> = {
     "cache.r7g.large": 0.219,
 };
 
+/**
+ * The reference shape the platform CPU pool (Karpenter, c/m/r generation ≥ 6)
+ * is priced at: Karpenter picks the cheapest fitting type, so this is an
+ * upper-end assumption; spot as a fraction of on-demand like the GPU table.
+ */
+export const PLATFORM_POOL_PRICE = { instanceType: "m7i.xlarge", vcpus: 4, onDemandHourly: 0.2016, spotFraction: 0.4 } as const;
+
 export const FLAT_PRICES = {
     eksControlPlaneHourly: 0.1,
     natGatewayHourly: 0.045,

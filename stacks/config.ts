@@ -16,6 +16,9 @@ const pool = z.strictObject({
     instanceFamilies: z.array(z.string()).optional(),
     gpuNames: z.array(z.string()).optional(),
     capacityTypes: z.array(z.string()).optional(),
+    capacityReservations: z
+        .array(z.union([z.strictObject({ id: z.string() }), z.strictObject({ tags: z.record(z.string(), z.string()), ownerId: z.string().optional() })]))
+        .optional(),
     gpuLimit: z.number(),
     amiFamily: z.string().optional(),
     consolidationPolicy: z.string().optional(),
@@ -52,6 +55,14 @@ const cluster = z.strictObject({
             minSize: z.number().optional(),
             desiredSize: z.number().optional(),
             maxSize: z.number().optional(),
+        })
+        .optional(),
+    platformPool: z
+        .strictObject({
+            capacityTypes: z.array(z.enum(["spot", "on-demand"])).optional(),
+            instanceCategories: z.array(z.string()).optional(),
+            cpuLimit: z.number().optional(),
+            memoryLimitGiB: z.number().optional(),
         })
         .optional(),
     kyverno: z

@@ -5,8 +5,19 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GPU_QUOTA_LABEL, GPU_RESOURCE, GpuCluster, GpuClusterArgs, GpuPoolInfo, PLATFORM_MANAGED_LABEL, resolveGpuClusterArgs, validateGpuClusterArgs } from "../components/gpu-cluster";
+import {
+    addonPlacement,
+    GPU_QUOTA_LABEL,
+    GPU_RESOURCE,
+    GpuCluster,
+    GpuClusterArgs,
+    GpuPoolInfo,
+    PLATFORM_MANAGED_LABEL,
+    resolveGpuClusterArgs,
+    validateGpuClusterArgs,
+} from "../components/gpu-cluster";
 import { Problem, ValidationError } from "../components/internal/errors";
+import { poolAdvertisedPerGpu } from "../components/internal/gpu-instances";
 import { COMPONENT_NAME_MAX } from "../components/internal/naming";
 import { principalKey } from "../components/internal/principal-arn";
 import { LlmGateway, LlmGatewayArgs, SelfHostedRoute, validateLlmGatewayArgs } from "../components/llm-gateway";
@@ -21,7 +32,10 @@ export const PROFILES = {
     dev: {
         network: { availabilityZoneCount: 2, natGateways: "single" as const },
         kyverno: { enforcement: "Audit" as const },
-        systemNodes: { minSize: 2, desiredSize: 2, maxSize: 3 },
+        /** Karpenter's two replicas, one node each. */
+        systemNodes: { minSize: 2, desiredSize: 2, maxSize: 2 },
+        /** Add-ons may run on spot: they run ≥ 2 replicas behind PDBs, and Karpenter handles interruptions. */
+        platformPool: { capacityTypes: ["spot", "on-demand"] as ("spot" | "on-demand")[] },
         /** Idle models scale to zero; the gateway's traffic wakes them. */
         scaleToZero: true,
         production: false,
@@ -29,7 +43,8 @@ export const PROFILES = {
     prod: {
         network: { availabilityZoneCount: 3, natGateways: "perZone" as const },
         kyverno: { enforcement: "Enforce" as const },
-        systemNodes: { minSize: 3, desiredSize: 3, maxSize: 6 },
+        systemNodes: { minSize: 2, desiredSize: 2, maxSize: 3 },
+        platformPool: { capacityTypes: ["on-demand"] as ("spot" | "on-demand")[] },
         scaleToZero: false,
         production: true,
     },
@@ -62,6 +77,7 @@ export function clusterArgs(config: PlatformConfig): GpuClusterArgs {
         network: { ...profile.network, ...c.network },
         kyverno: { ...profile.kyverno, ...c.kyverno, exemptNamespaces: ADDON_NAMESPACES },
         systemNodes: { ...profile.systemNodes, ...c.systemNodes },
+        platformPool: { ...profile.platformPool, ...c.platformPool },
         pools: config.pools as GpuClusterArgs["pools"],
         // Any ingress the stack asks for needs the `alb` class's controller.
         albIngress: config.gateway.ingress !== undefined || config.observability.ingress !== undefined,
@@ -103,6 +119,7 @@ export function endpointArgs(config: PlatformConfig, m: PlatformConfig["models"]
             allowScaleToZero: profile.scaleToZero,
             ...(minReplicas === 0 ? { wakeQuery: gatewayDemandQuery(served) } : {}),
         },
+        production: profile.production,
         tags: tags(config),
         dependsOn,
     };
@@ -173,6 +190,9 @@ export function gatewayModelNames(config: PlatformConfig): string[] {
     return [...new Set([...selfHostedRoutes(config).map((r) => r.servedModelName), ...config.gateway.hosted.map((h) => h.modelName)])];
 }
 
+/** A pool as tenants see it: physical GPU limit and the nvidia.com/gpu each GPU advertises (their quota's unit). */
+const tenantPool = (p: GpuPoolInfo) => ({ name: p.name, gpuLimit: p.gpuLimit, advertisedPerGpu: poolAdvertisedPerGpu(p) });
+
 export function tenantArgs(
     config: PlatformConfig,
     t: PlatformConfig["tenants"][number],
@@ -183,7 +203,7 @@ export function tenantArgs(
         ...t,
         provider: cluster.provider,
         clusterName: cluster.clusterName,
-        pools: cluster.pools.map((p) => ({ name: p.name, gpuLimit: p.gpuLimit })),
+        pools: cluster.pools.map(tenantPool),
         gateway,
         knownModels: gatewayModelNames(config),
         tags: tags(config),
@@ -272,7 +292,7 @@ export function validatePlatform(config: PlatformConfig, stackName: string): voi
     problems.push(...onStackName(problemsOf(observability, () => validateObservabilityStackArgs(names.observability, observabilityArgs(config, facts))), observability, stackName, "ObservabilityStack", names.observability));
     const gateway = `${NAMESPACE}:gateway.`;
     problems.push(...onStackName(problemsOf(gateway, () => validateLlmGatewayArgs(names.gateway, gatewayArgs(config, facts))), gateway, stackName, "LlmGateway", names.gateway));
-    problems.push(...problemsOf(`${NAMESPACE}:`, () => validateTenants(config.tenants, { pools: facts.pools, gatewayModels: gatewayModelNames(config) })));
+    problems.push(...problemsOf(`${NAMESPACE}:`, () => validateTenants(config.tenants, { pools: facts.pools.map(tenantPool), gatewayModels: gatewayModelNames(config) })));
     // EKS allows one access entry per principal: a cluster admin cannot also be a tenant principal.
     const admins = new Set(settings.adminPrincipalArns.map(principalKey));
     config.tenants.forEach((t, i) => (t.principals ?? []).forEach((p, j) => {
@@ -372,7 +392,7 @@ export function createPlatform(config: PlatformConfig, stackName: string): Platf
     validatePlatform(config, stackName);
     const names = platformNames(stackName);
     const cluster = new GpuCluster(names.cluster, clusterArgs(config));
-    const keda = createKedaRelease(names.keda, cluster.provider, cluster, cluster.addons);
+    const keda = createKedaRelease(names.keda, cluster.provider, cluster, cluster.addons, addonPlacement(cluster.settings.mode, "critical"));
     const observability = new ObservabilityStack(names.observability, observabilityArgs(config, cluster));
     // The quota exists before the endpoints' pods, so it counts every one of them.
     const models = modelsNamespace(names.modelsNamespace, cluster, modelsGpuQuota(config, cluster));

@@ -113,8 +113,15 @@ export interface TenantSpec {
 export interface TenantPoolInfo {
     /** The pool's name (its nodes carry `genai-platform.io/pool: <name>`). */
     name: string;
-    /** The pool's `nvidia.com/gpu` limit (physical GPUs). */
+    /** The pool's GPU limit (physical GPUs). */
     gpuLimit: number;
+    /**
+     * `nvidia.com/gpu` one physical GPU of the pool advertises: the
+     * time-slicing replicas or MIG slices per GPU (`poolAdvertisedPerGpu`).
+     * The namespace's ResourceQuota counts pods' requests, i.e. advertised
+     * units, so it is rendered as gpuQuota × this. Default 1 (no sharing).
+     */
+    advertisedPerGpu?: number;
 }
 
 /** How to reach the LLM gateway (LiteLLM) from inside the cluster; all plain stack outputs. */
@@ -147,7 +154,10 @@ export interface TenantNamespaceArgs extends TenantSpec {
 
 export interface ResolvedTenant {
     name: string;
+    /** Physical GPUs. */
     gpuQuota: number;
+    /** The quota in the unit pods request and the ResourceQuota counts: gpuQuota × its pools' advertised GPUs per GPU. */
+    gpuQuotaAdvertised: number;
     gpuPools: string[];
     quota: Required<TenantQuotaArgs>;
     containerDefaults: Required<ContainerDefaultsArgs>;
@@ -204,10 +214,13 @@ function withDefaults<T extends object>(defaults: Required<T>, given: T | undefi
 /** Defaults applied; nothing checked yet. */
 export function resolveTenant(spec: TenantSpec, ctx: Pick<TenantContext, "pools" | "gatewayModels">): ResolvedTenant {
     const team = spec.team ?? ({} as TenantTeamArgs);
+    const gpuPools = spec.gpuPools ?? ctx.pools.map((p) => p.name);
+    const gpuQuota = spec.gpuQuota ?? 0;
     return {
         name: spec.name,
-        gpuQuota: spec.gpuQuota ?? 0,
-        gpuPools: spec.gpuPools ?? ctx.pools.map((p) => p.name),
+        gpuQuota,
+        gpuQuotaAdvertised: gpuQuota * Math.max(1, ...advertisedFactors(gpuPools, ctx.pools)),
+        gpuPools,
         quota: withDefaults<TenantQuotaArgs>(
             { cpuRequests: "16", cpuLimits: "32", memoryRequests: "64Gi", memoryLimits: "128Gi", pods: 50, services: 20, persistentVolumeClaims: 20, storage: "1Ti" },
             spec.quota,
@@ -265,6 +278,12 @@ function validateContainerDefaults(p: Problems, t: ResolvedTenant): void {
     checkOrder(p, "memoryLimit", d.memoryLimit, "quota.memoryLimits", t.quota.memoryLimits);
 }
 
+/** The distinct advertised-GPUs-per-GPU factors of the named pools (unknown pools ignored). */
+function advertisedFactors(names: unknown, pools: readonly TenantPoolInfo[]): number[] {
+    if (!Array.isArray(names)) return [];
+    return [...new Set(pools.filter((pool) => names.includes(pool.name)).map((pool) => pool.advertisedPerGpu ?? 1))];
+}
+
 function validateGpus(p: Problems, t: ResolvedTenant, pools: readonly TenantPoolInfo[]): void {
     const limits = new Map(pools.map((pool) => [pool.name, pool.gpuLimit]));
     const poolNames = pools.map((pool) => pool.name).join(", ") || "none";
@@ -276,6 +295,10 @@ function validateGpus(p: Problems, t: ResolvedTenant, pools: readonly TenantPool
     });
     if (!isPositiveWhole(t.gpuQuota)) return;
     if (!p.check(t.gpuPools.length > 0, "gpuPools", t.gpuPools, "a tenant with a GPU quota needs at least one GPU pool")) return;
+    // One ResourceQuota line counts every pool's nvidia.com/gpu alike: pools that advertise different units per GPU cannot share it.
+    const factors = advertisedFactors(t.gpuPools, pools);
+    const byFactor = t.gpuPools.map((name) => `${name}: ${pools.find((pool) => pool.name === name)?.advertisedPerGpu ?? 1}`).join(", ");
+    p.check(factors.length <= 1, "gpuPools", t.gpuPools, `one GPU quota cannot span pools that advertise different nvidia.com/gpu per physical GPU (${byFactor}); give the tenant pools that share GPUs alike`);
     // Unknown pools, or pools whose own limit is invalid, are reported elsewhere; comparing against them would only add noise.
     if (!t.gpuPools.every((pool) => limits.has(pool) && isPositiveWhole(limits.get(pool)))) return;
     const pooled = [...new Set(t.gpuPools)];
@@ -377,6 +400,7 @@ function validatePools(p: Problems, pools: unknown): pools is TenantPoolInfo[] {
     (pools as TenantPoolInfo[]).forEach((pool, i) => {
         checkDnsLabel(p.at("pools").at(i), "name", pool.name);
         p.at("pools").at(i).check(isWhole(pool.gpuLimit), "gpuLimit", pool.gpuLimit, "expected a whole number of GPUs ≥ 0");
+        if (pool.advertisedPerGpu !== undefined) p.at("pools").at(i).check(isPositiveWhole(pool.advertisedPerGpu), "advertisedPerGpu", pool.advertisedPerGpu, "expected a whole number ≥ 1");
     });
     return true;
 }

@@ -93,7 +93,8 @@ export function renderResourceQuota(t: ResolvedTenant): KubernetesObject {
         "limits.cpu": q.cpuLimits,
         "requests.memory": q.memoryRequests,
         "limits.memory": q.memoryLimits,
-        ...(t.gpuPools.length > 0 ? { [`requests.${GPU_RESOURCE}`]: String(t.gpuQuota) } : {}),
+        // Pods request advertised units (time-slicing replicas, MIG slices), which is what the quota counts.
+        ...(t.gpuPools.length > 0 ? { [`requests.${GPU_RESOURCE}`]: String(t.gpuQuotaAdvertised) } : {}),
         pods: String(q.pods),
         services: String(q.services),
         persistentvolumeclaims: String(q.persistentVolumeClaims),

@@ -44,12 +44,20 @@ function poolSetsToCheck(demands: readonly Demand[]): string[][] {
     return sets;
 }
 
-/** Tenant GPU quotas never promise more GPUs than their pools can hold (times the allowed oversubscription). */
+/**
+ * Tenant GPU quotas never promise more GPUs than their pools can hold (times
+ * the allowed oversubscription). Both sides are in advertised `nvidia.com/gpu`:
+ * the unit a ResourceQuota counts (pods' requests) and the unit Karpenter
+ * counts against a NodePool's limit once nodes are initialised (time-slicing
+ * replicas or MIG slices per physical GPU; the platform renders both as
+ * physical GPUs × that factor).
+ */
 export const gpuQuotaWithinPoolLimits: StackValidationPolicy = {
     name: "gpu-quota-within-pool-limits",
     description:
         `Tenant GPU quotas (ResourceQuota ${GPU_QUOTA_KEY} in namespaces labelled ${GPU_POOLS_LABEL}) add up, per GPU pool, ` +
-        "to at most the pool's nvidia.com/gpu limit times the allowed oversubscription factor; a namespace on several pools counts against their combined limit.",
+        "to at most the pool's nvidia.com/gpu limit times the allowed oversubscription factor; a namespace on several pools counts against their combined limit. " +
+        "Both are in advertised nvidia.com/gpu (time-slicing replicas or MIG slices, what pods request and Karpenter counts).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {

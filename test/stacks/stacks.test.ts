@@ -16,7 +16,7 @@ describe("stacks", () => {
 
     it("dev: a spot-first g5/g6 pool with a small limit and a CIDR-restricted public endpoint", () => {
         const dev = recorded.dev!;
-        const [pool] = k8sObjects(dev, "NodePool");
+        const pool = k8sObjects(dev, "NodePool").find((p) => p.metadata.name === "gpu-small")!;
         const reqs = pool.spec.template.spec.requirements;
         assert.deepEqual(reqs.find((r: any) => r.key === "karpenter.sh/capacity-type").values, ["spot", "on-demand"]);
         assert.deepEqual(reqs.find((r: any) => r.key === "karpenter.k8s.aws/instance-family").values, ["g5", "g6"]);
@@ -33,7 +33,7 @@ describe("stacks", () => {
         assert.deepEqual([eks.inputs.endpointPrivateAccess, eks.inputs.endpointPublicAccess], [true, true]);
         assert.deepEqual(eks.inputs.publicAccessCidrs, ["198.51.100.24/32", "203.0.113.0/26"]);
         const pools = k8sObjects(prod, "NodePool");
-        assert.deepEqual(pools.map((p) => p.metadata.name).sort(), ["burst-h100", "inference-l40s", "shared-l4"]);
+        assert.deepEqual(pools.map((p) => p.metadata.name).sort(), ["burst-h100", "inference-l40s", "platform", "shared-l4"]);
         assert.ok(pools.some((p) => p.spec.template.metadata.labels["nvidia.com/device-plugin.config"] === "shared-l4"));
         const policies = k8sObjects(prod, "ValidatingPolicy");
         assert.ok(policies.length > 0);
