@@ -102,8 +102,8 @@ export function advertisedPerGpu(sharing: SharingSpec | undefined, family: strin
  * family a valid pool may launch.
  */
 export function poolAdvertisedPerGpu(pool: { sharing?: SharingSpec; instanceFamilies?: readonly string[]; gpuNames?: readonly string[] }): number {
-    const families = poolFamilies(pool);
-    return Math.min(...families.map((f) => advertisedPerGpu(pool.sharing, f)), Number.MAX_SAFE_INTEGER) || 1;
+    const [family] = poolFamilies(pool);
+    return family === undefined ? 1 : advertisedPerGpu(pool.sharing, family);
 }
 
 /**

@@ -68,7 +68,8 @@ function metadata(t: ResolvedTenant, name: string, namespace = t.name) {
 /**
  * The namespace, labelled for Pod Security Admission (restricted) and for the
  * cluster's Kyverno policies: GPU pods are admitted only where the GPU quota
- * label is, so it is set only when the tenant has GPUs.
+ * label is, so it is set only when the tenant has GPUs. Its value is the
+ * ResourceQuota's, in advertised nvidia.com/gpu.
  */
 export function renderNamespace(t: ResolvedTenant): KubernetesObject {
     const labels: Record<string, string> = { ...tenantLabels(t), [MANAGED_LABEL]: "true" };
@@ -76,7 +77,7 @@ export function renderNamespace(t: ResolvedTenant): KubernetesObject {
         labels[`pod-security.kubernetes.io/${mode}`] = "restricted";
         labels[`pod-security.kubernetes.io/${mode}-version`] = POD_SECURITY_VERSION;
     }
-    if (t.gpuQuota > 0) labels[GPU_QUOTA_LABEL] = String(t.gpuQuota);
+    if (t.gpuQuota > 0) labels[GPU_QUOTA_LABEL] = String(t.gpuQuotaAdvertised);
     if (t.gpuPools.length > 0) labels[GPU_POOLS_LABEL] = t.gpuPools.join(",");
     return { apiVersion: "v1", kind: "Namespace", metadata: { name: t.name, labels } };
 }

@@ -164,7 +164,7 @@ describe("stacks", () => {
             assert.deepEqual(names("prod"), ["tenant-assistants", "tenant-research", "tenant-search"]);
             const ns = k8sObjects(recorded.prod!, "Namespace").find((n) => n.metadata.name === "assistants")!;
             assert.equal(ns.metadata.labels["genai-platform.io/gpu-pools"], "shared-l4");
-            assert.equal(ns.metadata.labels["genai-platform.io/gpu-quota"], "4");
+            assert.equal(ns.metadata.labels["genai-platform.io/gpu-quota"], "16", "4 L4s time-sliced 4 ways: 16 slices, the quota's unit");
             assert.equal(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
         });
 
