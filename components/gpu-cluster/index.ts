@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { poolAdvertisedPerGpu } from "../internal/gpu-instances";
 import { helmReleaseArgs } from "../internal/helm";
 import { podIdentityTrustPolicy } from "../internal/iam";
 import { asArgs, type KubernetesObject } from "../internal/k8s-object";
@@ -45,6 +46,12 @@ export interface GpuPoolInfo {
     gpuNames: string[];
     capacityTypes: string[];
     sharing?: ResolvedPool["sharing"];
+    /**
+     * `nvidia.com/gpu` one physical GPU advertises (time-slicing replicas, MIG
+     * slices; 1 without sharing): the unit of the pool's NodePool limit and of
+     * GPU quotas on it. Set by GpuCluster, so stack outputs carry it to tenants' TenantNamespace pools.
+     */
+    advertisedPerGpu?: number;
 }
 
 const EKS_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy";
@@ -206,6 +213,7 @@ export class GpuCluster extends pulumi.ComponentResource {
             gpuNames: p.gpuNames ?? [],
             capacityTypes: p.capacityTypes,
             sharing: p.sharing,
+            advertisedPerGpu: poolAdvertisedPerGpu(p),
         }));
 
         this.registerOutputs({

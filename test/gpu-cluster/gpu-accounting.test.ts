@@ -54,6 +54,11 @@ describe("GPU accounting (issue 8 item 7)", () => {
         assert.equal(karpenterValues(resources).settings.featureGates.nodeOverlay, true);
     });
 
+    it("tells consumers of its pools (tenants through stack outputs) the unit: advertised GPUs per physical GPU", async () => {
+        const pools = (await runWithMocks(() => new GpuCluster("t", { pools: [l4, sliced, h100Mig], adminPrincipalArns: ADMIN }).pools)).result;
+        assert.deepEqual(pools.map((p) => [p.name, p.gpuLimit, p.advertisedPerGpu]), [["l4", 8, 1], ["sliced", 8, 4], ["mig", 16, 7]]);
+    });
+
     it("leaves the alpha NodeOverlay gate off when no pool shares GPUs", async () => {
         assert.equal(karpenterValues(await declare([l4])).settings.featureGates.nodeOverlay, false);
     });
