@@ -332,7 +332,10 @@ function validatePool(p: Problems, pool: ResolvedPool, mode: "karpenter" | "auto
  * `reserved` capacity launches only into reservations the EC2NodeClass selects
  * (karpenter.k8s.aws_ec2nodeclasses v1.14.1 `capacityReservationSelectorTerms`:
  * `id` alone, or `tags` with an optional `ownerID`); Auto Mode pools use the
- * built-in `default` NodeClass, which selects none.
+ * built-in `default` NodeClass, which selects none. The rest is in place at our
+ * pins: the chart's `settings.featureGates.reservedCapacity` defaults to true
+ * (karpenter 1.14.1 values.yaml) and the controller policy allows
+ * `ec2:DescribeCapacityReservations` (karpenter-iam.ts, from the v1.14.1 CloudFormation).
  */
 function validateReservations(p: Problems, pool: ResolvedPool, mode: "karpenter" | "auto"): void {
     const terms = pool.capacityReservations;
