@@ -124,8 +124,8 @@ function endpointGpuFloor(resources: readonly RecordedResource[], pools: PoolFac
             unpriced.push(`model endpoint ${key} (pool ${poolName})`);
             return [];
         }
-        // A replica on a shared pool holds slices: a 1/advertisedPerGpu share of a GPU each.
-        return [gpuLine(`model endpoint ${key}: ${replicas} warm replica(s)`, (gpus * replicas) / (pool?.advertisedPerGpu ?? 1), price, false)];
+        // A replica on a shared pool holds slices (1/advertisedPerGpu of a GPU each); the GPUs they keep up are whole.
+        return [gpuLine(`model endpoint ${key}: ${replicas} warm replica(s)`, Math.ceil((gpus * replicas) / (pool?.advertisedPerGpu ?? 1)), price, false)];
     });
 }
 

@@ -108,7 +108,7 @@ describe("stack capacity (issue 8 items 7, 8, 19)", () => {
         const shared = cost.ceilingOnDemand.find((l) => l.item === "GPU pool shared-l4 at its limit")!;
         assert.match(shared.assumption, /^8 GPU × /, "the NodePool limit is 32 slices = 8 L4s");
         const warm = cost.floor.find((l) => l.item.startsWith("model endpoint models/qwen25-1-5b"))!;
-        assert.match(warm.assumption, /^0\.5 GPU × /, "2 warm slices of a 4-way time-sliced L4 hold half a GPU");
+        assert.match(warm.assumption, /^1 GPU × /, "2 warm slices of a 4-way time-sliced L4 keep one L4 up, not two");
         const cpu = cost.ceilingOnDemand.find((l) => l.item === "CPU pool platform at its limit")!;
         assert.match(cpu.assumption, /^its CPU limit: 96 vCPU × /);
         const devFloor = estimateCost(recorded.dev!).floor.find((l) => l.item === "CPU pool platform")!;
