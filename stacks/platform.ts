@@ -94,7 +94,8 @@ export function gatewayDemandQuery(model: string): string {
 export function endpointArgs(config: PlatformConfig, m: PlatformConfig["models"][number], cluster: EndpointCluster, dependsOn: pulumi.Resource[] = []): ModelEndpointArgs {
     const profile = PROFILES[config.environment];
     const served = m.servedModelName ?? m.name;
-    const minReplicas = m.autoscaling?.minReplicas ?? (profile.scaleToZero ? 0 : 1);
+    // Production endpoints keep two replicas unless the stack says otherwise (ModelEndpoint `production`).
+    const minReplicas = m.autoscaling?.minReplicas ?? (profile.scaleToZero ? 0 : profile.production ? 2 : 1);
     return {
         cluster,
         pool: m.pool,

@@ -64,7 +64,7 @@ export interface EndpointResourceArgs {
 }
 
 export interface AutoscalingArgs {
-    /** Fewest replicas. Default 1; 0 only with `allowScaleToZero`. */
+    /** Fewest replicas. Default 1 (2 for a `production` endpoint); 0 only with `allowScaleToZero`. */
     minReplicas?: number;
     /** Most replicas. Default `max(minReplicas, 1)` (no scale-out). */
     maxReplicas?: number;
@@ -287,7 +287,7 @@ function defaultResources(pool: GpuPoolInfo, gpus: number): Required<EndpointRes
 export function resolveModelEndpointArgs(name: string, args: ModelEndpointArgs, pool: GpuPoolInfo): ResolvedModelEndpointArgs {
     const tp = args.tensorParallelSize ?? 1;
     const gpus = isInt(tp, 1) ? tp : 1;
-    const minReplicas = args.autoscaling?.minReplicas ?? 1;
+    const minReplicas = args.autoscaling?.minReplicas ?? (args.production ? 2 : 1);
     return {
         name,
         namespace: args.namespace,

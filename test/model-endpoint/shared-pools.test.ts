@@ -68,6 +68,14 @@ describe("production endpoints survive node expiry (issue 8 item 8)", () => {
         ]);
     });
 
+    it("defaults a production endpoint to 2 replicas", async () => {
+        const { resources, error } = await construct({ production: true });
+        assert.equal(error, undefined);
+        const scaler = resources.find((r) => r.inputs?.kind === "ScaledObject")!;
+        assert.equal(scaler.inputs.spec.minReplicaCount, 2);
+        assert.equal(scaler.inputs.spec.maxReplicaCount, 2);
+    });
+
     it("still lets dev run one replica", async () => {
         assert.equal((await construct({ autoscaling: { minReplicas: 1 } })).error, undefined);
     });

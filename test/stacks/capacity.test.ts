@@ -82,6 +82,8 @@ describe("stack capacity (issue 8 items 7, 8, 19)", () => {
         const models = (raw.models as any[]).map((m, i) => (i === 0 ? { ...m, autoscaling: { ...m.autoscaling, minReplicas: 1 } } : m));
         const problems = problemsOf(parsePlatformConfig({ ...raw, models }));
         assert.ok(problems.some((p) => p.startsWith("genai-platform:models[0].autoscaling.minReplicas: a production endpoint needs ≥ 2 replicas")), problems.join("\n"));
+        const unset = (raw.models as any[]).map((m) => ({ ...m, autoscaling: { maxReplicas: m.autoscaling.maxReplicas } }));
+        assert.deepEqual(problemsOf(parsePlatformConfig({ ...raw, models: unset })), [], "an unset minReplicas defaults to 2 in prod");
     });
 
     for (const stack of STACKS) {
