@@ -37,13 +37,16 @@ export type AddonTier = "critical" | "general";
  *   before it.
  * - `auto`: EKS Auto Mode's built-in NodePools, which cannot be changed or
  *   labelled (docs.aws.amazon.com/eks/latest/userguide/set-builtin-node-pools.html):
- *   critical add-ons on `system` (taint `CriticalAddonsOnly`; amd64 and arm64,
- *   and Kyverno's and KEDA's images are multi-arch), the rest on
- *   `general-purpose` (untainted, amd64). Nodes carry `karpenter.sh/nodepool`.
+ *   critical add-ons on `system` (taint `CriticalAddonsOnly`; it launches amd64
+ *   or arm64, so they also ask for amd64, the architecture every platform
+ *   image is known to ship), the rest on `general-purpose` (untainted, amd64).
+ *   Nodes carry `karpenter.sh/nodepool`.
  */
 export function addonPlacement(mode: "karpenter" | "auto", tier: AddonTier = "general"): Placement {
     if (mode === "karpenter") return { nodeSelector: { ...PLATFORM_NODE_SELECTOR }, tolerations: [] };
-    if (tier === "critical") return { nodeSelector: { "karpenter.sh/nodepool": "system" }, tolerations: [{ ...CRITICAL_ADDONS_TOLERATION }] };
+    if (tier === "critical") {
+        return { nodeSelector: { "karpenter.sh/nodepool": "system", "kubernetes.io/arch": "amd64" }, tolerations: [{ ...CRITICAL_ADDONS_TOLERATION }] };
+    }
     return { nodeSelector: { "karpenter.sh/nodepool": "general-purpose" }, tolerations: [] };
 }
 

@@ -50,7 +50,12 @@ interface PodPlacement {
  * none (amd64); both are Karpenter NodePools, so their nodes carry karpenter.sh/nodepool.
  */
 const AUTO_MODE_BUILT_IN: NodeSource[] = [
-    { name: "system", labels: { "karpenter.sh/nodepool": "system", "kubernetes.io/os": "linux" }, taints: [{ key: "CriticalAddonsOnly", effect: "NoSchedule" }], scales: true },
+    ...["amd64", "arm64"].map((arch) => ({
+        name: `system (${arch})`,
+        labels: { "karpenter.sh/nodepool": "system", "kubernetes.io/os": "linux", "kubernetes.io/arch": arch },
+        taints: [{ key: "CriticalAddonsOnly", effect: "NoSchedule" }],
+        scales: true,
+    })),
     { name: "general-purpose", labels: { "karpenter.sh/nodepool": "general-purpose", "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64" }, taints: [], scales: true },
 ];
 
