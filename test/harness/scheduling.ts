@@ -76,7 +76,7 @@ const GPU_OPERATOR_NODE_LABELS: Record<string, string> = {
 function gpuOperatorLabels(shape: InstanceShape): Record<string, string> {
     const family = GPU_FAMILIES[shape.instanceType.split(".")[0]];
     if (!family) return {};
-    return { ...GPU_OPERATOR_NODE_LABELS, ...(family.mig ? { "nvidia.com/gpu.deploy.mig-manager": "true" } : {}) };
+    return { ...GPU_OPERATOR_NODE_LABELS, ...(family.migProfiles ? { "nvidia.com/gpu.deploy.mig-manager": "true" } : {}) };
 }
 
 /** A value a node may carry for a label: known values, or any value (zone, hostname). */
