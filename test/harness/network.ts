@@ -51,6 +51,8 @@ export interface Pod {
     ports: ContainerPort[];
     /** Host-network pods have the node's address: NetworkPolicy does not apply to them. */
     hostNetwork?: boolean;
+    /** Its ServiceAccount (Pod Identity associations bind IAM roles to one). */
+    serviceAccount?: string;
 }
 
 /** Where a flow starts or ends: a pod, or an address that is not a pod (the API server, the node, the internet). */
@@ -263,7 +265,7 @@ export function podsOf(objects: readonly KubernetesObject[]): Pod[] {
     return objects.flatMap((o) => {
         const workload = workloadOf(`kubernetes:${TYPE_PREFIX[o.apiVersion] ?? o.apiVersion}:${o.kind}`, o as Record<string, any>);
         if (!workload) return [];
-        const spec = workload.spec as PodSpec & { containers?: { ports?: ContainerPort[] }[] };
+        const spec = workload.spec as PodSpec & { containers?: { ports?: ContainerPort[] }[]; serviceAccountName?: string };
         const namespace = workload.namespace ?? "default";
         return [{
             name: `${o.kind} ${namespace}/${o.metadata?.name ?? "(unnamed)"}`,
@@ -271,6 +273,7 @@ export function podsOf(objects: readonly KubernetesObject[]): Pod[] {
             labels: workload.podLabels,
             ports: (spec.containers ?? []).flatMap((c) => c.ports ?? []),
             hostNetwork: spec.hostNetwork === true,
+            serviceAccount: spec.serviceAccountName ?? "default",
         }];
     });
 }

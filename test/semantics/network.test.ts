@@ -167,3 +167,171 @@ describe("semantics: NetworkPolicy reachability (planted defects)", () => {
         assert.match(findings[0], /→ pod kube-system\/kube-dns UDP\/53 is denied but is needed \(name resolution\): egress of pod beta\/agent is isolated by beta\/default-deny, beta\/allow-dns, .* and no rule allows it/);
     });
 });
+
+// --- The stacks ---------------------------------------------------------------------------------------
+
+type Stack = "dev" | "prod";
+
+/** A stack's config with the cluster switched to EKS Auto Mode. */
+function inAutoMode(config: StackConfig): StackConfig {
+    const key = "genai-platform:cluster";
+    return { ...config, config: { ...config.config, [key]: JSON.stringify({ ...JSON.parse(config.config[key]), mode: "auto" }) } };
+}
+
+async function record(stack: Stack, auto = false): Promise<RecordedResource[]> {
+    const config = loadStackConfig(stack);
+    return (await runStack(stack, auto ? inAutoMode(config) : config)).resources;
+}
+
+/** The tenant example (examples/tenant-app) deployed on the dev platform: a tenant's own endpoint, scraped for its KEDA scaling. */
+async function tenantAppObjects(): Promise<KubernetesObject[]> {
+    const platform = await runStack("dev", loadStackConfig("dev"));
+    const outputs = platform.result as PlatformOutputs;
+    const stackOutputs = { "acme/genai-platform/dev": { ...outputs, kubeconfig: await valueOf(outputs.kubeconfig), clusterName: await valueOf(outputs.clusterName) } };
+    const config = { "tenant-app:platformStack": "acme/genai-platform/dev", "tenant-app:tenant": "research", "tenant-app:model": "Qwen/Qwen2.5-1.5B-Instruct", "tenant-app:pool": "gpu-small" };
+    return kubernetesObjects((await runWithMocks(tenantApp, { project: "tenant-app", config, stackOutputs })).resources);
+}
+
+const chartPod = (name: string, namespace: string, labels: Record<string, string>, ports: Pod["ports"], serviceAccount?: string): Pod => ({ name: `${name} (chart)`, namespace, labels, ports, serviceAccount });
+
+/**
+ * Pods the charts (and their operators) create, until the rendered charts
+ * join the objects: the labels their selectors use and the ports that matter,
+ * each from the pinned chart template named.
+ */
+const CHART_PODS = {
+    // kube-prometheus-stack 88.5.3 templates/prometheus/networkpolicy.yaml: the podSelector of the operator-made Prometheus pods.
+    prometheus: chartPod("Prometheus monitoring/kube-prometheus-stack-prometheus", "monitoring", { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": "kube-prometheus-stack-prometheus" }, [{ name: "http-web", containerPort: 9090 }]),
+    // charts/grafana/templates/_pod.tpl: port `grafana` (service.targetPort 3000).
+    grafana: chartPod("Deployment monitoring/kube-prometheus-stack-grafana", "monitoring", { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": "kube-prometheus-stack" }, [{ name: "grafana", containerPort: 3000 }]),
+    // templates/alertmanager/networkpolicy.yaml selects `app.kubernetes.io/name: alertmanager`; web port 9093.
+    alertmanager: chartPod("Alertmanager monitoring/kube-prometheus-stack-alertmanager", "monitoring", { "app.kubernetes.io/name": "alertmanager" }, [{ name: "http-web", containerPort: 9093 }]),
+    // templates/prometheus-operator/deployment.yaml: port `https` = tls.internalPort 10250 serves the admission webhook.
+    prometheusOperator: chartPod("Deployment monitoring/kube-prometheus-stack-operator", "monitoring", { app: "kube-prometheus-stack-operator", release: "kube-prometheus-stack" }, [{ name: "https", containerPort: 10250 }]),
+    // langfuse 2.0.0 templates/web/deployment.yaml and worker/deployment.yaml (selectorLabels + component).
+    langfuseWeb: chartPod("Deployment langfuse/langfuse-web", "langfuse", { "app.kubernetes.io/name": "langfuse", "app.kubernetes.io/instance": "langfuse", "app.kubernetes.io/component": "web" }, [{ name: "http", containerPort: 3000 }], "langfuse"),
+    langfuseWorker: chartPod("Deployment langfuse/langfuse-worker", "langfuse", { "app.kubernetes.io/name": "langfuse", "app.kubernetes.io/instance": "langfuse", "app.kubernetes.io/component": "worker" }, [{ name: "http", containerPort: 3030 }], "langfuse"),
+    // The ClickHouse operator's server pods for langfuse 2.0.0 templates/clickhouse/cluster.yaml: HTTP 8123, native 9000.
+    clickhouse: chartPod("ClickHouseCluster langfuse/langfuse-clickhouse", "langfuse", { "app.kubernetes.io/instance": "langfuse-clickhouse" }, [{ name: "http", containerPort: 8123 }, { name: "tcp", containerPort: 9000 }]),
+};
+
+/** Admission webhooks the API server calls: kyverno 3.9.0, keda 2.20.2, cert-manager v1.20.2, clickhouse-operator 0.0.5 deployment templates. */
+const WEBHOOKS: { pod: Pod; port: number }[] = [
+    { pod: chartPod("Deployment kyverno/kyverno-admission-controller", "kyverno", { "app.kubernetes.io/component": "admission-controller", "app.kubernetes.io/instance": "kyverno" }, [{ name: "https", containerPort: 9443 }]), port: 9443 },
+    { pod: chartPod("Deployment keda/keda-admission-webhooks", "keda", { app: "keda-admission-webhooks" }, [{ name: "http", containerPort: 9443 }]), port: 9443 },
+    { pod: chartPod("Deployment cert-manager/cert-manager-webhook", "cert-manager", { "app.kubernetes.io/name": "webhook", "app.kubernetes.io/component": "webhook" }, [{ name: "https", containerPort: 10250 }]), port: 10250 },
+    { pod: chartPod("Deployment clickhouse-operator-system/clickhouse-operator", "clickhouse-operator-system", { "app.kubernetes.io/name": "clickhouse-operator", "control-plane": "controller-manager" }, [{ name: "webhook", containerPort: 9443 }]), port: 9443 },
+    { pod: CHART_PODS.prometheusOperator, port: 10250 },
+];
+
+const POD_IDENTITY_AGENT = address("169.254.170.23", "EKS Pod Identity agent");
+const at = (p: Pod): Endpoint => ({ pod: p });
+const expect = (from: Endpoint, to: Endpoint, port: number | string, outcome: Expectation["expect"], why: string, protocol?: string): Expectation => ({ flow: { from, to, port, protocol }, expect: outcome, why });
+
+interface StackView {
+    objects: KubernetesObject[];
+    facts: NetworkFacts;
+    pods: Pod[];
+    tenants: string[];
+    gatewayPod: Pod;
+    /** A first address of the cluster's first private subnet: where the control plane's ENIs sit. */
+    apiServer: Endpoint;
+    podIdentityUsers: Pod[];
+}
+
+function view(resources: RecordedResource[], extra: KubernetesObject[] = []): StackView {
+    const objects = [...kubernetesObjects(resources), ...extra];
+    const vpc = resources.find((r) => r.type === "aws:ec2/vpc:Vpc")!;
+    const subnet = resources.find((r) => r.type === "aws:ec2/subnet:Subnet" && r.name.includes("private"))!;
+    const facts: NetworkFacts = { enforced: networkPolicyEnforced(resources), podCidr: vpc.inputs.cidrBlock };
+    const pods = podsOf(objects);
+    const tenants = objects.filter((o) => o.kind === "Namespace" && (o.metadata?.labels as Record<string, string> | undefined)?.["genai-platform.io/tenant"]).map((o) => o.metadata!.name!);
+    const gatewayPod = pods.find((p) => p.labels["app.kubernetes.io/component"] === "llm-gateway")!;
+    const associations = resources.filter((r) => r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation").map((r) => `${r.inputs.namespace}/${r.inputs.serviceAccount}`);
+    const podIdentityUsers = [...pods, ...Object.values(CHART_PODS)].filter((p) => associations.includes(`${p.namespace}/${p.serviceAccount}`));
+    const apiServer = address(subnet.inputs.cidrBlock.replace(/\.0\/\d+$/, ".10"), "the EKS API server (control-plane ENI)");
+    return { objects, facts, pods, tenants, gatewayPod, apiServer, podIdentityUsers };
+}
+
+/** Any pod a tenant runs (an agent, a notebook, a model server listening on vLLM's port). */
+const tenantPod = (tenant: string): Endpoint => pod(tenant, { app: "tenant-workload" }, [{ name: "http", containerPort: 8000 }]);
+
+function neededFlows(v: StackView): Expectation[] {
+    const { prometheus, langfuseWeb, langfuseWorker, clickhouse } = CHART_PODS;
+    const gateway = at(v.gatewayPod);
+    const vllm = v.pods.filter((p) => p.namespace === "models" && p.labels["app.kubernetes.io/name"] === "vllm");
+    assert.ok(vllm.length > 0, "the stack has platform model endpoints");
+    const { targets } = scrapeTargets(v.objects);
+    const everyone = [...v.pods.filter((p) => !p.hostNetwork).map(at), ...Object.values(CHART_PODS).map(at), ...v.tenants.map(tenantPod)];
+    return [
+        ...vllm.map((m) => expect(gateway, at(m), "http", "allowed", "the gateway routes to every self-hosted model")),
+        expect(gateway, at(langfuseWeb), 3000, "allowed", "the gateway sends traces to Langfuse"),
+        ...[langfuseWeb, langfuseWorker].flatMap((l) => [8123, 9000].map((port) => expect(at(l), at(clickhouse), port, "allowed", "Langfuse stores traces in ClickHouse"))),
+        ...targets.map((t) => expect(at(prometheus), at(t.pod), t.port, "allowed", `Prometheus scrapes ${t.monitor} (KEDA scales on these metrics)`)),
+        ...everyone.flatMap((from) => ["UDP", "TCP"].map((protocol) => expect(from, KUBE_DNS, 53, "allowed", "name resolution", protocol))),
+        ...v.podIdentityUsers.map((p) => expect(at(p), POD_IDENTITY_AGENT, 80, "allowed", `${p.serviceAccount} has a Pod Identity association`)),
+        ...v.tenants.map((t) => expect(tenantPod(t), POD_IDENTITY_AGENT, 80, "allowed", "tenant pods use Pod Identity")),
+        ...WEBHOOKS.map((w) => expect(v.apiServer, at(w.pod), w.port, "allowed", "the API server calls admission webhooks")),
+        ...v.tenants.map((t) => expect(tenantPod(t), gateway, 4000, "allowed", "tenants call models through the gateway")),
+    ];
+}
+
+function isolationFlows(v: StackView): Expectation[] {
+    const { prometheus, grafana, alertmanager, langfuseWeb, langfuseWorker, clickhouse } = CHART_PODS;
+    const vllm = v.pods.filter((p) => p.namespace === "models" && p.labels["app.kubernetes.io/name"] === "vllm");
+    return v.tenants.flatMap((t) => {
+        const from = tenantPod(t);
+        return [
+            ...v.tenants.filter((o) => o !== t).flatMap((o) => [8000, 8080].map((port) => expect(from, tenantPod(o), port, "denied", "tenants are isolated from each other"))),
+            expect(from, at(prometheus), 9090, "denied", "tenants cannot query every tenant's metrics"),
+            expect(from, at(grafana), 3000, "denied", "Grafana is for operators"),
+            expect(from, at(alertmanager), 9093, "denied", "tenants cannot silence alerts"),
+            expect(from, at(langfuseWeb), 3000, "denied", "Langfuse holds every tenant's traces"),
+            expect(from, at(langfuseWorker), 3030, "denied", "Langfuse holds every tenant's traces"),
+            ...[8123, 9000].map((port) => expect(from, at(clickhouse), port, "denied", "ClickHouse holds every tenant's traces")),
+            ...vllm.map((m) => expect(from, at(m), 8000, "denied", "tenants reach platform models only through the gateway (budgets, rate limits)")),
+        ];
+    });
+}
+
+for (const stack of ["dev", "prod"] as Stack[]) {
+    describe(`semantics: NetworkPolicy reachability (${stack} stack)`, () => {
+        let resources: RecordedResource[];
+        let v: StackView;
+        before(async () => {
+            resources = await record(stack);
+            v = view(resources, stack === "dev" ? await tenantAppObjects() : []);
+        });
+
+        it("turns NetworkPolicy enforcement on, in both cluster modes", async () => {
+            assert.equal(networkPolicyEnforced(resources), true, "managed VPC CNI add-on: vpcCniOptions.enableNetworkPolicy");
+            assert.equal(networkPolicyEnforced(await record(stack, true)), true, "EKS Auto Mode: the amazon-vpc-cni ConfigMap");
+        });
+
+        it("allows every flow the platform needs", () => {
+            assert.deepEqual(flowFindings(v.objects, v.facts, neededFlows(v)), []);
+        });
+
+        it("scrapes every endpoint's metrics, the tenants' own included", () => {
+            const { targets } = scrapeTargets(v.objects);
+            const scraped = new Set(targets.map((t) => t.pod.namespace));
+            assert.ok(scraped.has("models"));
+            if (stack === "dev") assert.ok(scraped.has("research"), "the tenant example's endpoint is a scrape target");
+        });
+
+        it("isolates tenants from each other, from monitoring, Langfuse, ClickHouse and the platform's models", () => {
+            assert.ok(v.tenants.length >= 2);
+            assert.deepEqual(flowFindings(v.objects, v.facts, isolationFlows(v)), []);
+        });
+
+        it("lets tenants reach the gateway's /metrics: LiteLLM serves it on its API port, so its isolation is the gateway's auth, not the network", () => {
+            const metrics = v.tenants.map((t) => expect(tenantPod(t), at(v.gatewayPod), 4000, "allowed", "GET /metrics/ is on the API port"));
+            assert.deepEqual(flowFindings(v.objects, v.facts, metrics), []);
+        });
+
+        it("holds isolation only because the CNI enforces it: with enforcement off every isolation check fails", () => {
+            const flows = isolationFlows(v);
+            assert.equal(flowFindings(v.objects, { ...v.facts, enforced: false }, flows).length, flows.length);
+        });
+    });
+}
