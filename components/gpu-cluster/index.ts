@@ -19,6 +19,7 @@ import {
     CRITICAL_ADDONS_TAINT,
     GPU_RESOURCE,
     renderAlbIngressClass,
+    renderAutoModeNetworkPolicyConfig,
     renderAutoModePool,
     renderDefaultStorageClass,
     renderKarpenterPool,
@@ -113,7 +114,10 @@ export class GpuCluster extends pulumi.ComponentResource {
             endpointPrivateAccess: true,
             endpointPublicAccess: true,
             publicAccessCidrs: settings.endpoint.publicAccessCidrs,
-            ...(auto ? { autoMode: { enabled: true } } : {}),
+            // NetworkPolicy is enforced only when switched on: through the VPC CNI add-on @pulumi/eks manages
+            // (nodejs/eks/addons/cni-addon.ts at v4.3.0 writes `enableNetworkPolicy: "true"` into its configuration),
+            // or, in Auto Mode, where there is no such add-on, through the ConfigMap registered below.
+            ...(auto ? { autoMode: { enabled: true } } : { vpcCniOptions: { enableNetworkPolicy: true } }),
             tags,
         }, { parent: this });
         this.clusterName = cluster.eksCluster.name;
@@ -134,6 +138,8 @@ export class GpuCluster extends pulumi.ComponentResource {
         const platformCapacity: pulumi.Resource[] = [];
         if (auto) {
             poolObjects = pools.map(renderAutoModePool);
+            // A patch, not a create: it applies whether or not EKS has already put the ConfigMap there.
+            new k8s.core.v1.ConfigMapPatch(`${name}-network-policy`, asArgs<k8s.core.v1.ConfigMapPatchArgs>(renderAutoModeNetworkPolicyConfig()), { parent: this, provider: this.provider });
         } else {
             const systemNodes = this.createSystemNodes(name, clusterName, settings, network.privateSubnetIds, tags);
             const podIdentityAgent = new aws.eks.Addon(`${name}-pod-identity-agent`, {

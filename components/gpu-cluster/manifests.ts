@@ -251,6 +251,23 @@ export function renderAutoModePool(pool: ResolvedPool): KubernetesObject {
     return renderNodePool(pool, { group: "eks.amazonaws.com", kind: "NodeClass", name: "default" }, "eks.amazonaws.com");
 }
 
+/**
+ * EKS Auto Mode's switch for NetworkPolicy enforcement: its nodes run the
+ * network policy agent, but the controller that resolves policies stays off
+ * until this ConfigMap says otherwise (EKS user guide, "Use Network Policies
+ * with EKS Auto Mode", awsdocs/amazon-eks-user-guide latest/ug/automode/auto-net-pol.adoc).
+ * The built-in node classes keep the agent's default, `networkPolicy: DefaultAllow`:
+ * pods no policy selects stay open, as Kubernetes defines it.
+ */
+export function renderAutoModeNetworkPolicyConfig(): KubernetesObject {
+    return {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "amazon-vpc-cni", namespace: "kube-system" },
+        data: { "enable-network-policy-controller": "true" },
+    };
+}
+
 /** The StorageClass every platform volume asks for by default. */
 export const DEFAULT_STORAGE_CLASS = "gp3";
 

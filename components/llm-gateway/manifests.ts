@@ -56,8 +56,11 @@ export function selectorLabels(r: Pick<ResolvedLlmGatewayArgs, "name">): Record<
     return { "app.kubernetes.io/name": "litellm", "app.kubernetes.io/instance": r.name };
 }
 
+/** Labels every LlmGateway's pods carry, whatever its name: what NetworkPolicies elsewhere admit the platform's gateways by. */
+export const GATEWAY_POD_LABELS = { "app.kubernetes.io/name": "litellm", "app.kubernetes.io/component": "llm-gateway" } as const;
+
 export function gatewayLabels(r: Pick<ResolvedLlmGatewayArgs, "name">): Record<string, string> {
-    return { ...selectorLabels(r), "app.kubernetes.io/component": "llm-gateway", "app.kubernetes.io/part-of": "genai-platform" };
+    return { ...selectorLabels(r), ...GATEWAY_POD_LABELS, "app.kubernetes.io/part-of": "genai-platform" };
 }
 
 function metadata(r: ResolvedLlmGatewayArgs, name: string) {

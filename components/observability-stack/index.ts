@@ -2,11 +2,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { helmReleaseArgs } from "../internal/helm";
-import { asArgs } from "../internal/k8s-object";
+import { asArgs, type KubernetesObject } from "../internal/k8s-object";
 import { generatedPassword } from "../internal/managed-state";
 import { CHARTS } from "../internal/versions";
 import { httpsUrl, ObservabilityStackArgs, ResolvedObservabilityStackArgs, validateObservabilityStackArgs } from "./args";
 import { renderAlertmanagerReceiversSecret, renderAlertRules, renderDashboardConfigMaps, renderIngresses, renderGrafanaAdminSecret, renderLangfuseSecret, renderNamespace, renderServiceMonitors } from "./manifests";
+import { renderLangfuseNetworkPolicies, renderMonitoringNetworkPolicies } from "./network-policies";
 import { createLangfuseState } from "./state";
 import {
     ALERTMANAGER_SECRET_KEYS,
@@ -92,6 +93,9 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             obj: A,
             needs: pulumi.Resource[] = [],
         ): R => new Kind(`${name}-${suffix}`, obj, { parent: this, provider, dependsOn: [...after, ...needs] });
+        // Each namespace's NetworkPolicies, in place before the charts' pods start.
+        const fence = (policies: KubernetesObject[], namespace: pulumi.Resource) => policies.map((p) =>
+            register(k8s.networking.v1.NetworkPolicy, `${p.metadata.namespace}-${p.metadata.name}`, asArgs<k8s.networking.v1.NetworkPolicyArgs>(p), [namespace]));
         const release = (suffix: string, releaseArgs: k8s.helm.v3.ReleaseArgs, needs: pulumi.Resource[]) => register(k8s.helm.v3.Release, suffix, releaseArgs, needs);
 
         // Langfuse: cert-manager, then the ClickHouse operator, then the chart once its state and credentials exist.
@@ -106,6 +110,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             values: clickhouseOperatorValues(),
         }), [certManager]);
         const langfuseNamespace = register(k8s.core.v1.Namespace, "langfuse-namespace", asArgs<k8s.core.v1.NamespaceArgs>(renderNamespace(settings.langfuse.namespace, "restricted")));
+        const langfusePolicies = fence(renderLangfuseNetworkPolicies(settings), langfuseNamespace);
         const langfuseSecret = register(k8s.core.v1.Secret, "langfuse-credentials", {
             ...asArgs<k8s.core.v1.SecretArgs>(renderLangfuseSecret(settings)),
             stringData: pulumi.secret(pulumi.all(secrets.data)),
@@ -114,10 +119,11 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             name: LANGFUSE_RELEASE,
             namespace: settings.langfuse.namespace,
             values: state.facts.apply((facts) => langfuseValues(settings, facts)),
-        }), [certManager, clickhouseOperator, langfuseNamespace, langfuseSecret, ...state.ready]);
+        }), [certManager, clickhouseOperator, langfuseNamespace, langfuseSecret, ...langfusePolicies, ...state.ready]);
 
         // Metrics: the release, then what needs its CRDs.
         const monitoringNamespace = register(k8s.core.v1.Namespace, "monitoring-namespace", asArgs<k8s.core.v1.NamespaceArgs>(renderNamespace(MONITORING_NAMESPACE, "privileged")));
+        const monitoringPolicies = fence(renderMonitoringNetworkPolicies(), monitoringNamespace);
         const grafanaAdmin = register(k8s.core.v1.Secret, "grafana-admin", {
             ...asArgs<k8s.core.v1.SecretArgs>(renderGrafanaAdminSecret()),
             stringData: pulumi.secret(pulumi.all({ "admin-user": GRAFANA_ADMIN_USER, "admin-password": secrets.grafanaAdminPassword })),
@@ -133,7 +139,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             name: KUBE_PROMETHEUS_STACK_RELEASE,
             namespace: MONITORING_NAMESPACE,
             values: kubePrometheusStackValues(settings),
-        }), [monitoringNamespace, grafanaAdmin, ...receivers]);
+        }), [monitoringNamespace, grafanaAdmin, ...receivers, ...monitoringPolicies]);
         for (const configMap of renderDashboardConfigMaps()) {
             register(k8s.core.v1.ConfigMap, `dashboard-${configMap.metadata.name.replace(/^genai-platform-dashboard-/, "")}`, asArgs<k8s.core.v1.ConfigMapArgs>(configMap), [monitoringNamespace]);
         }

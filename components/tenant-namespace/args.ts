@@ -103,6 +103,8 @@ export interface TenantSpec {
     allowIngressFrom?: IngressSourceArgs[];
     /** Ports of the tenant's pods the gateway's pods may call (its self-hosted model endpoints). Default `[8000]` (vLLM). */
     gatewayIngressPorts?: number[];
+    /** Ports of the tenant's pods the platform's Prometheus may scrape (KEDA scales endpoints on those metrics). Default `[8000]` (vLLM serves `/metrics` on its API port). */
+    metricsPorts?: number[];
     /** Extra egress rules. Default none. */
     egress?: EgressRuleArgs[];
     /** Tags on the tenant's AWS resources (access entries). Default none. */
@@ -165,6 +167,7 @@ export interface ResolvedTenant {
     team: Required<Omit<TenantTeamArgs, "tpm" | "rpm">> & Pick<TenantTeamArgs, "tpm" | "rpm">;
     allowIngressFrom: Required<IngressSourceArgs>[];
     gatewayIngressPorts: number[];
+    metricsPorts: number[];
     egress: Required<EgressRuleArgs>[];
     tags: Record<string, string>;
 }
@@ -237,6 +240,7 @@ export function resolveTenant(spec: TenantSpec, ctx: Pick<TenantContext, "pools"
         },
         allowIngressFrom: (spec.allowIngressFrom ?? []).map((s) => ({ namespace: s.namespace, podLabels: s.podLabels ?? {} })),
         gatewayIngressPorts: spec.gatewayIngressPorts ?? [8000],
+        metricsPorts: spec.metricsPorts ?? [8000],
         egress: (spec.egress ?? []).map((e) => ({ cidr: e.cidr, ports: e.ports ?? [443] })),
         tags: spec.tags ?? {},
     };
@@ -331,7 +335,9 @@ function validateNetwork(p: Problems, t: ResolvedTenant): void {
         checkDnsLabel(at, "namespace", source.namespace);
         checkLabels(at, "podLabels", source.podLabels, false);
     });
-    t.gatewayIngressPorts.forEach((port, i) => p.at("gatewayIngressPorts").check(isPort(port), i, port, "expected a port 1–65535"));
+    for (const key of ["gatewayIngressPorts", "metricsPorts"] as const) {
+        t[key].forEach((port, i) => p.at(key).check(isPort(port), i, port, "expected a port 1–65535"));
+    }
     t.egress.forEach((rule, i) => {
         const at = p.at("egress").at(i);
         at.check(isCidr(rule.cidr), "cidr", rule.cidr, 'expected an IPv4 CIDR such as "10.0.0.0/16"');

@@ -8,10 +8,12 @@ import { createHash } from "crypto";
 import { GPU_QUOTA_LABEL, GPU_RESOURCE, PLATFORM_MANAGED_LABEL, TENANT_GROUP_PREFIX } from "../gpu-cluster";
 import type { KubernetesObject } from "../internal/k8s-object";
 import { litellmAdminContainer, litellmAdminPodSpec, litellmAdminScript, RERUN_WHEN_FAILED } from "../internal/litellm-admin";
+import { namespacePeer, networkPolicy as policyObject, POD_IDENTITY_AGENT_EGRESS, tcp, TENANT_NAMESPACE_LABEL } from "../internal/network-policy";
 import { KUBERNETES_VERSIONS } from "../internal/versions";
+import { PROMETHEUS_PEER } from "../observability-stack/network-policies";
 import type { GatewayConnection, ResolvedTenant, TenantAccess } from "./args";
 
-export const TENANT_LABEL = "genai-platform.io/tenant";
+export const TENANT_LABEL = TENANT_NAMESPACE_LABEL;
 /** On the namespace and everything the platform creates in it: the cluster's protect-platform-objects policy keeps tenants from changing those. */
 export const MANAGED_LABEL = PLATFORM_MANAGED_LABEL;
 /** Comma-separated GPU pools the namespace's GPU quota draws on (read by the stack policies). */
@@ -117,21 +119,14 @@ export function renderLimitRange(t: ResolvedTenant): KubernetesObject {
     };
 }
 
-const namespacePeer = (namespace: string, podLabels: Record<string, string>) => ({
-    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
-    ...(Object.keys(podLabels).length > 0 ? { podSelector: { matchLabels: podLabels } } : {}),
-});
-
-const tcp = (ports: readonly number[]) => ports.map((port) => ({ protocol: "TCP", port }));
-
-function networkPolicy(t: ResolvedTenant, name: string, spec: Record<string, unknown>): KubernetesObject {
-    return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: metadata(t, name), spec: { podSelector: {}, ...spec } };
-}
+const networkPolicy = (t: ResolvedTenant, name: string, spec: Record<string, unknown>) => policyObject(metadata(t, name), spec);
 
 /**
  * Default deny in both directions, then exactly what a tenant needs: DNS,
- * the gateway (and the gateway calling the tenant's model endpoints), its own
- * pods, and the listed ingress sources and egress CIDRs.
+ * the gateway (and the gateway calling the tenant's model endpoints), the
+ * EKS Pod Identity agent, the platform's Prometheus scraping its metrics
+ * ports (KEDA scales its endpoints on them), its own pods, and the listed
+ * ingress sources and egress CIDRs.
  */
 export function renderNetworkPolicies(t: ResolvedTenant, g: GatewayConnection): KubernetesObject[] {
     const gatewayPeer = namespacePeer(g.namespace, g.podLabels);
@@ -142,15 +137,19 @@ export function renderNetworkPolicies(t: ResolvedTenant, g: GatewayConnection): 
             egress: [{ to: [namespacePeer("kube-system", { "k8s-app": "kube-dns" })], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] }],
         }),
         networkPolicy(t, "allow-to-gateway", { policyTypes: ["Egress"], egress: [{ to: [gatewayPeer], ports: tcp([g.port]) }] }),
+        networkPolicy(t, "allow-to-pod-identity-agent", { policyTypes: ["Egress"], egress: [POD_IDENTITY_AGENT_EGRESS] }),
         networkPolicy(t, "allow-same-namespace", {
             policyTypes: ["Ingress", "Egress"],
             ingress: [{ from: [{ podSelector: {} }] }],
             egress: [{ to: [{ podSelector: {} }] }],
         }),
     ];
-    // An ingress rule without ports would open every port: render it only with some.
+    // An ingress rule without ports would open every port: render these only with some.
     if (t.gatewayIngressPorts.length > 0) {
         policies.push(networkPolicy(t, "allow-from-gateway", { policyTypes: ["Ingress"], ingress: [{ from: [gatewayPeer], ports: tcp(t.gatewayIngressPorts) }] }));
+    }
+    if (t.metricsPorts.length > 0) {
+        policies.push(networkPolicy(t, "allow-from-prometheus", { policyTypes: ["Ingress"], ingress: [{ from: [PROMETHEUS_PEER], ports: tcp(t.metricsPorts) }] }));
     }
     if (t.allowIngressFrom.length > 0) {
         policies.push(networkPolicy(t, "allow-ingress-sources", {

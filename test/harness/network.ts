@@ -265,7 +265,7 @@ export function podsOf(objects: readonly KubernetesObject[]): Pod[] {
     return objects.flatMap((o) => {
         const workload = workloadOf(`kubernetes:${TYPE_PREFIX[o.apiVersion] ?? o.apiVersion}:${o.kind}`, o as Record<string, any>);
         if (!workload) return [];
-        const spec = workload.spec as PodSpec & { containers?: { ports?: ContainerPort[] }[]; serviceAccountName?: string };
+        const spec = workload.spec as Omit<PodSpec, "containers"> & { containers?: { ports?: ContainerPort[] }[]; serviceAccountName?: string };
         const namespace = workload.namespace ?? "default";
         return [{
             name: `${o.kind} ${namespace}/${o.metadata?.name ?? "(unnamed)"}`,

@@ -175,7 +175,9 @@ type Stack = "dev" | "prod";
 /** A stack's config with the cluster switched to EKS Auto Mode. */
 function inAutoMode(config: StackConfig): StackConfig {
     const key = "genai-platform:cluster";
-    return { ...config, config: { ...config.config, [key]: JSON.stringify({ ...JSON.parse(config.config[key]), mode: "auto" }) } };
+    // Auto Mode runs its own device plugin: GPU sharing is a Karpenter-mode feature.
+    const pools = (JSON.parse(config.config["genai-platform:pools"]) as Record<string, unknown>[]).map(({ sharing: _, ...pool }) => pool);
+    return { ...config, config: { ...config.config, [key]: JSON.stringify({ ...JSON.parse(config.config[key]), mode: "auto" }), "genai-platform:pools": JSON.stringify(pools) } };
 }
 
 async function record(stack: Stack, auto = false): Promise<RecordedResource[]> {
@@ -224,6 +226,8 @@ const WEBHOOKS: { pod: Pod; port: number }[] = [
     { pod: CHART_PODS.prometheusOperator, port: 10250 },
 ];
 
+/** keda 2.20.2 templates/manager/deployment.yaml: the operator runs the scalers. */
+const KEDA_OPERATOR = chartPod("Deployment keda/keda-operator", "keda", { app: "keda-operator" }, []);
 const POD_IDENTITY_AGENT = address("169.254.170.23", "EKS Pod Identity agent");
 const at = (p: Pod): Endpoint => ({ pod: p });
 const expect = (from: Endpoint, to: Endpoint, port: number | string, outcome: Expectation["expect"], why: string, protocol?: string): Expectation => ({ flow: { from, to, port, protocol }, expect: outcome, why });
@@ -266,6 +270,9 @@ function neededFlows(v: StackView): Expectation[] {
     return [
         ...vllm.map((m) => expect(gateway, at(m), "http", "allowed", "the gateway routes to every self-hosted model")),
         expect(gateway, at(langfuseWeb), 3000, "allowed", "the gateway sends traces to Langfuse"),
+        expect(at(KEDA_OPERATOR), at(prometheus), 9090, "allowed", "KEDA's Prometheus scalers query it"),
+        expect(at(CHART_PODS.grafana), at(prometheus), 9090, "allowed", "Grafana's data source"),
+        expect(at(prometheus), at(CHART_PODS.alertmanager), 9093, "allowed", "Prometheus sends alerts"),
         ...[langfuseWeb, langfuseWorker].flatMap((l) => [8123, 9000].map((port) => expect(at(l), at(clickhouse), port, "allowed", "Langfuse stores traces in ClickHouse"))),
         ...targets.map((t) => expect(at(prometheus), at(t.pod), t.port, "allowed", `Prometheus scrapes ${t.monitor} (KEDA scales on these metrics)`)),
         ...everyone.flatMap((from) => ["UDP", "TCP"].map((protocol) => expect(from, KUBE_DNS, 53, "allowed", "name resolution", protocol))),
@@ -322,6 +329,14 @@ for (const stack of ["dev", "prod"] as Stack[]) {
         it("isolates tenants from each other, from monitoring, Langfuse, ClickHouse and the platform's models", () => {
             assert.ok(v.tenants.length >= 2);
             assert.deepEqual(flowFindings(v.objects, v.facts, isolationFlows(v)), []);
+        });
+
+        it("fences monitoring, Langfuse and ClickHouse on their own: a pod whose egress is open still cannot connect", () => {
+            const { prometheus, grafana, alertmanager, langfuseWeb, clickhouse } = CHART_PODS;
+            const open = pod("default", { app: "anything" });
+            const flows = [[prometheus, 9090], [grafana, 3000], [alertmanager, 9093], [langfuseWeb, 3000], [clickhouse, 8123], [clickhouse, 9000]]
+                .map(([to, port]) => expect(open, at(to as Pod), port as number, "denied", "platform data stays with the platform"));
+            assert.deepEqual(flowFindings(v.objects, v.facts, flows), []);
         });
 
         it("lets tenants reach the gateway's /metrics: LiteLLM serves it on its API port, so its isolation is the gateway's auth, not the network", () => {

@@ -1,0 +1,57 @@
+/**
+ * The NetworkPolicies of the stack's namespaces: each closed to ingress but
+ * from itself and the platform pods that need it, so no tenant can query
+ * Prometheus, open Grafana or Alertmanager, or read Langfuse's and
+ * ClickHouse's traces. The charts' own NetworkPolicy options were read and
+ * not used: kube-prometheus-stack 88.5.3, Grafana and the Langfuse chart
+ * fence single components (and the Prometheus one only renders rules given as
+ * raw values), which leaves the operators, exporters and ClickHouse open;
+ * one namespace-wide default-deny covers every pod, chart-made or operator-made.
+ */
+import { namespaceIngressPolicies, namespacePeer, platformPeer, tcp } from "../internal/network-policy";
+import type { KubernetesObject } from "../internal/k8s-object";
+import { GATEWAY_POD_LABELS } from "../llm-gateway/manifests";
+import { KEDA_NAMESPACE } from "../model-endpoint/values";
+import type { ResolvedObservabilityStackArgs } from "./args";
+import { CLICKHOUSE_OPERATOR_NAMESPACE, KUBE_PROMETHEUS_STACK_RELEASE, LANGFUSE_RELEASE, LANGFUSE_WEB_PORT, MONITORING_NAMESPACE } from "./values";
+
+const PART_OF = { "app.kubernetes.io/part-of": "genai-platform", "app.kubernetes.io/managed-by": "pulumi" };
+
+/** Labels of the Prometheus pods the operator creates (kube-prometheus-stack 88.5.3 templates/prometheus/networkpolicy.yaml podSelector). */
+export const PROMETHEUS_POD_LABELS = { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": `${KUBE_PROMETHEUS_STACK_RELEASE}-prometheus` };
+export const PROMETHEUS_PORT = 9090;
+/** The platform's Prometheus, as a NetworkPolicy peer: what scrapes every endpoint. */
+export const PROMETHEUS_PEER = namespacePeer(MONITORING_NAMESPACE, PROMETHEUS_POD_LABELS);
+
+/** The Prometheus operator's pods (templates/prometheus-operator/deployment.yaml selector) and its admission webhook port (`tls.internalPort`). */
+const PROMETHEUS_OPERATOR_POD_LABELS = { app: `${KUBE_PROMETHEUS_STACK_RELEASE}-operator`, release: KUBE_PROMETHEUS_STACK_RELEASE };
+const PROMETHEUS_OPERATOR_WEBHOOK_PORT = 10250;
+/** langfuse 2.0.0 templates/web/deployment.yaml: selector labels plus the web component. */
+const LANGFUSE_WEB_POD_LABELS = { "app.kubernetes.io/name": "langfuse", "app.kubernetes.io/instance": LANGFUSE_RELEASE, "app.kubernetes.io/component": "web" };
+
+/**
+ * `monitoring`: KEDA's Prometheus scalers query Prometheus; the API server
+ * calls the operator's admission webhook from the control plane's ENIs.
+ * With the VPC CNI pods take VPC addresses too, so no CIDR tells the API
+ * server from a pod: the webhook port is open to every address, and only it.
+ * Grafana, Prometheus and Alertmanager stay reachable by port-forward (the
+ * kubelet's node address is always allowed).
+ */
+export function renderMonitoringNetworkPolicies(): KubernetesObject[] {
+    return namespaceIngressPolicies(MONITORING_NAMESPACE, PART_OF, [
+        { name: "allow-keda-to-prometheus", podLabels: PROMETHEUS_POD_LABELS, from: [namespacePeer(KEDA_NAMESPACE)], ports: tcp([PROMETHEUS_PORT]) },
+        { name: "allow-api-server-to-operator-webhook", podLabels: PROMETHEUS_OPERATOR_POD_LABELS, from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp([PROMETHEUS_OPERATOR_WEBHOOK_PORT]) },
+    ]);
+}
+
+/**
+ * Langfuse's namespace (with its ClickHouse while it lives there): the
+ * gateway sends traces to langfuse-web, the ClickHouse operator manages the
+ * ClickHouse and Keeper pods; web, worker and ClickHouse talk among themselves.
+ */
+export function renderLangfuseNetworkPolicies(r: ResolvedObservabilityStackArgs): KubernetesObject[] {
+    return namespaceIngressPolicies(r.langfuse.namespace, PART_OF, [
+        { name: "allow-gateway-to-langfuse-web", podLabels: LANGFUSE_WEB_POD_LABELS, from: [platformPeer(GATEWAY_POD_LABELS)], ports: tcp([LANGFUSE_WEB_PORT]) },
+        { name: "allow-clickhouse-operator", from: [namespacePeer(CLICKHOUSE_OPERATOR_NAMESPACE)] },
+    ]);
+}
