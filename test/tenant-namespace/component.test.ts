@@ -35,11 +35,11 @@ describe("TenantNamespace component", () => {
         assert.deepEqual(kinds(research), [
             "AccessEntry", "AccessEntry", "AccessPolicyAssociation", "AccessPolicyAssociation",
             "Job", "LimitRange", "Namespace",
-            "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy",
+            "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy",
             "ResourceQuota", "Role", "Role", "Role", "RoleBinding", "RoleBinding", "RoleBinding", "Secret", "ServiceAccount",
         ]);
         assert.deepEqual(kinds(childrenOf(resources, "web")), [
-            "Job", "LimitRange", "Namespace", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy",
+            "Job", "LimitRange", "Namespace", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy",
             "ResourceQuota", "Role", "RoleBinding", "Secret", "ServiceAccount",
         ]);
         const provider = resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
@@ -56,7 +56,7 @@ describe("TenantNamespace component", () => {
     it("creates the namespaced objects after the namespace, and the Job after what it needs", () => {
         const namespace = childrenOf(resources, "research").find((r) => r.inputs.kind === "Namespace")!;
         const inNamespace = childrenOf(resources, "research").filter((r) => r.type.startsWith("kubernetes:") && r.inputs.metadata?.namespace === "research");
-        assert.equal(inNamespace.length, 16);
+        assert.equal(inNamespace.length, 18);
         for (const r of inNamespace) assert.ok(r.dependsOn.includes(namespace.urn), r.name);
         const job = ofType(childrenOf(resources, "research"), T.job)[0];
         const needed = childrenOf(resources, "research").filter((r) => ["Secret", "ServiceAccount"].includes(r.inputs.kind) || r.inputs.metadata?.name === "llm-gateway-key-writer");

@@ -107,9 +107,12 @@ describe("TenantNamespace renderers", () => {
     });
 
     describe("network policies", () => {
-        it("deny everything by default, then allow DNS, the gateway, the namespace itself and the listed sources", () => {
+        it("deny everything by default, then allow DNS, the gateway, the Pod Identity agent, Prometheus, the namespace itself and the listed sources", () => {
             const policies = byName(renderNetworkPolicies(resolved(RESEARCH), GATEWAY));
-            assert.deepEqual(Object.keys(policies), ["default-deny", "allow-dns", "allow-to-gateway", "allow-same-namespace", "allow-from-gateway", "allow-ingress-sources", "allow-egress-cidrs"]);
+            assert.deepEqual(Object.keys(policies), [
+                "default-deny", "allow-dns", "allow-to-gateway", "allow-to-pod-identity-agent", "allow-same-namespace",
+                "allow-from-gateway", "allow-from-prometheus", "allow-ingress-sources", "allow-egress-cidrs",
+            ]);
             assert.ok(Object.values(policies).every((p) => p.metadata.namespace === "research"));
             assert.deepEqual(policies["default-deny"].spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
             assert.deepEqual(policies["allow-dns"].spec, {
@@ -128,6 +131,24 @@ describe("TenantNamespace renderers", () => {
                 egress: [{ to: [{ podSelector: {} }] }],
             });
             assert.deepEqual(policies["allow-from-gateway"].spec, { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [GATEWAY_PEER], ports: [{ protocol: "TCP", port: 8000 }] }] });
+            // The EKS Pod Identity agent (host network, 169.254.170.23 / [fd00:ec2::23], port 80) is not the node's IP.
+            assert.deepEqual(policies["allow-to-pod-identity-agent"].spec, {
+                podSelector: {},
+                policyTypes: ["Egress"],
+                egress: [{ to: [{ ipBlock: { cidr: "169.254.170.23/32" } }, { ipBlock: { cidr: "fd00:ec2::23/128" } }], ports: [{ protocol: "TCP", port: 80 }] }],
+            });
+            // The operator-made Prometheus pods of kube-prometheus-stack, on vLLM's port, where it serves /metrics.
+            assert.deepEqual(policies["allow-from-prometheus"].spec, {
+                podSelector: {},
+                policyTypes: ["Ingress"],
+                ingress: [{
+                    from: [{
+                        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+                        podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": "kube-prometheus-stack-prometheus" } },
+                    }],
+                    ports: [{ protocol: "TCP", port: 8000 }],
+                }],
+            });
             assert.deepEqual(policies["allow-ingress-sources"].spec, {
                 podSelector: {},
                 policyTypes: ["Ingress"],
@@ -142,7 +163,12 @@ describe("TenantNamespace renderers", () => {
         });
 
         it("renders no optional rule the tenant did not ask for, and never a port-less gateway ingress", () => {
-            assert.deepEqual(Object.keys(byName(renderNetworkPolicies(resolved({ ...WEB, gatewayIngressPorts: [] }), GATEWAY))), ["default-deny", "allow-dns", "allow-to-gateway", "allow-same-namespace"]);
+            assert.deepEqual(
+                Object.keys(byName(renderNetworkPolicies(resolved({ ...WEB, gatewayIngressPorts: [], metricsPorts: [] }), GATEWAY))),
+                ["default-deny", "allow-dns", "allow-to-gateway", "allow-to-pod-identity-agent", "allow-same-namespace"],
+            );
+            const metricsOnPort = byName(renderNetworkPolicies(resolved({ ...WEB, metricsPorts: [9100] }), GATEWAY));
+            assert.deepEqual(metricsOnPort["allow-from-prometheus"].spec.ingress[0].ports, [{ protocol: "TCP", port: 9100 }]);
             const gatewayOnPort = byName(renderNetworkPolicies(resolved(WEB), { ...GATEWAY, port: 8080 }));
             assert.deepEqual(gatewayOnPort["allow-to-gateway"].spec.egress[0].ports, [{ protocol: "TCP", port: 8080 }]);
         });

@@ -122,12 +122,14 @@ const CASES: Case[] = [
         args: tenant({
             allowIngressFrom: [{ namespace: "Ingress", podLabels: { "app/": "x" } }],
             gatewayIngressPorts: [0],
+            metricsPorts: [8000, 65536],
             egress: [{ cidr: "10.0.0.0/33", ports: [443, 70000] }, { cidr: "10.1.0.0/16", ports: [] }],
         }),
         problems: [
             `allowIngressFrom[0].namespace: got "Ingress"; expected ${DNS_LABEL_RULE}`,
             "allowIngressFrom[0].podLabels.app/: got \"x\"; expected a valid label: [prefix/]name key and a value of at most 63 characters (alphanumerics, '-', '_', '.')",
             "gatewayIngressPorts[0]: got 0; expected a port 1–65535",
+            "metricsPorts[1]: got 65536; expected a port 1–65535",
             'egress[0].cidr: got "10.0.0.0/33"; expected an IPv4 CIDR such as "10.0.0.0/16"',
             "egress[0].ports[1]: got 70000; expected a port 1–65535",
             "egress[1].ports: got []; expected at least one port",
@@ -221,6 +223,6 @@ describe("validateTenants", () => {
         assert.deepEqual([research.name, research.gpuQuota, research.gpuPools, research.team.models], ["research", 6, ["shared-l4"], ["llama-3.1-8b", "gpt-4o"]]);
         assert.deepEqual(web.quota, { cpuRequests: "16", cpuLimits: "32", memoryRequests: "64Gi", memoryLimits: "128Gi", pods: 50, services: 20, persistentVolumeClaims: 20, storage: "1Ti" });
         assert.deepEqual(web.containerDefaults, { cpuRequest: "100m", memoryRequest: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" });
-        assert.deepEqual([web.principals, web.allowIngressFrom, web.egress, web.gatewayIngressPorts], [[], [], [], [8000]]);
+        assert.deepEqual([web.principals, web.allowIngressFrom, web.egress, web.gatewayIngressPorts, web.metricsPorts], [[], [], [], [8000], [8000]]);
     });
 });
