@@ -45,6 +45,11 @@ describe("GpuCluster", () => {
             assert.equal(one(resources, "aws:kms/key:Key", "t-secrets").inputs.enableKeyRotation, true);
         });
 
+        it("turns on NetworkPolicy enforcement in the VPC CNI add-on @pulumi/eks manages", () => {
+            // @pulumi/eks 4.3.0 nodejs/eks/addons/cni-addon.ts writes it as the add-on's `enableNetworkPolicy: "true"`.
+            assert.equal(one(resources, "eks:index:Cluster", "t-eks").inputs.vpcCniOptions.enableNetworkPolicy, true);
+        });
+
         it("grants admins cluster admin through access entries (test/gpu-cluster/access.test.ts covers the deployer)", () => {
             const entry = one(resources, "aws:eks/accessEntry:AccessEntry", "t-admin-2b477a24");
             assert.equal(entry.inputs.principalArn, "arn:aws:iam::123456789012:role/admin");
@@ -257,6 +262,13 @@ describe("GpuCluster", () => {
             assert.equal(k8sObjects(auto, "EC2NodeClass").length, 0);
             assert.equal(k8sObjects(auto, "StorageClass")[0].provisioner, "ebs.csi.eks.amazonaws.com");
             assert.equal(ofType(auto, "aws:eks/addon:Addon").length, 0, "Auto Mode runs the Pod Identity agent and EBS driver itself");
+        });
+
+        it("turns on NetworkPolicy enforcement through the amazon-vpc-cni ConfigMap, patched so it applies whether or not EKS created it", () => {
+            assert.equal(one(auto, "eks:index:Cluster", "auto-eks").inputs.vpcCniOptions, undefined, "Auto Mode has no VPC CNI add-on to configure");
+            const patch = one(auto, "kubernetes:core/v1:ConfigMapPatch", "auto-network-policy");
+            assert.deepEqual(patch.inputs.metadata, { name: "amazon-vpc-cni", namespace: "kube-system" });
+            assert.deepEqual(patch.inputs.data, { "enable-network-policy-controller": "true" });
         });
     });
 
