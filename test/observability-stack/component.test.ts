@@ -236,6 +236,23 @@ describe("ObservabilityStack component", () => {
         });
     });
 
+    describe("network policies", () => {
+        it("fences the monitoring and Langfuse namespaces before their charts' pods start", () => {
+            const policies = dev.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+            assert.deepEqual(policies.map((r) => `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`).sort(), [
+                "langfuse/allow-clickhouse-operator", "langfuse/allow-gateway-to-langfuse-web", "langfuse/allow-same-namespace", "langfuse/default-deny-ingress",
+                "monitoring/allow-api-server-to-operator-webhook", "monitoring/allow-keda-to-prometheus", "monitoring/allow-same-namespace", "monitoring/default-deny-ingress",
+            ]);
+            for (const [namespace, chart] of [["langfuse", "langfuse"], ["monitoring", "kube-prometheus-stack"]]) {
+                const ns = one(dev.resources, T.namespace, `obs-${namespace}-namespace`);
+                for (const p of policies.filter((r) => r.inputs.metadata.namespace === namespace)) {
+                    assert.ok(p.dependsOn.includes(ns.urn), p.name);
+                    assert.ok(release(dev, chart).dependsOn.includes(p.urn), `${chart} after ${p.name}`);
+                }
+            }
+        });
+    });
+
     describe("metrics", () => {
         it("installs kube-prometheus-stack as release kube-prometheus-stack in monitoring", () => {
             const kps = release(dev, "kube-prometheus-stack");

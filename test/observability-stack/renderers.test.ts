@@ -12,6 +12,7 @@ import {
     renderServiceMonitors,
 } from "../../components/observability-stack/manifests";
 import { cacheParameterFamily } from "../../components/internal/managed-state";
+import { PROMETHEUS_POD_LABELS, renderLangfuseNetworkPolicies, renderMonitoringNetworkPolicies } from "../../components/observability-stack/network-policies";
 import {
     kubePrometheusStackValues,
     LANGFUSE_SECRET,
@@ -335,5 +336,42 @@ describe("ObservabilityStack renderers", () => {
             assert.equal(cacheParameterFamily("valkey", "8.0"), "valkey8");
             assert.equal(cacheParameterFamily("redis", "7.1"), "redis7");
         });
+    });
+});
+
+describe("ObservabilityStack network policies", () => {
+    const byName = (objects: { metadata: { name: string } }[]) => Object.fromEntries(objects.map((o) => [o.metadata.name, o as Record<string, any>]));
+    const nsPeer = (namespace: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } });
+
+    it("closes monitoring to ingress but from itself, KEDA to Prometheus, and the API server to the operator's webhook port", () => {
+        const p = byName(renderMonitoringNetworkPolicies());
+        assert.deepEqual(Object.keys(p), ["default-deny-ingress", "allow-same-namespace", "allow-keda-to-prometheus", "allow-api-server-to-operator-webhook"]);
+        assert.deepEqual(p["default-deny-ingress"].spec, { podSelector: {}, policyTypes: ["Ingress"] });
+        assert.deepEqual(p["allow-same-namespace"].spec, { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] });
+        assert.deepEqual(p["allow-keda-to-prometheus"].spec, {
+            podSelector: { matchLabels: PROMETHEUS_POD_LABELS },
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [nsPeer("keda")], ports: [{ protocol: "TCP", port: 9090 }] }],
+        });
+        assert.deepEqual(p["allow-api-server-to-operator-webhook"].spec, {
+            podSelector: { matchLabels: { app: "kube-prometheus-stack-operator", release: "kube-prometheus-stack" } },
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 10250 }] }],
+        });
+    });
+
+    it("opens langfuse-web only to gateway pods outside tenant namespaces, and the namespace to the ClickHouse operator", () => {
+        const p = byName(renderLangfuseNetworkPolicies(resolved()));
+        assert.deepEqual(Object.keys(p), ["default-deny-ingress", "allow-same-namespace", "allow-gateway-to-langfuse-web", "allow-clickhouse-operator"]);
+        assert.ok(Object.values(p).every((o) => o.metadata.namespace === "langfuse"));
+        assert.deepEqual(p["allow-gateway-to-langfuse-web"].spec, {
+            podSelector: { matchLabels: { "app.kubernetes.io/name": "langfuse", "app.kubernetes.io/instance": "langfuse", "app.kubernetes.io/component": "web" } },
+            policyTypes: ["Ingress"],
+            ingress: [{
+                from: [{ namespaceSelector: { matchExpressions: [{ key: "genai-platform.io/tenant", operator: "DoesNotExist" }] }, podSelector: { matchLabels: GATEWAY_SERVICE_SELECTOR } }],
+                ports: [{ protocol: "TCP", port: 3000 }],
+            }],
+        });
+        assert.deepEqual(p["allow-clickhouse-operator"].spec, { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [nsPeer("clickhouse-operator-system")] }] });
     });
 });
