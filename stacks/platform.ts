@@ -22,9 +22,13 @@ import { COMPONENT_NAME_MAX } from "../components/internal/naming";
 import { principalKey } from "../components/internal/principal-arn";
 import { LlmGateway, LlmGatewayArgs, SelfHostedRoute, validateLlmGatewayArgs } from "../components/llm-gateway";
 import { baseUrl, createKedaRelease, EndpointCluster, KEDA_NAMESPACE, ModelEndpoint, ModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
-import { renderDeployment } from "../components/model-endpoint/manifests";
+import { renderDeployment, VLLM_PORT } from "../components/model-endpoint/manifests";
 import { ObservabilityStack, ObservabilityStackArgs, PROMETHEUS_URL, validateObservabilityStackArgs } from "../components/observability-stack";
 import { TenantNamespace, TenantNamespaceArgs, validateTenants } from "../components/tenant-namespace";
+import { asArgs } from "../components/internal/k8s-object";
+import { namespaceIngressPolicies, platformPeer, tcp } from "../components/internal/network-policy";
+import { GATEWAY_POD_LABELS } from "../components/llm-gateway/manifests";
+import { PROMETHEUS_PEER } from "../components/observability-stack/network-policies";
 import { NAMESPACE, PlatformConfig } from "./config";
 
 /** What differs between environments unless the stack's config says otherwise. */
@@ -364,6 +368,21 @@ function modelsNamespace(name: string, cluster: GpuCluster, gpus: number): pulum
     return [namespace, quota];
 }
 
+/**
+ * The models namespace admits only itself, the gateway and Prometheus, on
+ * vLLM's port: tenants reach the platform's models through the gateway,
+ * where their budgets and rate limits apply.
+ */
+function modelsNetworkPolicies(namespaceName: string, cluster: GpuCluster, namespace: pulumi.Resource): void {
+    const policies = namespaceIngressPolicies(MODELS_NAMESPACE, { [PLATFORM_MANAGED_LABEL]: "true" }, [
+        { name: "allow-gateway-to-models", from: [platformPeer(GATEWAY_POD_LABELS)], ports: tcp([VLLM_PORT]) },
+        { name: "allow-prometheus-to-models", from: [PROMETHEUS_PEER], ports: tcp([VLLM_PORT]) },
+    ]);
+    for (const p of policies) {
+        new k8s.networking.v1.NetworkPolicy(`${namespaceName}-${p.metadata.name}`, asArgs<k8s.networking.v1.NetworkPolicyArgs>(p), { provider: cluster.provider, dependsOn: [namespace] });
+    }
+}
+
 export interface PlatformOutputs {
     clusterName: pulumi.Output<string>;
     kubeconfig: pulumi.Output<string>;
@@ -397,6 +416,7 @@ export function createPlatform(config: PlatformConfig, stackName: string): Platf
     const observability = new ObservabilityStack(names.observability, observabilityArgs(config, cluster));
     // The quota exists before the endpoints' pods, so it counts every one of them.
     const models = modelsNamespace(names.modelsNamespace, cluster, modelsGpuQuota(config, cluster));
+    modelsNetworkPolicies(names.modelsNamespace, cluster, models[0]);
     // Endpoints need the KEDA and Prometheus operator CRDs (ScaledObject, ServiceMonitor) first.
     const endpointDeps = [keda, observability.monitoringRelease, ...models, ...cluster.addons];
     for (const m of config.models) new ModelEndpoint(m.name, endpointArgs(config, m, cluster, endpointDeps));

@@ -368,7 +368,7 @@ describe("ObservabilityStack network policies", () => {
             podSelector: { matchLabels: { "app.kubernetes.io/name": "langfuse", "app.kubernetes.io/instance": "langfuse", "app.kubernetes.io/component": "web" } },
             policyTypes: ["Ingress"],
             ingress: [{
-                from: [{ namespaceSelector: { matchExpressions: [{ key: "genai-platform.io/tenant", operator: "DoesNotExist" }] }, podSelector: { matchLabels: GATEWAY_SERVICE_SELECTOR } }],
+                from: [{ namespaceSelector: { matchExpressions: [{ key: "genai-platform.io/tenant", operator: "DoesNotExist" }] }, podSelector: { matchLabels: { "app.kubernetes.io/name": "litellm", "app.kubernetes.io/component": "llm-gateway" } } }],
                 ports: [{ protocol: "TCP", port: 3000 }],
             }],
         });

@@ -331,11 +331,12 @@ for (const stack of ["dev", "prod"] as Stack[]) {
             assert.deepEqual(flowFindings(v.objects, v.facts, isolationFlows(v)), []);
         });
 
-        it("fences monitoring, Langfuse and ClickHouse on their own: a pod whose egress is open still cannot connect", () => {
+        it("fences monitoring, Langfuse, ClickHouse and the platform's models on their own: a pod whose egress is open still cannot connect", () => {
             const { prometheus, grafana, alertmanager, langfuseWeb, clickhouse } = CHART_PODS;
             const open = pod("default", { app: "anything" });
-            const flows = [[prometheus, 9090], [grafana, 3000], [alertmanager, 9093], [langfuseWeb, 3000], [clickhouse, 8123], [clickhouse, 9000]]
-                .map(([to, port]) => expect(open, at(to as Pod), port as number, "denied", "platform data stays with the platform"));
+            const vllm = v.pods.filter((p) => p.namespace === "models").map((m) => [m, 8000] as const);
+            const flows = [[prometheus, 9090], [grafana, 3000], [alertmanager, 9093], [langfuseWeb, 3000], [clickhouse, 8123], [clickhouse, 9000], ...vllm]
+                .map(([to, port]) => expect(open, at(to as Pod), port as number, "denied", "the platform's data and models stay behind the platform"));
             assert.deepEqual(flowFindings(v.objects, v.facts, flows), []);
         });
 
