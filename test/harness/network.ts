@@ -58,13 +58,25 @@ export interface Pod {
 /** Where a flow starts or ends: a pod, or an address that is not a pod (the API server, the node, the internet). */
 export type Endpoint = { pod: Pod } | { address: string; name: string; node?: boolean };
 
+/** A Service, as the VPC CNI's policy controller reads it. */
+export interface Service {
+    name: string;
+    namespace: string;
+    selector: Record<string, string>;
+    ports: { name?: string; port: number; targetPort?: number | string; protocol?: string }[];
+    /** `clusterIP: None`: clients reach the pods' own addresses. */
+    headless?: boolean;
+}
+
 export interface Flow {
     from: Endpoint;
     to: Endpoint;
-    /** Destination port: a number, or the name of one of the destination pod's container ports. */
+    /** Destination port: a number, or the name of one of the destination pod's container ports; with `via`, the Service's port. */
     port: number | string;
     /** Default TCP. */
     protocol?: string;
+    /** The Service whose ClusterIP the source connects to; `to` is the backend pod it leads to. */
+    via?: Service;
 }
 
 /** What the evaluator needs to know of the cluster besides its objects. */
@@ -73,6 +85,8 @@ export interface NetworkFacts {
     enforced: boolean;
     /** The addresses pods take (the VPC CIDR with the VPC CNI). */
     podCidr: string;
+    /** The addresses Services' ClusterIPs take. */
+    serviceCidr: string;
 }
 
 export interface Decision {
@@ -217,6 +231,7 @@ class Evaluator {
     decide(flow: Flow): Decision {
         if (!this.facts.enforced) return { allowed: true, reason: "NetworkPolicy is not enforced on this cluster" };
         const protocol = flow.protocol ?? "TCP";
+        if (flow.via) return this.decideViaService(flow as Flow & { via: Service }, protocol);
         const number = typeof flow.port === "number" ? flow.port : namedPort(flow.to, flow.port, protocol);
         const sides: Decision[] = [];
         if ("pod" in flow.from && !flow.from.pod.hostNetwork) sides.push(this.side("Egress", flow.from.pod, flow.to, flow, protocol, number));
@@ -224,6 +239,79 @@ class Evaluator {
         const denied = sides.find((s) => !s.allowed);
         return denied ?? { allowed: true, reason: sides.map((s) => s.reason).join("; ") || "neither end is a pod NetworkPolicy applies to" };
     }
+
+    /**
+     * Through a Service's ClusterIP. The destination pod sees the connection
+     * after kube-proxy's DNAT, on the container port. The source's egress
+     * probe sits on its veth and sees the ClusterIP, so the VPC CNI's policy
+     * controller (aws/amazon-network-policy-controller-k8s v1.1.7,
+     * pkg/resolvers/endpoints.go getMatchingServiceClusterIPs) adds a
+     * Service's ClusterIP to an egress rule only when the rule's peer selects
+     * the Service's namespace, its podSelector matches the Service's own
+     * `spec.selector` labels, the Service is not headless, and each policy port
+     * maps to a Service port (pkg/k8s/service_utils.go), a named targetPort
+     * never resolving to a container port the policy does not allow.
+     */
+    private decideViaService(flow: Flow & { via: Service }, protocol: string): Decision {
+        const svc = flow.via;
+        const servicePort = svc.ports.find((p) => p.port === flow.port && (p.protocol ?? "TCP") === protocol);
+        const target = servicePort?.targetPort ?? servicePort?.port;
+        const containerPort = typeof target === "string" ? namedPort(flow.to, target, protocol) : target;
+        if (containerPort === undefined) return { allowed: false, reason: `Service ${svc.namespace}/${svc.name} has no ${protocol} port ${flow.port} leading to ${describeEndpoint(flow.to)}` };
+        const sides: Decision[] = [];
+        if ("pod" in flow.from && !flow.from.pod.hostNetwork) sides.push(this.serviceEgress(flow.from.pod, svc, flow, protocol));
+        if ("pod" in flow.to && !flow.to.pod.hostNetwork) sides.push(this.side("Ingress", flow.to.pod, flow.from, { ...flow, via: undefined, port: containerPort }, protocol, containerPort));
+        const denied = sides.find((d) => !d.allowed);
+        return denied ?? { allowed: true, reason: sides.map((d) => d.reason).join("; ") };
+    }
+
+    private serviceEgress(pod: Pod, svc: Service, flow: Flow, protocol: string): Decision {
+        const isolating = this.policies.filter((p) => p.namespace === pod.namespace && p.types.has("Egress") && selectorMatches(p.podSelector, pod.labels));
+        if (isolating.length === 0) return { allowed: true, reason: `${pod.name} is not isolated for egress` };
+        const clusterIp = rangeOf(this.facts.serviceCidr)!;
+        const ruleAllows = (rule: Rule, policy: Policy) => {
+            if (!rule.peers || rule.peers.length === 0) return this.portMatches(rule.ports, flow, protocol, flow.port as number);
+            return rule.peers.some((peer) => {
+                if (peer.ipBlock) return ipBlockMatches(peer.ipBlock, clusterIp) && (!rule.ports?.length || rule.ports.some((p) => typeof p.port !== "string" && this.portMatches([p], flow, protocol, flow.port as number)));
+                const namespaceOk = peer.namespaceSelector ? selectorMatches(peer.namespaceSelector, this.labelsOf(svc.namespace)) : svc.namespace === policy.namespace;
+                return namespaceOk && !svc.headless && selectorMatches(peer.podSelector, svc.selector) && this.servicePortsAllow(rule.ports, svc, flow, protocol);
+            });
+        };
+        const allowing = isolating.filter((p) => p.egress.some((r) => ruleAllows(r, p)));
+        const names = (ps: Policy[]) => ps.map((p) => `${p.namespace}/${p.name}`).join(", ");
+        return allowing.length > 0
+            ? { allowed: true, reason: `egress to Service ${svc.namespace}/${svc.name} allowed by ${names(allowing)}` }
+            : { allowed: false, reason: `egress of ${pod.name} is isolated by ${names(isolating)} and none lets it reach Service ${svc.namespace}/${svc.name}'s ClusterIP (the VPC CNI admits a ClusterIP only for a peer whose podSelector matches the Service's selector ${JSON.stringify(svc.selector)})` };
+    }
+
+    /** Whether some policy port maps to the Service port in use (pkg/k8s/service_utils.go LookupServiceListenPort, LookupListenPortFromPodSpec). */
+    private servicePortsAllow(ports: PolicyPort[] | undefined, svc: Service, flow: Flow, protocol: string): boolean {
+        if (!ports || ports.length === 0) return true;
+        const backend = "pod" in flow.to ? flow.to.pod : undefined;
+        return ports.some((p) => {
+            if ((p.protocol ?? "TCP") !== protocol || p.port === undefined) return (p.protocol ?? "TCP") === protocol;
+            const direct = svc.ports.find((sp) => sp.targetPort !== undefined && typeof sp.targetPort === typeof p.port && String(sp.targetPort) === String(p.port) && (sp.protocol ?? "TCP") === protocol);
+            const container = backend?.ports.find((c) => (typeof p.port === "string" ? c.name === p.port : c.containerPort === p.port) && (c.protocol ?? "TCP") === protocol);
+            const viaPod = container && svc.ports.find((sp) => (sp.protocol ?? "TCP") === protocol && (typeof sp.targetPort === "string" ? sp.targetPort === container.name : (sp.targetPort ?? sp.port) === container.containerPort));
+            const listen = (direct ?? viaPod)?.port;
+            if (listen !== flow.port) return false;
+            // A numeric policy port through a named targetPort must not resolve to a container port the policy leaves closed.
+            const named = svc.ports.find((sp) => sp.port === listen && (sp.protocol ?? "TCP") === protocol)?.targetPort;
+            if (typeof p.port === "number" && typeof named === "string") {
+                const resolved = backend?.ports.find((c) => c.name === named && (c.protocol ?? "TCP") === protocol)?.containerPort;
+                return resolved === undefined || ports.some((q) => typeof q.port === "number" && (q.protocol ?? "TCP") === protocol && resolved >= q.port && resolved <= (q.endPort ?? q.port));
+            }
+            return true;
+        });
+    }
+}
+
+/** The Services `objects` declare. */
+export function servicesOf(objects: readonly KubernetesObject[]): Service[] {
+    return objects.filter((o) => o.kind === "Service" && o.apiVersion === "v1").map((o) => {
+        const spec = (o.spec ?? {}) as { selector?: Record<string, string>; ports?: Service["ports"]; clusterIP?: string };
+        return { name: o.metadata?.name ?? "(unnamed)", namespace: o.metadata?.namespace ?? "default", selector: spec.selector ?? {}, ports: spec.ports ?? [], headless: spec.clusterIP === "None" };
+    });
 }
 
 function namedPort(to: Endpoint, name: string, protocol: string): number | undefined {
@@ -254,7 +342,8 @@ export function flowFindings(objects: readonly KubernetesObject[], facts: Networ
         const decision = evaluator.decide(flow);
         if (decision.allowed === (expect === "allowed")) return [];
         const verb = decision.allowed ? "is allowed but must be denied" : "is denied but is needed";
-        return [`${describeEndpoint(flow.from)} → ${describeEndpoint(flow.to)} ${flow.protocol ?? "TCP"}/${flow.port} ${verb} (${why}): ${decision.reason}`];
+        const to = flow.via ? `Service ${flow.via.namespace}/${flow.via.name} → ${describeEndpoint(flow.to)}` : describeEndpoint(flow.to);
+        return [`${describeEndpoint(flow.from)} → ${to} ${flow.protocol ?? "TCP"}/${flow.port} ${verb} (${why}): ${decision.reason}`];
     });
 }
 

@@ -23,10 +23,12 @@ import {
     type Pod,
     podsOf,
     scrapeTargets,
+    type Service,
+    servicesOf,
 } from "../harness/network";
 
 const POD_CIDR = "10.40.0.0/16";
-const ON: NetworkFacts = { enforced: true, podCidr: POD_CIDR };
+const ON: NetworkFacts = { enforced: true, podCidr: POD_CIDR, serviceCidr: "172.20.0.0/16" };
 
 const policy = (namespace: string, name: string, spec: Record<string, unknown>): KubernetesObject => ({
     apiVersion: "networking.k8s.io/v1",
@@ -119,6 +121,25 @@ describe("semantics: NetworkPolicy reachability (evaluator)", () => {
         assert.equal(allowed([v6], API, address("169.254.170.23"), 80), false);
     });
 
+    it("lets an egress-isolated pod through a Service's ClusterIP only when its peer's podSelector matches the Service's selector (VPC CNI)", () => {
+        const svc: Service = { name: "api", namespace: "shop", selector: { app: "api" }, ports: [{ name: "http", port: 80, targetPort: "http" }] };
+        const egress = (podSelector: Record<string, string>, ports?: unknown[]) => policy("shop", "web-out", {
+            podSelector: { matchLabels: { app: "web" } },
+            policyTypes: ["Egress"],
+            egress: [{ to: [{ podSelector: { matchLabels: podSelector } }], ...(ports ? { ports } : {}) }],
+        });
+        const via = (objects: KubernetesObject[], port = 80) => decideFlow(objects, ON, { from: WEB, to: API, port, via: svc });
+        assert.equal(via([egress({ app: "api" })]).allowed, true);
+        assert.equal(via([egress({ app: "api" }, [{ port: 9000 }])]).allowed, true, "the policy's pod port maps to the Service port through the named targetPort");
+        const narrower = egress({ app: "api", tier: "backend" });
+        assert.equal(allowed([narrower], WEB, pod("shop", { app: "api", tier: "backend" }), 9000), true, "straight to the pod: allowed");
+        assert.match(via([narrower]).reason, /none lets it reach Service shop\/api's ClusterIP/, "through the Service: its selector lacks tier=backend");
+        assert.equal(via([egress({ app: "api" }, [{ port: 9100 }])]).allowed, false, "no Service port leads to 9100");
+        assert.equal(decideFlow([egress({ app: "api" })], ON, { from: WEB, to: API, port: 80, via: { ...svc, headless: true } }).allowed, false, "headless Services have no ClusterIP");
+        assert.equal(via([DENY_ALL]).allowed, false);
+        assert.equal(via([policy("shop", "api-in", { podSelector: { matchLabels: { app: "api" } }, ingress: [{ ports: [{ port: 9000 }] }] })]).allowed, true, "ingress sees the container port after DNAT");
+    });
+
     it("sees through host-network pods, which NetworkPolicy does not apply to", () => {
         const agent: Endpoint = { pod: { name: "eks-pod-identity-agent", namespace: "kube-system", labels: {}, ports: [], hostNetwork: true } };
         assert.equal(allowed([DENY_ALL, policy("kube-system", "deny", { podSelector: {}, policyTypes: ["Ingress"] })], agent, OTHER, 80), true);
@@ -139,6 +160,13 @@ const tenantPolicies = (spec: TenantSpec) => renderNetworkPolicies(resolveTenant
 const ALPHA: TenantSpec = { name: "alpha", team: { maxBudgetUsd: 1 }, egress: [{ cidr: "0.0.0.0/0", ports: [8000] }] };
 const BETA: TenantSpec = { name: "beta", team: { maxBudgetUsd: 1 } };
 const KUBE_DNS = pod("kube-system", { "k8s-app": "kube-dns" }, [{ name: "dns", containerPort: 53, protocol: "UDP" }, { name: "dns-tcp", containerPort: 53, protocol: "TCP" }]);
+/** The EKS CoreDNS add-on's Service (kubernetes cluster/addons/dns/coredns: selector k8s-app=kube-dns, ports 53 to 53). */
+const KUBE_DNS_SERVICE: Service = {
+    name: "kube-dns",
+    namespace: "kube-system",
+    selector: { "k8s-app": "kube-dns" },
+    ports: [{ name: "dns", port: 53, targetPort: 53, protocol: "UDP" }, { name: "dns-tcp", port: 53, targetPort: 53, protocol: "TCP" }],
+};
 const dnsFlows = (from: Endpoint): Expectation[] => ["UDP", "TCP"].map((protocol) => ({ flow: { from, to: KUBE_DNS, port: 53, protocol }, expect: "allowed", why: "name resolution" }));
 
 describe("semantics: NetworkPolicy reachability (planted defects)", () => {
@@ -232,12 +260,23 @@ const POD_IDENTITY_AGENT = address("169.254.170.23", "EKS Pod Identity agent");
 const at = (p: Pod): Endpoint => ({ pod: p });
 const expect = (from: Endpoint, to: Endpoint, port: number | string, outcome: Expectation["expect"], why: string, protocol?: string): Expectation => ({ flow: { from, to, port, protocol }, expect: outcome, why });
 
+/**
+ * Where ClusterIPs come from: the cluster's `kubernetesServiceIpAddressRange`,
+ * or EKS's default, 172.20.0.0/16 for a VPC in 10.0.0.0/8 and 10.100.0.0/16
+ * otherwise (EKS API, KubernetesNetworkConfigRequest.serviceIpv4Cidr).
+ */
+function serviceCidr(resources: RecordedResource[], vpcCidr: string): string {
+    const set = resources.find((r) => r.type === "eks:index:Cluster")?.inputs.kubernetesServiceIpAddressRange;
+    return set ?? (vpcCidr.startsWith("10.") ? "172.20.0.0/16" : "10.100.0.0/16");
+}
+
 interface StackView {
     objects: KubernetesObject[];
     facts: NetworkFacts;
     pods: Pod[];
     tenants: string[];
     gatewayPod: Pod;
+    gatewayService: Service;
     /** A first address of the cluster's first private subnet: where the control plane's ENIs sit. */
     apiServer: Endpoint;
     podIdentityUsers: Pod[];
@@ -247,14 +286,15 @@ function view(resources: RecordedResource[], extra: KubernetesObject[] = []): St
     const objects = [...kubernetesObjects(resources), ...extra];
     const vpc = resources.find((r) => r.type === "aws:ec2/vpc:Vpc")!;
     const subnet = resources.find((r) => r.type === "aws:ec2/subnet:Subnet" && r.name.includes("private"))!;
-    const facts: NetworkFacts = { enforced: networkPolicyEnforced(resources), podCidr: vpc.inputs.cidrBlock };
+    const facts: NetworkFacts = { enforced: networkPolicyEnforced(resources), podCidr: vpc.inputs.cidrBlock, serviceCidr: serviceCidr(resources, vpc.inputs.cidrBlock) };
     const pods = podsOf(objects);
     const tenants = objects.filter((o) => o.kind === "Namespace" && (o.metadata?.labels as Record<string, string> | undefined)?.["genai-platform.io/tenant"]).map((o) => o.metadata!.name!);
     const gatewayPod = pods.find((p) => p.labels["app.kubernetes.io/component"] === "llm-gateway")!;
+    const gatewayService = servicesOf(objects).find((s) => s.namespace === gatewayPod.namespace && Object.entries(s.selector).every(([k, val]) => gatewayPod.labels[k] === val))!;
     const associations = resources.filter((r) => r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation").map((r) => `${r.inputs.namespace}/${r.inputs.serviceAccount}`);
     const podIdentityUsers = [...pods, ...Object.values(CHART_PODS)].filter((p) => associations.includes(`${p.namespace}/${p.serviceAccount}`));
     const apiServer = address(subnet.inputs.cidrBlock.replace(/\.0\/\d+$/, ".10"), "the EKS API server (control-plane ENI)");
-    return { objects, facts, pods, tenants, gatewayPod, apiServer, podIdentityUsers };
+    return { objects, facts, pods, tenants, gatewayPod, gatewayService, apiServer, podIdentityUsers };
 }
 
 /** Any pod a tenant runs (an agent, a notebook, a model server listening on vLLM's port). */
@@ -275,11 +315,11 @@ function neededFlows(v: StackView): Expectation[] {
         expect(at(prometheus), at(CHART_PODS.alertmanager), 9093, "allowed", "Prometheus sends alerts"),
         ...[langfuseWeb, langfuseWorker].flatMap((l) => [8123, 9000].map((port) => expect(at(l), at(clickhouse), port, "allowed", "Langfuse stores traces in ClickHouse"))),
         ...targets.map((t) => expect(at(prometheus), at(t.pod), t.port, "allowed", `Prometheus scrapes ${t.monitor} (KEDA scales on these metrics)`)),
-        ...everyone.flatMap((from) => ["UDP", "TCP"].map((protocol) => expect(from, KUBE_DNS, 53, "allowed", "name resolution", protocol))),
+        ...everyone.flatMap((from) => ["UDP", "TCP"].map((protocol) => ({ ...expect(from, KUBE_DNS, 53, "allowed", "name resolution through the kube-dns Service", protocol), flow: { from, to: KUBE_DNS, port: 53, protocol, via: KUBE_DNS_SERVICE } }))),
         ...v.podIdentityUsers.map((p) => expect(at(p), POD_IDENTITY_AGENT, 80, "allowed", `${p.serviceAccount} has a Pod Identity association`)),
         ...v.tenants.map((t) => expect(tenantPod(t), POD_IDENTITY_AGENT, 80, "allowed", "tenant pods use Pod Identity")),
         ...WEBHOOKS.map((w) => expect(v.apiServer, at(w.pod), w.port, "allowed", "the API server calls admission webhooks")),
-        ...v.tenants.map((t) => expect(tenantPod(t), gateway, 4000, "allowed", "tenants call models through the gateway")),
+        ...v.tenants.map((t) => ({ ...expect(tenantPod(t), gateway, 4000, "allowed", "tenants call models through the gateway's Service"), flow: { from: tenantPod(t), to: gateway, port: 4000, via: v.gatewayService } })),
     ];
 }
 
