@@ -9,7 +9,6 @@ import { configChecksum, PROVIDER_KEY_ENV, renderConfigYaml, renderLiteLlmConfig
 import { bedrockInvokePolicy } from "./iam";
 import {
     GATEWAY_PORT,
-    gatewayLabels,
     gatewayNames,
     inClusterBaseUrl,
     METRICS_KEY_DEADLINE_SECONDS,
@@ -26,6 +25,7 @@ import {
     renderServiceAccount,
     renderServiceMonitor,
     SECRET_DIGEST_ANNOTATION,
+    selectorLabels,
 } from "./manifests";
 import { createState, GatewayState } from "./state";
 
@@ -113,7 +113,10 @@ export class LlmGateway extends pulumi.ComponentResource {
             serviceName: names.service,
             port: GATEWAY_PORT,
             masterKeySecret: { name: names.secret, key: SECRET_ENV.masterKey },
-            podLabels: gatewayLabels(settings),
+            // The Service's selector, not every pod label: the VPC CNI lets a tenant's egress rule reach the Service's
+            // ClusterIP only when the rule's podSelector matches that selector (amazon-network-policy-controller-k8s
+            // v1.1.7 pkg/resolvers/endpoints.go getMatchingServiceClusterIPs).
+            podLabels: selectorLabels(settings),
         };
         this.registerOutputs({ baseUrl: this.baseUrl, models: this.models, namespace: this.namespace, masterKey: this.masterKey });
     }

@@ -136,7 +136,10 @@ export interface GatewayConnection {
     port: number;
     /** The Secret (in the gateway's namespace) and key holding the LiteLLM master key. */
     masterKeySecret: { name: string; key: string };
-    /** Labels of the gateway's pods, for NetworkPolicies. */
+    /**
+     * The gateway Service's selector, for NetworkPolicies. The Service's, not every label of its pods: on EKS the VPC
+     * CNI lets egress through a ClusterIP only when the policy's podSelector matches the Service's selector.
+     */
     podLabels: Record<string, string>;
 }
 
