@@ -84,6 +84,12 @@ describe("LlmGateway component", () => {
             assert.equal(ofType(dev.resources, T.ingress).length, 0, "no ingress unless asked");
         });
 
+        it("tells tenants' NetworkPolicies the Service's selector, which the VPC CNI matches before admitting its ClusterIP", () => {
+            const service = one(dev.resources, T.service).inputs;
+            assert.deepEqual(dev.gateway.adminConnection.podLabels, service.spec.selector);
+            assert.equal(dev.gateway.adminConnection.serviceName, service.metadata.name);
+        });
+
         it("keeps every Kubernetes object conformant to its upstream schema", async () => {
             assert.deepEqual(await conformanceErrors(dev.resources), []);
             assert.deepEqual(await conformanceErrors(prod.resources), []);
