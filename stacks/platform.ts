@@ -26,6 +26,7 @@ import { renderDeployment, VLLM_PORT } from "../components/model-endpoint/manife
 import { ObservabilityStack, ObservabilityStackArgs, PROMETHEUS_URL, validateObservabilityStackArgs } from "../components/observability-stack";
 import { TenantNamespace, TenantNamespaceArgs, validateTenants } from "../components/tenant-namespace";
 import { asArgs } from "../components/internal/k8s-object";
+import { isCidr, zoneSubnets } from "../components/internal/cidr";
 import { namespaceIngressPolicies, platformPeer, tcp } from "../components/internal/network-policy";
 import { GATEWAY_POD_LABELS } from "../components/llm-gateway/manifests";
 import { PROMETHEUS_PEER } from "../components/observability-stack/network-policies";
@@ -146,10 +147,25 @@ function stateNetwork(cluster: ClusterFacts) {
     };
 }
 
+/** The subnets an ingress ALB of `scheme` runs in (GpuCluster lays them out with `zoneSubnets`): where it sends to pods from. */
+function loadBalancerSubnets(config: PlatformConfig, scheme: "internal" | "internet-facing" = "internal"): string[] | undefined {
+    const network = resolveGpuClusterArgs(clusterArgs(config)).network;
+    // A VPC CIDR that cannot be laid out is reported once, at genai-platform:cluster.network.vpcCidr.
+    if (!isCidr(network.vpcCidr)) return undefined;
+    let subnets: ReturnType<typeof zoneSubnets>;
+    try {
+        subnets = zoneSubnets(network.vpcCidr, network.availabilityZoneCount);
+    } catch {
+        return undefined;
+    }
+    return scheme === "internet-facing" ? subnets.public : subnets.private;
+}
+
 export function observabilityArgs(config: PlatformConfig, cluster: ClusterFacts): ObservabilityStackArgs {
     const o = config.observability;
     return {
         ...stateNetwork(cluster),
+        loadBalancerSourceCidrs: loadBalancerSubnets(config, o.ingress?.scheme),
         addons: cluster.addons,
         production: PROFILES[config.environment].production,
         langfuse: o.langfuse,

@@ -1,6 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { KARPENTER_NAMESPACE } from "../gpu-cluster/values";
+import { isCidr } from "../internal/cidr";
 import { AlbIngressArgs, checkHostName, resolveAlbIngress, ResolvedAlbIngress, validateAlbIngress } from "../internal/alb-ingress";
 import { isInt, Problems } from "../internal/errors";
 import type { CacheArgs, PostgresArgs } from "../internal/managed-state-args";
@@ -133,6 +134,12 @@ export interface ObservabilityStackArgs {
     alerts?: AlertArgs;
     /** How the cluster runs nodes (`GpuCluster.settings.mode`): EKS Auto Mode runs no kube-proxy pods to scrape. Default `"karpenter"`. */
     clusterMode?: "karpenter" | "auto";
+    /**
+     * Where the `ingress` ALB sends from: the subnets of its scheme (public for internet-facing, private for
+     * internal). It targets pods by address, so the NetworkPolicies admit only these into a published Langfuse
+     * or Grafana. Default `["0.0.0.0/0"]`: any address.
+     */
+    loadBalancerSourceCidrs?: string[];
     /** Namespace of Karpenter, whose node and pool metrics give GPUs per pool; `false` on EKS Auto Mode (no Karpenter to scrape). Default `"karpenter"`. */
     karpenterNamespace?: string | false;
     /** Tags on every AWS resource. Default none. */
@@ -166,6 +173,7 @@ export interface ResolvedObservabilityStackArgs {
         slack?: { channel: string };
     };
     clusterMode: "karpenter" | "auto";
+    loadBalancerSourceCidrs: string[];
     ingress?: ResolvedAlbIngress & Pick<ObservabilityIngressArgs, "langfuseHost" | "grafanaHost">;
     karpenterNamespace: string | false;
     tags: Record<string, string>;
@@ -248,6 +256,7 @@ export function resolveObservabilityStackArgs(name: string, args: ObservabilityS
             slack: args.alerts?.slack ? { channel: args.alerts.slack.channel } : undefined,
         },
         clusterMode: args.clusterMode ?? "karpenter",
+        loadBalancerSourceCidrs: args.loadBalancerSourceCidrs ?? ["0.0.0.0/0"],
         ingress: args.ingress ? resolveAlbIngress(args.ingress) : undefined,
         karpenterNamespace: args.karpenterNamespace ?? KARPENTER_NAMESPACE,
         tags: args.tags ?? {},
@@ -367,6 +376,7 @@ export function validateObservabilityStackArgs(name: string, args: Observability
     validateAlerts(p.at("alerts"), r.alerts);
     validateReceivers(p.at("alerts"), args.alerts, r.production);
     p.check(["karpenter", "auto"].includes(r.clusterMode), "clusterMode", r.clusterMode, 'expected "karpenter" or "auto"');
+    r.loadBalancerSourceCidrs.forEach((cidr, i) => p.at("loadBalancerSourceCidrs").check(isCidr(cidr), i, cidr, 'expected an IPv4 CIDR such as "10.0.192.0/22"'));
     if (r.karpenterNamespace !== false) checkDnsLabel(p, "karpenterNamespace", r.karpenterNamespace);
     p.throwIfAny(`ObservabilityStack "${name}" args`);
     return r;

@@ -123,7 +123,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
 
         // Metrics: the release, then what needs its CRDs.
         const monitoringNamespace = register(k8s.core.v1.Namespace, "monitoring-namespace", asArgs<k8s.core.v1.NamespaceArgs>(renderNamespace(MONITORING_NAMESPACE, "privileged")));
-        const monitoringPolicies = fence(renderMonitoringNetworkPolicies(), monitoringNamespace);
+        const monitoringPolicies = fence(renderMonitoringNetworkPolicies(settings), monitoringNamespace);
         const grafanaAdmin = register(k8s.core.v1.Secret, "grafana-admin", {
             ...asArgs<k8s.core.v1.SecretArgs>(renderGrafanaAdminSecret()),
             stringData: pulumi.secret(pulumi.all({ "admin-user": GRAFANA_ADMIN_USER, "admin-password": secrets.grafanaAdminPassword })),

@@ -15,6 +15,13 @@ import { KEDA_NAMESPACE } from "../model-endpoint/values";
 import type { ResolvedObservabilityStackArgs } from "./args";
 import { CLICKHOUSE_OPERATOR_NAMESPACE, KUBE_PROMETHEUS_STACK_RELEASE, LANGFUSE_RELEASE, LANGFUSE_WEB_PORT, MONITORING_NAMESPACE } from "./values";
 
+/** Grafana's pods (grafana chart `grafana.selectorLabels`, release kube-prometheus-stack) and their container port (`service.targetPort`). */
+const GRAFANA_POD_LABELS = { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": KUBE_PROMETHEUS_STACK_RELEASE };
+const GRAFANA_CONTAINER_PORT = 3000;
+
+/** The ALB of `ingress` targets pods by address (target-type ip), from its nodes in the subnets of its scheme. */
+const fromLoadBalancer = (r: ResolvedObservabilityStackArgs) => r.loadBalancerSourceCidrs.map((cidr) => ({ ipBlock: { cidr } }));
+
 const PART_OF = { "app.kubernetes.io/part-of": "genai-platform", "app.kubernetes.io/managed-by": "pulumi" };
 
 /** Labels of the Prometheus pods the operator creates (kube-prometheus-stack 88.5.3 templates/prometheus/networkpolicy.yaml podSelector). */
@@ -35,23 +42,31 @@ const LANGFUSE_WEB_POD_LABELS = { "app.kubernetes.io/name": "langfuse", "app.kub
  * With the VPC CNI pods take VPC addresses too, so no CIDR tells the API
  * server from a pod: the webhook port is open to every address, and only it.
  * Grafana, Prometheus and Alertmanager stay reachable by port-forward (the
- * kubelet's node address is always allowed).
+ * kubelet's node address is always allowed); Grafana also from the ALB when
+ * the ingress publishes it.
  */
-export function renderMonitoringNetworkPolicies(): KubernetesObject[] {
+export function renderMonitoringNetworkPolicies(r: ResolvedObservabilityStackArgs): KubernetesObject[] {
     return namespaceIngressPolicies(MONITORING_NAMESPACE, PART_OF, [
         { name: "allow-keda-to-prometheus", podLabels: PROMETHEUS_POD_LABELS, from: [namespacePeer(KEDA_NAMESPACE)], ports: tcp([PROMETHEUS_PORT]) },
         { name: "allow-api-server-to-operator-webhook", podLabels: PROMETHEUS_OPERATOR_POD_LABELS, from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp([PROMETHEUS_OPERATOR_WEBHOOK_PORT]) },
+        ...(r.ingress?.grafanaHost !== undefined
+            ? [{ name: "allow-load-balancer-to-grafana", podLabels: GRAFANA_POD_LABELS, from: fromLoadBalancer(r), ports: tcp([GRAFANA_CONTAINER_PORT]) }]
+            : []),
     ]);
 }
 
 /**
- * Langfuse's namespace (with its ClickHouse while it lives there): the
- * gateway sends traces to langfuse-web, the ClickHouse operator manages the
- * ClickHouse and Keeper pods; web, worker and ClickHouse talk among themselves.
+ * Langfuse's namespace, with its ClickHouse: the gateway sends traces to
+ * langfuse-web (and the ALB, when the ingress publishes it), the ClickHouse
+ * operator manages the ClickHouse and Keeper pods; web, worker and ClickHouse
+ * talk among themselves.
  */
 export function renderLangfuseNetworkPolicies(r: ResolvedObservabilityStackArgs): KubernetesObject[] {
     return namespaceIngressPolicies(r.langfuse.namespace, PART_OF, [
         { name: "allow-gateway-to-langfuse-web", podLabels: LANGFUSE_WEB_POD_LABELS, from: [platformPeer(GATEWAY_POD_LABELS)], ports: tcp([LANGFUSE_WEB_PORT]) },
         { name: "allow-clickhouse-operator", from: [namespacePeer(CLICKHOUSE_OPERATOR_NAMESPACE)] },
+        ...(r.ingress?.langfuseHost !== undefined
+            ? [{ name: "allow-load-balancer-to-langfuse-web", podLabels: LANGFUSE_WEB_POD_LABELS, from: fromLoadBalancer(r), ports: tcp([LANGFUSE_WEB_PORT]) }]
+            : []),
     ]);
 }

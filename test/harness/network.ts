@@ -26,8 +26,8 @@
  * - any other address, link-local included (the EKS Pod Identity agent on
  *   169.254.170.23), is matched like any ipBlock: a pod isolated for egress
  *   needs a rule for it;
- * - pods take VPC addresses, and the agent matches CIDRs on addresses only, so
- *   an ipBlock that covers part of the pod address range may match pods; the
+ * - pods take VPC addresses (from their nodes' subnets), and the agent matches
+ *   CIDRs on addresses only, so an ipBlock that covers part of those ranges may match pods; the
  *   API server reaches webhooks from the control plane's ENIs in the cluster's
  *   subnets, i.e. from a VPC address, not from a pod;
  * - rules for the other IP family are ignored (an IPv4 cluster skips IPv6 CIDRs).
@@ -83,8 +83,8 @@ export interface Flow {
 export interface NetworkFacts {
     /** Whether the CNI enforces NetworkPolicy at all (`networkPolicyEnforced`). */
     enforced: boolean;
-    /** The addresses pods take (the VPC CIDR with the VPC CNI). */
-    podCidr: string;
+    /** The ranges pods take addresses from: with the VPC CNI, the subnets of the nodes (the VPC's private subnets). */
+    podCidrs: string[];
     /** The addresses Services' ClusterIPs take. */
     serviceCidr: string;
 }
@@ -190,7 +190,8 @@ class Evaluator {
 
     private peerMatches(peer: PolicyPeer, policyNamespace: string, other: Endpoint): boolean {
         if (peer.ipBlock) {
-            const range = "pod" in other ? rangeOf(this.facts.podCidr)! : rangeOf(other.address);
+            if ("pod" in other) return this.facts.podCidrs.some((cidr) => ipBlockMatches(peer.ipBlock!, rangeOf(cidr)!));
+            const range = rangeOf(other.address);
             return range !== undefined && ipBlockMatches(peer.ipBlock, range);
         }
         if (!("pod" in other)) return false;

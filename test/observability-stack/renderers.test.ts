@@ -344,7 +344,7 @@ describe("ObservabilityStack network policies", () => {
     const nsPeer = (namespace: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } });
 
     it("closes monitoring to ingress but from itself, KEDA to Prometheus, and the API server to the operator's webhook port", () => {
-        const p = byName(renderMonitoringNetworkPolicies());
+        const p = byName(renderMonitoringNetworkPolicies(resolved()));
         assert.deepEqual(Object.keys(p), ["default-deny-ingress", "allow-same-namespace", "allow-keda-to-prometheus", "allow-api-server-to-operator-webhook"]);
         assert.deepEqual(p["default-deny-ingress"].spec, { podSelector: {}, policyTypes: ["Ingress"] });
         assert.deepEqual(p["allow-same-namespace"].spec, { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] });
@@ -373,5 +373,36 @@ describe("ObservabilityStack network policies", () => {
             }],
         });
         assert.deepEqual(p["allow-clickhouse-operator"].spec, { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [nsPeer("clickhouse-operator-system")] }] });
+    });
+});
+
+describe("ObservabilityStack network policies with an ingress", () => {
+    const INGRESS = { certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666", langfuseHost: "langfuse.example.com", grafanaHost: "grafana.example.com" };
+    const alb = (policies: { metadata: { name: string }; spec?: unknown }[], name: string) => policies.find((p) => p.metadata.name === name)?.spec;
+
+    it("admits the ALB (target-type ip) into the published Langfuse and Grafana only from its subnets", () => {
+        const r = resolved({ ingress: INGRESS, loadBalancerSourceCidrs: ["10.0.192.0/22", "10.0.196.0/22"] });
+        const from = [{ ipBlock: { cidr: "10.0.192.0/22" } }, { ipBlock: { cidr: "10.0.196.0/22" } }];
+        assert.deepEqual(alb(renderLangfuseNetworkPolicies(r), "allow-load-balancer-to-langfuse-web"), {
+            podSelector: { matchLabels: { "app.kubernetes.io/name": "langfuse", "app.kubernetes.io/instance": "langfuse", "app.kubernetes.io/component": "web" } },
+            policyTypes: ["Ingress"],
+            ingress: [{ from, ports: [{ protocol: "TCP", port: 3000 }] }],
+        });
+        assert.deepEqual(alb(renderMonitoringNetworkPolicies(r), "allow-load-balancer-to-grafana"), {
+            podSelector: { matchLabels: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": "kube-prometheus-stack" } },
+            policyTypes: ["Ingress"],
+            ingress: [{ from, ports: [{ protocol: "TCP", port: 3000 }] }],
+        });
+    });
+
+    it("admits no load balancer when nothing is published, and any address when its subnets are not given", () => {
+        assert.equal(alb(renderLangfuseNetworkPolicies(resolved()), "allow-load-balancer-to-langfuse-web"), undefined);
+        assert.equal(alb(renderMonitoringNetworkPolicies(resolved({ ingress: { ...INGRESS, grafanaHost: undefined } })), "allow-load-balancer-to-grafana"), undefined);
+        const open = alb(renderLangfuseNetworkPolicies(resolved({ ingress: INGRESS })), "allow-load-balancer-to-langfuse-web") as { ingress: { from: unknown[] }[] };
+        assert.deepEqual(open.ingress[0].from, [{ ipBlock: { cidr: "0.0.0.0/0" } }]);
+    });
+
+    it("refuses a source CIDR that is not one", () => {
+        assert.throws(() => resolved({ loadBalancerSourceCidrs: ["10.0.0.0/8", "public"] }), /loadBalancerSourceCidrs\[1\]: got "public"; expected an IPv4 CIDR such as "10.0.192.0\/22"/);
     });
 });

@@ -28,7 +28,7 @@ import {
 } from "../harness/network";
 
 const POD_CIDR = "10.40.0.0/16";
-const ON: NetworkFacts = { enforced: true, podCidr: POD_CIDR, serviceCidr: "172.20.0.0/16" };
+const ON: NetworkFacts = { enforced: true, podCidrs: [POD_CIDR], serviceCidr: "172.20.0.0/16" };
 
 const policy = (namespace: string, name: string, spec: Record<string, unknown>): KubernetesObject => ({
     apiVersion: "networking.k8s.io/v1",
@@ -256,6 +256,11 @@ const WEBHOOKS: { pod: Pod; port: number }[] = [
 
 /** keda 2.20.2 templates/manager/deployment.yaml: the operator runs the scalers. */
 const KEDA_OPERATOR = chartPod("Deployment keda/keda-operator", "keda", { app: "keda-operator" }, []);
+/** Backends of the charts' Services an Ingress may name (langfuse-web, kube-prometheus-stack-grafana), until the charts are rendered. */
+const CHART_SERVICE_BACKENDS: Record<string, Pod> = {
+    "langfuse/langfuse-web": CHART_PODS.langfuseWeb,
+    "monitoring/kube-prometheus-stack-grafana": CHART_PODS.grafana,
+};
 const POD_IDENTITY_AGENT = address("169.254.170.23", "EKS Pod Identity agent");
 const at = (p: Pod): Endpoint => ({ pod: p });
 const expect = (from: Endpoint, to: Endpoint, port: number | string, outcome: Expectation["expect"], why: string, protocol?: string): Expectation => ({ flow: { from, to, port, protocol }, expect: outcome, why });
@@ -280,13 +285,17 @@ interface StackView {
     /** A first address of the cluster's first private subnet: where the control plane's ENIs sit. */
     apiServer: Endpoint;
     podIdentityUsers: Pod[];
+    /** Pods an ALB (target-type ip) sends to straight from its nodes in the VPC's subnets, and the pod port. */
+    albTargets: { ingress: string; pod: Pod; port: number; alb: Endpoint }[];
 }
 
 function view(resources: RecordedResource[], extra: KubernetesObject[] = []): StackView {
     const objects = [...kubernetesObjects(resources), ...extra];
     const vpc = resources.find((r) => r.type === "aws:ec2/vpc:Vpc")!;
     const subnet = resources.find((r) => r.type === "aws:ec2/subnet:Subnet" && r.name.includes("private"))!;
-    const facts: NetworkFacts = { enforced: networkPolicyEnforced(resources), podCidr: vpc.inputs.cidrBlock, serviceCidr: serviceCidr(resources, vpc.inputs.cidrBlock) };
+    // Nodes (the system group, Karpenter's and Auto Mode's) run in the private subnets; the VPC CNI gives pods addresses there.
+    const podCidrs = resources.filter((r) => r.type === "aws:ec2/subnet:Subnet" && r.name.includes("private")).map((r) => r.inputs.cidrBlock as string);
+    const facts: NetworkFacts = { enforced: networkPolicyEnforced(resources), podCidrs, serviceCidr: serviceCidr(resources, vpc.inputs.cidrBlock) };
     const pods = podsOf(objects);
     const tenants = objects.filter((o) => o.kind === "Namespace" && (o.metadata?.labels as Record<string, string> | undefined)?.["genai-platform.io/tenant"]).map((o) => o.metadata!.name!);
     const gatewayPod = pods.find((p) => p.labels["app.kubernetes.io/component"] === "llm-gateway")!;
@@ -294,7 +303,21 @@ function view(resources: RecordedResource[], extra: KubernetesObject[] = []): St
     const associations = resources.filter((r) => r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation").map((r) => `${r.inputs.namespace}/${r.inputs.serviceAccount}`);
     const podIdentityUsers = [...pods, ...Object.values(CHART_PODS)].filter((p) => associations.includes(`${p.namespace}/${p.serviceAccount}`));
     const apiServer = address(subnet.inputs.cidrBlock.replace(/\.0\/\d+$/, ".10"), "the EKS API server (control-plane ENI)");
-    return { objects, facts, pods, tenants, gatewayPod, gatewayService, apiServer, podIdentityUsers };
+    const subnetAddress = (kind: string) => resources.find((r) => r.type === "aws:ec2/subnet:Subnet" && r.name.includes(kind))!.inputs.cidrBlock.replace(/\.0\/\d+$/, ".20");
+    const albTargets = objects.filter((o) => o.kind === "Ingress" && (o.spec as Record<string, any>).ingressClassName === "alb").flatMap((o) => {
+        const annotations = (o.metadata?.annotations ?? {}) as Record<string, string>;
+        assert.equal(annotations["alb.ingress.kubernetes.io/target-type"], "ip", "the ALB sends to pod addresses");
+        const alb = address(subnetAddress(annotations["alb.ingress.kubernetes.io/scheme"] === "internal" ? "private" : "public"), `the ALB of Ingress ${o.metadata?.namespace}/${o.metadata?.name}`);
+        const backend = (o.spec as Record<string, any>).rules[0].http.paths[0].backend.service as { name: string; port: { number: number } };
+        const key = `${o.metadata?.namespace}/${backend.name}`;
+        const service = servicesOf(objects).find((svc) => `${svc.namespace}/${svc.name}` === key);
+        const pod = service ? pods.find((p) => p.namespace === service.namespace && Object.entries(service.selector).every(([k, val]) => p.labels[k] === val)) : CHART_SERVICE_BACKENDS[key];
+        assert.ok(pod, `a backend for Ingress ${key}`);
+        const target = service?.ports.find((sp) => sp.port === backend.port.number)?.targetPort ?? pod.ports[0].containerPort;
+        const port = typeof target === "number" ? target : pod.ports.find((c) => c.name === target)!.containerPort;
+        return [{ ingress: `${o.metadata?.namespace}/${o.metadata?.name}`, pod, port, alb }];
+    });
+    return { objects, facts, pods, tenants, gatewayPod, gatewayService, apiServer, podIdentityUsers, albTargets };
 }
 
 /** Any pod a tenant runs (an agent, a notebook, a model server listening on vLLM's port). */
@@ -319,6 +342,7 @@ function neededFlows(v: StackView): Expectation[] {
         ...v.podIdentityUsers.map((p) => expect(at(p), POD_IDENTITY_AGENT, 80, "allowed", `${p.serviceAccount} has a Pod Identity association`)),
         ...v.tenants.map((t) => expect(tenantPod(t), POD_IDENTITY_AGENT, 80, "allowed", "tenant pods use Pod Identity")),
         ...WEBHOOKS.map((w) => expect(v.apiServer, at(w.pod), w.port, "allowed", "the API server calls admission webhooks")),
+        ...v.albTargets.map((t) => expect(t.alb, at(t.pod), t.port, "allowed", `Ingress ${t.ingress} publishes it`)),
         ...v.tenants.map((t) => ({ ...expect(tenantPod(t), gateway, 4000, "allowed", "tenants call models through the gateway's Service"), flow: { from: tenantPod(t), to: gateway, port: 4000, via: v.gatewayService } })),
     ];
 }
@@ -375,9 +399,13 @@ for (const stack of ["dev", "prod"] as Stack[]) {
             const { prometheus, grafana, alertmanager, langfuseWeb, clickhouse } = CHART_PODS;
             const open = pod("default", { app: "anything" });
             const vllm = v.pods.filter((p) => p.namespace === "models").map((m) => [m, 8000] as const);
+            const published = (p: Pod) => v.albTargets.some((t) => t.pod === p);
             const flows = [[prometheus, 9090], [grafana, 3000], [alertmanager, 9093], [langfuseWeb, 3000], [clickhouse, 8123], [clickhouse, 9000], ...vllm]
-                .map(([to, port]) => expect(open, at(to as Pod), port as number, "denied", "the platform's data and models stay behind the platform"));
+                .map(([to, port]) => expect(open, at(to as Pod), port as number, published(to as Pod) ? "allowed" : "denied", published(to as Pod)
+                    ? "published through the ALB, whose addresses are VPC addresses like any pod's: its login guards it"
+                    : "the platform's data and models stay behind the platform"));
             assert.deepEqual(flowFindings(v.objects, v.facts, flows), []);
+            if (stack === "prod") assert.deepEqual(v.albTargets.map((t) => t.ingress).sort(), ["langfuse/langfuse", "monitoring/grafana"]);
         });
 
         it("lets tenants reach the gateway's /metrics: LiteLLM serves it on its API port, so its isolation is the gateway's auth, not the network", () => {
