@@ -196,15 +196,64 @@ export function renderMarkdown(report: PlanReport): string {
     return out.join("\n");
 }
 
+/** What `pulumi preview --json` writes in place of a secret value. */
+export const SECRET_MARK = "[secret]";
+
+/** `value` with every path in `secrets` (recorder paths: `a.b[0].c`) replaced by "[secret]". */
+export function redactSecrets(value: unknown, secrets: ReadonlySet<string>, at = ""): unknown {
+    if (at && secrets.has(at)) return SECRET_MARK;
+    if (Array.isArray(value)) return value.map((v, i) => redactSecrets(v, secrets, `${at}[${i}]`));
+    if (value && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSecrets(v, secrets, at ? `${at}.${k}` : k)]));
+    }
+    return value;
+}
+
+/**
+ * One step of `pulumi preview --json` (pulumi/pulumi sdk/go/common/display
+ * PreviewStep; newState is an apitype.ResourceV3): a resource the program
+ * would create (`op: "create"`) or read (`op: "read"`), secrets as "[secret]".
+ * Mock outputs and ids are left out: only AWS could compute them.
+ */
+export function previewStep(r: RecordedResource) {
+    return {
+        op: r.read ? "read" : "create",
+        urn: r.urn,
+        ...(r.provider ? { provider: r.provider } : {}),
+        newState: {
+            urn: r.urn,
+            custom: r.custom,
+            type: r.type,
+            inputs: redactSecrets(r.inputs, new Set(r.secretInputs)),
+            ...(r.parent ? { parent: r.parent } : {}),
+            protect: r.protect,
+            ...(r.read ? { external: true } : {}),
+            dependencies: r.dependsOn,
+            ...(r.provider ? { provider: r.provider } : {}),
+            propertyDependencies: r.propertyDependencies ?? {},
+            retainOnDelete: r.retainOnDelete,
+        },
+    };
+}
+
+/**
+ * The plan as JSON for tools: `steps` and `changeSummary` as `pulumi preview
+ * --json` writes them (a tool that reads a preview reads this), then the
+ * plan's own verdict, policy violations and cost.
+ */
 export function renderJson(report: PlanReport): string {
+    const steps = report.resources.map(previewStep);
+    const changeSummary: Record<string, number> = {};
+    for (const step of steps) changeSummary[step.op] = (changeSummary[step.op] ?? 0) + 1;
     return JSON.stringify({
+        steps,
+        changeSummary,
         stack: report.stack,
         verdict: verdict(report),
         mandatoryViolations: mandatory(report).length,
         placeholders: report.placeholders,
         resourceCount: report.resources.length,
         resourcesByType: Object.fromEntries(countsByType(report.resources)),
-        resources: report.resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent, protect: r.protect })),
         violations: report.violations,
         cost: report.cost,
     }, null, 2) + "\n";

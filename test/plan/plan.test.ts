@@ -6,10 +6,16 @@ import * as path from "path";
 import { promisify } from "util";
 import * as YAML from "yaml";
 import { buildPlan } from "../../plan/build";
-import { PlanReport, mermaid, renderJson, renderMarkdown, renderText } from "../../plan/report";
+import { PlanReport, mermaid, redactSecrets, renderJson, renderMarkdown, renderText } from "../../plan/report";
 import { PROJECT_ROOT, stackConfigPath } from "../../plan/stack";
+import { GENERATED_SECRET_MARK } from "../harness/secrets";
 
 const run = promisify(execFile);
+
+/** The value at a recorder path (`a.b[0].c`, as `secretInputs` lists them). */
+function inputAt(inputs: Record<string, any>, at: string): any {
+    return at.split(/\.|(?=\[)/).reduce((v, key) => (v === undefined ? v : key.startsWith("[") ? v[Number(key.slice(1, -1))] : v[key]), inputs as any);
+}
 
 /**
  * config.prod.json, except that it no longer admits the KEDA chart's repository:
@@ -108,6 +114,59 @@ describe("offline plan", () => {
             assert.equal(json.mandatoryViolations, 0);
             assert.equal(json.resourceCount, reports.prod!.resources.length);
             assert.ok(renderText(reports.prod!).startsWith(json.verdict));
+        });
+
+        // Shaped after `pulumi preview --json` (pulumi/pulumi sdk/go/common/display PreviewDigest / PreviewStep,
+        // newState an apitype.ResourceV3), which writes "[secret]" for secret values.
+        it("JSON: a preview step per resource with its inputs, dependencies, provider, protect and retainOnDelete", () => {
+            const json = JSON.parse(renderJson(reports.prod!));
+            assert.equal(json.steps.length, reports.prod!.resources.length);
+            assert.deepEqual(json.changeSummary, { create: reports.prod!.resources.filter((r) => !r.read).length, ...(reports.prod!.resources.some((r) => r.read) ? { read: reports.prod!.resources.filter((r) => r.read).length } : {}) });
+            const byName = (type: string, name?: string) => json.steps.find((s: any) => s.newState.type === type && (name === undefined || s.urn.endsWith(`::${name}`)));
+            const db = byName("aws:rds/instance:Instance");
+            assert.equal(db.op, "create");
+            assert.equal(db.newState.urn, db.urn);
+            assert.equal(db.newState.custom, true);
+            assert.equal(db.newState.protect, false);
+            assert.equal(db.newState.retainOnDelete, false);
+            assert.equal(byName("aws:kms/key:Key", "genai-prod-secrets").newState.protect, true);
+            assert.equal(db.newState.inputs.engine, "postgres");
+            assert.ok(db.newState.dependencies.length > 0);
+            assert.ok(Object.keys(db.newState.propertyDependencies).length > 0);
+            assert.ok(db.newState.parent.includes("genai-platform:index:"));
+            const release = byName("kubernetes:helm.sh/v3:Release");
+            assert.match(release.provider, /pulumi:providers:kubernetes::genai-prod-k8s::genai-prod-k8s-id$/);
+            assert.equal(release.newState.provider, release.provider);
+            assert.ok(release.newState.inputs.values);
+        });
+
+        it("JSON: redacts nested and listed secret paths, and nothing else", () => {
+            const inputs = { a: { b: "s1", c: "plain" }, list: [{ token: "s2" }, { token: "plain" }], top: "s3" };
+            assert.deepEqual(redactSecrets(inputs, new Set(["a.b", "list[0].token", "top"])), {
+                a: { b: "[secret]", c: "plain" }, list: [{ token: "[secret]" }, { token: "plain" }], top: "[secret]",
+            });
+        });
+
+        it("JSON: every secret input reads \"[secret]\", and no secret value appears anywhere", () => {
+            const text = renderJson(reports.prod!);
+            const json = JSON.parse(text);
+            const secretResources = reports.prod!.resources.filter((r) => r.secretInputs.length > 0);
+            assert.ok(secretResources.length > 5);
+            // Secret values under mocks: generated ones carry GENERATED_SECRET_MARK, secret config the plan's placeholder.
+            const isSecretValue = (v: string) => v.includes(GENERATED_SECRET_MARK) || v.includes("placeholder for secret");
+            const secretValues = new Set<string>();
+            const collect = (v: unknown) => {
+                if (typeof v === "string" && isSecretValue(v)) secretValues.add(v);
+                else if (v && typeof v === "object") Object.values(v).forEach(collect);
+            };
+            for (const r of secretResources) {
+                for (const p of r.secretInputs) collect(inputAt(r.inputs, p));
+                const step = json.steps.find((s: any) => s.urn === r.urn);
+                for (const p of r.secretInputs) assert.equal(inputAt(step.newState.inputs, p), "[secret]", `${r.name} ${p}`);
+            }
+            assert.ok(secretValues.size > 5);
+            for (const v of secretValues) assert.ok(!text.includes(JSON.stringify(v).slice(1, -1)), `the JSON holds the secret value ${v}`);
+            assert.ok(!text.includes(GENERATED_SECRET_MARK) && !text.includes("placeholder for secret"));
         });
     });
 
