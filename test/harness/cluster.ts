@@ -71,6 +71,27 @@ function kubeVersionOf(resources: readonly RecordedResource[]): string {
     return clusters[0].inputs.version;
 }
 
+/** A CRD the platform serves without any object of ours or any chart declaring it: only its name, scope and versions. */
+function servedCrd(group: string, kind: string, plural: string): KubernetesObject {
+    return {
+        apiVersion: "apiextensions.k8s.io/v1",
+        kind: "CustomResourceDefinition",
+        metadata: { name: `${plural}.${group}` },
+        spec: { group, names: { kind, plural }, scope: "Cluster", versions: [{ name: "v1", served: true, storage: true }] },
+    };
+}
+
+/**
+ * The CRDs EKS Auto Mode serves from the start (AWS EKS user guide, "Create a
+ * Node Pool for EKS Auto Mode" and "Create a Node Class for Amazon EKS":
+ * karpenter.sh/v1 NodePool and NodeClaim, eks.amazonaws.com/v1 NodeClass),
+ * where Karpenter's chart would otherwise install them.
+ */
+function platformCrds(resources: readonly RecordedResource[]): KubernetesObject[] {
+    const auto = resources.some((r) => r.type === "eks:index:Cluster" && r.inputs.autoMode?.enabled === true);
+    return auto ? [servedCrd("karpenter.sh", "NodePool", "nodepools"), servedCrd("karpenter.sh", "NodeClaim", "nodeclaims"), servedCrd("eks.amazonaws.com", "NodeClass", "nodeclasses")] : [];
+}
+
 /** Every resource `urn` waits for before it is created: its dependencies and theirs (components stand for their children). */
 function installedBefore(resources: readonly RecordedResource[]): (urn: string) => Set<string> {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
@@ -95,10 +116,10 @@ function installedBefore(resources: readonly RecordedResource[]): (urn: string) 
 /**
  * Renders every release in install order: a release sees, as
  * `Capabilities.APIVersions`, the CRDs of the releases it depends on (what
- * the API server serves when Pulumi installs it), never those of releases
- * installed after it or alongside it.
+ * the API server serves when Pulumi installs it) and those the platform
+ * serves, never those of releases installed after it or alongside it.
  */
-async function renderReleases(resources: readonly RecordedResource[], kubeVersion: string): Promise<RenderedRelease[]> {
+async function renderReleases(resources: readonly RecordedResource[], kubeVersion: string, platform: readonly KubernetesObject[]): Promise<RenderedRelease[]> {
     const releases = helmReleases(resources);
     const before = installedBefore(resources);
     const rendered = new Map<string, Promise<RenderedRelease>>();
@@ -108,7 +129,7 @@ async function renderReleases(resources: readonly RecordedResource[], kubeVersio
             const deps = before(release.urn);
             result = (async () => {
                 const earlier = await Promise.all(releases.filter((r) => deps.has(r.urn)).map(render));
-                const crds = earlier.flatMap((e) => e.objects.filter(isCrd));
+                const crds = [...platform, ...earlier.flatMap((e) => e.objects.filter(isCrd))];
                 const source = releaseSource(release);
                 return { release, source, apiVersions: crdApiVersions(crds), objects: await renderRelease(source, kubeVersion, crds) };
             })();
@@ -149,10 +170,11 @@ function deepFreeze<T>(value: T): T {
 async function build(stack: StackName, mode: ClusterMode | undefined): Promise<RenderedCluster> {
     const { resources } = await runStack(stack, stackConfigFor(stack, mode));
     const kubeVersion = kubeVersionOf(resources);
-    const releases = await renderReleases(resources, kubeVersion);
+    const platform = platformCrds(resources);
+    const releases = await renderReleases(resources, kubeVersion, platform);
     const charted = releases.flatMap(({ source, objects }) => objects.map((o) => withOrigin(o, `chart:${source.name}`)));
     const oursRaw = resources.filter((r) => r.type.startsWith("kubernetes:") && !["kubernetes:helm.sh/v3:Release", "pulumi:providers:kubernetes"].includes(r.type));
-    const scopes = new KindScopes([...charted, ...oursRaw.map((r) => r.inputs as KubernetesObject)].filter(isCrd));
+    const scopes = new KindScopes([...platform, ...charted, ...oursRaw.map((r) => r.inputs as KubernetesObject)].filter(isCrd));
     // The Kubernetes provider puts an object without a namespace in "default" (none of our providers sets another).
     const ours = oursRaw.map((r) => {
         const obj = withOrigin(r.inputs as KubernetesObject, `ours:${r.urn}`);

@@ -1,0 +1,144 @@
+/**
+ * clusterObjects: what each stack's cluster will hold (ours, the charts', the
+ * operators'), the input of every deploy-semantics evaluator.
+ */
+import * as assert from "node:assert/strict";
+import { skipWithoutReference } from "../harness/conformance";
+import { clusterObjects, ClusterObject, renderedCluster } from "../harness/cluster";
+import { CLICKHOUSE_FIXTURE, clickhouseOperatorWorkloads } from "../harness/fixtures/clickhouse";
+import { GPU_NODE_OPERATOR_LABELS, gpuOperatorOperands } from "../harness/fixtures/gpu-operator";
+import { karpenterNode } from "../harness/fixtures/nodes";
+
+const podSpec = (o: ClusterObject) => (o.spec as any).template.spec;
+const from = (objects: readonly ClusterObject[], prefix: string) => objects.filter((o) => o.origin.startsWith(prefix));
+
+describe("deploy semantics: the cluster's objects", function () {
+    let prod: readonly ClusterObject[];
+    before(async function () {
+        skipWithoutReference(this);
+        prod = await clusterObjects("prod");
+    });
+
+    it("holds our objects, every chart's and the operators', each saying where it came from", () => {
+        assert.ok(from(prod, "ours:urn:pulumi:prod::genai-platform::").length > 50);
+        const charts = new Set(from(prod, "chart:").map((o) => o.origin));
+        assert.deepEqual([...charts].sort(), ["cert-manager", "clickhouse-operator", "gpu-operator", "karpenter", "keda", "kube-prometheus-stack", "kyverno", "langfuse"].map((c) => `chart:${c}`));
+        assert.ok(from(prod, "fixture:test/harness/fixtures/").length > 10);
+        for (const o of prod) assert.match(o.origin, /^(ours:urn:pulumi:|chart:|fixture:test\/harness\/fixtures\/)/);
+    });
+
+    it("puts every namespaced object in a namespace, and no cluster-scoped one", () => {
+        const clusterScoped = new Set(["Namespace", "Node", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "StorageClass", "APIService", "NodePool", "EC2NodeClass", "ValidatingPolicy", "MutatingPolicy", "ClusterPolicy", "PriorityClass", "FlowSchema", "PriorityLevelConfiguration", "ClusterIssuer"]);
+        for (const o of prod) {
+            if (clusterScoped.has(o.kind)) assert.equal(o.metadata.namespace, undefined, `${o.kind} ${o.metadata.name} (${o.origin})`);
+            else assert.ok(o.metadata.namespace, `${o.kind} ${o.metadata.name} (${o.origin}) has no namespace`);
+        }
+        // kube-prometheus-stack's objects carry no namespace in some templates; Helm puts them in the release's.
+        assert.ok(from(prod, "chart:kube-prometheus-stack").filter((o) => o.kind === "Deployment").every((o) => o.metadata.namespace === "monitoring"));
+    });
+
+    it("runs the ClickHouse operator's server and keeper pods where Langfuse's chart puts its ClickHouse objects, with v0.0.5's security context", () => {
+        const sets = prod.filter((o) => o.origin === `fixture:${CLICKHOUSE_FIXTURE}`);
+        assert.deepEqual(sets.map((s) => `${s.metadata.namespace}/${s.metadata.name}`).sort(), [
+            "langfuse/langfuse-clickhouse-0-0", "langfuse/langfuse-clickhouse-0-1", "langfuse/langfuse-clickhouse-0-2",
+            "langfuse/langfuse-keeper-0", "langfuse/langfuse-keeper-1", "langfuse/langfuse-keeper-2",
+        ]);
+        for (const s of sets) {
+            const spec = podSpec(s);
+            assert.deepEqual(spec.securityContext, { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" }, fsGroup: 101, runAsUser: 101, runAsGroup: 101 });
+            assert.deepEqual(spec.containers[0].securityContext.capabilities, { drop: ["ALL"] });
+            assert.equal(spec.containers[0].securityContext.allowPrivilegeEscalation, false);
+        }
+        const server = sets.find((s) => s.metadata.name === "langfuse-clickhouse-0-0")!;
+        assert.equal(podSpec(server).containers[0].image, "clickhouse/clickhouse-server:26.4");
+        assert.deepEqual(podSpec(server).containers[0].ports.map((p: any) => p.containerPort), [8123, 9009, 9001, 9363, 9000]);
+        assert.equal((server.spec as any).template.metadata.labels["clickhouse.com/role"], "clickhouse-server");
+    });
+
+    it("runs the GPU Operator's operands in its namespace on GPU nodes: validator, device plugin, GFD, DCGM exporter; no driver or toolkit on the accelerated AMIs", () => {
+        const operands = prod.filter((o) => o.origin === "fixture:test/harness/fixtures/gpu-operator.ts" && o.kind === "DaemonSet");
+        assert.deepEqual(operands.map((o) => o.metadata.name).sort(), ["gpu-feature-discovery", "nvidia-dcgm-exporter", "nvidia-device-plugin-daemonset", "nvidia-operator-validator"]);
+        for (const o of operands) {
+            assert.equal(o.metadata.namespace, "gpu-operator");
+            const spec = podSpec(o);
+            assert.ok(spec.containers.every((c: any) => c.securityContext.privileged === true));
+            assert.deepEqual(spec.tolerations, [{ effect: "NoSchedule", key: "nvidia.com/gpu", operator: "Exists" }]);
+            assert.equal(GPU_NODE_OPERATOR_LABELS[Object.keys(spec.nodeSelector)[0]], "true");
+            assert.equal(spec.runtimeClassName, "nvidia");
+        }
+        const monitor = prod.find((o) => o.kind === "ServiceMonitor" && o.metadata.name === "nvidia-dcgm-exporter")!;
+        assert.equal((monitor.spec as any).endpoints[0].interval, "15s");
+    });
+
+    it("adds the operands the ClusterPolicy turns on (planted: toolkit and MIG manager on)", () => {
+        const policy = prod.find((o) => o.kind === "ClusterPolicy")!;
+        const planted = structuredClone(policy) as any;
+        planted.spec.toolkit.enabled = true;
+        planted.spec.migManager.enabled = true;
+        const names = gpuOperatorOperands(planted, "gpu-operator").filter((o) => o.kind === "DaemonSet").map((o) => o.metadata!.name);
+        assert.ok(names.includes("nvidia-container-toolkit-daemonset") && names.includes("nvidia-mig-manager"));
+        const mig = gpuOperatorOperands(planted, "gpu-operator").find((o) => o.metadata!.name === "nvidia-mig-manager")!;
+        assert.equal((mig.spec as any).template.spec.hostPID, true);
+    });
+
+    it("makes a ClickHouse server per shard and replica of any ClickHouseCluster (planted: 2 shards × 2 replicas)", () => {
+        const cr = { apiVersion: "clickhouse.com/v1alpha1", kind: "ClickHouseCluster", metadata: { name: "ch", namespace: "data" }, spec: { shards: 2, replicas: 2 } };
+        assert.deepEqual(clickhouseOperatorWorkloads([cr]).map((s) => s.metadata!.name), ["ch-clickhouse-0-0", "ch-clickhouse-0-1", "ch-clickhouse-1-0", "ch-clickhouse-1-1"]);
+    });
+
+    it("has the webhook configurations Kyverno creates, calling its Service in its namespace on the Service's port", () => {
+        const webhooks = prod.filter((o) => o.origin === "fixture:test/harness/fixtures/kyverno.ts");
+        assert.deepEqual(webhooks.map((w) => w.kind).sort(), ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]);
+        const policies = prod.filter((o) => o.kind === "ValidatingPolicy").length;
+        const validating = webhooks.find((w) => w.kind === "ValidatingWebhookConfiguration")! as any;
+        assert.equal(validating.webhooks.length, policies);
+        const service = prod.find((o) => o.kind === "Service" && o.metadata.name === "kyverno-svc")! as any;
+        for (const w of validating.webhooks) {
+            assert.deepEqual({ ...w.clientConfig.service, path: undefined }, { namespace: service.metadata.namespace, name: "kyverno-svc", port: service.spec.ports[0].port, path: undefined });
+            assert.equal(w.failurePolicy, "Fail");
+            // The policy's own selector, then the kyverno ConfigMap's: never kube-system, never Kyverno itself.
+            assert.deepEqual(w.namespaceSelector.matchExpressions.slice(-2).map((e: any) => e.values[0]), ["kube-system", "kyverno"]);
+        }
+    });
+
+    it("has a node for the system node group and for every NodePool, with their labels and taints", () => {
+        const nodes = prod.filter((o) => o.kind === "Node");
+        const system = nodes.find((n) => n.metadata.name === "system-node")! as any;
+        assert.equal(system.metadata.labels["genai-platform.io/node-role"], "system");
+        assert.equal(system.spec.taints, undefined);
+        const pools = prod.filter((o) => o.kind === "NodePool");
+        assert.equal(nodes.length, pools.length + 1);
+        for (const pool of pools) {
+            const node = nodes.find((n) => n.metadata.name === `${pool.metadata.name}-node`)! as any;
+            assert.equal(node.metadata.labels["karpenter.sh/nodepool"], pool.metadata.name);
+            assert.equal(node.metadata.labels["nvidia.com/gpu.deploy.device-plugin"], "true");
+            assert.deepEqual(node.spec.taints, (pool.spec as any).template.spec.taints);
+        }
+    });
+
+    it("a NodePool's node carries a requirement's label only when the requirement fixes one value", () => {
+        const node = karpenterNode({ apiVersion: "karpenter.sh/v1", kind: "NodePool", metadata: { name: "p" }, spec: { template: { spec: { requirements: [
+            { key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand"] },
+            { key: "karpenter.k8s.aws/instance-family", operator: "In", values: ["g5", "g6"] },
+        ] } } } }) as any;
+        assert.equal(node.metadata.labels["karpenter.sh/capacity-type"], "on-demand");
+        assert.equal(node.metadata.labels["karpenter.k8s.aws/instance-family"], undefined);
+    });
+
+    it("plans the stack in EKS Auto Mode when asked: the built-in pools' nodes, no node group", async () => {
+        const auto = await clusterObjects("dev", { mode: "auto" });
+        const nodes = auto.filter((o) => o.kind === "Node").map((n) => n.metadata.name);
+        assert.ok(nodes.includes("system-node") && nodes.includes("general-purpose-node"));
+        const system = auto.find((o) => o.kind === "Node" && o.metadata.name === "system-node")! as any;
+        assert.deepEqual(system.spec.taints, [{ key: "CriticalAddonsOnly", effect: "NoSchedule" }]);
+        assert.ok(!auto.some((o) => o.kind === "Node" && (o.metadata as any).labels["eks.amazonaws.com/nodegroup"]));
+    });
+
+    it("memoises per stack and mode, and freezes what it shares", async () => {
+        assert.equal(await clusterObjects("prod"), prod);
+        assert.equal((await renderedCluster("prod")).objects, prod);
+        assert.throws(() => {
+            (prod[0].metadata as any).name = "changed";
+        }, TypeError);
+    });
+});
