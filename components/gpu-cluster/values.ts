@@ -152,7 +152,9 @@ export const LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT = "aws-load-balancer-contr
  * The AWS Load Balancer Controller (chart 3.5.0). Region and VPC are given so
  * it never asks IMDS (hop limit 1 on the nodes). The `alb` IngressClass is
  * ours (manifests.ts `renderAlbIngressClass`, the same object on Auto Mode),
- * so the chart's class and IngressClassParams stay off. The Service mutator
+ * so the chart's class stays off, and with it its IngressClassParams (chart
+ * 3.5.0 templates/ingressclass.yaml reads `ingressClassParams.create` only
+ * under `createIngressClassResource`, so it is not set). The Service mutator
  * webhook stays off: it would take over every `type: LoadBalancer` Service
  * cluster-wide, which nothing here asks for.
  */
@@ -163,7 +165,6 @@ export function loadBalancerControllerValues(clusterName: string, region: string
         vpcId,
         serviceAccount: { create: true, name: LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT },
         createIngressClassResource: false,
-        ingressClassParams: { create: false },
         enableServiceMutatorWebhook: false,
         // Installed in Karpenter mode only (Auto Mode brings its own ALB support).
         ...addonPlacement("karpenter"),

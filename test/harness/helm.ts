@@ -421,9 +421,10 @@ async function provenByMarkers(release: ReleaseSource, context: RenderContext, b
  *    transformed or hidden by another marker's branch) is changed alone: a
  *    different output, or a render error, proves it is read. An unchanged
  *    output means the chart ignores it, given our other values.
- * Before step 2 the baseline is rendered again, uncached: a chart that
- * renders differently each time (random passwords) would make every leaf
- * look read. The chart's `crds/` files are left out: Helm never templates them.
+ * Before step 2 the baseline is rendered again, uncached: the lines a chart
+ * renders differently each time (generated certificates, random passwords)
+ * would make every leaf look read, so step 2 compares all the other lines.
+ * The chart's `crds/` files are left out: Helm never templates them.
  */
 export async function ignoredValues(release: ReleaseSource, context: RenderContext): Promise<string[]> {
     const ctx = { ...context, includeCrds: false };
@@ -434,7 +435,58 @@ export async function ignoredValues(release: ReleaseSource, context: RenderConte
     if (unproven.length === 0) return [];
 
     const again = await runHelm(release, helmArgs(release, ctx), JSON.stringify(release.values));
-    if (again !== baseline) throw new Error(`${release.resource} (${release.chart} ${release.version}) renders differently each time; its ignored values cannot be decided`);
-    const changed = await Promise.all(unproven.map(async (l) => (await renderOrError(release, ctx, withLeaf(release.values, l.path, perturbed(l.value)))) !== baseline));
+    const noise = renderNoise(baseline, again);
+    const changed = await Promise.all(unproven.map(async (l) => {
+        const output = await renderOrError(release, ctx, withLeaf(release.values, l.path, perturbed(l.value)));
+        return typeof output !== "string" || !sameApartFromNoise(output, baseline, noise);
+    }));
     return unproven.filter((_, i) => !changed[i]).map((l) => formatValuePath(l.path));
+}
+
+/** The documents of a manifest by `<# Source: template>#<n-th document of it>`. */
+function documentsBySource(manifest: string): Map<string, string> {
+    const documents = new Map<string, string>();
+    const seen = new Map<string, number>();
+    for (const document of manifest.split(/^---[ \t]*$/m)) {
+        const source = /^# Source: (.+)$/m.exec(document)?.[1] ?? "";
+        const n = seen.get(source) ?? 0;
+        seen.set(source, n + 1);
+        documents.set(`${source}#${n}`, document);
+    }
+    return documents;
+}
+
+/**
+ * Where two renders of the same values disagree: per document, the lines
+ * that differ ("all" for a document one render lacks or whose length
+ * changes). What a chart generates afresh each time, e.g. the AWS Load
+ * Balancer Controller's webhook certificate (`genCA`) when cert-manager is off.
+ */
+export function renderNoise(first: string, second: string): Map<string, Set<number> | "all"> {
+    const a = documentsBySource(first);
+    const b = documentsBySource(second);
+    const noise = new Map<string, Set<number> | "all">();
+    for (const key of new Set([...a.keys(), ...b.keys()])) {
+        const [x, y] = [a.get(key), b.get(key)];
+        if (x === y) continue;
+        const [xl, yl] = [x?.split("\n"), y?.split("\n")];
+        noise.set(key, !xl || !yl || xl.length !== yl.length ? "all" : new Set(xl.flatMap((line, i) => (line === yl[i] ? [] : [i]))));
+    }
+    return noise;
+}
+
+/** True when two manifests differ only where `noise` says renders of the same values differ. */
+export function sameApartFromNoise(first: string, second: string, noise: ReadonlyMap<string, Set<number> | "all">): boolean {
+    const a = documentsBySource(first);
+    const b = documentsBySource(second);
+    for (const key of new Set([...a.keys(), ...b.keys()])) {
+        const mask = noise.get(key);
+        if (mask === "all") continue;
+        const [x, y] = [a.get(key), b.get(key)];
+        if (x === y) continue;
+        if (x === undefined || y === undefined || !mask) return false;
+        const [xl, yl] = [x.split("\n"), y.split("\n")];
+        if (xl.length !== yl.length || xl.some((line, i) => line !== yl[i] && !mask.has(i))) return false;
+    }
+    return true;
 }

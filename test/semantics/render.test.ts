@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { clusterSchemaErrors, helmReleases, KubernetesObject, skipWithoutReference } from "../harness/conformance";
 import { renderedCluster, RenderedCluster, StackName } from "../harness/cluster";
-import { HELM_VERSION, HelmRenderError, helmBinary, ignoredValues, isCrd, referenceChartDir, ReleaseSource, renderRelease } from "../harness/helm";
+import { HELM_VERSION, HelmRenderError, helmBinary, ignoredValues, isCrd, referenceChartDir, ReleaseSource, renderNoise, renderRelease, sameApartFromNoise } from "../harness/helm";
 import { CHARTS } from "../../components/internal/versions";
 
 const STACKS: StackName[] = ["dev", "prod"];
@@ -92,6 +92,18 @@ describe("deploy semantics: the real charts", function () {
             const planted = karpenter({ ...KARPENTER_VALUES, serviceMonitor: { enabled: false, endpointConfig: { honorLabels: true } } });
             assert.deepEqual(await ignoredValues(planted, context), ["serviceMonitor.enabled", "serviceMonitor.endpointConfig.honorLabels"]);
             assert.deepEqual(await ignoredValues(planted, { ...context, apiVersions: ["monitoring.coreos.com/v1"] }), ["serviceMonitor.endpointConfig.honorLabels"]);
+        });
+
+        it("a chart that generates a certificate each render: only the lines that change between renders are set aside", () => {
+            const doc = (source: string, body: string) => `---\n# Source: c/templates/${source}\n${body}\n`;
+            const webhook = (ca: string, extra = "") => doc("webhook.yaml", `webhooks:\n- caBundle: ${ca}\n  name: pods${extra}`);
+            const first = webhook("AAA") + doc("deployment.yaml", "replicas: 2");
+            const noise = renderNoise(first, webhook("BBB") + doc("deployment.yaml", "replicas: 2"));
+            assert.deepEqual([...noise.keys()], ["c/templates/webhook.yaml#0"]);
+            assert.ok(sameApartFromNoise(webhook("CCC") + doc("deployment.yaml", "replicas: 2"), first, noise));
+            // A value that changes the certificate's document elsewhere, or another document, is still seen.
+            assert.ok(!sameApartFromNoise(webhook("CCC", "\n- caBundle: DDD\n  name: services") + doc("deployment.yaml", "replicas: 2"), first, noise));
+            assert.ok(!sameApartFromNoise(webhook("CCC") + doc("deployment.yaml", "replicas: 3"), first, noise));
         });
 
         it("a render error fails with helm's stderr", async () => {
