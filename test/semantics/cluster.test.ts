@@ -3,7 +3,8 @@
  * operators'), the input of every deploy-semantics evaluator.
  */
 import * as assert from "node:assert/strict";
-import { skipWithoutReference } from "../harness/conformance";
+import { clusterSchemaErrors, skipWithoutReference } from "../harness/conformance";
+import { isCrd } from "../harness/helm";
 import { clusterObjects, ClusterObject, renderedCluster } from "../harness/cluster";
 import { CLICKHOUSE_FIXTURE, clickhouseOperatorWorkloads } from "../harness/fixtures/clickhouse";
 import { GPU_NODE_OPERATOR_LABELS, gpuOperatorOperands } from "../harness/fixtures/gpu-operator";
@@ -134,6 +135,12 @@ describe("deploy semantics: the cluster's objects", function () {
         const system = auto.find((o) => o.kind === "Node" && o.metadata.name === "system-node")! as any;
         assert.deepEqual(system.spec.taints, [{ key: "CriticalAddonsOnly", effect: "NoSchedule" }]);
         assert.ok(!auto.some((o) => o.kind === "Node" && (o.metadata as any).labels["eks.amazonaws.com/nodegroup"]));
+    });
+
+    it("every fixture is a valid Kubernetes object", async () => {
+        const fixtures = from(prod, "fixture:").map(({ origin: _origin, ...o }) => o);
+        const { errors, unchecked } = await clusterSchemaErrors(fixtures, prod.filter(isCrd));
+        assert.deepEqual({ errors, unchecked }, { errors: [], unchecked: {} });
     });
 
     it("memoises per stack and mode, and freezes what it shares", async () => {
