@@ -31,7 +31,7 @@ describe("deploy semantics: the cluster's objects", function () {
     });
 
     it("puts every namespaced object in a namespace, and no cluster-scoped one", () => {
-        const clusterScoped = new Set(["Namespace", "Node", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "StorageClass", "APIService", "NodePool", "EC2NodeClass", "ValidatingPolicy", "MutatingPolicy", "ClusterPolicy", "PriorityClass", "FlowSchema", "PriorityLevelConfiguration", "ClusterIssuer", "IngressClass", "IngressClassParams"]);
+        const clusterScoped = new Set(["Namespace", "Node", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "StorageClass", "APIService", "NodePool", "EC2NodeClass", "ValidatingPolicy", "MutatingPolicy", "ClusterPolicy", "PriorityClass", "FlowSchema", "PriorityLevelConfiguration", "ClusterIssuer", "IngressClass", "IngressClassParams", "NodeOverlay"]);
         for (const o of prod) {
             if (clusterScoped.has(o.kind)) assert.equal(o.metadata.namespace, undefined, `${o.kind} ${o.metadata.name} (${o.origin})`);
             else assert.ok(o.metadata.namespace, `${o.kind} ${o.metadata.name} (${o.origin}) has no namespace`);
@@ -104,19 +104,24 @@ describe("deploy semantics: the cluster's objects", function () {
         }
     });
 
-    it("has a node for the system node group and for every NodePool, with their labels and taints", () => {
+    it("has a node for the system node group and for every NodePool, with their labels and taints", async () => {
         const nodes = prod.filter((o) => o.kind === "Node");
-        const system = nodes.find((n) => n.metadata.name === "system-node")! as any;
-        assert.equal(system.metadata.labels["genai-platform.io/node-role"], "system");
-        assert.equal(system.spec.taints, undefined);
+        const [group] = (await renderedCluster("prod")).resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
+        const groupNode = nodes.find((n) => n.metadata.name === `${group.inputs.nodeGroupName}-node`)! as any;
+        for (const [k, v] of Object.entries(group.inputs.labels as Record<string, string>)) assert.equal(groupNode.metadata.labels[k], v);
+        assert.equal(groupNode.metadata.labels["eks.amazonaws.com/nodegroup"], group.inputs.nodeGroupName);
         const pools = prod.filter((o) => o.kind === "NodePool");
         assert.equal(nodes.length, pools.length + 1);
         for (const pool of pools) {
             const node = nodes.find((n) => n.metadata.name === `${pool.metadata.name}-node`)! as any;
+            const spec = pool.spec as any;
             assert.equal(node.metadata.labels["karpenter.sh/nodepool"], pool.metadata.name);
-            assert.equal(node.metadata.labels["nvidia.com/gpu.deploy.device-plugin"], "true");
-            assert.deepEqual(node.spec.taints, (pool.spec as any).template.spec.taints);
+            for (const [k, v] of Object.entries(spec.template.metadata?.labels ?? {})) assert.equal(node.metadata.labels[k], v);
+            const gpu = spec.limits?.["nvidia.com/gpu"] !== undefined;
+            assert.equal(node.metadata.labels["nvidia.com/gpu.deploy.device-plugin"], gpu ? "true" : undefined, `${pool.metadata.name}: the GPU Operator labels GPU nodes only`);
+            assert.deepEqual(node.spec.taints, spec.template.spec.taints);
         }
+        assert.ok(pools.some((p) => (p.spec as any).limits?.["nvidia.com/gpu"] !== undefined));
     });
 
     it("a NodePool's node carries a requirement's label only when the requirement fixes one value", () => {
