@@ -7,7 +7,7 @@
 import type { RecordedResource } from "../../plan/recorder";
 import { loadStackConfig, runStack, StackConfig } from "../../plan/stack";
 import { KubernetesObject, helmReleases } from "./conformance";
-import { crdApiVersions, isCrd, KindScopes, releaseSource, ReleaseSource, renderRelease } from "./helm";
+import { crdApiVersions, isCrd, KindScopes, releaseSource, ReleaseSource, renderRelease, standInFor } from "./helm";
 import { CLICKHOUSE_FIXTURE, clickhouseOperatorWorkloads } from "./fixtures/clickhouse";
 import { GPU_OPERATOR_FIXTURE, gpuOperatorOperands } from "./fixtures/gpu-operator";
 import { KYVERNO_FIXTURE, kyvernoWebhooks } from "./fixtures/kyverno";
@@ -172,7 +172,9 @@ async function build(stack: StackName, mode: ClusterMode | undefined): Promise<R
     const kubeVersion = kubeVersionOf(resources);
     const platform = platformCrds(resources);
     const releases = await renderReleases(resources, kubeVersion, platform);
-    const charted = releases.flatMap(({ source, objects }) => objects.map((o) => withOrigin(o, `chart:${source.name}`)));
+    // A release whose chart the reference lacks is a declared stand-in fixture, and says so.
+    const originOf = (source: ReleaseSource) => { const standIn = standInFor(source); return standIn ? `fixture:${standIn.fixture}` : `chart:${source.name}`; };
+    const charted = releases.flatMap(({ source, objects }) => objects.map((o) => withOrigin(o, originOf(source))));
     const oursRaw = resources.filter((r) => r.type.startsWith("kubernetes:") && !["kubernetes:helm.sh/v3:Release", "pulumi:providers:kubernetes"].includes(r.type));
     const scopes = new KindScopes([...platform, ...charted, ...oursRaw.map((r) => r.inputs as KubernetesObject)].filter(isCrd));
     // The Kubernetes provider puts an object without a namespace in "default" (none of our providers sets another).

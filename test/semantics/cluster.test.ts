@@ -4,7 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import { clusterSchemaErrors, skipWithoutReference } from "../harness/conformance";
-import { isCrd } from "../harness/helm";
+import { isCrd, releaseSource, standInFor } from "../harness/helm";
 import { clusterObjects, ClusterObject, renderedCluster } from "../harness/cluster";
 import { CLICKHOUSE_FIXTURE, clickhouseOperatorWorkloads } from "../harness/fixtures/clickhouse";
 import { GPU_NODE_OPERATOR_LABELS, gpuOperatorOperands } from "../harness/fixtures/gpu-operator";
@@ -23,9 +23,14 @@ describe("deploy semantics: the cluster's objects", function () {
     it("holds our objects, every chart's and the operators', each saying where it came from", async () => {
         assert.ok(from(prod, "ours:urn:pulumi:prod::genai-platform::").length > 50);
         const charts = new Set(from(prod, "chart:").map((o) => o.origin));
-        const releases = (await renderedCluster("prod")).resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => `chart:${r.inputs.name}`);
+        const declared = (await renderedCluster("prod")).resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
+        // A chart the reference holds only as values.yaml comes from its declared stand-in fixture instead.
+        const releases = declared.filter((r) => !standInFor(releaseSource(r))).map((r) => `chart:${r.inputs.name}`);
         assert.ok(releases.includes("chart:langfuse") && releases.includes("chart:kube-prometheus-stack"));
         assert.deepEqual([...charts].sort(), releases.sort());
+        for (const r of declared.filter((d) => standInFor(releaseSource(d)))) {
+            assert.ok(prod.some((o) => o.origin === `fixture:${standInFor(releaseSource(r))!.fixture}` && o.kind === "Deployment"), `${r.inputs.name}: no stand-in Deployment`);
+        }
         assert.ok(from(prod, "fixture:test/harness/fixtures/").length > 10);
         for (const o of prod) assert.match(o.origin, /^(ours:urn:pulumi:|chart:|fixture:test\/harness\/fixtures\/)/);
     });
