@@ -54,13 +54,23 @@ export interface RenderedCluster {
 
 const CONFIG_MODES: Record<ClusterMode, string> = { managed: "karpenter", auto: "auto" };
 
-/** The stack's config with `cluster.mode` set as `mode` asks. */
+/**
+ * The stack's config with `cluster.mode` set as `mode` asks. On Auto Mode the
+ * pools lose their GPU sharing: Auto Mode runs its own device plugin, so
+ * GpuCluster refuses sharing there (time-slicing and MIG are Karpenter-mode
+ * features), and the same stack is otherwise evaluated as it stands.
+ */
 export function stackConfigFor(stack: StackName, mode?: ClusterMode): StackConfig {
     const config = loadStackConfig(stack);
     if (!mode) return config;
     const key = "genai-platform:cluster";
     const cluster = JSON.parse(config.config[key] ?? "{}") as Record<string, unknown>;
-    return { ...config, config: { ...config.config, [key]: JSON.stringify({ ...cluster, mode: CONFIG_MODES[mode] }) } };
+    const pools = JSON.parse(config.config["genai-platform:pools"] ?? "[]") as Record<string, unknown>[];
+    const poolsFor = mode === "auto" ? pools.map(({ sharing: _, ...pool }) => pool) : pools;
+    return {
+        ...config,
+        config: { ...config.config, [key]: JSON.stringify({ ...cluster, mode: CONFIG_MODES[mode] }), "genai-platform:pools": JSON.stringify(poolsFor) },
+    };
 }
 
 function kubeVersionOf(resources: readonly RecordedResource[]): string {

@@ -6,8 +6,8 @@
  * cluster modes.
  */
 import * as assert from "node:assert/strict";
-import { loadStackConfig, runStack, type StackConfig } from "../../plan/stack";
-import { kubernetesObjects, type KubernetesObject } from "../harness/conformance";
+import { renderedCluster } from "../harness/cluster";
+import { skipWithoutReference, type KubernetesObject } from "../harness/conformance";
 import { allocatable, instanceShape, INSTANCE_TYPES } from "../harness/instance-types";
 import { candidates, clusterCompute, type ClusterCompute, migSlicesPerGpu, type NodeSource, nodeSources, podRequests, type Requirement, schedulingFindings } from "../harness/scheduling";
 import { resolveGpuClusterArgs } from "../../components/gpu-cluster/args";
@@ -303,23 +303,15 @@ describe("scheduling and capacity", () => {
         });
     });
 
-    describe("the stacks' objects (ours; chart-rendered objects join when the harness renders them)", () => {
-        /** The same stack on EKS Auto Mode: Auto Mode manages the device plugin, so GpuCluster refuses GPU sharing there. */
-        function autoMode(c: StackConfig): StackConfig {
-            const config = { ...c.config };
-            config["genai-platform:cluster"] = JSON.stringify({ ...JSON.parse(config["genai-platform:cluster"]), mode: "auto" });
-            config["genai-platform:pools"] = JSON.stringify(JSON.parse(config["genai-platform:pools"]).map(({ sharing: _, ...pool }: Record<string, unknown>) => pool));
-            return { ...c, config };
-        }
-
+    describe("the stacks' clusters: ours, every chart's and the operators' pods", () => {
         for (const stack of ["dev", "prod"] as const) {
             for (const mode of ["managed", "auto"] as const) {
-                it(`${stack}, ${mode} mode: every pod has a node, GPU pods fit their pools, slices pack, capacity holds`, async () => {
-                    const config = mode === "auto" ? autoMode(loadStackConfig(stack)) : loadStackConfig(stack);
-                    const run = await runStack(stack, config);
-                    const compute = clusterCompute(run.resources);
+                it(`${stack}, ${mode} mode: every pod has a node, GPU pods fit their pools, slices pack, capacity holds`, async function () {
+                    skipWithoutReference(this);
+                    const cluster = await renderedCluster(stack, { mode });
+                    const compute = clusterCompute(cluster.resources);
                     assert.equal(compute.mode, mode);
-                    const objects = kubernetesObjects(run.resources);
+                    const objects = [...cluster.objects];
                     assert.deepEqual(schedulingFindings(objects, nodeSources(objects, compute)).map((f) => f.message), []);
                 });
             }
