@@ -113,9 +113,10 @@ export function poolAdvertisedPerGpu(pool: { sharing?: SharingSpec; instanceFami
  * (`--vm-memory-overhead-percent` default 0.075, `memory()`), less
  * kube-reserved (11 MiB per pod + 255 MiB; CPU 6 % of the first core, 1 % of
  * the second, 0.5 % of cores 3-4, 0.25 % above: `kubeReservedResources()`),
- * less the 100 MiB hard eviction threshold (`evictionThreshold()`).
+ * less the 100 MiB hard eviction threshold (`evictionThreshold()`). `pods`
+ * is the node's pod density: the ENI limit unless something caps it lower.
  */
-export function allocatable(shape: InstanceShape): { cpuMillis: number; memoryMiB: number } {
+export function allocatable(shape: InstanceShape, pods = shape.maxPods): { cpuMillis: number; memoryMiB: number } {
     const cpu = shape.vcpus * 1000;
     const bands = [
         { start: 0, end: 1000, share: 0.06 },
@@ -125,7 +126,7 @@ export function allocatable(shape: InstanceShape): { cpuMillis: number; memoryMi
     ];
     const reservedCpu = bands.reduce((sum, b) => sum + (cpu > b.start ? Math.floor((Math.min(cpu, b.end) - b.start) * b.share) : 0), 0);
     const capacityMemory = shape.memoryMiB - Math.ceil(shape.memoryMiB * 0.075);
-    const reservedMemory = 11 * shape.maxPods + 255;
+    const reservedMemory = 11 * pods + 255;
     return { cpuMillis: cpu - reservedCpu, memoryMiB: capacityMemory - reservedMemory - 100 };
 }
 

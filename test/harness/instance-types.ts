@@ -11,16 +11,9 @@
  * `pkg/providers/instancetype/types.go`).
  */
 import { GPU_RESOURCE } from "../../components/gpu-cluster/manifests";
-import { GPU_FAMILIES } from "../../components/internal/gpu-instances";
+import { allocatable as karpenterAllocatable, GPU_FAMILIES, type InstanceShape } from "../../components/internal/gpu-instances";
 
-export interface InstanceShape {
-    instanceType: string;
-    vcpus: number;
-    memoryMiB: number;
-    gpus: number;
-    /** ENI-limited pod density. */
-    maxPods: number;
-}
+export type { InstanceShape };
 
 const GIB = 1024;
 
@@ -106,16 +99,6 @@ export type Resources = Record<string, number>;
 
 const MIB = 2 ** 20;
 
-/**
- * kube-reserved CPU, millicores: 6% of the first core, 1% of the second,
- * 0.5% of the next two, 0.25% of the rest (`kubeReservedResources`, types.go v1.14.1).
- */
-function kubeReservedMillicores(vcpus: number): number {
-    const millis = vcpus * 1000;
-    const ranges: [number, number, number][] = [[0, 1000, 0.06], [1000, 2000, 0.01], [2000, 4000, 0.005], [4000, 2 ** 31, 0.0025]];
-    return ranges.reduce((sum, [start, end, pct]) => (millis >= start ? sum + Math.floor((Math.min(millis, end) - start) * pct) : sum), 0);
-}
-
 export interface NodeSettings {
     /** Root (AL2023) or data (Bottlerocket) volume, GiB: the node's ephemeral-storage capacity. */
     ephemeralGiB: number;
@@ -128,18 +111,17 @@ export interface NodeSettings {
 /**
  * What the scheduler may place on a node of `shape`, as Karpenter v1.14.1
  * computes it for AL2023 and Bottlerocket (`NewInstanceType` in
- * pkg/providers/instancetype/types.go): capacity less kube-reserved (CPU by
- * the ranges above; memory 11 MiB per pod + 255 MiB; 1 GiB ephemeral storage)
- * and the eviction threshold (100 MiB memory, 10% of the volume); memory
- * capacity is the instance's less the 7.5% VM overhead (`memory()`,
- * `--vm-memory-overhead-percent` default 0.075). No system-reserved by default.
+ * pkg/providers/instancetype/types.go): CPU and memory as the platform's own
+ * capacity planning computes them (components/internal/gpu-instances.ts
+ * `allocatable`), ephemeral storage less 1 GiB kube-reserved and the 10%
+ * eviction threshold, pods, and the GPUs the node advertises.
  */
 export function allocatable(shape: InstanceShape, node: NodeSettings): Resources {
     const pods = Math.min(shape.maxPods, node.maxPodsCap ?? Infinity);
-    const memoryMiB = shape.memoryMiB - Math.ceil(shape.memoryMiB * 0.075) - (11 * pods + 255) - 100;
+    const { cpuMillis, memoryMiB } = karpenterAllocatable(shape, pods);
     const storage = node.ephemeralGiB * 2 ** 30;
     return {
-        cpu: (shape.vcpus * 1000 - kubeReservedMillicores(shape.vcpus)) / 1000,
+        cpu: cpuMillis / 1000,
         memory: memoryMiB * MIB,
         "ephemeral-storage": storage - 2 ** 30 - Math.ceil(storage / 10),
         pods,
