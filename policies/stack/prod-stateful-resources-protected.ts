@@ -8,7 +8,7 @@ import { BUCKET_TYPES } from "../lib/s3";
  * `retainOnDelete` (the engine's analyzer options carry only `protect`),
  * so it cannot count.
  */
-const STATEFUL: Record<string, { label: string; evidence?: (props: Props) => boolean; hint?: string }> = {
+export const STATEFUL: Record<string, { label: string; evidence?: (props: Props) => boolean; hint?: string }> = {
     "aws:rds/instance:Instance": { label: "RDS instance", evidence: (p) => p.deletionProtection === true, hint: "or deletionProtection: true" },
     "aws:rds/cluster:Cluster": { label: "RDS cluster", evidence: (p) => p.deletionProtection === true, hint: "or deletionProtection: true" },
     "aws:elasticache/replicationGroup:ReplicationGroup": {
