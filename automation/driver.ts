@@ -75,6 +75,7 @@ async function engineRun(stack: Stack, command: EngineCommand, o: DriverOptions,
     let refused: Change[] = [];
     let interrupts = 0;
     let controller = new AbortController();
+    let cancelling: Promise<void> = Promise.resolve();
     const remove = io.onInterrupt(() => {
         const action = interruptAction(++interrupts);
         if (action === "abort") {
@@ -82,7 +83,7 @@ async function engineRun(stack: Stack, command: EngineCommand, o: DriverOptions,
             controller.abort();
         } else if (action === "cancel") {
             io.log("Cancelling the update on the backend (pulumi cancel).");
-            stack.cancel().catch((e) => io.log(`pulumi cancel failed: ${(e as Error).message}`));
+            cancelling = stack.cancel().catch((e) => io.log(`pulumi cancel failed: ${(e as Error).message.split("\n").find((l) => l.trim()) ?? ""}`));
         }
     });
     const guarded = command === "up" || command === "destroy";
@@ -120,6 +121,8 @@ async function engineRun(stack: Stack, command: EngineCommand, o: DriverOptions,
         error = e;
     } finally {
         remove();
+        // The run ends only once the backend has answered the cancel.
+        await cancelling;
     }
     const summary = summarise(events, facts);
     const drift = command === "drift" ? driftReport(events) : undefined;

@@ -4,10 +4,7 @@
  * `EngineEvent`): ordering, the stateful guard, policy gating, exit codes,
  * the Markdown and JSON summaries, drift, lock and interrupt handling.
  */
-import type { EngineEvent } from "@pulumi/pulumi/automation";
 import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import { interruptAction, isTransient, lockHolder, withRetry } from "../../automation/errors";
 import { driftReport, mandatoryVerdicts, refusedChanges, statefulRisks, summarise } from "../../automation/events";
 import { EXIT } from "../../automation/exit-codes";
@@ -16,9 +13,8 @@ import { exitCodeFor } from "../../automation/outcome";
 import { formatEvent } from "../../automation/progress";
 import { renderJson, renderMarkdown, runFacts } from "../../automation/summary";
 import { loadStackConfig } from "../../plan/stack";
+import { recorded } from "./recorded";
 
-const FIXTURES = path.join(__dirname, "fixtures");
-export const recorded = (name: string): EngineEvent[] => JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.events.json`), "utf8"));
 
 /** The SDK's own error for a failed CLI call (automation/errors.js createCommandError over a cmd.js CommandResult). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -111,7 +107,7 @@ describe("automation: decisions on recorded engine events", () => {
 
     it("streams one line per meaningful event", () => {
         const lines = recorded("prod-preview").map(formatEvent).filter((l) => l !== undefined);
-        assert.ok(lines.some((l) => /\+- replace\s+aws:rds\/instance:Instance  genai-prod-gateway-db/.test(l!)), lines.join("\n"));
+        assert.ok(lines.some((l) => /\+- replace\s+aws:rds\/instance:Instance {2}genai-prod-gateway-db/.test(l!)), lines.join("\n"));
         assert.ok(lines.some((l) => /policy \[warning\] k8s-container-resources/.test(l!)));
         assert.ok(!lines.some((l) => /genai-prod-eks/.test(l!)), "same steps stay quiet");
     });
