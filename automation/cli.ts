@@ -28,6 +28,7 @@ const program = new Command()
     .option("--summary-md <file>", "write the run's Markdown summary (a pull-request comment)")
     .option("--summary-json <file>", "write the run's facts as JSON")
     .option("--tenant <dir>", "a tenant program (like examples/tenant-app) run after the platform, same stack name (repeatable)", collect, [])
+    .option("--secrets-provider <url>", "secrets provider of a stack this run creates on a self-managed backend (awskms://alias/...)", process.env.PULUMI_SECRETS_PROVIDER || undefined)
     .option("--pulumi-root <dir>", "use the CLI at <dir>/bin/pulumi instead of the one on PATH")
     .addOption(new Option("--retries <n>", "retries of a transient failure that changed nothing").default(2).argParser((v) => Number.parseInt(v, 10)))
     .action(async (command: (typeof COMMANDS)[number], options: DriverOptions) => {

@@ -37,6 +37,7 @@ export interface DriverOptions {
     summaryJson?: string;
     tenant: string[];
     pulumiRoot?: string;
+    secretsProvider?: string;
     retries: number;
     /** Where the platform program lives (tests point it elsewhere). */
     workDir?: string;
@@ -171,7 +172,7 @@ export async function drive(command: Command, o: DriverOptions, io: DriverIO): P
         io.log(`FAIL: ${e.message}`);
         return EXIT.cliMissing;
     }
-    const open = (dir: string, stack: string) => withRetry(() => openStack({ workDir: dir, stack, pulumi }), { attempts: o.retries + 1, delayMs: DEFAULT_DELAY, sleep: io.sleep, retryable: isTransient });
+    const open = (dir: string, stack: string) => withRetry(() => openStack({ workDir: dir, stack, pulumi, secretsProvider: o.secretsProvider }), { attempts: o.retries + 1, delayMs: DEFAULT_DELAY, sleep: io.sleep, retryable: isTransient });
     let stack: Stack;
     try {
         stack = await open(workDir, qualified(o, o.stack));
@@ -230,7 +231,7 @@ async function runTenants(command: Exclude<Command, "plan" | "outputs" | "destro
     }
     for (const dir of o.tenant) {
         const pulumi = await findPulumi(o.pulumiRoot);
-        const stack = await openStack({ workDir: path.resolve(dir), stack: qualified(o, o.stack, path.resolve(dir)), pulumi });
+        const stack = await openStack({ workDir: path.resolve(dir), stack: qualified(o, o.stack, path.resolve(dir)), pulumi, secretsProvider: o.secretsProvider });
         io.log(`Tenant stack ${stack.name} (${dir}): ${command}`);
         const run = await engineRun(stack, command, o, io, policy);
         if (run.code !== EXIT.ok) return run.code;

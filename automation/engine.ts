@@ -41,10 +41,12 @@ export interface StackTarget {
     pulumi: PulumiCommand;
     /** Extra environment for every CLI call (PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE...), on top of the process's. */
     env?: Record<string, string>;
+    /** For a new stack on a self-managed backend: `awskms://alias/...` (`stack init --secrets-provider`); Pulumi Cloud needs none. */
+    secretsProvider?: string;
 }
 
 export async function openStack(target: StackTarget): Promise<Stack> {
-    return LocalWorkspace.createOrSelectStack({ stackName: target.stack, workDir: target.workDir }, { pulumiCommand: target.pulumi, envVars: target.env });
+    return LocalWorkspace.createOrSelectStack({ stackName: target.stack, workDir: target.workDir }, { pulumiCommand: target.pulumi, envVars: target.env, secretsProvider: target.secretsProvider });
 }
 
 export type EngineCommand = "preview" | "up" | "refresh" | "destroy" | "drift" | "destroy-preview";
