@@ -199,11 +199,13 @@ export async function drive(command: Command, o: DriverOptions, io: DriverIO): P
     if (command === "up" || command === "destroy") run = await guardPreview(stack, command, o, io, policy, facts);
     if (run.code === EXIT.ok) run = await engineRun(stack, engineCommand, o, io, policy, facts);
 
+    const summary = summarise(run.events, facts);
     const facts_ = runFacts({
         stack: qualified(o, o.stack),
         command,
-        events: summarise(run.events, facts),
-        refused: run.refused,
+        events: summary,
+        // A preview shows what `up` would refuse with the same --allow-replace, so a PR shows it before merge.
+        refused: command === "preview" ? refusedChanges(summary.changes, o.allowReplace) : run.refused,
         offlinePolicy: offline.report.violations,
         headCost: offline.report.cost.totals,
         baseCost: command === "preview" ? await baseCost(o.stack, o) : undefined,

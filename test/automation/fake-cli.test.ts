@@ -74,7 +74,7 @@ describe("automation: the LocalWorkspace adapter against a fake pulumi CLI", fun
         assert.deepStrictEqual(preview.slice(9), ["--stack", "prod", "--non-interactive"]);
         // Events arrived through the SDK's stream, in the summary and as progress lines.
         assert.ok(r.lines.some((l) => /\+- replace\s+aws:rds\/instance:Instance {2}genai-prod-gateway-db/.test(l)), r.lines.join("\n"));
-        assert.match(r.md!, /\| \*\*replace\*\* \| `genai-prod-gateway-db` \|/);
+        assert.match(r.md!, /\| \*\*replace\*\* \| `genai-prod-gateway-db` \| .* \| no: `up` refuses without `--allow-replace genai-prod-gateway-db` \|/);
         assert.strictEqual(JSON.parse(r.json!).statefulRisks.length, 1);
     });
 
