@@ -188,16 +188,11 @@ export async function drive(command: Command, o: DriverOptions, io: DriverIO): P
 
     const policy = { packs: [path.join(PROJECT_ROOT, "policies")], configs: [path.resolve(PROJECT_ROOT, o.policyConfig ?? defaultPolicyConfig(config))] };
     const facts: PlanFacts = { protectedUrns: protectedUrns(offline.report) };
-    const engineCommand: EngineCommand = command;
-    const tenants = async () => (command === "destroy" ? EXIT.ok : runTenants(command, stack, o, io, policy));
-    // Tenant stacks read the platform: destroy them first, deploy them after.
-    if (command === "destroy") {
-        const code = await runTenantsDestroy(o, io, policy, open);
-        if (code !== EXIT.ok) return code;
-    }
     let run: EngineRun = { code: EXIT.ok, events: [], refused: [] };
     if (command === "up" || command === "destroy") run = await guardPreview(stack, command, o, io, policy, facts);
-    if (run.code === EXIT.ok) run = await engineRun(stack, engineCommand, o, io, policy, facts);
+    // Tenant stacks read the platform: destroy them first (once the platform's destroy passed its guard), deploy them after.
+    if (run.code === EXIT.ok && command === "destroy") run = { ...run, code: await runTenantsDestroy(o, io, policy, open) };
+    if (run.code === EXIT.ok) run = await engineRun(stack, command, o, io, policy, facts);
 
     const summary = summarise(run.events, facts);
     const facts_ = runFacts({
@@ -216,13 +211,13 @@ export async function drive(command: Command, o: DriverOptions, io: DriverIO): P
     if (o.summaryMd) fs.writeFileSync(o.summaryMd, renderMarkdown(facts_));
     if (o.summaryJson) fs.writeFileSync(o.summaryJson, renderJson(facts_));
     io.log(`${command} of ${qualified(o, o.stack)}: ${exitName(run.code)} (exit ${run.code})`);
-    if (run.code !== EXIT.ok) return run.code;
-    return tenants();
+    if (run.code !== EXIT.ok || command === "destroy") return run.code;
+    return runTenants(command, stack, o, io, policy, open);
 }
 
 type Opener = (dir: string, stack: string) => Promise<Stack>;
 
-async function runTenants(command: Exclude<Command, "plan" | "outputs" | "destroy">, platform: Stack, o: DriverOptions, io: DriverIO, policy: { packs: string[]; configs: string[] }): Promise<number> {
+async function runTenants(command: Exclude<Command, "plan" | "outputs" | "destroy">, platform: Stack, o: DriverOptions, io: DriverIO, policy: { packs: string[]; configs: string[] }, open: Opener): Promise<number> {
     if (o.tenant.length === 0) return EXIT.ok;
     const outputs = Object.fromEntries(Object.entries(await platform.outputs()).map(([k, v]) => [k, v.value]));
     const notReady = tenantNotReady(outputs);
@@ -232,8 +227,7 @@ async function runTenants(command: Exclude<Command, "plan" | "outputs" | "destro
         return command === "up" ? EXIT.refusedByGuard : EXIT.ok;
     }
     for (const dir of o.tenant) {
-        const pulumi = await findPulumi(o.pulumiRoot);
-        const stack = await openStack({ workDir: path.resolve(dir), stack: qualified(o, o.stack, path.resolve(dir)), pulumi, secretsProvider: o.secretsProvider });
+        const stack = await open(path.resolve(dir), qualified(o, o.stack, path.resolve(dir)));
         io.log(`Tenant stack ${stack.name} (${dir}): ${command}`);
         const run = await engineRun(stack, command, o, io, policy);
         if (run.code !== EXIT.ok) return run.code;

@@ -48,14 +48,23 @@ async function run(command: Command, scenario: Scenario, options: Partial<Driver
             sleep: async () => undefined,
         });
         const calls = fs.existsSync(path.join(dir, "calls.jsonl")) ? fs.readFileSync(path.join(dir, "calls.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[]) : [];
+        const cwds = fs.existsSync(path.join(dir, "calls.jsonl.cwd")) ? fs.readFileSync(path.join(dir, "calls.jsonl.cwd"), "utf8").trim().split("\n") : [];
         const read = (f: string) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), "utf8") : undefined);
-        return { code, lines, calls, md: read("summary.md"), json: read("summary.json") };
+        return { code, lines, calls, cwds, md: read("summary.md"), json: read("summary.json") };
     } finally {
         process.env = saved;
     }
 }
 
-const engineCalls = (calls: string[][]) => calls.filter((c) => ["preview", "up", "refresh", "destroy", "cancel"].includes(c[0]));
+const ENGINE = ["preview", "up", "refresh", "destroy", "cancel"];
+const engineCalls = (calls: string[][]) => calls.filter((c) => ENGINE.includes(c[0]));
+const TENANT_APP = path.join(PROJECT_ROOT, "examples", "tenant-app");
+/** Engine calls with the program directory they ran in: "root" or "tenant". */
+const engineCallsWhere = (r: { calls: string[][]; cwds: string[] }) =>
+    r.calls.flatMap((c, i) => (ENGINE.includes(c[0]) ? [`${c.slice(0, c[1] === "--preview-only" ? 2 : 1).join(" ")} @${r.cwds[i] === TENANT_APP ? "tenant" : r.cwds[i] === PROJECT_ROOT ? "root" : r.cwds[i]}`] : []));
+/** A run with nothing to do: only the summary the engine always ends with. */
+const NO_CHANGES = [{ sequence: 1, timestamp: 0, summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: { same: 1 }, PolicyPacks: {} } }];
+const PLATFORM_OUTPUTS = { tenantNamespaces: { research: "tenant-research" }, gpuPools: [], gatewayUrl: "http://genai-prod-gateway.genai-prod-gateway:4000", kubeconfig: "{}" };
 
 describe("automation: the LocalWorkspace adapter against a fake pulumi CLI", function () {
     this.timeout(240000);
@@ -141,6 +150,22 @@ describe("automation: the LocalWorkspace adapter against a fake pulumi CLI", fun
         assert.strictEqual(r.code, EXIT.cancelled, r.lines.join("\n"));
         assert.deepStrictEqual(engineCalls(r.calls).map((c) => c[0]), ["preview", "up", "cancel"]);
         assert.deepStrictEqual(engineCalls(r.calls)[2], ["cancel", "--yes", "--stack", "prod", "--non-interactive"]);
+    });
+
+    it("deploys a tenant stack only after the platform, and refuses it while the platform lacks the outputs it reads", async () => {
+        const missing = await run("up", { events: NO_CHANGES }, { approve: true, tenant: [TENANT_APP] });
+        assert.strictEqual(missing.code, EXIT.refusedByGuard, missing.lines.join("\n"));
+        assert.match(missing.lines[missing.lines.length - 1], /REFUSED: tenant stacks .*tenant-app: the platform stack has no output tenantNamespaces, gpuPools, gatewayUrl, kubeconfig yet/);
+        assert.deepStrictEqual(engineCallsWhere(missing), ["preview @root", "up @root"]);
+        const ready = await run("up", { events: NO_CHANGES, outputs: PLATFORM_OUTPUTS }, { approve: true, tenant: [TENANT_APP] });
+        assert.strictEqual(ready.code, EXIT.ok, ready.lines.join("\n"));
+        assert.deepStrictEqual(engineCallsWhere(ready), ["preview @root", "up @root", "up @tenant"]);
+    });
+
+    it("destroys tenants before the platform, once the platform's destroy passed its guard", async () => {
+        const r = await run("destroy", { events: NO_CHANGES }, { stack: "dev", tenant: [TENANT_APP] });
+        assert.strictEqual(r.code, EXIT.ok, r.lines.join("\n"));
+        assert.deepStrictEqual(engineCallsWhere(r), ["destroy --preview-only @root", "destroy @tenant", "destroy @root"]);
     });
 
     it("with no Pulumi CLI, stops with a clear message after the offline plan ran", async () => {
