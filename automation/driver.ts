@@ -12,11 +12,11 @@ import { loadStackConfig, parseStackConfig, PROJECT_ROOT } from "../plan/stack";
 import { defaultPolicyConfig } from "../plan/build";
 import { CliMissingError, EngineCommand, findPulumi, openStack, runEngine } from "./engine";
 import { DEFAULT_DELAY, interruptAction, isTransient, lockHolder, withRetry } from "./errors";
-import { type Change, driftReport, effective, refusedChanges, summarise, type PlanFacts } from "./events";
+import { exitCodeFor, mayRetry } from "./outcome";
+import { type Change, driftReport, refusedChanges, summarise, type PlanFacts } from "./events";
 import { EXIT, exitName } from "./exit-codes";
 import { approvalRefusal, egressCheck, tenantNotReady } from "./guards";
 import { baseCost, offlinePlan, protectedUrns } from "./offline";
-import { exitCodeFor } from "./outcome";
 import { formatEvent } from "./progress";
 import { renderJson, renderMarkdown, runFacts } from "./summary";
 
@@ -113,8 +113,7 @@ async function engineRun(stack: Stack, command: EngineCommand, o: DriverOptions,
                 attempts: o.retries + 1,
                 delayMs: DEFAULT_DELAY,
                 sleep: io.sleep,
-                // A retry of an update that has started steps would repeat them: only calls that changed nothing are retried.
-                retryable: (e) => isTransient(e) && interrupts === 0 && (!["up", "destroy", "refresh"].includes(command) || effective(summarise(events).changes).length === 0),
+                retryable: (e) => interrupts === 0 && mayRetry(command, e, events),
                 onRetry: (attempt, e) => io.log(`Transient failure (attempt ${attempt} of ${o.retries + 1}), retrying: ${(e as Error).message.split("\n").find((l) => l.trim()) ?? ""}`),
             },
         );

@@ -9,7 +9,7 @@ import { interruptAction, isTransient, lockHolder, withRetry } from "../../autom
 import { driftReport, mandatoryVerdicts, refusedChanges, statefulRisks, summarise } from "../../automation/events";
 import { EXIT } from "../../automation/exit-codes";
 import { approvalRefusal, cidrContains, egressCheck, tenantNotReady } from "../../automation/guards";
-import { exitCodeFor } from "../../automation/outcome";
+import { exitCodeFor, mayRetry } from "../../automation/outcome";
 import { formatEvent } from "../../automation/progress";
 import { renderJson, renderMarkdown, runFacts } from "../../automation/summary";
 import { loadStackConfig } from "../../plan/stack";
@@ -99,6 +99,18 @@ describe("automation: decisions on recorded engine events", () => {
         assert.strictEqual(calls, 3, "transient failures are retried up to the bound");
         calls = 0;
         assert.strictEqual(await withRetry(async () => (++calls < 2 ? Promise.reject(cliError("[503] Service Unavailable")) : "ok"), policy), "ok");
+    });
+
+    it("retries a transient failure of an update only when no resource step had started", () => {
+        const reset = cliError("error: read tcp 10.0.0.4:443: connection reset by peer");
+        const started = recorded("prod-preview");
+        const notStarted = started.filter((e) => e.preludeEvent);
+        assert.strictEqual(mayRetry("up", reset, notStarted), true);
+        assert.strictEqual(mayRetry("up", reset, started), false, "an update that started steps is not repeated");
+        assert.strictEqual(mayRetry("destroy", reset, started), false);
+        assert.strictEqual(mayRetry("preview", reset, started), true, "a preview changes nothing: retried");
+        assert.strictEqual(mayRetry("preview", cliError(DIY_LOCK), []), false);
+        assert.strictEqual(mayRetry("preview", cliError("error: program failed: TypeError"), []), false);
     });
 
     it("handles SIGINT in two steps: abort the CLI (graceful), then pulumi cancel; further ones are ignored", () => {
