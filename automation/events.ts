@@ -142,11 +142,11 @@ export interface DriftItem {
 }
 
 /**
- * Drift in a refresh preview. The CLI's JSON event log reports a refreshed
- * resource's `resOutputsEvent` with op `update` when its properties drifted
- * and `delete` when it is gone (pulumi/pulumi v3.263.0
- * pkg/backend/display/json.go, the ResourceOutputsEvent branch); the
- * `resourcePreEvent` of the same step says `refresh`.
+ * Drift in a refresh preview. A refresh step's `resourcePreEvent` says
+ * `refresh`; its `resOutputsEvent` carries the step's result op, which
+ * pulumi/pulumi pkg/resource/deploy/step.go `RefreshStep.ResultOp` makes
+ * `delete` when the resource is gone, `update` when its outputs differ from
+ * the state and `same` otherwise.
  */
 export function driftReport(events: readonly EngineEvent[]): DriftItem[] {
     const items = new Map<string, DriftItem>();
