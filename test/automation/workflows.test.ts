@@ -100,7 +100,7 @@ describe("automation: the GitHub Actions workflows", () => {
             ["a secret in a script", pr.replace('gh pr comment "$PR"', 'gh pr comment "${{ secrets.PAT }}"'), /interpolates a secret/],
             ["contents: write", pr.replace("    permissions:\n      pull-requests: write", "    permissions:\n      contents: write\n      pull-requests: write"), /contents: write is more than/],
             ["an unknown key", pr.replace("    runs-on: ubuntu-latest\n    permissions:\n      pull-requests: write", "    runs-on: ubuntu-latest\n    timeout: 5\n    permissions:\n      pull-requests: write"), /schema: \/jobs\/comment must NOT have additional properties/],
-            ["a driver command that does not exist", pr.replace("npm run deploy -- preview", "npm run deploy -- apply"), /deploy -- apply is no driver command/],
+            ["a driver command that does not exist", pr.replace("npm run deploy -- plan", "npm run deploy -- apply"), /deploy -- apply is no driver command/],
             ["write-all by default", pr.replace("permissions: {}", "permissions: write-all"), /workflow permissions must be \{\}/],
         ];
         for (const [what, text, expected] of cases) {
