@@ -58,8 +58,9 @@ function problems(text: string): string[] {
             for (const k of secretEnv) {
                 if (new RegExp(`(echo|printf|cat)[^\\n]*\\$\\{?${k}\\b`).test(s.run)) found.push(`${name}: a run script prints the secret ${k}`);
             }
-            for (const m of s.run.matchAll(/npm run deploy -- "?\$?\{?(\w+)/g)) {
-                if (m[1] !== "args" && !(COMMANDS as readonly string[]).includes(m[1])) found.push(`${name}: npm run deploy -- ${m[1]} is no driver command`);
+            // `npm run deploy -- <command>`, or the command first in the `args=(...)` array a script passes as "${args[@]}".
+            for (const m of s.run.matchAll(/(?:npm run deploy -- |args=\()(\w+)/g)) {
+                if (!(COMMANDS as readonly string[]).includes(m[1])) found.push(`${name}: npm run deploy -- ${m[1]} is no driver command`);
             }
         }
     }
@@ -101,6 +102,7 @@ describe("automation: the GitHub Actions workflows", () => {
             ["contents: write", pr.replace("    permissions:\n      pull-requests: write", "    permissions:\n      contents: write\n      pull-requests: write"), /contents: write is more than/],
             ["an unknown key", pr.replace("    runs-on: ubuntu-latest\n    permissions:\n      pull-requests: write", "    runs-on: ubuntu-latest\n    timeout: 5\n    permissions:\n      pull-requests: write"), /schema: \/jobs\/comment must NOT have additional properties/],
             ["a driver command that does not exist", pr.replace("npm run deploy -- plan", "npm run deploy -- apply"), /deploy -- apply is no driver command/],
+            ["a driver command in an args array that does not exist", pr.replace("args=(preview", "args=(previews"), /deploy -- previews is no driver command/],
             ["write-all by default", pr.replace("permissions: {}", "permissions: write-all"), /workflow permissions must be \{\}/],
         ];
         for (const [what, text, expected] of cases) {
