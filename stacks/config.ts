@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { closestName, didYouMeanHint } from "../components/internal/did-you-mean";
 import { Problem, ValidationError } from "../components/internal/errors";
 
 export const NAMESPACE = "genai-platform";
@@ -256,21 +257,6 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
     return path.reduce<unknown>((v, seg) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[seg] : undefined), raw);
 }
 
-/** Levenshtein distance, for "did you mean" hints on unknown keys. */
-function distance(a: string, b: string): number {
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-        let prev = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const next = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-            prev = row[j];
-            row[j] = next;
-        }
-    }
-    return row[b.length];
-}
-
 /** The parts of a zod schema's definition the key-path walk needs. */
 interface SchemaDef {
     type: string;
@@ -297,9 +283,7 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
 }
 
 function didYouMean(key: string, known: string[]): string {
-    const best = known.map((k) => ({ k, d: distance(key.toLowerCase(), k.toLowerCase()) })).sort((a, b) => a.d - b.d)[0];
-    const hint = best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? `; did you mean "${best.k}"?` : "";
-    return `unknown key${hint} (known keys: ${known.join(", ")})`;
+    return `unknown key${didYouMeanHint(key, known)} (known keys: ${known.join(", ")})`;
 }
 
 function toProblems(error: z.ZodError, raw: Record<string, unknown>): Problem[] {
@@ -315,18 +299,49 @@ function toProblems(error: z.ZodError, raw: Record<string, unknown>): Problem[] 
     });
 }
 
+/** What the program knows of the config besides its values. */
+export interface ConfigContext {
+    /** Problems found before parsing (keys outside our namespace that look meant for it). */
+    problems?: Problem[];
+}
+
 /** Parses and validates raw config (the namespace's keys, values already JSON-decoded). */
-export function parsePlatformConfig(raw: Record<string, unknown>): PlatformConfig {
+export function parsePlatformConfig(raw: Record<string, unknown>, context: ConfigContext = {}): PlatformConfig {
     const result = platformConfigSchema.safeParse(raw);
-    if (!result.success) throw new ValidationError("stack configuration", toProblems(result.error, raw));
+    const problems = [...(context.problems ?? []), ...(result.success ? [] : toProblems(result.error, raw))];
+    if (problems.length > 0 || !result.success) throw new ValidationError("stack configuration", problems);
     return result.data;
 }
 
-/** Reads every `genai-platform:*` key of the running stack's config. */
-export function readRawConfig(): Record<string, unknown> {
+/**
+ * Keys in a namespace that is a near miss of ours (`genai-platfrom:tenants`,
+ * `genai_platform:cluster`). Pulumi hands the program every namespace's keys
+ * and would ignore these, so the setting they hold would silently fall back to
+ * its default: no tenants (their namespaces deleted on the next `up`), or a
+ * default cluster (a replaced VPC).
+ */
+export function strayNamespaceProblems(all: Record<string, string>): Problem[] {
+    return Object.entries(all).flatMap(([key, value]) => {
+        const [namespace, ...rest] = key.split(":");
+        const name = rest.join(":");
+        if (namespace === NAMESPACE || rest.length === 0) return [];
+        const folded = namespace.toLowerCase().replace(/[^a-z0-9]/g, "");
+        if (folded !== NAMESPACE.replace(/-/g, "") && closestName(namespace, [NAMESPACE]) === undefined) return [];
+        return [{ path: key, value: decode(value), allowed: `unknown config namespace "${namespace}"; did you mean "${NAMESPACE}:${name}"?` }];
+    });
+}
+
+/** Reads and validates the running stack's config (every `genai-platform:*` key, and near misses of the namespace). */
+export function loadPlatformConfig(): PlatformConfig {
+    const all = pulumi.runtime.allConfig();
+    return parsePlatformConfig(readRawConfig(all), { problems: strayNamespaceProblems(all) });
+}
+
+/** Every `genai-platform:*` key of `all` (the running stack's config by default). */
+export function readRawConfig(all: Record<string, string> = pulumi.runtime.allConfig()): Record<string, unknown> {
     const prefix = `${NAMESPACE}:`;
     return Object.fromEntries(
-        Object.entries(pulumi.runtime.allConfig())
+        Object.entries(all)
             .filter(([k]) => k.startsWith(prefix))
             .map(([k, v]) => [k.slice(prefix.length), decode(v)]),
     );

@@ -82,7 +82,41 @@ const CORPUS: { title: string; stack: Stack; edit: (c: Config) => void; messages
     { title: "two tenants with one name", stack: "prod", edit: (c) => (c[K("tenants")][2].name = "research"), messages: [`${K("tenants")}[2].name: got "research"`] },
     { title: "a quota that is not a Kubernetes quantity", stack: "dev", edit: (c) => (c[K("tenants")][0].quota.memoryRequests = "lots"), messages: [`${K("tenants")}[0].quota.memoryRequests: got "lots"`] },
     { title: "a tenant principal that is already a cluster admin", stack: "dev", edit: (c) => (c[K("tenants")][0].principals[0].arn = "arn:aws:iam::123456789012:role/platform-admin"), messages: [`${K("tenants")}[0].principals[0].arn: got "arn:aws:iam::123456789012:role/platform-admin"; this principal is already a cluster admin`] },
+    // Misspelt config namespaces: Pulumi hands every namespace's keys to the program, so ours must refuse a near miss
+    // (the setting it holds would silently fall back to its default: no tenants, a replaced VPC).
+    { title: "tenants under a misspelt namespace", stack: "prod", edit: (c) => ((c["genai-platfrom:tenants"] = c[K("tenants")]), delete c[K("tenants")]), messages: [`genai-platfrom:tenants: got [{"name":"research"`, `unknown config namespace "genai-platfrom"; did you mean "${K("tenants")}"?`] },
+    { title: "the cluster under an underscored namespace", stack: "dev", edit: (c) => ((c["genai_platform:cluster"] = c[K("cluster")]), delete c[K("cluster")]), messages: [`genai_platform:cluster: got {"kubernetesVersion":"1.35"`, `did you mean "${K("cluster")}"?`] },
 ];
+
+/** The committed stack file's text with `edit` applied to its text. */
+const stackText = (stack: Stack, edit: (text: string) => string) => edit(fs.readFileSync(stackConfigPath(stack), "utf8"));
+
+/** A stack file the plan must refuse before the program runs, saying `messages`. */
+function expectFileRejected(text: string, ...messages: string[]) {
+    assert.throws(() => parseStackConfig(text), (e: Error) => {
+        for (const m of messages) assert.ok(e.message.includes(m), `message lacks "${m}":\n${e.message}`);
+        return true;
+    });
+}
+
+describe("stack files", () => {
+    it("accept YAML merge keys, as the Pulumi CLI's YAML does", async () => {
+        // pulumi/pulumi sdk/go/common/encoding/marshal.go reads stack files with go-yaml, which applies `<<` merge keys.
+        const text = stackText("dev", (t) => t.replace("      publicAccess: true\n", "      <<: &public { publicAccess: true }\n"));
+        assert.ok(text.includes("<<: &public"));
+        const { config } = parseStackConfig(text);
+        assert.equal(JSON.parse(config[K("cluster")]).endpoint.publicAccess, true);
+        assert.ok(!config[K("cluster")].includes("<<"));
+    });
+
+    it("refuse a misspelt config: root with a hint", () => {
+        expectFileRejected(stackText("dev", (t) => t.replace(/^config:/m, "confg:")), `confg: got {"aws:region":"us-east-1"`, `unknown stack file key; did you mean "config"?`);
+    });
+
+    it("refuse an unqualified key that shadows the qualified one", () => {
+        expectFileRejected(stackText("dev", (t) => `${t}  tenants: []\n`), `tenants: got []; sets the same key as ${K("tenants")} (an unqualified key is in the project's namespace); keep one`);
+    });
+});
 
 describe("stack config validation", () => {
     it("accepts the committed dev and prod configs", async () => {
