@@ -219,6 +219,11 @@ export const platformConfigSchema = z.strictObject({
     hfToken: z.string().optional(),
     /** Slack incoming-webhook URL of Alertmanager's receiver (`observability.alerts.slack`). */
     slackWebhookUrl: z.string().optional(),
+    /**
+     * Named overrides of production protections (stacks/posture.ts), each with
+     * the reason it is needed; the plan and `pulumi up` report every one.
+     */
+    productionOverrides: z.strictObject({ kyvernoAudit: z.string().min(10, "give the reason this production stack audits instead of enforcing (at least 10 characters)") }).optional(),
 }).superRefine((config, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: "custom", path, message, input: undefined });
     const poolNames = config.pools.map((p) => p.name);

@@ -31,6 +31,7 @@ import { namespaceIngressPolicies, platformPeer, tcp } from "../components/inter
 import { GATEWAY_POD_LABELS } from "../components/llm-gateway/manifests";
 import { PROMETHEUS_PEER } from "../components/observability-stack/network-policies";
 import { NAMESPACE, PlatformConfig } from "./config";
+import { postureProblems, productionOverridesInForce } from "./posture";
 
 /** What differs between environments unless the stack's config says otherwise. */
 export const PROFILES = {
@@ -291,7 +292,7 @@ const clusterPrefix = (path: string) => (path.startsWith("pools") ? `${NAMESPACE
  */
 export function validatePlatform(config: PlatformConfig, stackName: string): void {
     const names = platformNames(stackName);
-    const problems: Problem[] = [];
+    const problems: Problem[] = [...postureProblems(config, stackName)];
     const clusterProblems = problemsOf("", () => validateGpuClusterArgs(names.cluster, clusterArgs(config))).map((p) => ({ ...p, path: `${clusterPrefix(p.path)}${p.path}` }));
     problems.push(...onStackName(clusterProblems, `${NAMESPACE}:cluster.`, stackName, "GpuCluster", names.cluster));
     // What the others need of the cluster, from its args even when they are invalid (so problems do not cascade).
@@ -421,11 +422,15 @@ export interface PlatformOutputs {
     langfuseAdminPassword: pulumi.Output<string>;
     /** Grafana's `admin` password, secret. */
     grafanaAdminPassword: pulumi.Output<string>;
+    /** Production protections this stack lowers by named override, with their reasons (stacks/posture.ts). */
+    productionOverrides: string[];
 }
 
 /** Declares the platform for one stack. */
 export function createPlatform(config: PlatformConfig, stackName: string): PlatformOutputs {
     validatePlatform(config, stackName);
+    const overrides = productionOverridesInForce(config);
+    for (const o of overrides) pulumi.log.warn(o);
     const names = platformNames(stackName);
     const cluster = new GpuCluster(names.cluster, clusterArgs(config));
     const keda = createKedaRelease(names.keda, cluster.provider, cluster, cluster.addons, addonPlacement(cluster.settings.mode, "critical"));
@@ -456,5 +461,6 @@ export function createPlatform(config: PlatformConfig, stackName: string): Platf
         langfuseAdminEmail: observability.langfuseAdminEmail,
         langfuseAdminPassword: observability.langfuseAdminPassword,
         grafanaAdminPassword: observability.grafanaAdminPassword,
+        productionOverrides: overrides,
     };
 }

@@ -2,6 +2,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as YAML from "yaml";
 import { loadStackConfig, parseStackConfig, runStack, stackConfigPath } from "../../plan/stack";
+import { buildPlan } from "../../plan/build";
+import { renderText } from "../../plan/report";
 import { main } from "../../stacks/program";
 import { expectFailure } from "../harness";
 
@@ -82,6 +84,11 @@ const CORPUS: { title: string; stack: Stack; edit: (c: Config) => void; messages
     { title: "two tenants with one name", stack: "prod", edit: (c) => (c[K("tenants")][2].name = "research"), messages: [`${K("tenants")}[2].name: got "research"`] },
     { title: "a quota that is not a Kubernetes quantity", stack: "dev", edit: (c) => (c[K("tenants")][0].quota.memoryRequests = "lots"), messages: [`${K("tenants")}[0].quota.memoryRequests: got "lots"`] },
     { title: "a tenant principal that is already a cluster admin", stack: "dev", edit: (c) => (c[K("tenants")][0].principals[0].arn = "arn:aws:iam::123456789012:role/platform-admin"), messages: [`${K("tenants")}[0].principals[0].arn: got "arn:aws:iam::123456789012:role/platform-admin"; this principal is already a cluster admin`] },
+    // Production posture: the stack name and the environment agree; prod enforcement is lowered only by a named override.
+    { title: "a prod stack file that says environment dev", stack: "prod", edit: (c) => (c[K("environment")] = "dev"), messages: [`${K("environment")}: got "dev"; stack "prod" is a production stack by its name; its environment must be "prod"`] },
+    { title: "a dev stack file that says environment prod", stack: "dev", edit: (c) => (c[K("environment")] = "prod"), messages: [`${K("environment")}: got "prod"; stack "dev" is a development stack by its name; its environment must be "dev"`] },
+    { title: "Kyverno in Audit mode in prod", stack: "prod", edit: (c) => (cluster(c).kyverno.enforcement = "Audit"), messages: [`${K("cluster")}.kyverno.enforcement: got "Audit"; production admission policies enforce; lower them only with the named override ${K("productionOverrides")}.kyvernoAudit`] },
+    { title: "a production override outside prod", stack: "dev", edit: (c) => (c[K("productionOverrides")] = { kyvernoAudit: "incident 42: a webhook outage blocks deploys" }), messages: [`${K("productionOverrides")}.kyvernoAudit: got "incident 42: a webhook outage blocks deploys"; overrides lower production protections, and this stack is not production`] },
     // Misspelt config namespaces: Pulumi hands every namespace's keys to the program, so ours must refuse a near miss
     // (the setting it holds would silently fall back to its default: no tenants, a replaced VPC).
     { title: "tenants under a misspelt namespace", stack: "prod", edit: (c) => ((c["genai-platfrom:tenants"] = c[K("tenants")]), delete c[K("tenants")]), messages: [`genai-platfrom:tenants: got [{"name":"research"`, `unknown config namespace "genai-platfrom"; did you mean "${K("tenants")}"?`] },
@@ -98,6 +105,18 @@ function expectFileRejected(text: string, ...messages: string[]) {
         return true;
     });
 }
+
+describe("production overrides", () => {
+    it("are reported by the plan, with their reason", async () => {
+        const config = configWith("prod", (c) => {
+            cluster(c).kyverno.enforcement = "Audit";
+            c[K("productionOverrides")] = { kyvernoAudit: "incident 42: the admission webhook blocks every deploy" };
+        });
+        const report = await buildPlan("prod", undefined, config);
+        const text = renderText(report);
+        assert.ok(text.includes('Production protection lowered by genai-platform:productionOverrides.kyvernoAudit ("incident 42: the admission webhook blocks every deploy"): Kyverno admission policies audit instead of enforcing'), text.slice(0, 2000));
+    });
+});
 
 describe("stack files", () => {
     it("accept YAML merge keys, as the Pulumi CLI's YAML does", async () => {
