@@ -14,16 +14,17 @@ import {
     GpuPoolInfo,
     PLATFORM_MANAGED_LABEL,
     resolveGpuClusterArgs,
+    SYSTEM_NAMESPACES,
     validateGpuClusterArgs,
 } from "../components/gpu-cluster";
 import { Problem, ValidationError } from "../components/internal/errors";
 import { poolAdvertisedPerGpu } from "../components/internal/gpu-instances";
 import { COMPONENT_NAME_MAX } from "../components/internal/naming";
 import { principalKey } from "../components/internal/principal-arn";
-import { LlmGateway, LlmGatewayArgs, SelfHostedRoute, validateLlmGatewayArgs } from "../components/llm-gateway";
+import { gatewayNamespace, LlmGateway, LlmGatewayArgs, SelfHostedRoute, validateLlmGatewayArgs } from "../components/llm-gateway";
 import { baseUrl, createKedaRelease, EndpointCluster, KEDA_NAMESPACE, ModelEndpoint, ModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
 import { renderDeployment, VLLM_PORT } from "../components/model-endpoint/manifests";
-import { ObservabilityStack, ObservabilityStackArgs, PROMETHEUS_URL, validateObservabilityStackArgs } from "../components/observability-stack";
+import { ObservabilityStack, ObservabilityStackArgs, observabilityNamespaces, PROMETHEUS_URL, validateObservabilityStackArgs } from "../components/observability-stack";
 import { TenantNamespace, TenantNamespaceArgs, validateTenants } from "../components/tenant-namespace";
 import { asArgs } from "../components/internal/k8s-object";
 import { isCidr, zoneSubnets } from "../components/internal/cidr";
@@ -73,7 +74,18 @@ const tags = (config: PlatformConfig) => ({ ...config.tags, environment: config.
 const secret = (value: string | undefined) => (value === undefined ? undefined : pulumi.secret(value));
 
 /** Namespaces of add-ons installed by chart (their pods are the charts' own): exempt from the tenant admission policies. */
-export const ADDON_NAMESPACES = [KEDA_NAMESPACE, "monitoring", "langfuse", "cert-manager", "clickhouse-operator-system"];
+export function addonNamespaces(config: PlatformConfig): string[] {
+    return [KEDA_NAMESPACE, ...observabilityNamespaces(config.observability)];
+}
+
+/**
+ * Every namespace the platform uses, from the components that use them (no
+ * tenant may take one: it would share the platform's Secrets, declare the
+ * namespace twice and inherit its policy exemptions).
+ */
+export function platformNamespaces(config: PlatformConfig): string[] {
+    return [...new Set([...SYSTEM_NAMESPACES, ...addonNamespaces(config), MODELS_NAMESPACE, gatewayNamespace({})])];
+}
 
 export function clusterArgs(config: PlatformConfig): GpuClusterArgs {
     const profile = PROFILES[config.environment];
@@ -81,7 +93,7 @@ export function clusterArgs(config: PlatformConfig): GpuClusterArgs {
     return {
         ...c,
         network: { ...profile.network, ...c.network },
-        kyverno: { ...profile.kyverno, ...c.kyverno, exemptNamespaces: ADDON_NAMESPACES },
+        kyverno: { ...profile.kyverno, ...c.kyverno, exemptNamespaces: addonNamespaces(config) },
         systemNodes: { ...profile.systemNodes, ...c.systemNodes },
         platformPool: { ...profile.platformPool, ...c.platformPool },
         pools: config.pools as GpuClusterArgs["pools"],
@@ -314,7 +326,7 @@ export function validatePlatform(config: PlatformConfig, stackName: string): voi
     problems.push(...onStackName(problemsOf(observability, () => validateObservabilityStackArgs(names.observability, observabilityArgs(config, facts))), observability, stackName, "ObservabilityStack", names.observability));
     const gateway = `${NAMESPACE}:gateway.`;
     problems.push(...onStackName(problemsOf(gateway, () => validateLlmGatewayArgs(names.gateway, gatewayArgs(config, facts))), gateway, stackName, "LlmGateway", names.gateway));
-    problems.push(...problemsOf(`${NAMESPACE}:`, () => validateTenants(config.tenants, { pools: facts.pools.map(tenantPool), gatewayModels: gatewayModelNames(config) })));
+    problems.push(...problemsOf(`${NAMESPACE}:`, () => validateTenants(config.tenants, { pools: facts.pools.map(tenantPool), gatewayModels: gatewayModelNames(config), reservedNamespaces: platformNamespaces(config) })));
     // EKS allows one access entry per principal: a cluster admin cannot also be a tenant principal.
     const admins = new Set(settings.adminPrincipalArns.map(principalKey));
     config.tenants.forEach((t, i) => (t.principals ?? []).forEach((p, j) => {

@@ -180,8 +180,12 @@ export interface TenantContext {
     pools: readonly TenantPoolInfo[];
     /** Model names the gateway routes. */
     gatewayModels: readonly string[];
-    /** The gateway's namespace, which no tenant may take. Default: not checked. */
-    gatewayNamespace?: string;
+    /**
+     * Namespaces the platform's components use besides the cluster's own
+     * (`SYSTEM_NAMESPACES`), which no tenant may take: the gateway's, the
+     * add-ons', the models'. The stack derives them from the components.
+     */
+    reservedNamespaces?: readonly string[];
 }
 
 export interface ResolvedTenantNamespaceArgs {
@@ -352,7 +356,7 @@ function validateNetwork(p: Problems, t: ResolvedTenant): void {
 
 /** Checks one resolved tenant, recording problems under `p`. */
 function validateTenant(p: Problems, t: ResolvedTenant, ctx: TenantContext): void {
-    const reserved = [...RESERVED_NAMESPACES, ...(ctx.gatewayNamespace ? [ctx.gatewayNamespace] : [])];
+    const reserved = [...new Set([...RESERVED_NAMESPACES, ...(ctx.reservedNamespaces ?? [])])];
     if (checkDnsLabel(p, "name", t.name, TENANT_NAME_MAX)) {
         p.check(!reserved.includes(t.name), "name", t.name, `expected a namespace the platform does not use (not ${reserved.join(", ")})`);
     }
@@ -424,7 +428,7 @@ export function validateTenantNamespaceArgs(name: string, args: TenantNamespaceA
     p.check(args.provider !== undefined, "provider", args.provider, "expected the platform cluster's k8s.Provider");
     p.check(args.clusterName !== undefined && args.clusterName !== "", "clusterName", args.clusterName, "expected the EKS cluster's name");
     validateGateway(p.at("gateway"), args.gateway);
-    const ctx: TenantContext = { pools, gatewayModels: knownModels, gatewayNamespace: isDnsLabel(args.gateway?.namespace) ? args.gateway.namespace : undefined };
+    const ctx: TenantContext = { pools, gatewayModels: knownModels, reservedNamespaces: isDnsLabel(args.gateway?.namespace) ? [args.gateway.namespace] : [] };
     const tenant = resolveTenant(args, ctx);
     validateTenant(p, tenant, ctx);
     p.throwIfAny(`TenantNamespace "${name}" args`);

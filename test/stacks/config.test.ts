@@ -89,6 +89,14 @@ const CORPUS: { title: string; stack: Stack; edit: (c: Config) => void; messages
     { title: "a dev stack file that says environment prod", stack: "dev", edit: (c) => (c[K("environment")] = "prod"), messages: [`${K("environment")}: got "prod"; stack "dev" is a development stack by its name; its environment must be "dev"`] },
     { title: "Kyverno in Audit mode in prod", stack: "prod", edit: (c) => (cluster(c).kyverno.enforcement = "Audit"), messages: [`${K("cluster")}.kyverno.enforcement: got "Audit"; production admission policies enforce; lower them only with the named override ${K("productionOverrides")}.kyvernoAudit`] },
     { title: "a production override outside prod", stack: "dev", edit: (c) => (c[K("productionOverrides")] = { kyvernoAudit: "incident 42: a webhook outage blocks deploys" }), messages: [`${K("productionOverrides")}.kyvernoAudit: got "incident 42: a webhook outage blocks deploys"; overrides lower production protections, and this stack is not production`] },
+    // Tenants named after the platform's namespaces (each would get edit access to the platform's Secrets there and its
+    // policy exemptions); the gateway's namespace too, before anything is registered.
+    ...["monitoring", "langfuse", "keda", "cert-manager", "clickhouse-operator-system", "models", "llm-gateway", "kyverno", "default"].map((ns) => ({
+        title: `a tenant named ${ns}`,
+        stack: "prod" as Stack,
+        edit: (c: Config) => (c[K("tenants")][2].name = ns),
+        messages: [`${K("tenants")}[2].name: got "${ns}"; expected a namespace the platform does not use (not `],
+    })),
     // Misspelt config namespaces: Pulumi hands every namespace's keys to the program, so ours must refuse a near miss
     // (the setting it holds would silently fall back to its default: no tenants, a replaced VPC).
     { title: "tenants under a misspelt namespace", stack: "prod", edit: (c) => ((c["genai-platfrom:tenants"] = c[K("tenants")]), delete c[K("tenants")]), messages: [`genai-platfrom:tenants: got [{"name":"research"`, `unknown config namespace "genai-platfrom"; did you mean "${K("tenants")}"?`] },

@@ -182,7 +182,7 @@ describe("TenantNamespace validation", () => {
 });
 
 describe("validateTenants", () => {
-    const ctx = { pools: POOLS, gatewayModels: MODELS, gatewayNamespace: "llm-gateway" };
+    const ctx = { pools: POOLS, gatewayModels: MODELS, reservedNamespaces: ["llm-gateway"] };
 
     /** Runs `validateTenants` under the mock runtime, as the stack does before declaring anything. */
     async function rejectedTenants(tenants: TenantSpec[]): Promise<{ message: string; registered: number }> {
