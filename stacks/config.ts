@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { closestName, didYouMeanHint } from "../components/internal/did-you-mean";
 import { Problem, ValidationError } from "../components/internal/errors";
+import { UniqueNames } from "../components/internal/unique-names";
 
 export const NAMESPACE = "genai-platform";
 
@@ -193,7 +194,7 @@ export const SECRET_KEYS = { openaiApiKey: "openai", anthropicApiKey: "anthropic
 
 const REQUIRED_TAGS = ["owner", "cost-center"] as const;
 
-export const platformConfigSchema = z.strictObject({
+const platformConfigShape = z.strictObject({
     /** `dev` or `prod`: picks the environment profile. */
     environment: z.enum(["dev", "prod"]),
     /** Tags on every AWS resource; `owner` and `cost-center` are required, `environment` is added. */
@@ -224,7 +225,9 @@ export const platformConfigSchema = z.strictObject({
      * the reason it is needed; the plan and `pulumi up` report every one.
      */
     productionOverrides: z.strictObject({ kyvernoAudit: z.string().min(10, "give the reason this production stack audits instead of enforcing (at least 10 characters)") }).optional(),
-}).superRefine((config, ctx) => {
+});
+
+export const platformConfigSchema = platformConfigShape.superRefine((config, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: "custom", path, message, input: undefined });
     const poolNames = config.pools.map((p) => p.name);
     config.models.forEach((m, i) => {
@@ -240,6 +243,7 @@ export const platformConfigSchema = z.strictObject({
     if (config.observability.alerts?.slack && config.slackWebhookUrl === undefined) {
         issue(["observability", "alerts", "slack"], `a Slack receiver needs the secret ${NAMESPACE}:slackWebhookUrl (pulumi config set --secret slackWebhookUrl https://hooks.slack.com/services/...)`);
     }
+    checkModelNames(config, issue);
     const modelNames = [...config.models.map((m) => m.servedModelName ?? m.name), ...config.gateway.hosted.map((h) => h.modelName)];
     for (const field of ["fallbacks", "contextWindowFallbacks"] as const) {
         for (const [from, tos] of Object.entries(config.gateway[field] ?? {})) {
@@ -251,6 +255,29 @@ export const platformConfigSchema = z.strictObject({
 });
 
 export type PlatformConfig = z.infer<typeof platformConfigSchema>;
+
+/**
+ * Endpoint names are unique (each names a Deployment and a Service), and so
+ * are the names the gateway serves, across `models` (servedModelName, else
+ * name) and `gateway.hosted` (modelName): LiteLLM load-balances every
+ * deployment of one model name, so a collision would send one model's prompts
+ * to another model or provider.
+ */
+function checkModelNames(config: z.infer<typeof platformConfigShape>, issue: (path: PropertyKey[], message: string) => void): void {
+    const endpoints = new UniqueNames();
+    const served = new UniqueNames();
+    const claim = (name: string, path: PropertyKey[], owner: string) => {
+        const holder = served.claim(name, owner);
+        if (holder !== undefined) issue(path, `the gateway already serves "${name}" for ${holder}; names across models, servedModelName and hosted must be unique`);
+    };
+    config.models.forEach((m, i) => {
+        const owner = `${NAMESPACE}:models[${i}]`;
+        const holder = endpoints.claim(m.name, owner);
+        if (holder !== undefined) issue(["models", i, "name"], `endpoint names must be unique (each names a Deployment and a Service); ${holder} has it`);
+        else claim(m.servedModelName ?? m.name, ["models", i, m.servedModelName === undefined ? "name" : "servedModelName"], owner);
+    });
+    config.gateway.hosted.forEach((h, i) => claim(h.modelName, ["gateway", "hosted", i, "modelName"], `${NAMESPACE}:gateway.hosted[${i}]`));
+}
 
 /** `genai-platform:pools[1].gpuLimit` from a zod path. */
 function keyPath(path: readonly PropertyKey[]): string {

@@ -97,6 +97,11 @@ const CORPUS: { title: string; stack: Stack; edit: (c: Config) => void; messages
         edit: (c: Config) => (c[K("tenants")][2].name = ns),
         messages: [`${K("tenants")}[2].name: got "${ns}"; expected a namespace the platform does not use (not `],
     })),
+    // Model name collisions: the gateway would load-balance one model's prompts to another model or provider.
+    { title: "a hosted route named like a self-hosted model", stack: "prod", edit: (c) => (gateway(c).hosted[0].modelName = "llama31-8b"), messages: [`${K("gateway")}.hosted[0].modelName: got "llama31-8b"; the gateway already serves "llama31-8b" for ${K("models")}[1]; names across models, servedModelName and hosted must be unique`] },
+    { title: "two endpoints sharing a served name", stack: "prod", edit: (c) => (models(c)[2].servedModelName = "llama31-8b"), messages: [`${K("models")}[2].servedModelName: got "llama31-8b"; the gateway already serves "llama31-8b" for ${K("models")}[1]`] },
+    { title: "two hosted routes with one name", stack: "prod", edit: (c) => (gateway(c).hosted[1].modelName = "gpt-4.1"), messages: [`${K("gateway")}.hosted[1].modelName: got "gpt-4.1"; the gateway already serves "gpt-4.1" for ${K("gateway")}.hosted[0]`] },
+    { title: "two endpoints with one name", stack: "prod", edit: (c) => (models(c)[1].name = "qwen25-72b"), messages: [`${K("models")}[1].name: got "qwen25-72b"; endpoint names must be unique (each names a Deployment and a Service); ${K("models")}[0] has it`] },
     // Misspelt config namespaces: Pulumi hands every namespace's keys to the program, so ours must refuse a near miss
     // (the setting it holds would silently fall back to its default: no tenants, a replaced VPC).
     { title: "tenants under a misspelt namespace", stack: "prod", edit: (c) => ((c["genai-platfrom:tenants"] = c[K("tenants")]), delete c[K("tenants")]), messages: [`genai-platfrom:tenants: got [{"name":"research"`, `unknown config namespace "genai-platfrom"; did you mean "${K("tenants")}"?`] },
