@@ -90,6 +90,8 @@ const model = z.strictObject({
     maxNumSeqs: z.number().optional(),
     dtype: z.enum(["auto", "half", "float16", "bfloat16", "float", "float32"]).optional(),
     quantization: z.string().optional(),
+    /** vLLM's `--trust-remote-code` (code from the model repository runs in the pod); default false. */
+    trustRemoteCode: z.boolean().optional(),
     extraArgs: z.array(z.string()).optional(),
     resources: z.strictObject({ cpu: z.string().optional(), memory: z.string().optional(), shmSize: z.string().optional() }).optional(),
     cacheVolume: z.strictObject({ storageClassName: z.string().optional(), size: z.string().optional() }).optional(),

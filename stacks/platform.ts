@@ -128,6 +128,7 @@ export function endpointArgs(config: PlatformConfig, m: PlatformConfig["models"]
         dtype: m.dtype,
         quantization: m.quantization,
         extraArgs: m.extraArgs,
+        trustRemoteCode: m.trustRemoteCode,
         resources: m.resources,
         cacheVolume: m.cacheVolume,
         hfToken: secret(config.hfToken),

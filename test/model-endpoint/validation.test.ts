@@ -203,3 +203,23 @@ describe("ModelEndpoint validation", () => {
         }
     });
 });
+
+describe("ModelEndpoint trustRemoteCode", () => {
+    const vllmArgsOf = async (args: Partial<TestArgs>) => {
+        const { resources, error } = await construct(args);
+        assert.equal(error, undefined);
+        const deployment = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment");
+        return deployment?.inputs.spec.template.spec.containers[0].args as string[];
+    };
+
+    it("renders --trust-remote-code only when opted in", async () => {
+        assert.ok(!(await vllmArgsOf({})).includes("--trust-remote-code"));
+        assert.ok((await vllmArgsOf({ trustRemoteCode: true })).includes("--trust-remote-code"));
+    });
+
+    it("never echoes a credential given in extraArgs", async () => {
+        const { error } = await construct({ extraArgs: ["--api-key", "sk-live-0123456789abcdef"] });
+        assert.ok(error instanceof ValidationError);
+        assert.ok(!error.message.includes("sk-live") && error.message.includes("--api-key is a credential"), error.message);
+    });
+});
