@@ -1,9 +1,10 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { parseFlag, selectedFlag, withoutValue } from "../internal/cli-flags";
 import type * as pulumi from "@pulumi/pulumi";
 import type { GpuPoolInfo } from "../gpu-cluster";
+import { parseFlag, selectedFlag, withoutValue } from "../internal/cli-flags";
 import { Problems } from "../internal/errors";
 import { GPU_FAMILIES, poolAdvertisedPerGpu, poolFamilies, sliceShare } from "../internal/gpu-instances";
+import { MAX_CONTEXT_TOKENS } from "../internal/limits";
 import { checkDnsLabel } from "../internal/naming";
 import { parseQuantity } from "../internal/quantity";
 
@@ -423,7 +424,9 @@ function validateEngine(p: Problems, r: ResolvedModelEndpointArgs): void {
             );
         }
     }
-    if (r.maxModelLen !== undefined) p.check(isInt(r.maxModelLen, 1), "maxModelLen", r.maxModelLen, "expected a whole number of tokens ≥ 1");
+    if (r.maxModelLen !== undefined) {
+        p.check(isInt(r.maxModelLen, 1) && r.maxModelLen <= MAX_CONTEXT_TOKENS, "maxModelLen", r.maxModelLen, `expected a whole number of tokens from 1 to ${MAX_CONTEXT_TOKENS.toLocaleString("en-US")} (the longest context of any open model, Llama 4 Scout's)`);
+    }
     p.check(isInt(r.maxNumSeqs, 1), "maxNumSeqs", r.maxNumSeqs, "expected a whole number ≥ 1");
     if (r.dtype !== undefined) p.check(DTYPES.includes(r.dtype), "dtype", r.dtype, `expected one of ${DTYPES.join(", ")}`);
     if (r.quantization !== undefined) p.check(QUANTIZATION.test(String(r.quantization)), "quantization", r.quantization, 'expected a vLLM quantization method such as "fp8" or "awq"');

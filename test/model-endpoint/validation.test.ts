@@ -110,7 +110,7 @@ const CASES: BadCase[] = [
         lines: ['extraArgs[0]: got "--port"; --port is fixed: the Service and probes use port 8000; the component renders it, so it may not appear in extraArgs'],
     },
     { title: "an unknown dtype", args: { dtype: "int4" as never }, lines: ['dtype: got "int4"; expected one of auto, half, float16, bfloat16, float, float32'] },
-    { title: "max model length of zero", args: { maxModelLen: 0 }, lines: ["maxModelLen: got 0; expected a whole number of tokens ≥ 1"] },
+    { title: "max model length of zero", args: { maxModelLen: 0 }, lines: ["maxModelLen: got 0; expected a whole number of tokens from 1 to 10,485,760 (the longest context of any open model, Llama 4 Scout's)"] },
     { title: "max num seqs that is fractional", args: { maxNumSeqs: 1.5 }, lines: ["maxNumSeqs: got 1.5; expected a whole number ≥ 1"] },
     {
         title: "a startup timeout too short for a model to load",
