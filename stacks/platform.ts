@@ -20,12 +20,13 @@ import {
 import { Problem, ValidationError } from "../components/internal/errors";
 import { poolAdvertisedPerGpu } from "../components/internal/gpu-instances";
 import { COMPONENT_NAME_MAX } from "../components/internal/naming";
+import { EndpointDemand, endpointCapacityProblems, TenantDemand, tenantCapacityProblems } from "../components/internal/pool-capacity";
 import { principalKey } from "../components/internal/principal-arn";
 import { gatewayNamespace, LlmGateway, LlmGatewayArgs, SelfHostedRoute, validateLlmGatewayArgs } from "../components/llm-gateway";
-import { baseUrl, createKedaRelease, EndpointCluster, KEDA_NAMESPACE, ModelEndpoint, ModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
+import { baseUrl, createKedaRelease, EndpointCluster, KEDA_NAMESPACE, ModelEndpoint, ModelEndpointArgs, resolveModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
 import { renderDeployment, VLLM_PORT } from "../components/model-endpoint/manifests";
-import { ObservabilityStack, ObservabilityStackArgs, observabilityNamespaces, PROMETHEUS_URL, validateObservabilityStackArgs } from "../components/observability-stack";
-import { TenantNamespace, TenantNamespaceArgs, validateTenants } from "../components/tenant-namespace";
+import { observabilityNamespaces, ObservabilityStack, ObservabilityStackArgs, PROMETHEUS_URL, validateObservabilityStackArgs } from "../components/observability-stack";
+import { resolveTenant, TenantNamespace, TenantNamespaceArgs, validateTenants } from "../components/tenant-namespace";
 import { asArgs } from "../components/internal/k8s-object";
 import { isCidr, zoneSubnets } from "../components/internal/cidr";
 import { namespaceIngressPolicies, platformPeer, tcp } from "../components/internal/network-policy";
@@ -294,6 +295,28 @@ function problemsOf(prefix: string, validate: () => unknown): Problem[] {
     }
 }
 
+/**
+ * What the endpoints and tenants sharing each pool need together (each alone
+ * is checked by its component): endpoints' full scale and warm floors, and
+ * each tenant's quota on top of the warm floors on its pools.
+ */
+function capacityProblems(config: PlatformConfig, facts: ClusterFacts): Problem[] {
+    const pools = facts.pools.map(tenantPool);
+    const endpoints = config.models.flatMap((m, i): EndpointDemand[] => {
+        const pool = facts.pools.find((p) => p.name === m.pool);
+        if (!pool) return [];
+        const r = resolveModelEndpointArgs(m.name, endpointArgs(config, m, facts), pool);
+        const { minReplicas, maxReplicas } = r.autoscaling;
+        if (![minReplicas, maxReplicas, r.tensorParallelSize].every((n) => Number.isInteger(n) && n >= 0)) return [];
+        return [{ key: `${NAMESPACE}:models[${i}]`, pool: m.pool, minReplicas, maxReplicas, gpusPerReplica: r.tensorParallelSize }];
+    });
+    const tenants = config.tenants.map((t, i): TenantDemand => {
+        const resolved = resolveTenant(t, { pools, gatewayModels: [] });
+        return { key: `${NAMESPACE}:tenants[${i}]`, name: t.name, pools: resolved.gpuPools, quota: resolved.gpuQuotaAdvertised, written: resolved.gpuQuota };
+    });
+    return [...endpointCapacityProblems(pools, endpoints), ...tenantCapacityProblems(pools, endpoints, tenants)];
+}
+
 /** GpuCluster paths: pools live at the namespace's top level, the rest under `cluster`. */
 const clusterPrefix = (path: string) => (path.startsWith("pools") ? `${NAMESPACE}:` : `${NAMESPACE}:cluster.`);
 
@@ -328,6 +351,7 @@ export function validatePlatform(config: PlatformConfig, stackName: string): voi
     const gateway = `${NAMESPACE}:gateway.`;
     problems.push(...onStackName(problemsOf(gateway, () => validateLlmGatewayArgs(names.gateway, gatewayArgs(config, facts))), gateway, stackName, "LlmGateway", names.gateway));
     problems.push(...problemsOf(`${NAMESPACE}:`, () => validateTenants(config.tenants, { pools: facts.pools.map(tenantPool), gatewayModels: gatewayModelNames(config), reservedNamespaces: platformNamespaces(config) })));
+    problems.push(...capacityProblems(config, facts));
     // EKS allows one access entry per principal: a cluster admin cannot also be a tenant principal.
     const admins = new Set(settings.adminPrincipalArns.map(principalKey));
     config.tenants.forEach((t, i) => (t.principals ?? []).forEach((p, j) => {
