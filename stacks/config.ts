@@ -6,7 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { closestName, didYouMeanHint } from "../components/internal/did-you-mean";
-import { Problem, ValidationError } from "../components/internal/errors";
+import { HIDDEN, Problem, ValidationError } from "../components/internal/errors";
+import { looksLikeSecretKey } from "../components/internal/secret-keys";
 import { UniqueNames } from "../components/internal/unique-names";
 
 export const NAMESPACE = "genai-platform";
@@ -194,6 +195,11 @@ const tenant = z.strictObject({
 /** Secret config keys (set with `pulumi config set --secret`): which provider each serves. */
 export const SECRET_KEYS = { openaiApiKey: "openai", anthropicApiKey: "anthropic", geminiApiKey: "gemini", hfToken: "huggingface" } as const;
 
+/** Every config key that holds a secret: stored encrypted (`secure:`), never empty, never echoed. */
+export const SECRET_CONFIG_KEYS = [...Object.keys(SECRET_KEYS), "slackWebhookUrl"];
+
+const secretValue = z.string().min(1, "expected a non-empty secret");
+
 const REQUIRED_TAGS = ["owner", "cost-center"] as const;
 
 const platformConfigShape = z.strictObject({
@@ -216,12 +222,12 @@ const platformConfigShape = z.strictObject({
     observability: observability.default({}),
     /** Teams sharing the platform: a namespace, quotas, access and a gateway team each. */
     tenants: z.array(tenant).default([]),
-    openaiApiKey: z.string().optional(),
-    anthropicApiKey: z.string().optional(),
-    geminiApiKey: z.string().optional(),
-    hfToken: z.string().optional(),
+    openaiApiKey: secretValue.optional(),
+    anthropicApiKey: secretValue.optional(),
+    geminiApiKey: secretValue.optional(),
+    hfToken: secretValue.optional(),
     /** Slack incoming-webhook URL of Alertmanager's receiver (`observability.alerts.slack`). */
-    slackWebhookUrl: z.string().optional(),
+    slackWebhookUrl: secretValue.optional(),
     /**
      * Named overrides of production protections (stacks/posture.ts), each with
      * the reason it is needed; the plan and `pulumi up` report every one.
@@ -320,16 +326,22 @@ function didYouMean(key: string, known: string[]): string {
     return `unknown key${didYouMeanHint(key, known)} (known keys: ${known.join(", ")})`;
 }
 
+/** The value at `path`, hidden when any key on the path holds (or probably holds) a secret. */
+function reportedValue(raw: unknown, path: readonly PropertyKey[]): unknown {
+    const secret = path.some((seg) => typeof seg === "string" && looksLikeSecretKey(seg, SECRET_CONFIG_KEYS));
+    return secret ? HIDDEN : valueAt(raw, path);
+}
+
 function toProblems(error: z.ZodError, raw: Record<string, unknown>): Problem[] {
     return error.issues.flatMap((issue): Problem[] => {
         if (issue.code === "unrecognized_keys") {
             return issue.keys.map((key) => ({
                 path: issue.path.length ? `${keyPath(issue.path)}.${key}` : `${NAMESPACE}:${key}`,
-                value: valueAt(raw, [...issue.path, key]),
+                value: reportedValue(raw, [...issue.path, key]),
                 allowed: didYouMean(key, knownKeysAt(issue.path)),
             }));
         }
-        return [{ path: keyPath(issue.path), value: valueAt(raw, issue.path), allowed: issue.message }];
+        return [{ path: keyPath(issue.path), value: reportedValue(raw, issue.path), allowed: issue.message }];
     });
 }
 
@@ -337,12 +349,27 @@ function toProblems(error: z.ZodError, raw: Record<string, unknown>): Problem[] 
 export interface ConfigContext {
     /** Problems found before parsing (keys outside our namespace that look meant for it). */
     problems?: Problem[];
+    /** Whether a key (`genai-platform:hfToken`) was given as a secret; when absent, not checked. */
+    isSecret?: (key: string) => boolean;
+}
+
+/**
+ * Secret keys given in plaintext: Pulumi then stores the value unencrypted in
+ * the stack file (and in version control), and hands it to the program as plain config.
+ */
+function plaintextSecretProblems(raw: Record<string, unknown>, isSecret: (key: string) => boolean): Problem[] {
+    return SECRET_CONFIG_KEYS.filter((key) => raw[key] !== undefined && !isSecret(`${NAMESPACE}:${key}`)).map((key) => ({
+        path: `${NAMESPACE}:${key}`,
+        value: HIDDEN,
+        allowed: `a secret must be stored encrypted: pulumi config set --secret ${key} <value> (the stack file then holds it as secure: ...)`,
+    }));
 }
 
 /** Parses and validates raw config (the namespace's keys, values already JSON-decoded). */
 export function parsePlatformConfig(raw: Record<string, unknown>, context: ConfigContext = {}): PlatformConfig {
     const result = platformConfigSchema.safeParse(raw);
-    const problems = [...(context.problems ?? []), ...(result.success ? [] : toProblems(result.error, raw))];
+    const plaintext = context.isSecret ? plaintextSecretProblems(raw, context.isSecret) : [];
+    const problems = [...(context.problems ?? []), ...plaintext, ...(result.success ? [] : toProblems(result.error, raw))];
     if (problems.length > 0 || !result.success) throw new ValidationError("stack configuration", problems);
     return result.data;
 }
@@ -361,14 +388,25 @@ export function strayNamespaceProblems(all: Record<string, string>): Problem[] {
         if (namespace === NAMESPACE || rest.length === 0) return [];
         const folded = namespace.toLowerCase().replace(/[^a-z0-9]/g, "");
         if (folded !== NAMESPACE.replace(/-/g, "") && closestName(namespace, [NAMESPACE]) === undefined) return [];
-        return [{ path: key, value: decode(value), allowed: `unknown config namespace "${namespace}"; did you mean "${NAMESPACE}:${name}"?` }];
+        const reported = looksLikeSecretKey(name, SECRET_CONFIG_KEYS) ? HIDDEN : decode(value);
+        return [{ path: key, value: reported, allowed: `unknown config namespace "${namespace}"; did you mean "${NAMESPACE}:${name}"?` }];
     });
 }
 
 /** Reads and validates the running stack's config (every `genai-platform:*` key, and near misses of the namespace). */
 export function loadPlatformConfig(): PlatformConfig {
     const all = pulumi.runtime.allConfig();
-    return parsePlatformConfig(readRawConfig(all), { problems: strayNamespaceProblems(all) });
+    return parsePlatformConfig(readRawConfig(all), { problems: strayNamespaceProblems(all), isSecret: isConfigSecret });
+}
+
+/**
+ * Whether the CLI handed `key` to the program as a secret: the Node SDK's
+ * `runtime.isConfigSecret`, which reads the keys the CLI lists in
+ * PULUMI_CONFIG_SECRET_KEYS (@pulumi/pulumi runtime/config.js); it is marked
+ * internal, so its type is declared here.
+ */
+function isConfigSecret(key: string): boolean {
+    return (pulumi.runtime as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret(key);
 }
 
 /** Every `genai-platform:*` key of `all` (the running stack's config by default). */

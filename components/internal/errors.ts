@@ -25,8 +25,17 @@ export class ValidationError extends Error {
     }
 }
 
+/** Stands for a value a message must never show (a secret, or what may be one). */
+export class Hidden {
+    constructor(readonly reason = "secret values are never echoed") {}
+}
+
+/** The value to report for a secret: hidden. */
+export const HIDDEN = new Hidden();
+
 export function describeValue(value: unknown): string {
     if (value === undefined) return "(missing)";
+    if (value instanceof Hidden) return `(hidden: ${value.reason})`;
     if (typeof value === "string") return JSON.stringify(value);
     try {
         const text = JSON.stringify(value);

@@ -23,6 +23,7 @@ async function expectRejected(stack: Stack, edit: (config: Config) => void, ...m
     const { error, resources } = await expectFailure(main, { stack, config, secretKeys });
     for (const m of messages) assert.ok(error.message.includes(m), `message lacks "${m}":\n${error.message}`);
     assert.equal(resources.length, 0, "nothing may be registered on invalid config");
+    return error.message;
 }
 
 const K = (key: string) => `genai-platform:${key}`;
@@ -32,7 +33,7 @@ const gateway = (c: Config) => c[K("gateway")];
 const cluster = (c: Config) => c[K("cluster")];
 
 /** Invalid variations of the committed configs, each with what its message must say. */
-const CORPUS: { title: string; stack: Stack; edit: (c: Config) => void; messages: string[] }[] = [
+const CORPUS: { title: string; stack: Stack; edit: (c: Config) => void; messages: string[]; absent?: string[] }[] = [
     // Wrong types.
     { title: "a GPU limit that is not a number", stack: "dev", edit: (c) => (pools(c)[0].gpuLimit = "four"), messages: [`${K("pools")}[0].gpuLimit: got "four"; Invalid input: expected number`] },
     { title: "models that are not a list", stack: "dev", edit: (c) => (c[K("models")] = { name: "x" }), messages: [`${K("models")}: got {"name":"x"}; Invalid input: expected array`] },
@@ -121,6 +122,12 @@ const CORPUS: { title: string; stack: Stack; edit: (c: Config) => void; messages
     { title: "two models whose full scale exceeds their pool together", stack: "prod", edit: (c) => (models(c)[1].autoscaling.maxReplicas = 17), messages: [`${K("models")}[1].autoscaling.maxReplicas: got 17; pool "inference-l40s" holds 32 GPUs; at full scale its endpoints need 33 (${K("models")}[0]: 4 × 4, ${K("models")}[1]: 17 × 1)`] },
     { title: "warm floors that exceed their pool together", stack: "prod", edit: (c) => (models(c)[1].autoscaling = { minReplicas: 25, maxReplicas: 25 }), messages: [`${K("models")}[1].autoscaling.minReplicas: got 25; pool "inference-l40s" holds 32 GPUs; its endpoints keep 33 warm (${K("models")}[0]: 2 × 4, ${K("models")}[1]: 25 × 1)`] },
     { title: "a tenant quota that leaves no room for the platform's warm endpoints", stack: "prod", edit: (c) => (c[K("tenants")][0].gpuQuota = 30), messages: [`${K("tenants")}[0].gpuQuota: got 30; tenant "research" may use pools inference-l40s (32 GPUs), where the platform's endpoints keep 10 warm; its GPU quota must be ≤ 22`] },
+    // Secrets: given as `secure:` (encrypted in the stack file), never empty, never echoed.
+    { title: "a provider key in plaintext", stack: "dev", edit: (c) => (c[K("openaiApiKey")] = "sk-plaintext-0123456789"), messages: [`${K("openaiApiKey")}: got (hidden: secret values are never echoed); a secret must be stored encrypted: pulumi config set --secret openaiApiKey <value>`], absent: ["sk-plaintext"] },
+    { title: "an HF token in plaintext", stack: "prod", edit: (c) => (c[K("hfToken")] = "hf_plaintext0123456789"), messages: [`${K("hfToken")}: got (hidden: secret values are never echoed); a secret must be stored encrypted`], absent: ["hf_plaintext"] },
+    { title: "an empty HF token", stack: "dev", edit: (c) => (c[K("hfToken")] = ""), messages: [`${K("hfToken")}: got (hidden: secret values are never echoed); expected a non-empty secret`] },
+    { title: "a misspelt secret key", stack: "dev", edit: (c) => (c[K("hfTokn")] = "hf_leak0123456789"), messages: [`${K("hfTokn")}: got (hidden: secret values are never echoed); unknown key; did you mean "hfToken"?`], absent: ["hf_leak"] },
+    { title: "a secret key under a misspelt namespace", stack: "dev", edit: (c) => (c["genai-platfrom:openaiApiKey"] = "sk-leak0123456789"), messages: [`genai-platfrom:openaiApiKey: got (hidden: secret values are never echoed); unknown config namespace`], absent: ["sk-leak"] },
     // Misspelt config namespaces: Pulumi hands every namespace's keys to the program, so ours must refuse a near miss
     // (the setting it holds would silently fall back to its default: no tenants, a replaced VPC).
     { title: "tenants under a misspelt namespace", stack: "prod", edit: (c) => ((c["genai-platfrom:tenants"] = c[K("tenants")]), delete c[K("tenants")]), messages: [`genai-platfrom:tenants: got [{"name":"research"`, `unknown config namespace "genai-platfrom"; did you mean "${K("tenants")}"?`] },
@@ -183,7 +190,8 @@ describe("stack config validation", () => {
 
     for (const c of CORPUS) {
         it(`rejects ${c.title} (${c.stack}), naming the key, and declares nothing`, async () => {
-            await expectRejected(c.stack, c.edit, ...c.messages);
+            const message = await expectRejected(c.stack, c.edit, ...c.messages);
+            for (const text of c.absent ?? []) assert.ok(!message.includes(text), `message echoes "${text}":\n${message}`);
         });
     }
 
