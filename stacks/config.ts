@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { closestName, didYouMeanHint } from "../components/internal/did-you-mean";
+import { tagProblems } from "../components/internal/aws-tags";
 import { HIDDEN, Problem, ValidationError } from "../components/internal/errors";
 import { looksLikeSecretKey } from "../components/internal/secret-keys";
 import { UniqueNames } from "../components/internal/unique-names";
@@ -207,6 +208,8 @@ const platformConfigShape = z.strictObject({
     environment: z.enum(["dev", "prod"]),
     /** Tags on every AWS resource; `owner` and `cost-center` are required, `environment` is added. */
     tags: z.record(z.string(), z.string()).check((ctx) => {
+        // The platform adds the `environment` tag.
+        for (const t of tagProblems(ctx.value, 1)) ctx.issues.push({ code: "custom", message: t.message, input: ctx.value, path: t.key === undefined ? [] : [t.key] });
         for (const key of REQUIRED_TAGS) {
             if (!(key in ctx.value)) {
                 ctx.issues.push({ code: "custom", message: `the "${key}" tag is required (required tags: ${REQUIRED_TAGS.join(", ")})`, input: ctx.value, path: [key] });
@@ -365,8 +368,24 @@ function plaintextSecretProblems(raw: Record<string, unknown>, isSecret: (key: s
     }));
 }
 
+/**
+ * Keys named `__proto__` anywhere in the config: JSON and YAML make them own
+ * keys, but assigning one to a JavaScript object sets its prototype instead, so
+ * parsing would silently drop the entry (a fallback, a tag).
+ */
+function prototypeKeyProblems(value: unknown, path: PropertyKey[] = []): Problem[] {
+    if (!value || typeof value !== "object") return [];
+    return Object.entries(value).flatMap(([key, v]) => {
+        const at = [...path, Array.isArray(value) ? Number(key) : key];
+        if (key === "__proto__") return [{ path: keyPath(at), value: v, allowed: "a key named __proto__ would set a JavaScript object's prototype, so its entry would be dropped; rename it" }];
+        return prototypeKeyProblems(v, at);
+    });
+}
+
 /** Parses and validates raw config (the namespace's keys, values already JSON-decoded). */
 export function parsePlatformConfig(raw: Record<string, unknown>, context: ConfigContext = {}): PlatformConfig {
+    const prototypeKeys = prototypeKeyProblems(raw);
+    if (prototypeKeys.length > 0) throw new ValidationError("stack configuration", [...(context.problems ?? []), ...prototypeKeys]);
     const result = platformConfigSchema.safeParse(raw);
     const plaintext = context.isSecret ? plaintextSecretProblems(raw, context.isSecret) : [];
     const problems = [...(context.problems ?? []), ...plaintext, ...(result.success ? [] : toProblems(result.error, raw))];

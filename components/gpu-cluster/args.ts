@@ -1,4 +1,5 @@
 import { DEPLOYER_CIDRS_RULE, PRIVATE_ONLY_RULE } from "../../policies/lib/eks-endpoint";
+import { checkNodeLabels } from "../internal/labels";
 import { MAX_GP3_GIB, maxPoolGpus } from "../internal/limits";
 import { checkAllowList, isCidr } from "../internal/cidr";
 import { Problems } from "../internal/errors";
@@ -329,6 +330,7 @@ function validatePool(p: Problems, pool: ResolvedPool, mode: "karpenter" | "auto
         hours.check(CRON.test(pool.protectBusinessHours.schedule), "schedule", pool.protectBusinessHours.schedule, 'expected a cron schedule such as "0 7 * * mon-fri"');
         hours.check(BUDGET_DURATION.test(pool.protectBusinessHours.duration), "duration", pool.protectBusinessHours.duration, 'expected hours and minutes such as "12h" or "9h30m"');
     }
+    checkNodeLabels(p, "labels", pool.labels);
     if (pool.sharing) validateSharing(p.at("sharing"), pool, mode);
 }
 

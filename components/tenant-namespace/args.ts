@@ -2,6 +2,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { isCidr, SYSTEM_NAMESPACES } from "../gpu-cluster";
 import { describeValue, Problems } from "../internal/errors";
+import { checkLabels } from "../internal/labels";
 import { checkDnsLabel, isDnsLabel } from "../internal/naming";
 import { checkPrincipalArns, principalKey } from "../internal/principal-arn";
 import { parseQuantity, QUANTITY_RULE } from "../internal/quantity";
@@ -197,23 +198,12 @@ export interface ResolvedTenantNamespaceArgs {
 export const TENANT_NAME_MAX = 40;
 const RESERVED_NAMESPACES = ["default", ...SYSTEM_NAMESPACES];
 const BUDGET_DURATION = /^[1-9][0-9]*(s|m|h|d|w|mo)$/;
-const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
 const isWhole = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
 const isPositiveWhole = (v: unknown): v is number => isWhole(v) && v > 0;
 const isPort = (v: unknown): v is number => isWhole(v) && v >= 1 && v <= 65535;
-
-function isLabelKey(key: string): boolean {
-    const slash = key.lastIndexOf("/");
-    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-    const name = key.slice(slash + 1);
-    const prefixOk = prefix === undefined || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix));
-    return prefixOk && name.length <= 63 && LABEL_NAME.test(name);
-}
-
-const isLabelValue = (v: unknown): boolean => typeof v === "string" && (v === "" || (v.length <= 63 && LABEL_NAME.test(v)));
 
 /** `defaults` overlaid with the fields `given` sets (an explicit `undefined` keeps the default). */
 function withDefaults<T extends object>(defaults: Required<T>, given: T | undefined): Required<T> {
@@ -251,14 +241,6 @@ export function resolveTenant(spec: TenantSpec, ctx: Pick<TenantContext, "pools"
         egress: (spec.egress ?? []).map((e) => ({ cidr: e.cidr, ports: e.ports ?? [443] })),
         tags: spec.tags ?? {},
     };
-}
-
-function checkLabels(p: Problems, field: string, labels: unknown, requireOne: boolean): void {
-    const entries = labels && typeof labels === "object" ? Object.entries(labels) : [];
-    if (!p.check(typeof labels === "object" && labels !== null && (!requireOne || entries.length > 0), field, labels, requireOne ? "expected at least one label (key: value)" : "expected a map of labels")) return;
-    for (const [key, value] of entries) {
-        p.at(field).check(isLabelKey(key) && isLabelValue(value), key, value, "expected a valid label: [prefix/]name key and a value of at most 63 characters (alphanumerics, '-', '_', '.')");
-    }
 }
 
 function checkQuantities<T extends object>(p: Problems, values: T, keys: (keyof T & string)[]): void {

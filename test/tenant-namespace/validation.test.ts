@@ -127,7 +127,7 @@ const CASES: Case[] = [
         }),
         problems: [
             `allowIngressFrom[0].namespace: got "Ingress"; expected ${DNS_LABEL_RULE}`,
-            "allowIngressFrom[0].podLabels.app/: got \"x\"; expected a valid label: [prefix/]name key and a value of at most 63 characters (alphanumerics, '-', '_', '.')",
+            "allowIngressFrom[0].podLabels.app/: got \"x\"; expected a label key [prefix/]name (name at most 63 characters: alphanumerics and '-', '_', '.' inside)",
             "gatewayIngressPorts[0]: got 0; expected a port 1–65535",
             "metricsPorts[1]: got 65536; expected a port 1–65535",
             'egress[0].cidr: got "10.0.0.0/33"; expected an IPv4 CIDR such as "10.0.0.0/16"',
