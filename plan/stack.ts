@@ -52,6 +52,18 @@ function substituteSecrets(value: unknown, key: string, found: Set<string>): unk
 const STACK_FILE_KEYS = ["secretsprovider", "encryptedkey", "encryptionsalt", "config", "environment"];
 
 /**
+ * `.nan`, `.inf` and `-.inf` anywhere in a value: Pulumi passes structured
+ * config to the program as JSON, which has no such numbers (Go's encoder
+ * refuses them; JavaScript's writes null), so they are refused here, as written.
+ */
+function nonFiniteNumbers(value: unknown, path: string): Problem[] {
+    if (typeof value === "number") return Number.isFinite(value) ? [] : [{ path, value, allowed: "expected a finite number" }];
+    if (Array.isArray(value)) return value.flatMap((v, i) => nonFiniteNumbers(v, `${path}[${i}]`));
+    if (value && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => nonFiniteNumbers(v, `${path}.${k}`));
+    return [];
+}
+
+/**
  * Parses a stack config file the way the Pulumi CLI hands it to a program.
  * The CLI reads it with go-yaml (pulumi/pulumi sdk/go/common/encoding/marshal.go),
  * which applies YAML merge keys (`<<: *anchor`), so this does too. Refuses what
@@ -68,6 +80,7 @@ export function parseStackConfig(text: string): StackConfig {
     const config: Record<string, string> = {};
     for (const [rawKey, rawValue] of Object.entries((doc.config ?? {}) as Record<string, unknown>)) {
         const key = qualify(rawKey);
+        problems.push(...nonFiniteNumbers(rawValue, key));
         if (key in config) {
             const other = rawKey === key ? key.slice(PROJECT_NAME.length + 1) : key;
             problems.push({ path: rawKey, value: rawValue, allowed: `sets the same key as ${other} (an unqualified key is in the project's namespace); keep one` });

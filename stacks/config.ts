@@ -306,6 +306,9 @@ interface SchemaDef {
     innerType?: z.ZodType;
     element?: z.ZodType;
     shape?: Record<string, z.ZodType>;
+    options?: z.ZodType[];
+    values?: unknown[];
+    entries?: Record<string, unknown>;
 }
 
 function defOf(schema: z.ZodType): SchemaDef {
@@ -314,15 +317,39 @@ function defOf(schema: z.ZodType): SchemaDef {
     return def;
 }
 
-/** The keys the schema knows at `path` (for "did you mean" hints). */
-function knownKeysAt(path: readonly PropertyKey[]): string[] {
-    let def: SchemaDef | undefined = defOf(platformConfigSchema);
+/** The schema's definition at `path`, if the path leads through objects and lists. */
+function defAt(path: readonly PropertyKey[]): SchemaDef | undefined {
+    let def: SchemaDef = defOf(platformConfigSchema);
     for (const seg of path) {
         const next: z.ZodType | undefined = def.type === "array" && typeof seg === "number" ? def.element : def.shape?.[seg as string];
-        if (!next) return [];
+        if (!next) return undefined;
         def = defOf(next);
     }
-    return def.shape ? Object.keys(def.shape) : [];
+    return def;
+}
+
+/** The keys the schema knows at `path` (for "did you mean" hints). */
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+    const shape = defAt(path)?.shape;
+    return shape ? Object.keys(shape) : [];
+}
+
+/** One alternative of a union, as a user would write it. */
+function describeAlternative(def: SchemaDef): string {
+    if (def.type === "boolean") return "true, false";
+    if (def.type === "literal") return (def.values ?? []).map((v) => JSON.stringify(v)).join(", ");
+    if (def.type === "enum") return Object.values(def.entries ?? {}).map((v) => JSON.stringify(v)).join(", ");
+    if (def.type === "object") return `{ ${Object.keys(def.shape ?? {}).join(", ")} }`;
+    if (def.type === "array") return "a list";
+    return `a ${def.type}`;
+}
+
+/** What a union at `path` accepts, for its "Invalid input" issue: every alternative, or the discriminator's values. */
+function unionAllowed(issue: z.core.$ZodIssue): string {
+    const options = (issue as { options?: unknown[] }).options;
+    if (options) return `expected one of: ${options.map((o) => JSON.stringify(o)).join(", ")}`;
+    const alternatives = defAt(issue.path)?.options?.map((o) => describeAlternative(defOf(o)));
+    return alternatives ? `expected one of: ${alternatives.join(", ")}` : issue.message;
 }
 
 function didYouMean(key: string, known: string[]): string {
@@ -344,7 +371,8 @@ function toProblems(error: z.ZodError, raw: Record<string, unknown>): Problem[] 
                 allowed: didYouMean(key, knownKeysAt(issue.path)),
             }));
         }
-        return [{ path: keyPath(issue.path), value: reportedValue(raw, issue.path), allowed: issue.message }];
+        const allowed = issue.code === "invalid_union" ? unionAllowed(issue) : issue.message;
+        return [{ path: keyPath(issue.path), value: reportedValue(raw, issue.path), allowed }];
     });
 }
 
@@ -438,7 +466,13 @@ export function readRawConfig(all: Record<string, string> = pulumi.runtime.allCo
     );
 }
 
+/**
+ * A config value as the stack file gave it: Pulumi hands structured values
+ * (objects, lists) to the program as JSON and every scalar as a string, so
+ * only JSON objects and lists are decoded; `"8"` stays the string the user wrote.
+ */
 function decode(value: string): unknown {
+    if (!/^\s*[[{]/.test(value)) return value;
     try {
         return JSON.parse(value);
     } catch {

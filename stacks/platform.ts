@@ -17,7 +17,7 @@ import {
     SYSTEM_NAMESPACES,
     validateGpuClusterArgs,
 } from "../components/gpu-cluster";
-import { Problem, ValidationError } from "../components/internal/errors";
+import { HIDDEN, Problem, ValidationError } from "../components/internal/errors";
 import { poolAdvertisedPerGpu } from "../components/internal/gpu-instances";
 import { COMPONENT_NAME_MAX } from "../components/internal/naming";
 import { EndpointDemand, endpointCapacityProblems, TenantDemand, tenantCapacityProblems } from "../components/internal/pool-capacity";
@@ -284,15 +284,64 @@ function onStackName(problems: Problem[], prefix: string, stackName: string, com
     );
 }
 
-/** Runs `validate`, returning its problems with paths moved under the config key `prefix`. */
-function problemsOf(prefix: string, validate: () => unknown): Problem[] {
+/**
+ * Runs `validate`, returning its problems with paths moved under the config
+ * key `prefix`; `rename` maps a component path the stack derived from another
+ * key back to the key the user wrote (and may hide its value).
+ */
+function problemsOf(prefix: string, validate: () => unknown, rename: (p: Problem) => Problem = (p) => p): Problem[] {
     try {
         validate();
         return [];
     } catch (e) {
         if (!(e instanceof ValidationError)) throw e;
-        return e.problems.map((p) => ({ ...p, path: `${prefix}${p.path}` }));
+        return e.problems.map((p) => {
+            const renamed = rename(p);
+            return renamed.path === p.path ? { ...p, path: `${prefix}${p.path}` } : renamed;
+        });
     }
+}
+
+/** LlmGateway args the stack derives from other keys → those keys (`routing.numRetries` → `gateway.numRetries`, `selfHosted[i]` → `models[i]`). */
+function gatewayKey(config: PlatformConfig) {
+    const routing: Record<string, string> = { strategy: "routingStrategy", numRetries: "numRetries", timeoutSeconds: "timeoutSeconds", fallbacks: "fallbacks", contextWindowFallbacks: "contextWindowFallbacks" };
+    return (p: Problem): Problem => {
+        const route = /^routing\.([A-Za-z]+)(.*)$/.exec(p.path);
+        if (route && routing[route[1]]) return { ...p, path: `${NAMESPACE}:gateway.${routing[route[1]]}${route[2]}` };
+        const selfHosted = /^selfHosted\[(\d+)\]/.exec(p.path);
+        if (selfHosted) {
+            const i = Number(selfHosted[1]);
+            return { ...p, path: `${NAMESPACE}:models[${i}].${config.models[i]?.servedModelName !== undefined ? "servedModelName" : "name"}` };
+        }
+        const key = /^providerKeys\.([a-z]+)$/.exec(p.path);
+        if (key) return { ...p, path: `${NAMESPACE}:${key[1]}ApiKey`, value: HIDDEN };
+        return p;
+    };
+}
+
+/** ObservabilityStack args the stack derives from other keys: the Slack webhook is the secret `slackWebhookUrl`. */
+function observabilityKey(p: Problem): Problem {
+    return p.path === "alerts.slack.webhookUrl" ? { ...p, path: `${NAMESPACE}:slackWebhookUrl`, value: HIDDEN } : p;
+}
+
+/** Drops tenant problems at a `team.models` the tenant did not write (defaulted to every gateway model, whose own keys report them). */
+function writtenTenantKeys(config: PlatformConfig) {
+    return (problems: Problem[]): Problem[] =>
+        problems.filter((p) => {
+            const match = /^genai-platform:tenants\[(\d+)\]\.team\.models/.exec(p.path);
+            return !match || config.tenants[Number(match[1])]?.team.models !== undefined;
+        });
+}
+
+/** Problems reported twice (a model name both ModelEndpoint and LlmGateway refuse), once. */
+function unique(problems: Problem[]): Problem[] {
+    const seen = new Set<string>();
+    return problems.filter((p) => {
+        const key = `${p.path}\u0000${p.allowed}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+    });
 }
 
 /**
@@ -347,10 +396,10 @@ export function validatePlatform(config: PlatformConfig, stackName: string): voi
         problems.push(...problemsOf(`${NAMESPACE}:models[${i}].`, () => validateModelEndpointArgs(m.name, endpointArgs(config, m, facts))));
     });
     const observability = `${NAMESPACE}:observability.`;
-    problems.push(...onStackName(problemsOf(observability, () => validateObservabilityStackArgs(names.observability, observabilityArgs(config, facts))), observability, stackName, "ObservabilityStack", names.observability));
+    problems.push(...onStackName(problemsOf(observability, () => validateObservabilityStackArgs(names.observability, observabilityArgs(config, facts)), observabilityKey), observability, stackName, "ObservabilityStack", names.observability));
     const gateway = `${NAMESPACE}:gateway.`;
-    problems.push(...onStackName(problemsOf(gateway, () => validateLlmGatewayArgs(names.gateway, gatewayArgs(config, facts))), gateway, stackName, "LlmGateway", names.gateway));
-    problems.push(...problemsOf(`${NAMESPACE}:`, () => validateTenants(config.tenants, { pools: facts.pools.map(tenantPool), gatewayModels: gatewayModelNames(config), reservedNamespaces: platformNamespaces(config) })));
+    problems.push(...onStackName(problemsOf(gateway, () => validateLlmGatewayArgs(names.gateway, gatewayArgs(config, facts)), gatewayKey(config)), gateway, stackName, "LlmGateway", names.gateway));
+    problems.push(...writtenTenantKeys(config)(problemsOf(`${NAMESPACE}:`, () => validateTenants(config.tenants, { pools: facts.pools.map(tenantPool), gatewayModels: gatewayModelNames(config), reservedNamespaces: platformNamespaces(config) }))));
     problems.push(...capacityProblems(config, facts));
     // EKS allows one access entry per principal: a cluster admin cannot also be a tenant principal.
     const admins = new Set(settings.adminPrincipalArns.map(principalKey));
@@ -359,7 +408,7 @@ export function validatePlatform(config: PlatformConfig, stackName: string): voi
     }));
     // One bad stack name breaks several derived names; report it once, at the first.
     const firstOnStackName = problems.findIndex((p) => p.path === STACK_NAME_KEY);
-    const reported = problems.filter((p, i) => p.path !== STACK_NAME_KEY || i === firstOnStackName);
+    const reported = unique(problems.filter((p, i) => p.path !== STACK_NAME_KEY || i === firstOnStackName));
     if (reported.length > 0) throw new ValidationError("stack configuration", reported);
 }
 

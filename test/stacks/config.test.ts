@@ -137,6 +137,14 @@ const CORPUS: { title: string; stack: Stack; edit: (c: Config) => void; messages
     { title: "a tag value over 256 characters", stack: "dev", edit: (c) => (c[K("tags")].owner = "x".repeat(300)), messages: [`${K("tags")}.owner: got "xxxxxxxx`, `expected a tag value of at most 256 characters`] },
     { title: "a tag key with a NUL", stack: "dev", edit: (c) => (c[K("tags")]["team\u0000x"] = "a"), messages: [`expected a tag key of 1-128 characters: letters, digits, spaces and _ . : / = + - @`] },
     { title: "a fallback keyed __proto__", stack: "dev", edit: (c) => (gateway(c).fallbacks = JSON.parse('{"__proto__": ["gpt-4.1-mini"]}')), messages: [`${K("gateway")}.fallbacks.__proto__: got ["gpt-4.1-mini"]; a key named __proto__ would set a JavaScript object's prototype, so its entry would be dropped; rename it`] },
+    // Messages: the key as the user wrote it, the value as given (truncated), what is allowed.
+    { title: "retries out of range, at the key the user wrote", stack: "prod", edit: (c) => (gateway(c).numRetries = 50), messages: [`${K("gateway")}.numRetries: got 50; expected a whole number from 0 to 10`], absent: ["routing"] },
+    { title: "a fallback listing a model twice, at the key the user wrote", stack: "prod", edit: (c) => (gateway(c).fallbacks["llama31-8b"] = ["gpt-4.1", "gpt-4.1"]), messages: [`${K("gateway")}.fallbacks.llama31-8b: got ["gpt-4.1","gpt-4.1"]; each fallback model may appear once`], absent: ["routing"] },
+    { title: "a served name the gateway cannot route, reported at the model and not at a derived route", stack: "prod", edit: (c) => ((models(c)[2].servedModelName = "qwen 1.5b!"), delete gateway(c).contextWindowFallbacks, c[K("tenants")][1].team.models.shift()), messages: [`${K("models")}[2].servedModelName: got "qwen 1.5b!"`], absent: ["selfHosted", "tenants[2].team.models"] },
+    { title: "a quoted string of digits", stack: "dev", edit: (c) => (c[K("environment")] = "123"), messages: [`${K("environment")}: got "123"; Invalid option: expected one of "dev"|"prod"`], absent: ["received number"] },
+    { title: "an enum given as yes", stack: "prod", edit: (c) => (pools(c)[0].protectBusinessHours = "yes"), messages: [`${K("pools")}[0].protectBusinessHours: got "yes"; expected one of: true, false, { schedule, duration }`] },
+    { title: "an unknown sharing mode", stack: "prod", edit: (c) => (pools(c)[2].sharing = { mode: "mps", replicas: 4 }), messages: [`${K("pools")}[2].sharing.mode: got "mps"; expected one of: "time-slicing", "mig"`] },
+    { title: "a 10 MB value", stack: "dev", edit: (c) => (c[K("tags")].owner = "x".repeat(10_000_000)), messages: [`${K("tags")}.owner: got "xxxxxxxx`, `… (10,000,002 characters)`] },
     // Misspelt config namespaces: Pulumi hands every namespace's keys to the program, so ours must refuse a near miss
     // (the setting it holds would silently fall back to its default: no tenants, a replaced VPC).
     { title: "tenants under a misspelt namespace", stack: "prod", edit: (c) => ((c["genai-platfrom:tenants"] = c[K("tenants")]), delete c[K("tenants")]), messages: [`genai-platfrom:tenants: got [{"name":"research"`, `unknown config namespace "genai-platfrom"; did you mean "${K("tenants")}"?`] },
@@ -167,6 +175,11 @@ describe("production overrides", () => {
 });
 
 describe("stack files", () => {
+    it("report .nan and .inf as written, not as null", () => {
+        const text = stackText("dev", (t) => t.replace("gpuLimit: 4", "gpuLimit: .nan").replace("volumeGiB: 200", "volumeGiB: -.inf"));
+        expectFileRejected(text, `${K("pools")}[0].gpuLimit: got .nan; expected a finite number`, `${K("pools")}[0].volumeGiB: got -.inf; expected a finite number`);
+    });
+
     it("accept YAML merge keys, as the Pulumi CLI's YAML does", async () => {
         // pulumi/pulumi sdk/go/common/encoding/marshal.go reads stack files with go-yaml, which applies `<<` merge keys.
         const text = stackText("dev", (t) => t.replace("      publicAccess: true\n", "      <<: &public { publicAccess: true }\n"));
