@@ -3,6 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { isCidr, SYSTEM_NAMESPACES } from "../gpu-cluster";
 import { describeValue, Problems } from "../internal/errors";
 import { checkLabels } from "../internal/labels";
+import { UniqueNames } from "../internal/unique-names";
 import { checkDnsLabel, isDnsLabel } from "../internal/naming";
 import { checkPrincipalArns, principalKey } from "../internal/principal-arn";
 import { parseQuantity, QUANTITY_RULE } from "../internal/quantity";
@@ -364,8 +365,9 @@ export function validateTenants(tenants: readonly TenantSpec[], ctx: TenantConte
     const resolved = tenants.map((spec) => resolveTenant(spec, ctx));
     resolved.forEach((t, i) => validateTenant(list.at(i), t, ctx));
     const owners = new Map<string, string>();
+    const names = new UniqueNames();
     resolved.forEach((t, i) => {
-        if (resolved.findIndex((o) => o.name === t.name) !== i) list.at(i).add("name", t.name, "tenant names must be unique; this one is already used");
+        if (names.claim(t.name, String(i)) !== undefined) list.at(i).add("name", t.name, "tenant names must be unique; this one is already used");
         t.principals.forEach((pr, j) => {
             const key = principalKey(pr.arn);
             const owner = owners.get(key);
