@@ -8,7 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { didYouMeanHint } from "../components/internal/did-you-mean";
-import { Problem, ValidationError } from "../components/internal/errors";
+import { Hidden, Problem, ValidationError } from "../components/internal/errors";
+import { MAX_STACK_FILE_BYTES } from "../components/internal/limits";
 import { MockRun, runWithMocks } from "./recorder";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
@@ -72,6 +73,10 @@ function nonFiniteNumbers(value: unknown, path: string): Problem[] {
  * (both name the same project key; one would shadow the other).
  */
 export function parseStackConfig(text: string): StackConfig {
+    const bytes = Buffer.byteLength(text);
+    if (bytes > MAX_STACK_FILE_BYTES) {
+        throw new ValidationError("stack file", [{ path: "stack file", value: new Hidden(`${bytes.toLocaleString("en-US")} bytes, not echoed`), allowed: `a stack file may hold at most ${MAX_STACK_FILE_BYTES.toLocaleString("en-US")} bytes (README, "How far one stack goes")` }]);
+    }
     const doc = (YAML.parse(text, { merge: true }) ?? {}) as Record<string, unknown>;
     const problems: Problem[] = Object.keys(doc)
         .filter((key) => !STACK_FILE_KEYS.includes(key))

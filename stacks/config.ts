@@ -7,7 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { closestName, didYouMeanHint } from "../components/internal/did-you-mean";
 import { tagProblems } from "../components/internal/aws-tags";
-import { HIDDEN, Problem, ValidationError } from "../components/internal/errors";
+import { Hidden, HIDDEN, Problem, ValidationError } from "../components/internal/errors";
+import { MAX_CONFIG_BYTES, MAX_TENANTS } from "../components/internal/limits";
 import { looksLikeSecretKey } from "../components/internal/secret-keys";
 import { UniqueNames } from "../components/internal/unique-names";
 
@@ -224,7 +225,7 @@ const platformConfigShape = z.strictObject({
     /** Langfuse tracing and Prometheus/Grafana metrics; sizes default per environment. */
     observability: observability.default({}),
     /** Teams sharing the platform: a namespace, quotas, access and a gateway team each. */
-    tenants: z.array(tenant).default([]),
+    tenants: z.array(tenant).max(MAX_TENANTS, `at most ${MAX_TENANTS.toLocaleString("en-US")} tenants in one stack (README, "How far one stack goes"); split the teams over more stacks`).default([]),
     openaiApiKey: secretValue.optional(),
     anthropicApiKey: secretValue.optional(),
     geminiApiKey: secretValue.optional(),
@@ -440,9 +441,27 @@ export function strayNamespaceProblems(all: Record<string, string>): Problem[] {
     });
 }
 
+/**
+ * Refuses a config larger than one stack may hold, before decoding it (a
+ * multi-megabyte value would cost memory and time to parse, and say nothing a
+ * smaller one does not); reported at the largest key, its value not echoed.
+ */
+function checkConfigSize(all: Record<string, string>): void {
+    const ours = Object.entries(all).filter(([k]) => k.startsWith(`${NAMESPACE}:`));
+    const bytes = ours.reduce((n, [, v]) => n + Buffer.byteLength(v), 0);
+    if (bytes <= MAX_CONFIG_BYTES) return;
+    const [largest, value] = ours.reduce((a, b) => (b[1].length > a[1].length ? b : a));
+    throw new ValidationError("stack configuration", [{
+        path: largest,
+        value: new Hidden(`${Buffer.byteLength(value).toLocaleString("en-US")} bytes, not echoed`),
+        allowed: `the stack's ${NAMESPACE} config may hold at most ${MAX_CONFIG_BYTES.toLocaleString("en-US")} bytes in all (it holds ${bytes.toLocaleString("en-US")}); README, "How far one stack goes"`,
+    }]);
+}
+
 /** Reads and validates the running stack's config (every `genai-platform:*` key, and near misses of the namespace). */
 export function loadPlatformConfig(): PlatformConfig {
     const all = pulumi.runtime.allConfig();
+    checkConfigSize(all);
     return parsePlatformConfig(readRawConfig(all), { problems: strayNamespaceProblems(all), isSecret: isConfigSecret });
 }
 

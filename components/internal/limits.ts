@@ -39,3 +39,18 @@ export const MAX_GP3_GIB = 65_536;
  * override it; the model's own context is not known offline, so this is the cap.
  */
 export const MAX_CONTEXT_TOKENS = 10_485_760;
+
+/**
+ * Tenants one stack may hold. Every tenant adds about a dozen resources
+ * (namespace, quota, limit range, network policies, access entries, a gateway
+ * team), and Pulumi plans and updates a stack as one unit: the limit keeps the
+ * plan within the heap README "How far one stack goes" measures; more teams
+ * need more stacks (or tenant programs of their own, examples/).
+ */
+export const MAX_TENANTS = 1_000;
+
+/** Bytes of `genai-platform:` config one stack may hold (a 1,000-tenant stack needs about a third of it). */
+export const MAX_CONFIG_BYTES = 1_048_576;
+
+/** Bytes of a stack file the offline plan reads (comments included), checked before parsing it. */
+export const MAX_STACK_FILE_BYTES = 2 * MAX_CONFIG_BYTES;

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as YAML from "yaml";
 import { loadStackConfig, parseStackConfig, runStack, stackConfigPath } from "../../plan/stack";
+import { MAX_CONFIG_BYTES, MAX_STACK_FILE_BYTES, MAX_TENANTS } from "../../components/internal/limits";
 import { buildPlan } from "../../plan/build";
 import { renderText } from "../../plan/report";
 import { main } from "../../stacks/program";
@@ -144,7 +145,10 @@ const CORPUS: { title: string; stack: Stack; edit: (c: Config) => void; messages
     { title: "a quoted string of digits", stack: "dev", edit: (c) => (c[K("environment")] = "123"), messages: [`${K("environment")}: got "123"; Invalid option: expected one of "dev"|"prod"`], absent: ["received number"] },
     { title: "an enum given as yes", stack: "prod", edit: (c) => (pools(c)[0].protectBusinessHours = "yes"), messages: [`${K("pools")}[0].protectBusinessHours: got "yes"; expected one of: true, false, { schedule, duration }`] },
     { title: "an unknown sharing mode", stack: "prod", edit: (c) => (pools(c)[2].sharing = { mode: "mps", replicas: 4 }), messages: [`${K("pools")}[2].sharing.mode: got "mps"; expected one of: "time-slicing", "mig"`] },
-    { title: "a 10 MB value", stack: "dev", edit: (c) => (c[K("tags")].owner = "x".repeat(10_000_000)), messages: [`${K("tags")}.owner: got "xxxxxxxx`, `… (10,000,002 characters)`] },
+    { title: "a 100 kB value", stack: "dev", edit: (c) => (c[K("tags")].owner = "x".repeat(100_000)), messages: [`${K("tags")}.owner: got "xxxxxxxx`, `… (100,002 characters)`] },
+    // Scale: stated limits, refused with what they are.
+    { title: "more tenants than one stack holds", stack: "prod", edit: (c) => (c[K("tenants")] = Array.from({ length: MAX_TENANTS + 1 }, (_, i) => ({ name: `team-${i}`, team: { maxBudgetUsd: 10 } }))), messages: [`${K("tenants")}: got [{"name":"team-0"`, `at most ${MAX_TENANTS.toLocaleString("en-US")} tenants in one stack`] },
+    { title: "a config too large for one stack", stack: "dev", edit: (c) => (c[K("tags")].notes = "x".repeat(MAX_CONFIG_BYTES)), messages: [`${K("tags")}: got (hidden: `, `the stack's genai-platform config may hold at most ${MAX_CONFIG_BYTES.toLocaleString("en-US")} bytes`] },
     // Misspelt config namespaces: Pulumi hands every namespace's keys to the program, so ours must refuse a near miss
     // (the setting it holds would silently fall back to its default: no tenants, a replaced VPC).
     { title: "tenants under a misspelt namespace", stack: "prod", edit: (c) => ((c["genai-platfrom:tenants"] = c[K("tenants")]), delete c[K("tenants")]), messages: [`genai-platfrom:tenants: got [{"name":"research"`, `unknown config namespace "genai-platfrom"; did you mean "${K("tenants")}"?`] },
@@ -175,6 +179,10 @@ describe("production overrides", () => {
 });
 
 describe("stack files", () => {
+    it("refuse a file larger than a stack may be, before parsing it", () => {
+        expectFileRejected(`${stackText("dev", (t) => t)}# ${"x".repeat(MAX_STACK_FILE_BYTES)}\n`, `stack file: got (hidden: `, `at most ${MAX_STACK_FILE_BYTES.toLocaleString("en-US")} bytes`);
+    });
+
     it("report .nan and .inf as written, not as null", () => {
         const text = stackText("dev", (t) => t.replace("gpuLimit: 4", "gpuLimit: .nan").replace("volumeGiB: 200", "volumeGiB: -.inf"));
         expectFileRejected(text, `${K("pools")}[0].gpuLimit: got .nan; expected a finite number`, `${K("pools")}[0].volumeGiB: got -.inf; expected a finite number`);
