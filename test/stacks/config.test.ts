@@ -149,6 +149,10 @@ const CORPUS: { title: string; stack: Stack; edit: (c: Config) => void; messages
     // Scale: stated limits, refused with what they are.
     { title: "more tenants than one stack holds", stack: "prod", edit: (c) => (c[K("tenants")] = Array.from({ length: MAX_TENANTS + 1 }, (_, i) => ({ name: `team-${i}`, team: { maxBudgetUsd: 10 } }))), messages: [`${K("tenants")}: got [{"name":"team-0"`, `at most ${MAX_TENANTS.toLocaleString("en-US")} tenants in one stack`] },
     { title: "a config too large for one stack", stack: "dev", edit: (c) => (c[K("tags")].notes = "x".repeat(MAX_CONFIG_BYTES)), messages: [`${K("tags")}: got (hidden: `, `the stack's genai-platform config may hold at most ${MAX_CONFIG_BYTES.toLocaleString("en-US")} bytes`] },
+    // Admin principals EKS refuses (one access entry per principal; IAM roles and users only).
+    { title: "an STS session as admin", stack: "dev", edit: (c) => cluster(c).adminPrincipalArns.push("arn:aws:sts::123456789012:assumed-role/platform-admin/alice"), messages: [`${K("cluster")}.adminPrincipalArns[1]: got "arn:aws:sts::123456789012:assumed-role/platform-admin/alice"`] },
+    { title: "a wildcard role as admin", stack: "dev", edit: (c) => cluster(c).adminPrincipalArns.push("arn:aws:iam::123456789012:role/*"), messages: [`${K("cluster")}.adminPrincipalArns[1]: got "arn:aws:iam::123456789012:role/*"`] },
+    { title: "the same admin twice", stack: "prod", edit: (c) => cluster(c).adminPrincipalArns.push("arn:aws:iam::123456789012:role/platform-admin"), messages: [`${K("cluster")}.adminPrincipalArns[2]: got "arn:aws:iam::123456789012:role/platform-admin"`] },
     // Misspelt config namespaces: Pulumi hands every namespace's keys to the program, so ours must refuse a near miss
     // (the setting it holds would silently fall back to its default: no tenants, a replaced VPC).
     { title: "tenants under a misspelt namespace", stack: "prod", edit: (c) => ((c["genai-platfrom:tenants"] = c[K("tenants")]), delete c[K("tenants")]), messages: [`genai-platfrom:tenants: got [{"name":"research"`, `unknown config namespace "genai-platfrom"; did you mean "${K("tenants")}"?`] },
