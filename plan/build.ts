@@ -20,6 +20,7 @@ export async function buildPlan(stack: string, policyConfig?: string, config: St
         stack,
         resources: run.resources,
         placeholders: config.secretKeys,
+        productionOverrides: (run.result as { productionOverrides?: string[] }).productionOverrides ?? [],
         violations: await evaluatePolicies(run.resources, policySettings),
         policyConfig: policyFile,
         cost: estimateCost(run.resources),

@@ -12,6 +12,8 @@ export interface PlanReport {
     resources: RecordedResource[];
     /** Config keys whose `secure:` values were replaced by placeholders. */
     placeholders: string[];
+    /** Production protections the stack lowers by named override (stacks/posture.ts), with their reasons. */
+    productionOverrides: string[];
     violations: Violation[];
     /** The policy config file the verdicts were judged with. */
     policyConfig: string;
@@ -37,7 +39,7 @@ function verdict(report: PlanReport): string {
 }
 
 function caveats(report: PlanReport): string[] {
-    const notes = [...CAVEATS];
+    const notes = [...report.productionOverrides, ...CAVEATS];
     if (report.placeholders.length > 0) {
         notes.push(`Secret config values cannot be decrypted offline; labelled placeholders stand in for: ${report.placeholders.join(", ")}.`);
     }
@@ -252,6 +254,7 @@ export function renderJson(report: PlanReport): string {
         verdict: verdict(report),
         mandatoryViolations: mandatory(report).length,
         placeholders: report.placeholders,
+        productionOverrides: report.productionOverrides,
         resourceCount: report.resources.length,
         resourcesByType: Object.fromEntries(countsByType(report.resources)),
         violations: report.violations,

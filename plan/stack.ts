@@ -7,6 +7,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { didYouMeanHint } from "../components/internal/did-you-mean";
+import { Hidden, Problem, ValidationError } from "../components/internal/errors";
+import { MAX_STACK_FILE_BYTES } from "../components/internal/limits";
 import { MockRun, runWithMocks } from "./recorder";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
@@ -42,16 +45,55 @@ function substituteSecrets(value: unknown, key: string, found: Set<string>): unk
     return value;
 }
 
-/** Parses a stack config file the way the Pulumi CLI hands it to a program. */
+/**
+ * The keys of a stack file (pulumi/pulumi sdk/go/common/workspace/project.go,
+ * `ProjectStack`); the CLI ignores any other, so a misspelt `config:` would
+ * silently mean no config at all.
+ */
+const STACK_FILE_KEYS = ["secretsprovider", "encryptedkey", "encryptionsalt", "config", "environment"];
+
+/**
+ * `.nan`, `.inf` and `-.inf` anywhere in a value: Pulumi passes structured
+ * config to the program as JSON, which has no such numbers (Go's encoder
+ * refuses them; JavaScript's writes null), so they are refused here, as written.
+ */
+function nonFiniteNumbers(value: unknown, path: string): Problem[] {
+    if (typeof value === "number") return Number.isFinite(value) ? [] : [{ path, value, allowed: "expected a finite number" }];
+    if (Array.isArray(value)) return value.flatMap((v, i) => nonFiniteNumbers(v, `${path}[${i}]`));
+    if (value && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => nonFiniteNumbers(v, `${path}.${k}`));
+    return [];
+}
+
+/**
+ * Parses a stack config file the way the Pulumi CLI hands it to a program.
+ * The CLI reads it with go-yaml (pulumi/pulumi sdk/go/common/encoding/marshal.go),
+ * which applies YAML merge keys (`<<: *anchor`), so this does too. Refuses what
+ * the CLI would silently ignore or resolve by accident: unknown top-level keys
+ * (a misspelt `config:`), and an unqualified key next to its qualified form
+ * (both name the same project key; one would shadow the other).
+ */
 export function parseStackConfig(text: string): StackConfig {
-    const doc = (YAML.parse(text) ?? {}) as { config?: Record<string, unknown> };
+    const bytes = Buffer.byteLength(text);
+    if (bytes > MAX_STACK_FILE_BYTES) {
+        throw new ValidationError("stack file", [{ path: "stack file", value: new Hidden(`${bytes.toLocaleString("en-US")} bytes, not echoed`), allowed: `a stack file may hold at most ${MAX_STACK_FILE_BYTES.toLocaleString("en-US")} bytes (README, "How far one stack goes")` }]);
+    }
+    const doc = (YAML.parse(text, { merge: true }) ?? {}) as Record<string, unknown>;
+    const problems: Problem[] = Object.keys(doc)
+        .filter((key) => !STACK_FILE_KEYS.includes(key))
+        .map((key) => ({ path: key, value: doc[key], allowed: `unknown stack file key${didYouMeanHint(key, STACK_FILE_KEYS)} (stack file keys: ${STACK_FILE_KEYS.join(", ")})` }));
     const placeholders = new Set<string>();
     const config: Record<string, string> = {};
-    for (const [rawKey, rawValue] of Object.entries(doc.config ?? {})) {
+    for (const [rawKey, rawValue] of Object.entries((doc.config ?? {}) as Record<string, unknown>)) {
         const key = qualify(rawKey);
+        problems.push(...nonFiniteNumbers(rawValue, key));
+        if (key in config) {
+            const other = rawKey === key ? key.slice(PROJECT_NAME.length + 1) : key;
+            problems.push({ path: rawKey, value: rawValue, allowed: `sets the same key as ${other} (an unqualified key is in the project's namespace); keep one` });
+        }
         const value = substituteSecrets(rawValue, key, placeholders);
         config[key] = typeof value === "string" ? value : JSON.stringify(value);
     }
+    if (problems.length > 0) throw new ValidationError("stack file", problems);
     return { config, secretKeys: [...placeholders] };
 }
 

@@ -5,7 +5,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { Problem, ValidationError } from "../components/internal/errors";
+import { closestName, didYouMeanHint } from "../components/internal/did-you-mean";
+import { tagProblems } from "../components/internal/aws-tags";
+import { Hidden, HIDDEN, Problem, ValidationError } from "../components/internal/errors";
+import { MAX_CONFIG_BYTES, MAX_TENANTS } from "../components/internal/limits";
+import { looksLikeSecretKey } from "../components/internal/secret-keys";
+import { UniqueNames } from "../components/internal/unique-names";
 
 export const NAMESPACE = "genai-platform";
 
@@ -88,6 +93,8 @@ const model = z.strictObject({
     maxNumSeqs: z.number().optional(),
     dtype: z.enum(["auto", "half", "float16", "bfloat16", "float", "float32"]).optional(),
     quantization: z.string().optional(),
+    /** vLLM's `--trust-remote-code` (code from the model repository runs in the pod); default false. */
+    trustRemoteCode: z.boolean().optional(),
     extraArgs: z.array(z.string()).optional(),
     resources: z.strictObject({ cpu: z.string().optional(), memory: z.string().optional(), shmSize: z.string().optional() }).optional(),
     cacheVolume: z.strictObject({ storageClassName: z.string().optional(), size: z.string().optional() }).optional(),
@@ -190,13 +197,20 @@ const tenant = z.strictObject({
 /** Secret config keys (set with `pulumi config set --secret`): which provider each serves. */
 export const SECRET_KEYS = { openaiApiKey: "openai", anthropicApiKey: "anthropic", geminiApiKey: "gemini", hfToken: "huggingface" } as const;
 
+/** Every config key that holds a secret: stored encrypted (`secure:`), never empty, never echoed. */
+export const SECRET_CONFIG_KEYS = [...Object.keys(SECRET_KEYS), "slackWebhookUrl"];
+
+const secretValue = z.string().min(1, "expected a non-empty secret");
+
 const REQUIRED_TAGS = ["owner", "cost-center"] as const;
 
-export const platformConfigSchema = z.strictObject({
+const platformConfigShape = z.strictObject({
     /** `dev` or `prod`: picks the environment profile. */
     environment: z.enum(["dev", "prod"]),
     /** Tags on every AWS resource; `owner` and `cost-center` are required, `environment` is added. */
     tags: z.record(z.string(), z.string()).check((ctx) => {
+        // The platform adds the `environment` tag.
+        for (const t of tagProblems(ctx.value, 1)) ctx.issues.push({ code: "custom", message: t.message, input: ctx.value, path: t.key === undefined ? [] : [t.key] });
         for (const key of REQUIRED_TAGS) {
             if (!(key in ctx.value)) {
                 ctx.issues.push({ code: "custom", message: `the "${key}" tag is required (required tags: ${REQUIRED_TAGS.join(", ")})`, input: ctx.value, path: [key] });
@@ -211,14 +225,21 @@ export const platformConfigSchema = z.strictObject({
     /** Langfuse tracing and Prometheus/Grafana metrics; sizes default per environment. */
     observability: observability.default({}),
     /** Teams sharing the platform: a namespace, quotas, access and a gateway team each. */
-    tenants: z.array(tenant).default([]),
-    openaiApiKey: z.string().optional(),
-    anthropicApiKey: z.string().optional(),
-    geminiApiKey: z.string().optional(),
-    hfToken: z.string().optional(),
+    tenants: z.array(tenant).max(MAX_TENANTS, `at most ${MAX_TENANTS.toLocaleString("en-US")} tenants in one stack (README, "How far one stack goes"); split the teams over more stacks`).default([]),
+    openaiApiKey: secretValue.optional(),
+    anthropicApiKey: secretValue.optional(),
+    geminiApiKey: secretValue.optional(),
+    hfToken: secretValue.optional(),
     /** Slack incoming-webhook URL of Alertmanager's receiver (`observability.alerts.slack`). */
-    slackWebhookUrl: z.string().optional(),
-}).superRefine((config, ctx) => {
+    slackWebhookUrl: secretValue.optional(),
+    /**
+     * Named overrides of production protections (stacks/posture.ts), each with
+     * the reason it is needed; the plan and `pulumi up` report every one.
+     */
+    productionOverrides: z.strictObject({ kyvernoAudit: z.string().min(10, "give the reason this production stack audits instead of enforcing (at least 10 characters)") }).optional(),
+});
+
+export const platformConfigSchema = platformConfigShape.superRefine((config, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: "custom", path, message, input: undefined });
     const poolNames = config.pools.map((p) => p.name);
     config.models.forEach((m, i) => {
@@ -234,6 +255,7 @@ export const platformConfigSchema = z.strictObject({
     if (config.observability.alerts?.slack && config.slackWebhookUrl === undefined) {
         issue(["observability", "alerts", "slack"], `a Slack receiver needs the secret ${NAMESPACE}:slackWebhookUrl (pulumi config set --secret slackWebhookUrl https://hooks.slack.com/services/...)`);
     }
+    checkModelNames(config, issue);
     const modelNames = [...config.models.map((m) => m.servedModelName ?? m.name), ...config.gateway.hosted.map((h) => h.modelName)];
     for (const field of ["fallbacks", "contextWindowFallbacks"] as const) {
         for (const [from, tos] of Object.entries(config.gateway[field] ?? {})) {
@@ -246,6 +268,29 @@ export const platformConfigSchema = z.strictObject({
 
 export type PlatformConfig = z.infer<typeof platformConfigSchema>;
 
+/**
+ * Endpoint names are unique (each names a Deployment and a Service), and so
+ * are the names the gateway serves, across `models` (servedModelName, else
+ * name) and `gateway.hosted` (modelName): LiteLLM load-balances every
+ * deployment of one model name, so a collision would send one model's prompts
+ * to another model or provider.
+ */
+function checkModelNames(config: z.infer<typeof platformConfigShape>, issue: (path: PropertyKey[], message: string) => void): void {
+    const endpoints = new UniqueNames();
+    const served = new UniqueNames();
+    const claim = (name: string, path: PropertyKey[], owner: string) => {
+        const holder = served.claim(name, owner);
+        if (holder !== undefined) issue(path, `the gateway already serves "${name}" for ${holder}; names across models, servedModelName and hosted must be unique`);
+    };
+    config.models.forEach((m, i) => {
+        const owner = `${NAMESPACE}:models[${i}]`;
+        const holder = endpoints.claim(m.name, owner);
+        if (holder !== undefined) issue(["models", i, "name"], `endpoint names must be unique (each names a Deployment and a Service); ${holder} has it`);
+        else claim(m.servedModelName ?? m.name, ["models", i, m.servedModelName === undefined ? "name" : "servedModelName"], owner);
+    });
+    config.gateway.hosted.forEach((h, i) => claim(h.modelName, ["gateway", "hosted", i, "modelName"], `${NAMESPACE}:gateway.hosted[${i}]`));
+}
+
 /** `genai-platform:pools[1].gpuLimit` from a zod path. */
 function keyPath(path: readonly PropertyKey[]): string {
     const [top, ...rest] = path;
@@ -256,27 +301,15 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
     return path.reduce<unknown>((v, seg) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[seg] : undefined), raw);
 }
 
-/** Levenshtein distance, for "did you mean" hints on unknown keys. */
-function distance(a: string, b: string): number {
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-        let prev = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const next = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-            prev = row[j];
-            row[j] = next;
-        }
-    }
-    return row[b.length];
-}
-
 /** The parts of a zod schema's definition the key-path walk needs. */
 interface SchemaDef {
     type: string;
     innerType?: z.ZodType;
     element?: z.ZodType;
     shape?: Record<string, z.ZodType>;
+    options?: z.ZodType[];
+    values?: unknown[];
+    entries?: Record<string, unknown>;
 }
 
 function defOf(schema: z.ZodType): SchemaDef {
@@ -285,21 +318,49 @@ function defOf(schema: z.ZodType): SchemaDef {
     return def;
 }
 
-/** The keys the schema knows at `path` (for "did you mean" hints). */
-function knownKeysAt(path: readonly PropertyKey[]): string[] {
-    let def: SchemaDef | undefined = defOf(platformConfigSchema);
+/** The schema's definition at `path`, if the path leads through objects and lists. */
+function defAt(path: readonly PropertyKey[]): SchemaDef | undefined {
+    let def: SchemaDef = defOf(platformConfigSchema);
     for (const seg of path) {
         const next: z.ZodType | undefined = def.type === "array" && typeof seg === "number" ? def.element : def.shape?.[seg as string];
-        if (!next) return [];
+        if (!next) return undefined;
         def = defOf(next);
     }
-    return def.shape ? Object.keys(def.shape) : [];
+    return def;
+}
+
+/** The keys the schema knows at `path` (for "did you mean" hints). */
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+    const shape = defAt(path)?.shape;
+    return shape ? Object.keys(shape) : [];
+}
+
+/** One alternative of a union, as a user would write it. */
+function describeAlternative(def: SchemaDef): string {
+    if (def.type === "boolean") return "true, false";
+    if (def.type === "literal") return (def.values ?? []).map((v) => JSON.stringify(v)).join(", ");
+    if (def.type === "enum") return Object.values(def.entries ?? {}).map((v) => JSON.stringify(v)).join(", ");
+    if (def.type === "object") return `{ ${Object.keys(def.shape ?? {}).join(", ")} }`;
+    if (def.type === "array") return "a list";
+    return `a ${def.type}`;
+}
+
+/** What a union at `path` accepts, for its "Invalid input" issue: every alternative, or the discriminator's values. */
+function unionAllowed(issue: z.core.$ZodIssue): string {
+    const options = (issue as { options?: unknown[] }).options;
+    if (options) return `expected one of: ${options.map((o) => JSON.stringify(o)).join(", ")}`;
+    const alternatives = defAt(issue.path)?.options?.map((o) => describeAlternative(defOf(o)));
+    return alternatives ? `expected one of: ${alternatives.join(", ")}` : issue.message;
 }
 
 function didYouMean(key: string, known: string[]): string {
-    const best = known.map((k) => ({ k, d: distance(key.toLowerCase(), k.toLowerCase()) })).sort((a, b) => a.d - b.d)[0];
-    const hint = best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? `; did you mean "${best.k}"?` : "";
-    return `unknown key${hint} (known keys: ${known.join(", ")})`;
+    return `unknown key${didYouMeanHint(key, known)} (known keys: ${known.join(", ")})`;
+}
+
+/** The value at `path`, hidden when any key on the path holds (or probably holds) a secret. */
+function reportedValue(raw: unknown, path: readonly PropertyKey[]): unknown {
+    const secret = path.some((seg) => typeof seg === "string" && looksLikeSecretKey(seg, SECRET_CONFIG_KEYS));
+    return secret ? HIDDEN : valueAt(raw, path);
 }
 
 function toProblems(error: z.ZodError, raw: Record<string, unknown>): Problem[] {
@@ -307,32 +368,130 @@ function toProblems(error: z.ZodError, raw: Record<string, unknown>): Problem[] 
         if (issue.code === "unrecognized_keys") {
             return issue.keys.map((key) => ({
                 path: issue.path.length ? `${keyPath(issue.path)}.${key}` : `${NAMESPACE}:${key}`,
-                value: valueAt(raw, [...issue.path, key]),
+                value: reportedValue(raw, [...issue.path, key]),
                 allowed: didYouMean(key, knownKeysAt(issue.path)),
             }));
         }
-        return [{ path: keyPath(issue.path), value: valueAt(raw, issue.path), allowed: issue.message }];
+        const allowed = issue.code === "invalid_union" ? unionAllowed(issue) : issue.message;
+        return [{ path: keyPath(issue.path), value: reportedValue(raw, issue.path), allowed }];
+    });
+}
+
+/** What the program knows of the config besides its values. */
+export interface ConfigContext {
+    /** Problems found before parsing (keys outside our namespace that look meant for it). */
+    problems?: Problem[];
+    /** Whether a key (`genai-platform:hfToken`) was given as a secret; when absent, not checked. */
+    isSecret?: (key: string) => boolean;
+}
+
+/**
+ * Secret keys given in plaintext: Pulumi then stores the value unencrypted in
+ * the stack file (and in version control), and hands it to the program as plain config.
+ */
+function plaintextSecretProblems(raw: Record<string, unknown>, isSecret: (key: string) => boolean): Problem[] {
+    return SECRET_CONFIG_KEYS.filter((key) => raw[key] !== undefined && !isSecret(`${NAMESPACE}:${key}`)).map((key) => ({
+        path: `${NAMESPACE}:${key}`,
+        value: HIDDEN,
+        allowed: `a secret must be stored encrypted: pulumi config set --secret ${key} <value> (the stack file then holds it as secure: ...)`,
+    }));
+}
+
+/**
+ * Keys named `__proto__` anywhere in the config: JSON and YAML make them own
+ * keys, but assigning one to a JavaScript object sets its prototype instead, so
+ * parsing would silently drop the entry (a fallback, a tag).
+ */
+function prototypeKeyProblems(value: unknown, path: PropertyKey[] = []): Problem[] {
+    if (!value || typeof value !== "object") return [];
+    return Object.entries(value).flatMap(([key, v]) => {
+        const at = [...path, Array.isArray(value) ? Number(key) : key];
+        if (key === "__proto__") return [{ path: keyPath(at), value: v, allowed: "a key named __proto__ would set a JavaScript object's prototype, so its entry would be dropped; rename it" }];
+        return prototypeKeyProblems(v, at);
     });
 }
 
 /** Parses and validates raw config (the namespace's keys, values already JSON-decoded). */
-export function parsePlatformConfig(raw: Record<string, unknown>): PlatformConfig {
+export function parsePlatformConfig(raw: Record<string, unknown>, context: ConfigContext = {}): PlatformConfig {
+    const prototypeKeys = prototypeKeyProblems(raw);
+    if (prototypeKeys.length > 0) throw new ValidationError("stack configuration", [...(context.problems ?? []), ...prototypeKeys]);
     const result = platformConfigSchema.safeParse(raw);
-    if (!result.success) throw new ValidationError("stack configuration", toProblems(result.error, raw));
+    const plaintext = context.isSecret ? plaintextSecretProblems(raw, context.isSecret) : [];
+    const problems = [...(context.problems ?? []), ...plaintext, ...(result.success ? [] : toProblems(result.error, raw))];
+    if (problems.length > 0 || !result.success) throw new ValidationError("stack configuration", problems);
     return result.data;
 }
 
-/** Reads every `genai-platform:*` key of the running stack's config. */
-export function readRawConfig(): Record<string, unknown> {
+/**
+ * Keys in a namespace that is a near miss of ours (`genai-platfrom:tenants`,
+ * `genai_platform:cluster`). Pulumi hands the program every namespace's keys
+ * and would ignore these, so the setting they hold would silently fall back to
+ * its default: no tenants (their namespaces deleted on the next `up`), or a
+ * default cluster (a replaced VPC).
+ */
+export function strayNamespaceProblems(all: Record<string, string>): Problem[] {
+    return Object.entries(all).flatMap(([key, value]) => {
+        const [namespace, ...rest] = key.split(":");
+        const name = rest.join(":");
+        if (namespace === NAMESPACE || rest.length === 0) return [];
+        const folded = namespace.toLowerCase().replace(/[^a-z0-9]/g, "");
+        if (folded !== NAMESPACE.replace(/-/g, "") && closestName(namespace, [NAMESPACE]) === undefined) return [];
+        const reported = looksLikeSecretKey(name, SECRET_CONFIG_KEYS) ? HIDDEN : decode(value);
+        return [{ path: key, value: reported, allowed: `unknown config namespace "${namespace}"; did you mean "${NAMESPACE}:${name}"?` }];
+    });
+}
+
+/**
+ * Refuses a config larger than one stack may hold, before decoding it (a
+ * multi-megabyte value would cost memory and time to parse, and say nothing a
+ * smaller one does not); reported at the largest key, its value not echoed.
+ */
+function checkConfigSize(all: Record<string, string>): void {
+    const ours = Object.entries(all).filter(([k]) => k.startsWith(`${NAMESPACE}:`));
+    const bytes = ours.reduce((n, [, v]) => n + Buffer.byteLength(v), 0);
+    if (bytes <= MAX_CONFIG_BYTES) return;
+    const [largest, value] = ours.reduce((a, b) => (b[1].length > a[1].length ? b : a));
+    throw new ValidationError("stack configuration", [{
+        path: largest,
+        value: new Hidden(`${Buffer.byteLength(value).toLocaleString("en-US")} bytes, not echoed`),
+        allowed: `the stack's ${NAMESPACE} config may hold at most ${MAX_CONFIG_BYTES.toLocaleString("en-US")} bytes in all (it holds ${bytes.toLocaleString("en-US")}); README, "How far one stack goes"`,
+    }]);
+}
+
+/** Reads and validates the running stack's config (every `genai-platform:*` key, and near misses of the namespace). */
+export function loadPlatformConfig(): PlatformConfig {
+    const all = pulumi.runtime.allConfig();
+    checkConfigSize(all);
+    return parsePlatformConfig(readRawConfig(all), { problems: strayNamespaceProblems(all), isSecret: isConfigSecret });
+}
+
+/**
+ * Whether the CLI handed `key` to the program as a secret: the Node SDK's
+ * `runtime.isConfigSecret`, which reads the keys the CLI lists in
+ * PULUMI_CONFIG_SECRET_KEYS (@pulumi/pulumi runtime/config.js); it is marked
+ * internal, so its type is declared here.
+ */
+function isConfigSecret(key: string): boolean {
+    return (pulumi.runtime as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret(key);
+}
+
+/** Every `genai-platform:*` key of `all` (the running stack's config by default). */
+export function readRawConfig(all: Record<string, string> = pulumi.runtime.allConfig()): Record<string, unknown> {
     const prefix = `${NAMESPACE}:`;
     return Object.fromEntries(
-        Object.entries(pulumi.runtime.allConfig())
+        Object.entries(all)
             .filter(([k]) => k.startsWith(prefix))
             .map(([k, v]) => [k.slice(prefix.length), decode(v)]),
     );
 }
 
+/**
+ * A config value as the stack file gave it: Pulumi hands structured values
+ * (objects, lists) to the program as JSON and every scalar as a string, so
+ * only JSON objects and lists are decoded; `"8"` stays the string the user wrote.
+ */
 function decode(value: string): unknown {
+    if (!/^\s*[[{]/.test(value)) return value;
     try {
         return JSON.parse(value);
     } catch {

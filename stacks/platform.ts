@@ -14,23 +14,26 @@ import {
     GpuPoolInfo,
     PLATFORM_MANAGED_LABEL,
     resolveGpuClusterArgs,
+    SYSTEM_NAMESPACES,
     validateGpuClusterArgs,
 } from "../components/gpu-cluster";
-import { Problem, ValidationError } from "../components/internal/errors";
+import { HIDDEN, Problem, ValidationError } from "../components/internal/errors";
 import { poolAdvertisedPerGpu } from "../components/internal/gpu-instances";
 import { COMPONENT_NAME_MAX } from "../components/internal/naming";
+import { EndpointDemand, endpointCapacityProblems, TenantDemand, tenantCapacityProblems } from "../components/internal/pool-capacity";
 import { principalKey } from "../components/internal/principal-arn";
-import { LlmGateway, LlmGatewayArgs, SelfHostedRoute, validateLlmGatewayArgs } from "../components/llm-gateway";
-import { baseUrl, createKedaRelease, EndpointCluster, KEDA_NAMESPACE, ModelEndpoint, ModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
+import { gatewayNamespace, LlmGateway, LlmGatewayArgs, SelfHostedRoute, validateLlmGatewayArgs } from "../components/llm-gateway";
+import { baseUrl, createKedaRelease, EndpointCluster, KEDA_NAMESPACE, ModelEndpoint, ModelEndpointArgs, resolveModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
 import { renderDeployment, VLLM_PORT } from "../components/model-endpoint/manifests";
-import { ObservabilityStack, ObservabilityStackArgs, PROMETHEUS_URL, validateObservabilityStackArgs } from "../components/observability-stack";
-import { TenantNamespace, TenantNamespaceArgs, validateTenants } from "../components/tenant-namespace";
+import { observabilityNamespaces, ObservabilityStack, ObservabilityStackArgs, PROMETHEUS_URL, validateObservabilityStackArgs } from "../components/observability-stack";
+import { resolveTenant, TenantNamespace, TenantNamespaceArgs, validateTenants } from "../components/tenant-namespace";
 import { asArgs } from "../components/internal/k8s-object";
 import { isCidr, zoneSubnets } from "../components/internal/cidr";
 import { namespaceIngressPolicies, platformPeer, tcp } from "../components/internal/network-policy";
 import { GATEWAY_POD_LABELS } from "../components/llm-gateway/manifests";
 import { PROMETHEUS_PEER } from "../components/observability-stack/network-policies";
 import { NAMESPACE, PlatformConfig } from "./config";
+import { postureProblems, productionOverridesInForce } from "./posture";
 
 /** What differs between environments unless the stack's config says otherwise. */
 export const PROFILES = {
@@ -72,7 +75,18 @@ const tags = (config: PlatformConfig) => ({ ...config.tags, environment: config.
 const secret = (value: string | undefined) => (value === undefined ? undefined : pulumi.secret(value));
 
 /** Namespaces of add-ons installed by chart (their pods are the charts' own): exempt from the tenant admission policies. */
-export const ADDON_NAMESPACES = [KEDA_NAMESPACE, "monitoring", "langfuse", "cert-manager", "clickhouse-operator-system"];
+export function addonNamespaces(config: PlatformConfig): string[] {
+    return [KEDA_NAMESPACE, ...observabilityNamespaces(config.observability)];
+}
+
+/**
+ * Every namespace the platform uses, from the components that use them (no
+ * tenant may take one: it would share the platform's Secrets, declare the
+ * namespace twice and inherit its policy exemptions).
+ */
+export function platformNamespaces(config: PlatformConfig): string[] {
+    return [...new Set([...SYSTEM_NAMESPACES, ...addonNamespaces(config), MODELS_NAMESPACE, gatewayNamespace({})])];
+}
 
 export function clusterArgs(config: PlatformConfig): GpuClusterArgs {
     const profile = PROFILES[config.environment];
@@ -80,7 +94,7 @@ export function clusterArgs(config: PlatformConfig): GpuClusterArgs {
     return {
         ...c,
         network: { ...profile.network, ...c.network },
-        kyverno: { ...profile.kyverno, ...c.kyverno, exemptNamespaces: ADDON_NAMESPACES },
+        kyverno: { ...profile.kyverno, ...c.kyverno, exemptNamespaces: addonNamespaces(config) },
         systemNodes: { ...profile.systemNodes, ...c.systemNodes },
         platformPool: { ...profile.platformPool, ...c.platformPool },
         pools: config.pools as GpuClusterArgs["pools"],
@@ -115,6 +129,7 @@ export function endpointArgs(config: PlatformConfig, m: PlatformConfig["models"]
         dtype: m.dtype,
         quantization: m.quantization,
         extraArgs: m.extraArgs,
+        trustRemoteCode: m.trustRemoteCode,
         resources: m.resources,
         cacheVolume: m.cacheVolume,
         hfToken: secret(config.hfToken),
@@ -269,15 +284,86 @@ function onStackName(problems: Problem[], prefix: string, stackName: string, com
     );
 }
 
-/** Runs `validate`, returning its problems with paths moved under the config key `prefix`. */
-function problemsOf(prefix: string, validate: () => unknown): Problem[] {
+/**
+ * Runs `validate`, returning its problems with paths moved under the config
+ * key `prefix`; `rename` maps a component path the stack derived from another
+ * key back to the key the user wrote (and may hide its value).
+ */
+function problemsOf(prefix: string, validate: () => unknown, rename: (p: Problem) => Problem = (p) => p): Problem[] {
     try {
         validate();
         return [];
     } catch (e) {
         if (!(e instanceof ValidationError)) throw e;
-        return e.problems.map((p) => ({ ...p, path: `${prefix}${p.path}` }));
+        return e.problems.map((p) => {
+            const renamed = rename(p);
+            return renamed.path === p.path ? { ...p, path: `${prefix}${p.path}` } : renamed;
+        });
     }
+}
+
+/** LlmGateway args the stack derives from other keys → those keys (`routing.numRetries` → `gateway.numRetries`, `selfHosted[i]` → `models[i]`). */
+function gatewayKey(config: PlatformConfig) {
+    const routing: Record<string, string> = { strategy: "routingStrategy", numRetries: "numRetries", timeoutSeconds: "timeoutSeconds", fallbacks: "fallbacks", contextWindowFallbacks: "contextWindowFallbacks" };
+    return (p: Problem): Problem => {
+        const route = /^routing\.([A-Za-z]+)(.*)$/.exec(p.path);
+        if (route && routing[route[1]]) return { ...p, path: `${NAMESPACE}:gateway.${routing[route[1]]}${route[2]}` };
+        const selfHosted = /^selfHosted\[(\d+)\]/.exec(p.path);
+        if (selfHosted) {
+            const i = Number(selfHosted[1]);
+            return { ...p, path: `${NAMESPACE}:models[${i}].${config.models[i]?.servedModelName !== undefined ? "servedModelName" : "name"}` };
+        }
+        const key = /^providerKeys\.([a-z]+)$/.exec(p.path);
+        if (key) return { ...p, path: `${NAMESPACE}:${key[1]}ApiKey`, value: HIDDEN };
+        return p;
+    };
+}
+
+/** ObservabilityStack args the stack derives from other keys: the Slack webhook is the secret `slackWebhookUrl`. */
+function observabilityKey(p: Problem): Problem {
+    return p.path === "alerts.slack.webhookUrl" ? { ...p, path: `${NAMESPACE}:slackWebhookUrl`, value: HIDDEN } : p;
+}
+
+/** Drops tenant problems at a `team.models` the tenant did not write (defaulted to every gateway model, whose own keys report them). */
+function writtenTenantKeys(config: PlatformConfig) {
+    return (problems: Problem[]): Problem[] =>
+        problems.filter((p) => {
+            const match = /^genai-platform:tenants\[(\d+)\]\.team\.models/.exec(p.path);
+            return !match || config.tenants[Number(match[1])]?.team.models !== undefined;
+        });
+}
+
+/** Problems reported twice (a model name both ModelEndpoint and LlmGateway refuse), once. */
+function unique(problems: Problem[]): Problem[] {
+    const seen = new Set<string>();
+    return problems.filter((p) => {
+        const key = `${p.path}\u0000${p.allowed}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+    });
+}
+
+/**
+ * What the endpoints and tenants sharing each pool need together (each alone
+ * is checked by its component): endpoints' full scale and warm floors, and
+ * each tenant's quota on top of the warm floors on its pools.
+ */
+function capacityProblems(config: PlatformConfig, facts: ClusterFacts): Problem[] {
+    const pools = facts.pools.map(tenantPool);
+    const endpoints = config.models.flatMap((m, i): EndpointDemand[] => {
+        const pool = facts.pools.find((p) => p.name === m.pool);
+        if (!pool) return [];
+        const r = resolveModelEndpointArgs(m.name, endpointArgs(config, m, facts), pool);
+        const { minReplicas, maxReplicas } = r.autoscaling;
+        if (![minReplicas, maxReplicas, r.tensorParallelSize].every((n) => Number.isInteger(n) && n >= 0)) return [];
+        return [{ key: `${NAMESPACE}:models[${i}]`, pool: m.pool, minReplicas, maxReplicas, gpusPerReplica: r.tensorParallelSize }];
+    });
+    const tenants = config.tenants.map((t, i): TenantDemand => {
+        const resolved = resolveTenant(t, { pools, gatewayModels: [] });
+        return { key: `${NAMESPACE}:tenants[${i}]`, name: t.name, pools: resolved.gpuPools, quota: resolved.gpuQuotaAdvertised, written: resolved.gpuQuota };
+    });
+    return [...endpointCapacityProblems(pools, endpoints), ...tenantCapacityProblems(pools, endpoints, tenants)];
 }
 
 /** GpuCluster paths: pools live at the namespace's top level, the rest under `cluster`. */
@@ -291,7 +377,7 @@ const clusterPrefix = (path: string) => (path.startsWith("pools") ? `${NAMESPACE
  */
 export function validatePlatform(config: PlatformConfig, stackName: string): void {
     const names = platformNames(stackName);
-    const problems: Problem[] = [];
+    const problems: Problem[] = [...postureProblems(config, stackName)];
     const clusterProblems = problemsOf("", () => validateGpuClusterArgs(names.cluster, clusterArgs(config))).map((p) => ({ ...p, path: `${clusterPrefix(p.path)}${p.path}` }));
     problems.push(...onStackName(clusterProblems, `${NAMESPACE}:cluster.`, stackName, "GpuCluster", names.cluster));
     // What the others need of the cluster, from its args even when they are invalid (so problems do not cascade).
@@ -310,10 +396,11 @@ export function validatePlatform(config: PlatformConfig, stackName: string): voi
         problems.push(...problemsOf(`${NAMESPACE}:models[${i}].`, () => validateModelEndpointArgs(m.name, endpointArgs(config, m, facts))));
     });
     const observability = `${NAMESPACE}:observability.`;
-    problems.push(...onStackName(problemsOf(observability, () => validateObservabilityStackArgs(names.observability, observabilityArgs(config, facts))), observability, stackName, "ObservabilityStack", names.observability));
+    problems.push(...onStackName(problemsOf(observability, () => validateObservabilityStackArgs(names.observability, observabilityArgs(config, facts)), observabilityKey), observability, stackName, "ObservabilityStack", names.observability));
     const gateway = `${NAMESPACE}:gateway.`;
-    problems.push(...onStackName(problemsOf(gateway, () => validateLlmGatewayArgs(names.gateway, gatewayArgs(config, facts))), gateway, stackName, "LlmGateway", names.gateway));
-    problems.push(...problemsOf(`${NAMESPACE}:`, () => validateTenants(config.tenants, { pools: facts.pools.map(tenantPool), gatewayModels: gatewayModelNames(config) })));
+    problems.push(...onStackName(problemsOf(gateway, () => validateLlmGatewayArgs(names.gateway, gatewayArgs(config, facts)), gatewayKey(config)), gateway, stackName, "LlmGateway", names.gateway));
+    problems.push(...writtenTenantKeys(config)(problemsOf(`${NAMESPACE}:`, () => validateTenants(config.tenants, { pools: facts.pools.map(tenantPool), gatewayModels: gatewayModelNames(config), reservedNamespaces: platformNamespaces(config) }))));
+    problems.push(...capacityProblems(config, facts));
     // EKS allows one access entry per principal: a cluster admin cannot also be a tenant principal.
     const admins = new Set(settings.adminPrincipalArns.map(principalKey));
     config.tenants.forEach((t, i) => (t.principals ?? []).forEach((p, j) => {
@@ -321,7 +408,7 @@ export function validatePlatform(config: PlatformConfig, stackName: string): voi
     }));
     // One bad stack name breaks several derived names; report it once, at the first.
     const firstOnStackName = problems.findIndex((p) => p.path === STACK_NAME_KEY);
-    const reported = problems.filter((p, i) => p.path !== STACK_NAME_KEY || i === firstOnStackName);
+    const reported = unique(problems.filter((p, i) => p.path !== STACK_NAME_KEY || i === firstOnStackName));
     if (reported.length > 0) throw new ValidationError("stack configuration", reported);
 }
 
@@ -421,11 +508,15 @@ export interface PlatformOutputs {
     langfuseAdminPassword: pulumi.Output<string>;
     /** Grafana's `admin` password, secret. */
     grafanaAdminPassword: pulumi.Output<string>;
+    /** Production protections this stack lowers by named override, with their reasons (stacks/posture.ts). */
+    productionOverrides: string[];
 }
 
 /** Declares the platform for one stack. */
 export function createPlatform(config: PlatformConfig, stackName: string): PlatformOutputs {
     validatePlatform(config, stackName);
+    const overrides = productionOverridesInForce(config);
+    for (const o of overrides) pulumi.log.warn(o);
     const names = platformNames(stackName);
     const cluster = new GpuCluster(names.cluster, clusterArgs(config));
     const keda = createKedaRelease(names.keda, cluster.provider, cluster, cluster.addons, addonPlacement(cluster.settings.mode, "critical"));
@@ -456,5 +547,6 @@ export function createPlatform(config: PlatformConfig, stackName: string): Platf
         langfuseAdminEmail: observability.langfuseAdminEmail,
         langfuseAdminPassword: observability.langfuseAdminPassword,
         grafanaAdminPassword: observability.grafanaAdminPassword,
+        productionOverrides: overrides,
     };
 }

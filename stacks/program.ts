@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parsePlatformConfig, readRawConfig } from "./config";
+import { loadPlatformConfig } from "./config";
 import { createPlatform, PlatformOutputs } from "./platform";
 
 /** The program: validate the whole config first, then declare the platform. */
 export function main(): PlatformOutputs {
-    return createPlatform(parsePlatformConfig(readRawConfig()), pulumi.getStack());
+    return createPlatform(loadPlatformConfig(), pulumi.getStack());
 }

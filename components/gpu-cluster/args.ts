@@ -1,4 +1,6 @@
 import { DEPLOYER_CIDRS_RULE, PRIVATE_ONLY_RULE } from "../../policies/lib/eks-endpoint";
+import { checkNodeLabels } from "../internal/labels";
+import { MAX_GP3_GIB, maxPoolGpus } from "../internal/limits";
 import { checkAllowList, isCidr } from "../internal/cidr";
 import { Problems } from "../internal/errors";
 import { GPU_FAMILIES, GPU_NAMES, migProfileName, poolFamilies } from "../internal/gpu-instances";
@@ -313,18 +315,22 @@ function validatePool(p: Problems, pool: ResolvedPool, mode: "karpenter" | "auto
         p.at("capacityTypes").check(CAPACITY_TYPES.includes(c), i, c, `expected one of ${CAPACITY_TYPES.join(", ")}`),
     );
     validateReservations(p, pool, mode);
-    p.check(isPositiveInt(pool.gpuLimit), "gpuLimit", pool.gpuLimit, "every pool needs a GPU limit: a whole number of GPUs ≥ 1");
+    if (p.check(isPositiveInt(pool.gpuLimit), "gpuLimit", pool.gpuLimit, "every pool needs a GPU limit: a whole number of GPUs ≥ 1")) {
+        const bound = maxPoolGpus(pool);
+        p.check(pool.gpuLimit <= bound.max, "gpuLimit", pool.gpuLimit, bound.reason);
+    }
     p.check(AMI_FAMILIES.includes(pool.amiFamily), "amiFamily", pool.amiFamily, `expected one of ${AMI_FAMILIES.join(", ")}`);
     p.check(CONSOLIDATION_POLICIES.includes(pool.consolidationPolicy), "consolidationPolicy", pool.consolidationPolicy, `expected one of ${CONSOLIDATION_POLICIES.join(", ")}`);
     p.check(CONSOLIDATE_AFTER.test(String(pool.consolidateAfter)), "consolidateAfter", pool.consolidateAfter, 'expected a duration such as "30s", "10m", "1h30m", or "Never"');
     p.check(BUDGET_NODES.test(String(pool.disruptionBudget)), "disruptionBudget", pool.disruptionBudget, 'expected a node count such as "1" or a percentage such as "10%"');
     p.check(DURATION.test(String(pool.expireAfter)) || pool.expireAfter === "Never", "expireAfter", pool.expireAfter, 'expected a duration such as "720h", or "Never"');
-    p.check(isPositiveInt(pool.volumeGiB) && pool.volumeGiB >= 100, "volumeGiB", pool.volumeGiB, "expected a whole number of GiB ≥ 100 (model images are large)");
+    p.check(isPositiveInt(pool.volumeGiB) && pool.volumeGiB >= 100 && pool.volumeGiB <= MAX_GP3_GIB, "volumeGiB", pool.volumeGiB, `expected a whole number of GiB from 100 (model images are large) to ${MAX_GP3_GIB.toLocaleString("en-US")} (gp3's maximum, 64 TiB)`);
     if (pool.protectBusinessHours) {
         const hours = p.at("protectBusinessHours");
         hours.check(CRON.test(pool.protectBusinessHours.schedule), "schedule", pool.protectBusinessHours.schedule, 'expected a cron schedule such as "0 7 * * mon-fri"');
         hours.check(BUDGET_DURATION.test(pool.protectBusinessHours.duration), "duration", pool.protectBusinessHours.duration, 'expected hours and minutes such as "12h" or "9h30m"');
     }
+    checkNodeLabels(p, "labels", pool.labels);
     if (pool.sharing) validateSharing(p.at("sharing"), pool, mode);
 }
 

@@ -6,7 +6,7 @@
  * `alb.ingress.kubernetes.io/*` annotations (kubernetes-sigs/aws-load-balancer-controller
  * docs/guide/ingress/annotations.md).
  */
-import { isCidr } from "./cidr";
+import { checkAllowList, isCidr } from "./cidr";
 import { Problems } from "./errors";
 import type { KubernetesObject } from "./k8s-object";
 
@@ -24,7 +24,11 @@ export interface AlbIngressArgs {
     certificateArn: string;
     /** Default `"internal"`: reachable from the VPC (and what is peered or VPN'd to it) only. */
     scheme?: IngressScheme;
-    /** CIDRs allowed to reach the ALB; required (and never `/0`) when `scheme` is `"internet-facing"`. Default: the VPC's. */
+    /**
+     * CIDRs allowed to reach the ALB. Required when `scheme` is
+     * `"internet-facing"`, and then together at most a /16 of public addresses
+     * (the API endpoint's rule, policies/lib/cidr.ts). Default: the VPC's.
+     */
     inboundCidrs?: string[];
 }
 
@@ -47,7 +51,9 @@ export function validateAlbIngress(p: Problems, ingress: ResolvedAlbIngress): vo
     p.check(ACM_ARN.test(String(ingress.certificateArn)), "certificateArn", ingress.certificateArn, "expected an ACM certificate ARN, e.g. arn:aws:acm:us-east-1:123456789012:certificate/<uuid>");
     if (!p.check(INGRESS_SCHEMES.includes(ingress.scheme), "scheme", ingress.scheme, `expected one of ${INGRESS_SCHEMES.join(", ")}`)) return;
     if (ingress.scheme === "internet-facing") {
-        p.check(ingress.inboundCidrs.length > 0, "inboundCidrs", ingress.inboundCidrs, "an internet-facing load balancer needs an explicit CIDR allow-list");
+        // The same rule as the API endpoint's: a set of CIDRs may admit at most a /16 of public addresses in all.
+        checkAllowList(p, "inboundCidrs", ingress.inboundCidrs, "an internet-facing load balancer needs an explicit CIDR allow-list");
+        return;
     }
     ingress.inboundCidrs.forEach((c, i) => p.at("inboundCidrs").check(isCidr(c) && !c.endsWith("/0"), i, c, "expected an IPv4 CIDR narrower than /0"));
 }

@@ -25,14 +25,36 @@ export class ValidationError extends Error {
     }
 }
 
+/** Stands for a value a message must never show (a secret, or what may be one). */
+export class Hidden {
+    constructor(readonly reason = "secret values are never echoed") {}
+}
+
+/** The value to report for a secret: hidden. */
+export const HIDDEN = new Hidden();
+
+/** Characters of a value a message shows; the rest is cut, with the value's full length. */
+export const MAX_VALUE_CHARS = 200;
+
+/** NaN and ±Infinity as YAML writes them (`.nan`, `.inf`, `-.inf`); JSON would print null. */
+function nonFinite(n: number): string {
+    return Number.isNaN(n) ? ".nan" : n > 0 ? ".inf" : "-.inf";
+}
+
+function truncate(text: string): string {
+    return text.length <= MAX_VALUE_CHARS ? text : `${text.slice(0, MAX_VALUE_CHARS)}… (${text.length.toLocaleString("en-US")} characters)`;
+}
+
 export function describeValue(value: unknown): string {
     if (value === undefined) return "(missing)";
-    if (typeof value === "string") return JSON.stringify(value);
+    if (value instanceof Hidden) return `(hidden: ${value.reason})`;
+    if (typeof value === "number" && !Number.isFinite(value)) return nonFinite(value);
+    if (typeof value === "string") return truncate(JSON.stringify(value));
     try {
-        const text = JSON.stringify(value);
-        return text === undefined ? String(value) : text;
+        const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? nonFinite(v) : v));
+        return truncate(text === undefined ? String(value) : text);
     } catch {
-        return String(value);
+        return truncate(String(value));
     }
 }
 

@@ -195,13 +195,16 @@ const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/;
 const isPositive = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v > 0;
 
+/** The namespace the gateway runs in (and creates). */
+export const gatewayNamespace = (args: Pick<LlmGatewayArgs, "namespace">): string => args.namespace ?? "llm-gateway";
+
 export function resolveLlmGatewayArgs(name: string, args: LlmGatewayArgs): ResolvedLlmGatewayArgs {
     const production = args.production ?? false;
     const db = args.database ?? {};
     const keys = args.providerKeys ?? {};
     return {
         name,
-        namespace: args.namespace ?? "llm-gateway",
+        namespace: gatewayNamespace(args),
         production,
         selfHosted: (args.selfHosted ?? []).map((route) => ({ ...route, modelName: route.modelName ?? route.servedModelName })),
         hosted: args.hosted ?? [],

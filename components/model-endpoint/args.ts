@@ -1,8 +1,10 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { GpuPoolInfo } from "../gpu-cluster";
+import { parseFlag, selectedFlag, withoutValue } from "../internal/cli-flags";
 import { Problems } from "../internal/errors";
 import { GPU_FAMILIES, poolAdvertisedPerGpu, poolFamilies, sliceShare } from "../internal/gpu-instances";
+import { MAX_CONTEXT_TOKENS } from "../internal/limits";
 import { checkDnsLabel } from "../internal/naming";
 import { parseQuantity } from "../internal/quantity";
 
@@ -124,7 +126,18 @@ export interface ModelEndpointArgs {
     dtype?: Dtype;
     /** `--quantization` method, e.g. `"fp8"`, `"awq"`. Default: not set (from the model's config). */
     quantization?: string;
-    /** Further `vllm serve` flags, appended as given; flags set by the typed args are refused. Default none. */
+    /**
+     * `--trust-remote-code`: lets vLLM run Python code from the model
+     * repository (custom architectures). Anyone who can push to that repository
+     * then runs code in the pod; opt in only for repositories you trust. Default false.
+     */
+    trustRemoteCode?: boolean;
+    /**
+     * Further `vllm serve` flags, appended as given. Refused in any spelling
+     * (`_` for `-`, `--flag=value` or `--flag value`, an abbreviation): flags the
+     * typed args set, `--load-format`, `--config`, `--trust-remote-code`, and
+     * credentials (`--api-key`). Default none.
+     */
     extraArgs?: string[];
     /** CPU, memory and shared memory per replica. Defaults scale with the GPU count. */
     resources?: EndpointResourceArgs;
@@ -187,6 +200,7 @@ export interface ResolvedModelEndpointArgs {
     dtype?: Dtype;
     quantization?: string;
     extraArgs: string[];
+    trustRemoteCode: boolean;
     resources: Required<EndpointResourceArgs>;
     hfToken?: ResolvedHfToken;
     startupTimeoutSeconds: number;
@@ -218,6 +232,19 @@ const MANAGED_FLAGS: Record<string, string> = {
     "--host": "fixed: the server listens on every interface for the Service and probes",
     "--port": "fixed: the Service and probes use port 8000",
 };
+
+/** Flags refused outright, with why. */
+const REFUSED_FLAGS: Record<string, string> = {
+    "--trust-remote-code": "runs code from the model repository; opt in with trustRemoteCode: true",
+    "--config": "reads further flags from a file, past these checks",
+};
+
+/**
+ * Flags that carry credentials: a value in the Deployment's args is readable by
+ * anyone who can read the Deployment, and shows in `ps` and in logs. Refused,
+ * and never echoed (the message hides the value).
+ */
+const CREDENTIAL_FLAGS = ["--api-key", "--hf-token", "--ssl-keyfile"];
 
 const HF_REPO_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?$/;
 /** Safe in PromQL label matchers, URLs and the gateway's `hosted_vllm/<name>`. */
@@ -303,6 +330,7 @@ export function resolveModelEndpointArgs(name: string, args: ModelEndpointArgs, 
         dtype: args.dtype,
         quantization: args.quantization,
         extraArgs: args.extraArgs ?? [],
+        trustRemoteCode: args.trustRemoteCode ?? false,
         resources: withDefaults<EndpointResourceArgs>(defaultResources(pool, gpus), args.resources),
         hfToken: resolveHfToken(args, name),
         startupTimeoutSeconds: args.startupTimeoutSeconds ?? 1800,
@@ -396,14 +424,29 @@ function validateEngine(p: Problems, r: ResolvedModelEndpointArgs): void {
             );
         }
     }
-    if (r.maxModelLen !== undefined) p.check(isInt(r.maxModelLen, 1), "maxModelLen", r.maxModelLen, "expected a whole number of tokens ≥ 1");
+    if (r.maxModelLen !== undefined) {
+        p.check(isInt(r.maxModelLen, 1) && r.maxModelLen <= MAX_CONTEXT_TOKENS, "maxModelLen", r.maxModelLen, `expected a whole number of tokens from 1 to ${MAX_CONTEXT_TOKENS.toLocaleString("en-US")} (the longest context of any open model, Llama 4 Scout's)`);
+    }
     p.check(isInt(r.maxNumSeqs, 1), "maxNumSeqs", r.maxNumSeqs, "expected a whole number ≥ 1");
     if (r.dtype !== undefined) p.check(DTYPES.includes(r.dtype), "dtype", r.dtype, `expected one of ${DTYPES.join(", ")}`);
     if (r.quantization !== undefined) p.check(QUANTIZATION.test(String(r.quantization)), "quantization", r.quantization, 'expected a vLLM quantization method such as "fp8" or "awq"');
+    p.check(typeof r.trustRemoteCode === "boolean", "trustRemoteCode", r.trustRemoteCode, "expected true or false");
     if (!p.check(Array.isArray(r.extraArgs), "extraArgs", r.extraArgs, "expected a list of strings")) return;
     r.extraArgs.forEach((arg, i) => {
         if (!p.at("extraArgs").check(typeof arg === "string" && arg.length > 0, i, arg, "expected a non-empty string")) return;
-        const flag = Object.keys(MANAGED_FLAGS).find((f) => arg === f || arg.startsWith(`${f}=`));
+        const parsed = parseFlag(arg);
+        if (parsed === undefined) return;
+        const credential = selectedFlag(parsed.name, CREDENTIAL_FLAGS);
+        if (credential !== undefined) {
+            p.at("extraArgs").add(i, withoutValue(arg), `${credential} is a credential; it may not appear in the args (readable in the Deployment, in ps and in logs)`);
+            return;
+        }
+        const refused = selectedFlag(parsed.name, Object.keys(REFUSED_FLAGS));
+        if (refused !== undefined) {
+            p.at("extraArgs").add(i, arg, `${refused} ${REFUSED_FLAGS[refused]}`);
+            return;
+        }
+        const flag = selectedFlag(parsed.name, Object.keys(MANAGED_FLAGS));
         p.at("extraArgs").check(flag === undefined, i, arg, `${flag} is ${flag ? MANAGED_FLAGS[flag] : ""}; the component renders it, so it may not appear in extraArgs`);
     });
 }

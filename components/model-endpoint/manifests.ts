@@ -54,6 +54,7 @@ export function vllmArgs(r: ResolvedModelEndpointArgs): string[] {
         ...(r.dtype !== undefined ? ["--dtype", r.dtype] : []),
         ...(r.quantization !== undefined ? ["--quantization", r.quantization] : []),
         ...(s3 ? ["--load-format", "runai_streamer"] : []),
+        ...(r.trustRemoteCode ? ["--trust-remote-code"] : []),
         ...r.extraArgs,
     ];
 }

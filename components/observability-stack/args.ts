@@ -2,6 +2,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { KARPENTER_NAMESPACE } from "../gpu-cluster/values";
 import { isCidr } from "../internal/cidr";
+import { CERT_MANAGER_NAMESPACE, CLICKHOUSE_OPERATOR_NAMESPACE, MONITORING_NAMESPACE } from "./values";
 import { AlbIngressArgs, checkHostName, resolveAlbIngress, ResolvedAlbIngress, validateAlbIngress } from "../internal/alb-ingress";
 import { isInt, Problems } from "../internal/errors";
 import type { CacheArgs, PostgresArgs } from "../internal/managed-state-args";
@@ -210,11 +211,18 @@ export const DEFAULT_LANGFUSE_ADMIN_EMAIL = "admin@langfuse.local";
 /** `https://<host>` for a host the ingress serves. */
 export const httpsUrl = (host: string) => `https://${host}`;
 
+const langfuseNamespace = (args: LangfuseDeploymentArgs = {}): string => args.namespace ?? "langfuse";
+
+/** Every namespace the stack creates or installs into (add-ons whose pods are the charts' own). */
+export function observabilityNamespaces(args: Pick<ObservabilityStackArgs, "langfuse">): string[] {
+    return [MONITORING_NAMESPACE, CERT_MANAGER_NAMESPACE, CLICKHOUSE_OPERATOR_NAMESPACE, langfuseNamespace(args.langfuse)];
+}
+
 function resolveLangfuse(production: boolean, args: LangfuseDeploymentArgs = {}, ingress?: ObservabilityIngressArgs): ResolvedObservabilityStackArgs["langfuse"] {
     const ch = args.clickhouse ?? {};
     const replicas = production ? 2 : 1;
     return {
-        namespace: args.namespace ?? "langfuse",
+        namespace: langfuseNamespace(args),
         webReplicas: args.webReplicas ?? replicas,
         workerReplicas: args.workerReplicas ?? replicas,
         publicUrl: ingress?.langfuseHost !== undefined ? httpsUrl(ingress.langfuseHost) : args.publicUrl,

@@ -2,6 +2,8 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { isCidr, SYSTEM_NAMESPACES } from "../gpu-cluster";
 import { describeValue, Problems } from "../internal/errors";
+import { checkLabels } from "../internal/labels";
+import { UniqueNames } from "../internal/unique-names";
 import { checkDnsLabel, isDnsLabel } from "../internal/naming";
 import { checkPrincipalArns, principalKey } from "../internal/principal-arn";
 import { parseQuantity, QUANTITY_RULE } from "../internal/quantity";
@@ -180,8 +182,12 @@ export interface TenantContext {
     pools: readonly TenantPoolInfo[];
     /** Model names the gateway routes. */
     gatewayModels: readonly string[];
-    /** The gateway's namespace, which no tenant may take. Default: not checked. */
-    gatewayNamespace?: string;
+    /**
+     * Namespaces the platform's components use besides the cluster's own
+     * (`SYSTEM_NAMESPACES`), which no tenant may take: the gateway's, the
+     * add-ons', the models'. The stack derives them from the components.
+     */
+    reservedNamespaces?: readonly string[];
 }
 
 export interface ResolvedTenantNamespaceArgs {
@@ -193,23 +199,12 @@ export interface ResolvedTenantNamespaceArgs {
 export const TENANT_NAME_MAX = 40;
 const RESERVED_NAMESPACES = ["default", ...SYSTEM_NAMESPACES];
 const BUDGET_DURATION = /^[1-9][0-9]*(s|m|h|d|w|mo)$/;
-const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
 const isWhole = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
 const isPositiveWhole = (v: unknown): v is number => isWhole(v) && v > 0;
 const isPort = (v: unknown): v is number => isWhole(v) && v >= 1 && v <= 65535;
-
-function isLabelKey(key: string): boolean {
-    const slash = key.lastIndexOf("/");
-    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-    const name = key.slice(slash + 1);
-    const prefixOk = prefix === undefined || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix));
-    return prefixOk && name.length <= 63 && LABEL_NAME.test(name);
-}
-
-const isLabelValue = (v: unknown): boolean => typeof v === "string" && (v === "" || (v.length <= 63 && LABEL_NAME.test(v)));
 
 /** `defaults` overlaid with the fields `given` sets (an explicit `undefined` keeps the default). */
 function withDefaults<T extends object>(defaults: Required<T>, given: T | undefined): Required<T> {
@@ -247,14 +242,6 @@ export function resolveTenant(spec: TenantSpec, ctx: Pick<TenantContext, "pools"
         egress: (spec.egress ?? []).map((e) => ({ cidr: e.cidr, ports: e.ports ?? [443] })),
         tags: spec.tags ?? {},
     };
-}
-
-function checkLabels(p: Problems, field: string, labels: unknown, requireOne: boolean): void {
-    const entries = labels && typeof labels === "object" ? Object.entries(labels) : [];
-    if (!p.check(typeof labels === "object" && labels !== null && (!requireOne || entries.length > 0), field, labels, requireOne ? "expected at least one label (key: value)" : "expected a map of labels")) return;
-    for (const [key, value] of entries) {
-        p.at(field).check(isLabelKey(key) && isLabelValue(value), key, value, "expected a valid label: [prefix/]name key and a value of at most 63 characters (alphanumerics, '-', '_', '.')");
-    }
 }
 
 function checkQuantities<T extends object>(p: Problems, values: T, keys: (keyof T & string)[]): void {
@@ -352,7 +339,7 @@ function validateNetwork(p: Problems, t: ResolvedTenant): void {
 
 /** Checks one resolved tenant, recording problems under `p`. */
 function validateTenant(p: Problems, t: ResolvedTenant, ctx: TenantContext): void {
-    const reserved = [...RESERVED_NAMESPACES, ...(ctx.gatewayNamespace ? [ctx.gatewayNamespace] : [])];
+    const reserved = [...new Set([...RESERVED_NAMESPACES, ...(ctx.reservedNamespaces ?? [])])];
     if (checkDnsLabel(p, "name", t.name, TENANT_NAME_MAX)) {
         p.check(!reserved.includes(t.name), "name", t.name, `expected a namespace the platform does not use (not ${reserved.join(", ")})`);
     }
@@ -378,8 +365,9 @@ export function validateTenants(tenants: readonly TenantSpec[], ctx: TenantConte
     const resolved = tenants.map((spec) => resolveTenant(spec, ctx));
     resolved.forEach((t, i) => validateTenant(list.at(i), t, ctx));
     const owners = new Map<string, string>();
+    const names = new UniqueNames();
     resolved.forEach((t, i) => {
-        if (resolved.findIndex((o) => o.name === t.name) !== i) list.at(i).add("name", t.name, "tenant names must be unique; this one is already used");
+        if (names.claim(t.name, String(i)) !== undefined) list.at(i).add("name", t.name, "tenant names must be unique; this one is already used");
         t.principals.forEach((pr, j) => {
             const key = principalKey(pr.arn);
             const owner = owners.get(key);
@@ -424,7 +412,7 @@ export function validateTenantNamespaceArgs(name: string, args: TenantNamespaceA
     p.check(args.provider !== undefined, "provider", args.provider, "expected the platform cluster's k8s.Provider");
     p.check(args.clusterName !== undefined && args.clusterName !== "", "clusterName", args.clusterName, "expected the EKS cluster's name");
     validateGateway(p.at("gateway"), args.gateway);
-    const ctx: TenantContext = { pools, gatewayModels: knownModels, gatewayNamespace: isDnsLabel(args.gateway?.namespace) ? args.gateway.namespace : undefined };
+    const ctx: TenantContext = { pools, gatewayModels: knownModels, reservedNamespaces: isDnsLabel(args.gateway?.namespace) ? [args.gateway.namespace] : [] };
     const tenant = resolveTenant(args, ctx);
     validateTenant(p, tenant, ctx);
     p.throwIfAny(`TenantNamespace "${name}" args`);

@@ -118,7 +118,7 @@ const CASES: Case[] = [
             }),
         problems: [
             'ingress.certificateArn: got "arn:aws:iam::123456789012:server-certificate/llm"; expected an ACM certificate ARN, e.g. arn:aws:acm:us-east-1:123456789012:certificate/<uuid>',
-            'ingress.inboundCidrs[0]: got "0.0.0.0/0"; expected an IPv4 CIDR narrower than /0',
+            'ingress.inboundCidrs: got ["0.0.0.0/0"]; they admit 3,702,390,784 public addresses (100% of the public IPv4 space); an allow-list may admit at most 65,536 public addresses (the size of one /16)',
             'ingress.host: got "LLM.example.com"; expected a lowercase DNS name such as "llm.example.com"',
         ],
     },

@@ -110,7 +110,7 @@ const CASES: BadCase[] = [
         lines: ['extraArgs[0]: got "--port"; --port is fixed: the Service and probes use port 8000; the component renders it, so it may not appear in extraArgs'],
     },
     { title: "an unknown dtype", args: { dtype: "int4" as never }, lines: ['dtype: got "int4"; expected one of auto, half, float16, bfloat16, float, float32'] },
-    { title: "max model length of zero", args: { maxModelLen: 0 }, lines: ["maxModelLen: got 0; expected a whole number of tokens ≥ 1"] },
+    { title: "max model length of zero", args: { maxModelLen: 0 }, lines: ["maxModelLen: got 0; expected a whole number of tokens from 1 to 10,485,760 (the longest context of any open model, Llama 4 Scout's)"] },
     { title: "max num seqs that is fractional", args: { maxNumSeqs: 1.5 }, lines: ["maxNumSeqs: got 1.5; expected a whole number ≥ 1"] },
     {
         title: "a startup timeout too short for a model to load",
@@ -201,5 +201,25 @@ describe("ModelEndpoint validation", () => {
             const { error } = await construct({ tensorParallelSize: tp });
             assert.equal(error, undefined, `tensorParallelSize ${tp}`);
         }
+    });
+});
+
+describe("ModelEndpoint trustRemoteCode", () => {
+    const vllmArgsOf = async (args: Partial<TestArgs>) => {
+        const { resources, error } = await construct(args);
+        assert.equal(error, undefined);
+        const deployment = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment");
+        return deployment?.inputs.spec.template.spec.containers[0].args as string[];
+    };
+
+    it("renders --trust-remote-code only when opted in", async () => {
+        assert.ok(!(await vllmArgsOf({})).includes("--trust-remote-code"));
+        assert.ok((await vllmArgsOf({ trustRemoteCode: true })).includes("--trust-remote-code"));
+    });
+
+    it("never echoes a credential given in extraArgs", async () => {
+        const { error } = await construct({ extraArgs: ["--api-key", "sk-live-0123456789abcdef"] });
+        assert.ok(error instanceof ValidationError);
+        assert.ok(!error.message.includes("sk-live") && error.message.includes("--api-key is a credential"), error.message);
     });
 });

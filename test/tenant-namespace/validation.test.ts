@@ -127,7 +127,7 @@ const CASES: Case[] = [
         }),
         problems: [
             `allowIngressFrom[0].namespace: got "Ingress"; expected ${DNS_LABEL_RULE}`,
-            "allowIngressFrom[0].podLabels.app/: got \"x\"; expected a valid label: [prefix/]name key and a value of at most 63 characters (alphanumerics, '-', '_', '.')",
+            "allowIngressFrom[0].podLabels.app/: got \"x\"; expected a label key [prefix/]name (name at most 63 characters: alphanumerics and '-', '_', '.' inside)",
             "gatewayIngressPorts[0]: got 0; expected a port 1–65535",
             "metricsPorts[1]: got 65536; expected a port 1–65535",
             'egress[0].cidr: got "10.0.0.0/33"; expected an IPv4 CIDR such as "10.0.0.0/16"',
@@ -182,7 +182,7 @@ describe("TenantNamespace validation", () => {
 });
 
 describe("validateTenants", () => {
-    const ctx = { pools: POOLS, gatewayModels: MODELS, gatewayNamespace: "llm-gateway" };
+    const ctx = { pools: POOLS, gatewayModels: MODELS, reservedNamespaces: ["llm-gateway"] };
 
     /** Runs `validateTenants` under the mock runtime, as the stack does before declaring anything. */
     async function rejectedTenants(tenants: TenantSpec[]): Promise<{ message: string; registered: number }> {
@@ -224,5 +224,27 @@ describe("validateTenants", () => {
         assert.deepEqual(web.quota, { cpuRequests: "16", cpuLimits: "32", memoryRequests: "64Gi", memoryLimits: "128Gi", pods: 50, services: 20, persistentVolumeClaims: 20, storage: "1Ti" });
         assert.deepEqual(web.containerDefaults, { cpuRequest: "100m", memoryRequest: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" });
         assert.deepEqual([web.principals, web.allowIngressFrom, web.egress, web.gatewayIngressPorts, web.metricsPorts], [[], [], [], [8000], [8000]]);
+    });
+});
+
+describe("validateTenants at scale", () => {
+    const ctx = { pools: POOLS, gatewayModels: MODELS, reservedNamespaces: ["llm-gateway"] };
+    const tenants = (n: number): TenantSpec[] =>
+        Array.from({ length: n }, (_, i) => ({ name: `team-${i}`, principals: [{ arn: `arn:aws:iam::123456789012:role/team-${i}`, access: "edit" as const }], team: { maxBudgetUsd: 10 } }));
+    /** The fastest of three runs, in milliseconds (the machine is shared). */
+    const fastest = (n: number) => {
+        const list = tenants(n);
+        return Math.min(...[0, 1, 2].map(() => {
+            const start = process.hrtime.bigint();
+            validateTenants(list, ctx);
+            return Number(process.hrtime.bigint() - start) / 1e6;
+        }));
+    };
+
+    it("takes time linear in the number of tenants (4× the tenants, well under 8× the time)", () => {
+        fastest(1_000); // warm up
+        const small = fastest(4_000);
+        const large = fastest(16_000);
+        assert.ok(large / small < 8, `4,000 tenants: ${small.toFixed(0)} ms; 16,000: ${large.toFixed(0)} ms (×${(large / small).toFixed(1)})`);
     });
 });
