@@ -12,6 +12,9 @@ import { CLICKHOUSE_FIXTURE, clickhouseOperatorWorkloads } from "./fixtures/clic
 import { GPU_OPERATOR_FIXTURE, gpuOperatorOperands } from "./fixtures/gpu-operator";
 import { KYVERNO_FIXTURE, kyvernoWebhooks } from "./fixtures/kyverno";
 import { NODES_FIXTURE, clusterNodes } from "./fixtures/nodes";
+import { PROMETHEUS_OPERATOR_FIXTURE, prometheusOperatorWorkloads } from "./fixtures/prometheus-operator";
+import { EKS_ADDONS_FIXTURE, eksAddonWorkloads } from "./fixtures/eks-addons";
+import { networkPolicyEnforced } from "./network";
 
 export type StackName = "dev" | "prod";
 
@@ -158,7 +161,9 @@ function operatorFixtures(resources: readonly RecordedResource[], releases: read
     for (const { source, objects: rendered } of releases) {
         for (const policy of rendered.filter((o) => o.apiVersion === "nvidia.com/v1" && o.kind === "ClusterPolicy")) add(GPU_OPERATOR_FIXTURE, gpuOperatorOperands(policy, source.namespace));
         if (referencesKyverno(source)) add(KYVERNO_FIXTURE, kyvernoWebhooks(rendered, source.namespace, objects));
+        add(PROMETHEUS_OPERATOR_FIXTURE, prometheusOperatorWorkloads(rendered, source.namespace));
     }
+    add(EKS_ADDONS_FIXTURE, eksAddonWorkloads(resources, networkPolicyEnforced(resources)));
     add(NODES_FIXTURE, clusterNodes(resources, objects));
     return fixtures;
 }
