@@ -9,6 +9,8 @@ import { clusterObjects, ClusterObject, renderedCluster } from "../harness/clust
 import { CLICKHOUSE_FIXTURE, clickhouseOperatorWorkloads } from "../harness/fixtures/clickhouse";
 import { GPU_NODE_OPERATOR_LABELS, gpuOperatorOperands } from "../harness/fixtures/gpu-operator";
 import { karpenterNode } from "../harness/fixtures/nodes";
+import { PROMETHEUS_OPERATOR_FIXTURE, prometheusOperatorWorkloads } from "../harness/fixtures/prometheus-operator";
+import { EKS_ADDONS_FIXTURE } from "../harness/fixtures/eks-addons";
 
 const podSpec = (o: ClusterObject) => (o.spec as any).template.spec;
 const from = (objects: readonly ClusterObject[], prefix: string) => objects.filter((o) => o.origin.startsWith(prefix));
@@ -87,6 +89,60 @@ describe("deploy semantics: the cluster's objects", function () {
         assert.ok(names.includes("nvidia-container-toolkit-daemonset") && names.includes("nvidia-mig-manager"));
         const mig = gpuOperatorOperands(planted, "gpu-operator").find((o) => o.metadata!.name === "nvidia-mig-manager")!;
         assert.equal((mig.spec as any).template.spec.hostPID, true);
+    });
+
+    it("runs the Prometheus Operator's Prometheus and Alertmanager StatefulSets from the chart's CRs, with their governing Services (v0.93)", () => {
+        const made = prod.filter((o) => o.origin === `fixture:${PROMETHEUS_OPERATOR_FIXTURE}`);
+        assert.deepEqual(made.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`).sort(), [
+            "Service monitoring/alertmanager-operated", "Service monitoring/prometheus-operated",
+            "StatefulSet monitoring/alertmanager-kube-prometheus-stack-alertmanager", "StatefulSet monitoring/prometheus-kube-prometheus-stack-prometheus",
+        ]);
+        const cr = (kind: string) => prod.find((o) => o.kind === kind && o.apiVersion === "monitoring.coreos.com/v1")!.spec as any;
+        const prom = made.find((o) => o.metadata.name === "prometheus-kube-prometheus-stack-prometheus")!;
+        const labels = (prom.spec as any).template.metadata.labels;
+        assert.equal(labels["app.kubernetes.io/name"], "prometheus");
+        assert.equal(labels["operator.prometheus.io/name"], "kube-prometheus-stack-prometheus");
+        assert.equal(labels.prometheus, "kube-prometheus-stack-prometheus");
+        assert.equal((prom.spec as any).replicas, cr("Prometheus").replicas);
+        const spec = podSpec(prom);
+        assert.deepEqual(spec.securityContext, cr("Prometheus").securityContext);
+        assert.deepEqual(spec.containers.map((c: any) => c.name), ["prometheus", "config-reloader"]);
+        assert.deepEqual(spec.containers[0].ports, [{ name: cr("Prometheus").portName, containerPort: 9090, protocol: "TCP" }]);
+        assert.deepEqual(spec.containers[0].resources, cr("Prometheus").resources);
+        assert.deepEqual(spec.nodeSelector, cr("Prometheus").nodeSelector);
+        assert.deepEqual(spec.tolerations, cr("Prometheus").tolerations);
+        assert.equal(spec.containers[1].image, "quay.io/prometheus-operator/prometheus-config-reloader:v0.93.1", "the operator's --prometheus-config-reloader flag");
+        const am = made.find((o) => o.metadata.name === "alertmanager-kube-prometheus-stack-alertmanager")!;
+        assert.deepEqual(podSpec(am).containers[0].ports.map((p: any) => `${p.name}:${p.containerPort}/${p.protocol}`), ["http-web:9093/TCP", "mesh-tcp:9094/TCP", "mesh-udp:9094/UDP"]);
+        assert.equal((am.spec as any).template.metadata.labels.alertmanager, "kube-prometheus-stack-alertmanager");
+        const governing = made.find((o) => o.metadata.name === "prometheus-operated")!.spec as any;
+        assert.deepEqual([governing.clusterIP, governing.selector], ["None", { "app.kubernetes.io/name": "prometheus" }]);
+    });
+
+    it("copies a Prometheus CR's resources and placement, and refuses sharding it does not model (planted)", () => {
+        const chart = prod.filter((o) => o.origin === "chart:kube-prometheus-stack").map((o) => structuredClone(o) as any);
+        const cr = chart.find((o) => o.kind === "Prometheus");
+        cr.spec.resources = { requests: { cpu: "1", memory: "4Gi" } };
+        cr.spec.nodeSelector = { "genai-platform.io/node-role": "system" };
+        const sts = prometheusOperatorWorkloads(chart, "monitoring").find((o) => o.kind === "StatefulSet" && o.metadata!.name!.startsWith("prometheus-")) as any;
+        assert.deepEqual(sts.spec.template.spec.containers[0].resources, { requests: { cpu: "1", memory: "4Gi" } });
+        assert.deepEqual(sts.spec.template.spec.nodeSelector, { "genai-platform.io/node-role": "system" });
+        cr.spec.shards = 2;
+        assert.throws(() => prometheusOperatorWorkloads(chart, "monitoring"), /Prometheus monitoring\/kube-prometheus-stack-prometheus: shards, listenLocal, thanos and serviceName are not modelled/);
+    });
+
+    it("runs EKS's add-on pods on managed nodes (CoreDNS behind kube-dns, aws-node, kube-proxy, the declared add-ons), none in Auto Mode", async () => {
+        const addons = prod.filter((o) => o.origin === `fixture:${EKS_ADDONS_FIXTURE}`);
+        assert.deepEqual(addons.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`).sort(), [
+            "DaemonSet kube-system/aws-node", "DaemonSet kube-system/ebs-csi-node", "DaemonSet kube-system/eks-pod-identity-agent", "DaemonSet kube-system/kube-proxy",
+            "Deployment kube-system/coredns", "Deployment kube-system/ebs-csi-controller", "Service kube-system/kube-dns",
+        ]);
+        const coredns = addons.find((o) => o.metadata.name === "coredns")!;
+        assert.equal((coredns.spec as any).template.metadata.labels["k8s-app"], "kube-dns");
+        assert.deepEqual((addons.find((o) => o.metadata.name === "kube-dns")!.spec as any).selector, { "k8s-app": "kube-dns" });
+        assert.deepEqual(podSpec(addons.find((o) => o.metadata.name === "aws-node")!).containers.map((c: any) => c.name), ["aws-node", "aws-eks-nodeagent"], "enforcement on: the network policy agent runs");
+        const auto = await clusterObjects("prod", { mode: "auto" });
+        assert.deepEqual(auto.filter((o) => o.origin === `fixture:${EKS_ADDONS_FIXTURE}`), []);
     });
 
     it("makes a ClickHouse server per shard and replica of any ClickHouseCluster (planted: 2 shards × 2 replicas)", () => {

@@ -7,11 +7,12 @@
  */
 import * as assert from "node:assert/strict";
 import { main as tenantApp } from "../../examples/tenant-app/program";
-import { loadStackConfig, runStack, type StackConfig } from "../../plan/stack";
+import { loadStackConfig, runStack } from "../../plan/stack";
 import type { PlatformOutputs } from "../../stacks/platform";
 import { renderNetworkPolicies } from "../../components/tenant-namespace/manifests";
 import { resolveTenant, type TenantSpec } from "../../components/tenant-namespace/args";
-import { kubernetesObjects, type KubernetesObject } from "../harness/conformance";
+import { kubernetesObjects, skipWithoutReference, type KubernetesObject } from "../harness/conformance";
+import { renderedCluster, type ClusterMode, type RenderedCluster, type StackName } from "../harness/cluster";
 import { runWithMocks, valueOf, type RecordedResource } from "../harness";
 import {
     decideFlow,
@@ -198,100 +199,101 @@ describe("semantics: NetworkPolicy reachability (planted defects)", () => {
 
 // --- The stacks ---------------------------------------------------------------------------------------
 
-type Stack = "dev" | "prod";
-
-/** A stack's config with the cluster switched to EKS Auto Mode. */
-function inAutoMode(config: StackConfig): StackConfig {
-    const key = "genai-platform:cluster";
-    // Auto Mode runs its own device plugin: GPU sharing is a Karpenter-mode feature.
-    const pools = (JSON.parse(config.config["genai-platform:pools"]) as Record<string, unknown>[]).map(({ sharing: _, ...pool }) => pool);
-    return { ...config, config: { ...config.config, [key]: JSON.stringify({ ...JSON.parse(config.config[key]), mode: "auto" }), "genai-platform:pools": JSON.stringify(pools) } };
-}
-
-/** One mock run per stack and mode for the whole file: each takes seconds. */
-const runs = new Map<string, ReturnType<typeof runStack>>();
-function run(stack: Stack, auto = false): ReturnType<typeof runStack> {
-    const key = `${stack}:${auto}`;
-    if (!runs.has(key)) {
-        const config = loadStackConfig(stack);
-        runs.set(key, runStack(stack, auto ? inAutoMode(config) : config));
-    }
-    return runs.get(key)!;
-}
-
-async function record(stack: Stack, auto = false): Promise<RecordedResource[]> {
-    return (await run(stack, auto)).resources;
-}
-
 /** The tenant example (examples/tenant-app) deployed on the dev platform: a tenant's own endpoint, scraped for its KEDA scaling. */
 async function tenantAppObjects(): Promise<KubernetesObject[]> {
-    const platform = await run("dev");
+    const platform = await runStack("dev", loadStackConfig("dev"));
     const outputs = platform.result as PlatformOutputs;
     const stackOutputs = { "acme/genai-platform/dev": { ...outputs, kubeconfig: await valueOf(outputs.kubeconfig), clusterName: await valueOf(outputs.clusterName) } };
     const config = { "tenant-app:platformStack": "acme/genai-platform/dev", "tenant-app:tenant": "research", "tenant-app:model": "Qwen/Qwen2.5-1.5B-Instruct", "tenant-app:pool": "gpu-small" };
     return kubernetesObjects((await runWithMocks(tenantApp, { project: "tenant-app", config, stackOutputs })).resources);
 }
 
-const chartPod = (name: string, namespace: string, labels: Record<string, string>, ports: Pod["ports"], serviceAccount?: string): Pod => ({ name: `${name} (chart)`, namespace, labels, ports, serviceAccount });
-
-/**
- * Pods the charts (and their operators) create, until the rendered charts
- * join the objects: the labels their selectors use and the ports that matter,
- * each from the pinned chart template named.
- */
-const CHART_PODS = {
-    // kube-prometheus-stack 88.5.3 templates/prometheus/networkpolicy.yaml: the podSelector of the operator-made Prometheus pods.
-    prometheus: chartPod("Prometheus monitoring/kube-prometheus-stack-prometheus", "monitoring", { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": "kube-prometheus-stack-prometheus" }, [{ name: "http-web", containerPort: 9090 }]),
-    // charts/grafana/templates/_pod.tpl: port `grafana` (service.targetPort 3000).
-    grafana: chartPod("Deployment monitoring/kube-prometheus-stack-grafana", "monitoring", { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": "kube-prometheus-stack" }, [{ name: "grafana", containerPort: 3000 }]),
-    // templates/alertmanager/networkpolicy.yaml selects `app.kubernetes.io/name: alertmanager`; web port 9093.
-    alertmanager: chartPod("Alertmanager monitoring/kube-prometheus-stack-alertmanager", "monitoring", { "app.kubernetes.io/name": "alertmanager" }, [{ name: "http-web", containerPort: 9093 }]),
-    // templates/prometheus-operator/deployment.yaml: port `https` = tls.internalPort 10250 serves the admission webhook.
-    prometheusOperator: chartPod("Deployment monitoring/kube-prometheus-stack-operator", "monitoring", { app: "kube-prometheus-stack-operator", release: "kube-prometheus-stack" }, [{ name: "https", containerPort: 10250 }]),
-    // langfuse 2.0.0 templates/web/deployment.yaml and worker/deployment.yaml (selectorLabels + component).
-    langfuseWeb: chartPod("Deployment langfuse/langfuse-web", "langfuse", { "app.kubernetes.io/name": "langfuse", "app.kubernetes.io/instance": "langfuse", "app.kubernetes.io/component": "web" }, [{ name: "http", containerPort: 3000 }], "langfuse"),
-    langfuseWorker: chartPod("Deployment langfuse/langfuse-worker", "langfuse", { "app.kubernetes.io/name": "langfuse", "app.kubernetes.io/instance": "langfuse", "app.kubernetes.io/component": "worker" }, [{ name: "http", containerPort: 3030 }], "langfuse"),
-    // The ClickHouse operator's server pods for langfuse 2.0.0 templates/clickhouse/cluster.yaml: HTTP 8123, native 9000.
-    clickhouse: chartPod("ClickHouseCluster langfuse/langfuse-clickhouse", "langfuse", { "app.kubernetes.io/instance": "langfuse-clickhouse" }, [{ name: "http", containerPort: 8123 }, { name: "tcp", containerPort: 9000 }]),
-};
-
-/** Admission webhooks the API server calls: kyverno 3.9.0, keda 2.20.2, cert-manager v1.20.2, clickhouse-operator 0.0.5 deployment templates. */
-const WEBHOOKS: { pod: Pod; port: number }[] = [
-    { pod: chartPod("Deployment kyverno/kyverno-admission-controller", "kyverno", { "app.kubernetes.io/component": "admission-controller", "app.kubernetes.io/instance": "kyverno" }, [{ name: "https", containerPort: 9443 }]), port: 9443 },
-    { pod: chartPod("Deployment keda/keda-admission-webhooks", "keda", { app: "keda-admission-webhooks" }, [{ name: "http", containerPort: 9443 }]), port: 9443 },
-    { pod: chartPod("Deployment cert-manager/cert-manager-webhook", "cert-manager", { "app.kubernetes.io/name": "webhook", "app.kubernetes.io/component": "webhook" }, [{ name: "https", containerPort: 10250 }]), port: 10250 },
-    { pod: chartPod("Deployment clickhouse-operator-system/clickhouse-operator", "clickhouse-operator-system", { "app.kubernetes.io/name": "clickhouse-operator", "control-plane": "controller-manager" }, [{ name: "webhook", containerPort: 9443 }]), port: 9443 },
-    { pod: CHART_PODS.prometheusOperator, port: 10250 },
-];
-
-/** keda 2.20.2 templates/manager/deployment.yaml: the operator runs the scalers. */
-const KEDA_OPERATOR = chartPod("Deployment keda/keda-operator", "keda", { app: "keda-operator" }, []);
-/** Backends of the charts' Services an Ingress may name (langfuse-web, kube-prometheus-stack-grafana), until the charts are rendered. */
-const CHART_SERVICE_BACKENDS: Record<string, Pod> = {
-    "langfuse/langfuse-web": CHART_PODS.langfuseWeb,
-    "monitoring/kube-prometheus-stack-grafana": CHART_PODS.grafana,
-};
 const POD_IDENTITY_AGENT = address("169.254.170.23", "EKS Pod Identity agent");
 const at = (p: Pod): Endpoint => ({ pod: p });
 const expect = (from: Endpoint, to: Endpoint, port: number | string, outcome: Expectation["expect"], why: string, protocol?: string): Expectation => ({ flow: { from, to, port, protocol }, expect: outcome, why });
+const selects = (svc: Service, p: Pod) => p.namespace === svc.namespace && Object.keys(svc.selector).length > 0 && Object.entries(svc.selector).every(([k, val]) => p.labels[k] === val);
 
 /**
  * Where ClusterIPs come from: the cluster's `kubernetesServiceIpAddressRange`,
  * or EKS's default, 172.20.0.0/16 for a VPC in 10.0.0.0/8 and 10.100.0.0/16
  * otherwise (EKS API, KubernetesNetworkConfigRequest.serviceIpv4Cidr).
  */
-function serviceCidr(resources: RecordedResource[], vpcCidr: string): string {
+function serviceCidr(resources: readonly RecordedResource[], vpcCidr: string): string {
     const set = resources.find((r) => r.type === "eks:index:Cluster")?.inputs.kubernetesServiceIpAddressRange;
     return set ?? (vpcCidr.startsWith("10.") ? "172.20.0.0/16" : "10.100.0.0/16");
 }
 
+/** The pods the cluster runs that the flows name, each found among the rendered charts and the operators' fixtures. */
+interface PlatformPods {
+    prometheus: Pod;
+    alertmanager: Pod;
+    grafana: Pod;
+    langfuseWeb: Pod;
+    langfuseWorker: Pod;
+    clickhouse: Pod;
+    kedaOperator: Pod;
+}
+
+function platformPods(pods: readonly Pod[]): PlatformPods {
+    const one = (what: string, match: (p: Pod) => boolean): Pod => {
+        const found = pods.filter(match);
+        assert.equal(found.length, 1, `one ${what} workload; found ${found.map((p) => p.name).join(", ") || "none"}`);
+        return found[0];
+    };
+    const named = (namespace: string, name: string, extra: Record<string, string> = {}) => (p: Pod) =>
+        p.namespace === namespace && p.labels["app.kubernetes.io/name"] === name && Object.entries(extra).every(([k, v]) => p.labels[k] === v);
+    return {
+        prometheus: one("Prometheus", named("monitoring", "prometheus", { "app.kubernetes.io/managed-by": "prometheus-operator" })),
+        alertmanager: one("Alertmanager", named("monitoring", "alertmanager", { "app.kubernetes.io/managed-by": "prometheus-operator" })),
+        grafana: one("Grafana", named("monitoring", "grafana")),
+        langfuseWeb: one("langfuse-web", named("langfuse", "langfuse", { "app.kubernetes.io/component": "web" })),
+        langfuseWorker: one("langfuse-worker", named("langfuse", "langfuse", { "app.kubernetes.io/component": "worker" })),
+        clickhouse: one("ClickHouse server", (p) => p.labels["clickhouse.com/role"] === "clickhouse-server" && p.labels["clickhouse.com/replica-id"] === "0"),
+        kedaOperator: one("KEDA operator", (p) => p.namespace === "keda" && p.labels.app === "keda-operator"),
+    };
+}
+
+/** Where a Service's port leads on a backend pod: its targetPort (a number, or a container port name), else the port itself. */
+function backendPort(svc: Service, port: number, pod: Pod, protocol = "TCP"): number | undefined {
+    const sp = svc.ports.find((p) => p.port === port && (p.protocol ?? "TCP") === protocol);
+    const target = sp ? sp.targetPort ?? sp.port : undefined;
+    return typeof target === "string" ? pod.ports.find((c) => c.name === target)?.containerPort : target;
+}
+
+/**
+ * The pods and ports the API server calls for every admission webhook of
+ * every Validating/MutatingWebhookConfiguration in `objects`: the webhook's
+ * Service (port default 443, admissionregistration/v1 ServiceReference), the
+ * pods it selects, the targetPort on them.
+ */
+function webhookBackends(objects: readonly KubernetesObject[], services: readonly Service[], pods: readonly Pod[]): { webhook: string; pod: Pod; port: number }[] {
+    const configurations = objects.filter((o) => o.apiVersion === "admissionregistration.k8s.io/v1" && /^(Validating|Mutating)WebhookConfiguration$/.test(o.kind));
+    return configurations.flatMap((c) => ((c as { webhooks?: { name: string; clientConfig: { service?: { name: string; namespace: string; port?: number } } }[] }).webhooks ?? []).flatMap((w) => {
+        const ref = w.clientConfig.service;
+        if (!ref) return [];
+        const svc = services.find((s) => s.name === ref.name && s.namespace === ref.namespace);
+        assert.ok(svc, `${c.kind} ${c.metadata?.name} webhook ${w.name} calls Service ${ref.namespace}/${ref.name}, which the cluster lacks`);
+        const backends = pods.filter((p) => selects(svc, p));
+        assert.ok(backends.length > 0, `Service ${ref.namespace}/${ref.name} (webhook ${w.name}) selects no pod`);
+        return backends.map((pod) => {
+            const port = backendPort(svc, ref.port ?? 443, pod);
+            assert.ok(port !== undefined, `Service ${ref.namespace}/${ref.name} has no port ${ref.port ?? 443} leading to ${pod.name}`);
+            return { webhook: `${c.kind} ${c.metadata?.name}: ${w.name}`, pod, port };
+        });
+    }));
+}
+
 interface StackView {
-    objects: KubernetesObject[];
+    objects: readonly KubernetesObject[];
     facts: NetworkFacts;
     pods: Pod[];
+    platform: PlatformPods;
     tenants: string[];
     gatewayPod: Pod;
     gatewayService: Service;
+    /** CoreDNS behind the kube-dns Service, or (EKS Auto Mode) the node's own CoreDNS. */
+    dns: { to: Endpoint; via?: Service };
+    webhooks: { webhook: string; pod: Pod; port: number }[];
     /** A first address of the cluster's first private subnet: where the control plane's ENIs sit. */
     apiServer: Endpoint;
     podIdentityUsers: Pod[];
@@ -299,67 +301,75 @@ interface StackView {
     albTargets: { ingress: string; pod: Pod; port: number; alb: Endpoint }[];
 }
 
-function view(resources: RecordedResource[], extra: KubernetesObject[] = []): StackView {
-    const objects = [...kubernetesObjects(resources), ...extra];
+function view(cluster: RenderedCluster, extra: KubernetesObject[] = []): StackView {
+    const { resources } = cluster;
+    const objects = [...cluster.objects, ...extra];
     const vpc = resources.find((r) => r.type === "aws:ec2/vpc:Vpc")!;
-    const subnet = resources.find((r) => r.type === "aws:ec2/subnet:Subnet" && r.name.includes("private"))!;
+    const privateSubnets = resources.filter((r) => r.type === "aws:ec2/subnet:Subnet" && r.name.includes("private"));
     // Nodes (the system group, Karpenter's and Auto Mode's) run in the private subnets; the VPC CNI gives pods addresses there.
-    const podCidrs = resources.filter((r) => r.type === "aws:ec2/subnet:Subnet" && r.name.includes("private")).map((r) => r.inputs.cidrBlock as string);
-    const facts: NetworkFacts = { enforced: networkPolicyEnforced(resources), podCidrs, serviceCidr: serviceCidr(resources, vpc.inputs.cidrBlock) };
+    const facts: NetworkFacts = { enforced: networkPolicyEnforced(resources), podCidrs: privateSubnets.map((r) => r.inputs.cidrBlock as string), serviceCidr: serviceCidr(resources, vpc.inputs.cidrBlock) };
     const pods = podsOf(objects);
+    const services = servicesOf(objects);
     const tenants = objects.filter((o) => o.kind === "Namespace" && (o.metadata?.labels as Record<string, string> | undefined)?.["genai-platform.io/tenant"]).map((o) => o.metadata!.name!);
     const gatewayPod = pods.find((p) => p.labels["app.kubernetes.io/component"] === "llm-gateway")!;
-    const gatewayService = servicesOf(objects).find((s) => s.namespace === gatewayPod.namespace && Object.entries(s.selector).every(([k, val]) => gatewayPod.labels[k] === val))!;
+    const gatewayService = services.find((s) => selects(s, gatewayPod))!;
     const associations = resources.filter((r) => r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation").map((r) => `${r.inputs.namespace}/${r.inputs.serviceAccount}`);
-    const podIdentityUsers = [...pods, ...Object.values(CHART_PODS)].filter((p) => associations.includes(`${p.namespace}/${p.serviceAccount}`));
-    const apiServer = address(subnet.inputs.cidrBlock.replace(/\.0\/\d+$/, ".10"), "the EKS API server (control-plane ENI)");
-    const subnetAddress = (kind: string) => resources.find((r) => r.type === "aws:ec2/subnet:Subnet" && r.name.includes(kind))!.inputs.cidrBlock.replace(/\.0\/\d+$/, ".20");
+    const podIdentityUsers = pods.filter((p) => associations.includes(`${p.namespace}/${p.serviceAccount}`));
+    const subnetAddress = (cidr: string, host: number) => cidr.replace(/\.0\/\d+$/, `.${host}`);
+    const apiServer = address(subnetAddress(privateSubnets[0].inputs.cidrBlock, 10), "the EKS API server (control-plane ENI)");
+    const kubeDns = services.find((s) => s.namespace === "kube-system" && s.name === "kube-dns");
+    const coredns = kubeDns && pods.find((p) => selects(kubeDns, p));
+    const dns = kubeDns && coredns ? { to: at(coredns), via: kubeDns } : { to: address(subnetAddress(privateSubnets[0].inputs.cidrBlock, 30), "the node's own CoreDNS (EKS Auto Mode)", true) };
     const albTargets = objects.filter((o) => o.kind === "Ingress" && (o.spec as Record<string, any>).ingressClassName === "alb").flatMap((o) => {
         const annotations = (o.metadata?.annotations ?? {}) as Record<string, string>;
         assert.equal(annotations["alb.ingress.kubernetes.io/target-type"], "ip", "the ALB sends to pod addresses");
-        const alb = address(subnetAddress(annotations["alb.ingress.kubernetes.io/scheme"] === "internal" ? "private" : "public"), `the ALB of Ingress ${o.metadata?.namespace}/${o.metadata?.name}`);
+        const kind = annotations["alb.ingress.kubernetes.io/scheme"] === "internal" ? "private" : "public";
+        const subnet = resources.find((r) => r.type === "aws:ec2/subnet:Subnet" && r.name.includes(kind))!;
+        const alb = address(subnetAddress(subnet.inputs.cidrBlock, 20), `the ALB of Ingress ${o.metadata?.namespace}/${o.metadata?.name}`);
         const backend = (o.spec as Record<string, any>).rules[0].http.paths[0].backend.service as { name: string; port: { number: number } };
-        const key = `${o.metadata?.namespace}/${backend.name}`;
-        const service = servicesOf(objects).find((svc) => `${svc.namespace}/${svc.name}` === key);
-        const pod = service ? pods.find((p) => p.namespace === service.namespace && Object.entries(service.selector).every(([k, val]) => p.labels[k] === val)) : CHART_SERVICE_BACKENDS[key];
-        assert.ok(pod, `a backend for Ingress ${key}`);
-        const target = service?.ports.find((sp) => sp.port === backend.port.number)?.targetPort ?? pod.ports[0].containerPort;
-        const port = typeof target === "number" ? target : pod.ports.find((c) => c.name === target)!.containerPort;
+        const service = services.find((svc) => svc.namespace === o.metadata?.namespace && svc.name === backend.name);
+        assert.ok(service, `Ingress ${o.metadata?.namespace}/${o.metadata?.name}: no Service ${backend.name}`);
+        const pod = pods.find((p) => selects(service, p));
+        assert.ok(pod, `Service ${service.namespace}/${service.name} selects no pod`);
+        const port = backendPort(service, backend.port.number, pod);
+        assert.ok(port !== undefined);
         return [{ ingress: `${o.metadata?.namespace}/${o.metadata?.name}`, pod, port, alb }];
     });
-    return { objects, facts, pods, tenants, gatewayPod, gatewayService, apiServer, podIdentityUsers, albTargets };
+    return { objects, facts, pods, platform: platformPods(pods), tenants, gatewayPod, gatewayService, dns, webhooks: webhookBackends(objects, services, pods), apiServer, podIdentityUsers, albTargets };
 }
 
 /** Any pod a tenant runs (an agent, a notebook, a model server listening on vLLM's port). */
 const tenantPod = (tenant: string): Endpoint => pod(tenant, { app: "tenant-workload" }, [{ name: "http", containerPort: 8000 }]);
 
+const platformModels = (v: StackView) => v.pods.filter((p) => p.namespace === "models" && p.labels["app.kubernetes.io/name"] === "vllm");
+
 function neededFlows(v: StackView): Expectation[] {
-    const { prometheus, langfuseWeb, langfuseWorker, clickhouse } = CHART_PODS;
+    const { prometheus, alertmanager, grafana, langfuseWeb, langfuseWorker, clickhouse, kedaOperator } = v.platform;
     const gateway = at(v.gatewayPod);
-    const vllm = v.pods.filter((p) => p.namespace === "models" && p.labels["app.kubernetes.io/name"] === "vllm");
+    const vllm = platformModels(v);
     assert.ok(vllm.length > 0, "the stack has platform model endpoints");
     const { targets } = scrapeTargets(v.objects);
-    const everyone = [...v.pods.filter((p) => !p.hostNetwork).map(at), ...Object.values(CHART_PODS).map(at), ...v.tenants.map(tenantPod)];
+    const everyone = [...v.pods.filter((p) => !p.hostNetwork).map(at), ...v.tenants.map(tenantPod)];
+    const dns = (from: Endpoint, protocol: string): Expectation => ({ flow: { from, to: v.dns.to, port: 53, protocol, via: v.dns.via }, expect: "allowed", why: "name resolution" });
     return [
         ...vllm.map((m) => expect(gateway, at(m), "http", "allowed", "the gateway routes to every self-hosted model")),
         expect(gateway, at(langfuseWeb), 3000, "allowed", "the gateway sends traces to Langfuse"),
-        expect(at(KEDA_OPERATOR), at(prometheus), 9090, "allowed", "KEDA's Prometheus scalers query it"),
-        expect(at(CHART_PODS.grafana), at(prometheus), 9090, "allowed", "Grafana's data source"),
-        expect(at(prometheus), at(CHART_PODS.alertmanager), 9093, "allowed", "Prometheus sends alerts"),
+        expect(at(kedaOperator), at(prometheus), 9090, "allowed", "KEDA's Prometheus scalers query it"),
+        expect(at(grafana), at(prometheus), 9090, "allowed", "Grafana's data source"),
+        expect(at(prometheus), at(alertmanager), 9093, "allowed", "Prometheus sends alerts"),
         ...[langfuseWeb, langfuseWorker].flatMap((l) => [8123, 9000].map((port) => expect(at(l), at(clickhouse), port, "allowed", "Langfuse stores traces in ClickHouse"))),
-        ...targets.map((t) => expect(at(prometheus), at(t.pod), t.port, "allowed", `Prometheus scrapes ${t.monitor} (KEDA scales on these metrics)`)),
-        ...everyone.flatMap((from) => ["UDP", "TCP"].map((protocol) => ({ ...expect(from, KUBE_DNS, 53, "allowed", "name resolution through the kube-dns Service", protocol), flow: { from, to: KUBE_DNS, port: 53, protocol, via: KUBE_DNS_SERVICE } }))),
+        ...targets.map((t) => expect(at(prometheus), at(t.pod), t.port, "allowed", `Prometheus scrapes ${t.monitor}`)),
+        ...everyone.flatMap((from) => ["UDP", "TCP"].map((protocol) => dns(from, protocol))),
         ...v.podIdentityUsers.map((p) => expect(at(p), POD_IDENTITY_AGENT, 80, "allowed", `${p.serviceAccount} has a Pod Identity association`)),
         ...v.tenants.map((t) => expect(tenantPod(t), POD_IDENTITY_AGENT, 80, "allowed", "tenant pods use Pod Identity")),
-        ...WEBHOOKS.map((w) => expect(v.apiServer, at(w.pod), w.port, "allowed", "the API server calls admission webhooks")),
+        ...v.webhooks.map((w) => expect(v.apiServer, at(w.pod), w.port, "allowed", `the API server calls ${w.webhook}`)),
         ...v.albTargets.map((t) => expect(t.alb, at(t.pod), t.port, "allowed", `Ingress ${t.ingress} publishes it`)),
         ...v.tenants.map((t) => ({ ...expect(tenantPod(t), gateway, 4000, "allowed", "tenants call models through the gateway's Service"), flow: { from: tenantPod(t), to: gateway, port: 4000, via: v.gatewayService } })),
     ];
 }
 
 function isolationFlows(v: StackView): Expectation[] {
-    const { prometheus, grafana, alertmanager, langfuseWeb, langfuseWorker, clickhouse } = CHART_PODS;
-    const vllm = v.pods.filter((p) => p.namespace === "models" && p.labels["app.kubernetes.io/name"] === "vllm");
+    const { prometheus, grafana, alertmanager, langfuseWeb, langfuseWorker, clickhouse } = v.platform;
     return v.tenants.flatMap((t) => {
         const from = tenantPod(t);
         return [
@@ -370,33 +380,55 @@ function isolationFlows(v: StackView): Expectation[] {
             expect(from, at(langfuseWeb), 3000, "denied", "Langfuse holds every tenant's traces"),
             expect(from, at(langfuseWorker), 3030, "denied", "Langfuse holds every tenant's traces"),
             ...[8123, 9000].map((port) => expect(from, at(clickhouse), port, "denied", "ClickHouse holds every tenant's traces")),
-            ...vllm.map((m) => expect(from, at(m), 8000, "denied", "tenants reach platform models only through the gateway (budgets, rate limits)")),
+            ...platformModels(v).map((m) => expect(from, at(m), 8000, "denied", "tenants reach platform models only through the gateway (budgets, rate limits)")),
         ];
     });
 }
 
-for (const [stack, auto] of [["dev", false], ["prod", false], ["dev", true], ["prod", true]] as [Stack, boolean][]) {
-    describe(`semantics: NetworkPolicy reachability (${stack} stack${auto ? ", EKS Auto Mode" : ""})`, () => {
-        let resources: RecordedResource[];
+for (const [stack, mode] of [["dev", "managed"], ["prod", "managed"], ["dev", "auto"], ["prod", "auto"]] as [StackName, ClusterMode][]) {
+    describe(`semantics: NetworkPolicy reachability (${stack} stack, ${mode === "auto" ? "EKS Auto Mode" : "managed nodes"}; everything the cluster runs)`, function () {
+        let cluster: RenderedCluster;
         let v: StackView;
-        const withTenantApp = stack === "dev" && !auto;
-        before(async () => {
-            resources = await record(stack, auto);
-            v = view(resources, withTenantApp ? await tenantAppObjects() : []);
+        const withTenantApp = stack === "dev" && mode === "managed";
+        before(async function () {
+            skipWithoutReference(this);
+            cluster = await renderedCluster(stack, { mode });
+            v = view(cluster, withTenantApp ? await tenantAppObjects() : []);
         });
 
-        it(auto ? "turns NetworkPolicy enforcement on through the amazon-vpc-cni ConfigMap" : "turns NetworkPolicy enforcement on through the VPC CNI add-on's enableNetworkPolicy", () => {
-            assert.equal(networkPolicyEnforced(resources), true);
+        it(mode === "auto" ? "turns NetworkPolicy enforcement on through the amazon-vpc-cni ConfigMap" : "turns NetworkPolicy enforcement on through the VPC CNI add-on's enableNetworkPolicy", () => {
+            assert.equal(networkPolicyEnforced(cluster.resources), true);
         });
 
-        it("allows every flow the platform needs", () => {
+        it("allows every flow the platform needs, between the pods the charts and operators really run", () => {
             assert.deepEqual(flowFindings(v.objects, v.facts, neededFlows(v)), []);
         });
 
-        it("scrapes every endpoint's metrics, the tenants' own included", () => {
+        it("derives the API server's webhook calls from every webhook configuration: Kyverno, KEDA, cert-manager, ClickHouse, the Prometheus Operator", () => {
+            const called = new Set(v.webhooks.map((w) => w.pod.namespace));
+            for (const ns of ["kyverno", "keda", "cert-manager", "clickhouse-operator-system", "monitoring"]) assert.ok(called.has(ns), `no webhook backend in ${ns}`);
+            // Planted: without the allow-rule for the operator's webhook, monitoring's default-deny refuses the API server.
+            const planted = v.objects.filter((o) => !(o.kind === "NetworkPolicy" && o.metadata?.name === "allow-api-server-to-operator-webhook"));
+            const findings = flowFindings(planted, v.facts, neededFlows(v));
+            assert.ok(findings.length > 0 && findings.every((f) => /^the EKS API server .* → Deployment monitoring\/kube-prometheus-stack-operator TCP\/10250 is denied but is needed \(the API server calls (Validating|Mutating)WebhookConfiguration kube-prometheus-stack-admission: .*\): ingress .* is isolated by monitoring\/default-deny-ingress/.test(f)), findings.join("\n"));
+        });
+
+        it("derives Prometheus's scrapes from every monitor, the charts' included (planted: Prometheus's egress denied)", () => {
+            const { targets } = scrapeTargets(v.objects);
+            const { prometheus } = v.platform;
+            const charts = targets.filter((t) => !t.monitor.includes("genai") && t.pod.namespace !== "models" && t.pod.namespace !== "llm-gateway");
+            assert.ok(charts.some((t) => t.pod.namespace === "monitoring" && t.pod.name.includes("alertmanager")), "the chart's Alertmanager ServiceMonitor reaches the operator-made pods");
+            if (mode === "managed") assert.ok(charts.some((t) => t.pod.namespace === "kube-system" && t.pod.labels["k8s-app"] === "kube-dns"), "the chart's CoreDNS ServiceMonitor reaches the add-on's pods");
+            const deny = policy("monitoring", "planted-egress-deny", { podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } }, policyTypes: ["Egress"] });
+            const scrapes = targets.map((t) => expect(at(prometheus), at(t.pod), t.port, "allowed", t.monitor));
+            // Host-network targets (node-exporter, kube-proxy) sit on other nodes' addresses: egress rules apply to them too.
+            assert.equal(flowFindings([...v.objects, deny], v.facts, scrapes).length, scrapes.length);
+        });
+
+        it("scrapes every endpoint's metrics, the tenants' own and the charts' included", () => {
             const { targets } = scrapeTargets(v.objects);
             const scraped = new Set(targets.map((t) => t.pod.namespace));
-            assert.ok(scraped.has("models"));
+            for (const ns of ["models", "monitoring", "llm-gateway"]) assert.ok(scraped.has(ns), `no scrape target in ${ns}`);
             if (withTenantApp) assert.ok(scraped.has("research"), "the tenant example's endpoint is a scrape target");
         });
 
@@ -406,16 +438,15 @@ for (const [stack, auto] of [["dev", false], ["prod", false], ["dev", true], ["p
         });
 
         it("fences monitoring, Langfuse, ClickHouse and the platform's models on their own: a pod whose egress is open still cannot connect", () => {
-            const { prometheus, grafana, alertmanager, langfuseWeb, clickhouse } = CHART_PODS;
+            const { prometheus, grafana, alertmanager, langfuseWeb, clickhouse } = v.platform;
             const open = pod("default", { app: "anything" });
-            const vllm = v.pods.filter((p) => p.namespace === "models").map((m) => [m, 8000] as const);
             const published = (p: Pod) => v.albTargets.some((t) => t.pod === p);
-            const flows = [[prometheus, 9090], [grafana, 3000], [alertmanager, 9093], [langfuseWeb, 3000], [clickhouse, 8123], [clickhouse, 9000], ...vllm]
-                .map(([to, port]) => expect(open, at(to as Pod), port as number, published(to as Pod) ? "allowed" : "denied", published(to as Pod)
-                    ? "published through the ALB, whose addresses are VPC addresses like any pod's: its login guards it"
-                    : "the platform's data and models stay behind the platform"));
+            const targets: [Pod, number][] = [[prometheus, 9090], [grafana, 3000], [alertmanager, 9093], [langfuseWeb, 3000], [clickhouse, 8123], [clickhouse, 9000], ...platformModels(v).map((m) => [m, 8000] as [Pod, number])];
+            const flows = targets.map(([to, port]) => expect(open, at(to), port, published(to) ? "allowed" : "denied", published(to)
+                ? "published through the ALB, whose addresses are VPC addresses like any pod's: its login guards it"
+                : "the platform's data and models stay behind the platform"));
             assert.deepEqual(flowFindings(v.objects, v.facts, flows), []);
-            if (stack === "prod" && !auto) assert.deepEqual(v.albTargets.map((t) => t.ingress).sort(), ["langfuse/langfuse", "monitoring/grafana"]);
+            if (stack === "prod" && mode === "managed") assert.deepEqual(v.albTargets.map((t) => t.ingress).sort(), ["langfuse/langfuse", "monitoring/grafana"]);
         });
 
         it("lets tenants reach the gateway's /metrics: LiteLLM serves it on its API port, so its isolation is the gateway's auth, not the network", () => {
