@@ -111,12 +111,23 @@ export function langfuseInitEnv(r: ResolvedObservabilityStackArgs): Record<strin
     ];
 }
 
-function clickhouseValues(ch: ResolvedObservabilityStackArgs["langfuse"]["clickhouse"]) {
+/**
+ * Production sizing from Langfuse's "Minimum Infrastructure Requirements"
+ * (langfuse.com/self-hosting/configuration/scaling): web and worker 2 CPU /
+ * 4 GiB each, ClickHouse 2 CPU / 8 GiB. Requested, so the scheduler (and the
+ * capacity the platform gives itself) counts them; ClickHouse's memory limit
+ * is raised with its request (the chart's default limit is 4Gi, under it).
+ * Outside production the chart's own defaults stand.
+ */
+const LANGFUSE_PRODUCTION_RESOURCES = { requests: { cpu: "2", memory: "4Gi" } };
+const CLICKHOUSE_PRODUCTION_RESOURCES = { requests: { cpu: "2", memory: "8Gi" }, limits: { memory: "8Gi" } };
+
+function clickhouseValues(ch: ResolvedObservabilityStackArgs["langfuse"]["clickhouse"], production: boolean) {
     const className = ch.storageClassName !== undefined ? { className: ch.storageClassName } : {};
     return {
         deploy: true,
         auth: { existingSecret: LANGFUSE_SECRET, existingSecretKey: SECRET_KEYS.clickhousePassword },
-        cluster: { replicas: ch.replicas, storage: { size: ch.storageSize, ...className } },
+        cluster: { replicas: ch.replicas, storage: { size: ch.storageSize, ...className }, ...(production ? { resources: CLICKHOUSE_PRODUCTION_RESOURCES } : {}) },
         keeper: { replicas: ch.keeperReplicas, storage: { size: ch.keeperStorageSize, ...className } },
     };
 }
@@ -145,8 +156,8 @@ export function langfuseValues(r: ResolvedObservabilityStackArgs, facts: Langfus
                 seccompProfile: { type: "RuntimeDefault" },
             },
             securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
-            web: { replicas: l.webReplicas },
-            worker: { replicas: l.workerReplicas },
+            web: { replicas: l.webReplicas, ...(r.production ? { resources: LANGFUSE_PRODUCTION_RESOURCES } : {}) },
+            worker: { replicas: l.workerReplicas, ...(r.production ? { resources: LANGFUSE_PRODUCTION_RESOURCES } : {}) },
             additionalEnv: langfuseInitEnv(r),
         },
         postgresql: {
@@ -169,7 +180,7 @@ export function langfuseValues(r: ResolvedObservabilityStackArgs, facts: Langfus
             tls: { enabled: true },
             auth: { username: CACHE_USER, existingSecret: LANGFUSE_SECRET, existingSecretPasswordKey: SECRET_KEYS.redisPassword },
         },
-        clickhouse: clickhouseValues(l.clickhouse),
+        clickhouse: clickhouseValues(l.clickhouse, r.production),
         // No access keys: the AWS SDK in the pods takes the Pod Identity role's credentials.
         s3: {
             deploy: false,
@@ -194,6 +205,8 @@ export function certManagerValues() {
 export function clickhouseOperatorValues() {
     return {};
 }
+
+const PROMETHEUS_RESOURCES = { requests: { memory: "400Mi" } };
 
 function prometheusStorage(prom: ResolvedObservabilityStackArgs["prometheus"]) {
     return {
@@ -279,6 +292,9 @@ export function kubePrometheusStackValues(r: ResolvedObservabilityStackArgs) {
                 retentionSize: prom.retentionSize,
                 replicas: prom.replicas,
                 storageSpec: prometheusStorage(prom),
+                // prometheus-operator/kube-prometheus's default for its Prometheus (jsonnet/kube-prometheus/components/prometheus.libsonnet);
+                // the chart sets none, which leaves the biggest platform pod out of every capacity count.
+                resources: PROMETHEUS_RESOURCES,
             },
         },
         // EKS runs these on its managed control plane, out of Prometheus' reach: scraped, their

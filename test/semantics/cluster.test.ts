@@ -145,6 +145,25 @@ describe("deploy semantics: the cluster's objects", function () {
         assert.deepEqual(auto.filter((o) => o.origin === `fixture:${EKS_ADDONS_FIXTURE}`), []);
     });
 
+    it("gives prod's heavy chart pods the requests upstream sizes them at, so the capacity check counts them", () => {
+        const workload = (kind: string, match: (o: ClusterObject) => boolean) => {
+            const found = prod.filter((o) => o.kind === kind && match(o));
+            assert.ok(found.length > 0, `no ${kind}`);
+            return found;
+        };
+        // langfuse.com/self-hosting/configuration/scaling "Minimum Infrastructure Requirements": web and worker 2 CPU / 4 GiB, ClickHouse 2 CPU / 8 GiB.
+        for (const name of ["langfuse-web", "langfuse-worker"]) {
+            for (const o of workload("Deployment", (d) => d.metadata.name === name)) assert.deepEqual(podSpec(o).containers[0].resources?.requests, { cpu: "2", memory: "4Gi" }, name);
+        }
+        for (const o of workload("StatefulSet", (s) => s.origin === `fixture:${CLICKHOUSE_FIXTURE}` && s.metadata.name!.includes("-clickhouse-"))) {
+            assert.deepEqual(podSpec(o).containers[0].resources, { requests: { cpu: "2", memory: "8Gi" }, limits: { memory: "8Gi" } }, o.metadata.name);
+        }
+        // prometheus-operator/kube-prometheus jsonnet/kube-prometheus/components/prometheus.libsonnet: requests memory 400Mi.
+        for (const o of workload("StatefulSet", (s) => s.origin === `fixture:${PROMETHEUS_OPERATOR_FIXTURE}` && s.metadata.name!.startsWith("prometheus-"))) {
+            assert.deepEqual(podSpec(o).containers.find((c: any) => c.name === "prometheus").resources?.requests, { memory: "400Mi" });
+        }
+    });
+
     it("makes a ClickHouse server per shard and replica of any ClickHouseCluster (planted: 2 shards × 2 replicas)", () => {
         const cr = { apiVersion: "clickhouse.com/v1alpha1", kind: "ClickHouseCluster", metadata: { name: "ch", namespace: "data" }, spec: { shards: 2, replicas: 2 } };
         assert.deepEqual(clickhouseOperatorWorkloads([cr]).map((s) => s.metadata!.name), ["ch-clickhouse-0-0", "ch-clickhouse-0-1", "ch-clickhouse-1-0", "ch-clickhouse-1-1"]);
