@@ -158,11 +158,13 @@ describe("ObservabilityStack renderers", () => {
             assert.equal(pub.langfuse.nextauth.url, "https://langfuse.example.com");
         });
 
-        it("size web and worker replicas per environment", () => {
+        it("size web and worker replicas per environment; production requests Langfuse's minimums (langfuse.com self-hosting scaling)", () => {
             const prod: Json = langfuseValues(resolved({ production: true }), FACTS);
             assert.deepEqual([values.langfuse.web.replicas, values.langfuse.worker.replicas], [1, 1]);
             assert.deepEqual([prod.langfuse.web.replicas, prod.langfuse.worker.replicas], [2, 2]);
-            assert.deepEqual(prod.clickhouse.cluster, { replicas: 3, storage: { size: "200Gi" } });
+            assert.deepEqual([prod.langfuse.web.resources, prod.langfuse.worker.resources], [{ requests: { cpu: "2", memory: "4Gi" } }, { requests: { cpu: "2", memory: "4Gi" } }]);
+            assert.deepEqual([values.langfuse.web.resources, values.clickhouse.cluster.resources], [undefined, undefined], "outside production the chart's defaults stand");
+            assert.deepEqual(prod.clickhouse.cluster, { replicas: 3, storage: { size: "200Gi" }, resources: { requests: { cpu: "2", memory: "8Gi" }, limits: { memory: "8Gi" } } });
         });
     });
 
