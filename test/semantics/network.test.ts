@@ -161,13 +161,6 @@ const tenantPolicies = (spec: TenantSpec) => renderNetworkPolicies(resolveTenant
 const ALPHA: TenantSpec = { name: "alpha", team: { maxBudgetUsd: 1 }, egress: [{ cidr: "0.0.0.0/0", ports: [8000] }] };
 const BETA: TenantSpec = { name: "beta", team: { maxBudgetUsd: 1 } };
 const KUBE_DNS = pod("kube-system", { "k8s-app": "kube-dns" }, [{ name: "dns", containerPort: 53, protocol: "UDP" }, { name: "dns-tcp", containerPort: 53, protocol: "TCP" }]);
-/** The EKS CoreDNS add-on's Service (kubernetes cluster/addons/dns/coredns: selector k8s-app=kube-dns, ports 53 to 53). */
-const KUBE_DNS_SERVICE: Service = {
-    name: "kube-dns",
-    namespace: "kube-system",
-    selector: { "k8s-app": "kube-dns" },
-    ports: [{ name: "dns", port: 53, targetPort: 53, protocol: "UDP" }, { name: "dns-tcp", port: 53, targetPort: 53, protocol: "TCP" }],
-};
 const dnsFlows = (from: Endpoint): Expectation[] => ["UDP", "TCP"].map((protocol) => ({ flow: { from, to: KUBE_DNS, port: 53, protocol }, expect: "allowed", why: "name resolution" }));
 
 describe("semantics: NetworkPolicy reachability (planted defects)", () => {
