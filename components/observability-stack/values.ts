@@ -302,8 +302,9 @@ export function kubePrometheusStackValues(r: ResolvedObservabilityStackArgs) {
         kubeControllerManager: { enabled: false },
         kubeScheduler: { enabled: false },
         kubeEtcd: { enabled: false },
-        // Auto Mode nodes run kube-proxy as a host process, not as pods the chart's Service selects.
-        ...(r.clusterMode === "auto" ? { kubeProxy: { enabled: false } } : {}),
+        // Auto Mode nodes run kube-proxy and CoreDNS as host processes, not as pods the chart's Services select
+        // (EKS user guide, auto-networking "CoreDNS considerations": no CoreDNS Deployment, no kube-dns Service).
+        ...(r.clusterMode === "auto" ? { kubeProxy: { enabled: false }, coreDns: { enabled: false } } : {}),
         alertmanager: {
             config: alertmanagerConfig(r),
             alertmanagerSpec: { replicas: r.production ? 2 : 1, ...(r.alerts.slack ? { secrets: [ALERTMANAGER_RECEIVERS_SECRET] } : {}) },

@@ -67,9 +67,11 @@ describe("ObservabilityStack alerting", () => {
             }
         });
 
-        it("scrapes kube-proxy where it runs as pods, not on EKS Auto Mode", () => {
+        it("scrapes kube-proxy and CoreDNS where they run as pods, not on EKS Auto Mode", () => {
             assert.notEqual((kubePrometheusStackValues(resolved()) as Json).kubeProxy?.enabled, false);
+            assert.notEqual((kubePrometheusStackValues(resolved()) as Json).coreDns?.enabled, false);
             assert.equal((kubePrometheusStackValues(resolved({ clusterMode: "auto" })) as Json).kubeProxy?.enabled, false);
+            assert.equal((kubePrometheusStackValues(resolved({ clusterMode: "auto" })) as Json).coreDns?.enabled, false);
         });
     });
 

@@ -425,6 +425,10 @@ for (const [stack, mode] of [["dev", "managed"], ["prod", "managed"], ["dev", "a
             if (withTenantApp) assert.ok(scraped.has("research"), "the tenant example's endpoint is a scrape target");
         });
 
+        it("has no monitor without pods to scrape, but the API server's and the kubelets' (EKS's endpoints, not pods)", () => {
+            assert.deepEqual(scrapeTargets(v.objects).unresolved.sort(), ["ServiceMonitor monitoring/kube-prometheus-stack-apiserver", "ServiceMonitor monitoring/kube-prometheus-stack-kubelet"]);
+        });
+
         it("isolates tenants from each other, from monitoring, Langfuse, ClickHouse and the platform's models", () => {
             assert.ok(v.tenants.length >= 2);
             assert.deepEqual(flowFindings(v.objects, v.facts, isolationFlows(v)), []);
