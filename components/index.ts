@@ -1,15 +1,103 @@
 /**
- * The public entry point of the component library: what tenant programs
- * import (`import { ModelEndpoint } from "genai-platform"`). Components, their
- * Args types and the helpers they need.
+ * The public entry point of the component library, and the only module the
+ * package exports (`import { ModelEndpoint } from "genai-platform"`): the
+ * components, their Args types, and the shapes of what tenants read from them
+ * or from the platform stack's outputs.
+ *
+ * Helpers (resolvers, validators, renderers, label and port constants) stay
+ * inside the package: the platform program imports them from their own
+ * modules, and `exports` in package.json keeps tenants from reaching them.
+ * A change to this list is a change to the package's semver contract
+ * (CHANGELOG.md); test/package/public-api.test.ts pins it.
  */
-export * from "./gpu-cluster";
-export * from "./model-endpoint";
-export * from "./llm-gateway";
-export * from "./observability-stack";
-export * from "./tenant-namespace";
-export { ValidationError } from "./internal/errors";
-export { CACHE_ENGINES } from "./internal/managed-state-args";
-export type { CacheEngine } from "./internal/managed-state-args";
-export type { Problem } from "./internal/errors";
+
+// GPU cluster: EKS, Karpenter GPU pools, GPU Operator, Kyverno.
+export { GpuCluster } from "./gpu-cluster";
+export type {
+    AmiFamily,
+    BusinessHoursProtection,
+    CapacityReservationSelector,
+    CapacityType,
+    ConsolidationPolicy,
+    EndpointArgs,
+    GpuClusterArgs,
+    GpuPoolArgs,
+    GpuPoolInfo,
+    GpuSharing,
+    KyvernoArgs,
+    NetworkArgs,
+    PlatformPoolArgs,
+    SystemNodeArgs,
+} from "./gpu-cluster";
+
+// A vLLM model endpoint.
+export { ModelEndpoint } from "./model-endpoint";
+export type {
+    AutoscalingArgs,
+    CacheAccessMode,
+    CacheVolumeArgs,
+    Dtype,
+    EndpointCluster,
+    EndpointResourceArgs,
+    ModelEndpointArgs,
+    ModelRoute,
+    MonitoringArgs,
+    SecretRef,
+} from "./model-endpoint";
+
+// The LiteLLM gateway.
+export { LlmGateway } from "./llm-gateway";
+export type {
+    CacheArgs,
+    DatabaseArgs,
+    DeploymentLimits,
+    GatewayResourceArgs,
+    HostedProvider,
+    HostedRoute,
+    IngressArgs,
+    IngressScheme,
+    KeyedProvider,
+    LangfuseArgs,
+    LlmGatewayArgs,
+    ProviderKeys,
+    RoutingArgs,
+    RoutingStrategy,
+    SelfHostedRoute,
+} from "./llm-gateway";
 export type { AlbIngressArgs } from "./internal/alb-ingress";
+export type { CacheEngine } from "./internal/managed-state-args";
+
+// Observability: kube-prometheus-stack, Langfuse.
+export { ObservabilityStack } from "./observability-stack";
+export type {
+    AlertArgs,
+    ClickHouseArgs,
+    LangfuseCacheArgs,
+    LangfuseConnection,
+    LangfuseDatabaseArgs,
+    LangfuseDeploymentArgs,
+    ObservabilityIngressArgs,
+    ObservabilityStackArgs,
+    PrometheusArgs,
+    SlackReceiverArgs,
+} from "./observability-stack";
+
+// A tenant's namespace, quota, access and gateway team.
+export { TenantNamespace } from "./tenant-namespace";
+export type {
+    ContainerDefaultsArgs,
+    EgressRuleArgs,
+    GatewayConnection,
+    IngressSourceArgs,
+    TenantAccess,
+    TenantNamespaceArgs,
+    TenantPoolInfo,
+    TenantPrincipal,
+    TenantQuotaArgs,
+    TenantSpec,
+    TenantTeamArgs,
+} from "./tenant-namespace";
+
+// What invalid args throw, before any resource is registered.
+export { ValidationError } from "./internal/errors";
+export type { Problem } from "./internal/errors";

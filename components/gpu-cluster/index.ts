@@ -77,7 +77,7 @@ export class GpuCluster extends pulumi.ComponentResource {
     readonly privateSubnetIds: pulumi.Output<string>[];
     /** GPU pools with their GPU limits, known before deployment. */
     readonly pools: GpuPoolInfo[];
-    /** Args with defaults applied. */
+    /** @internal Args with defaults applied, for the platform program; not part of the tenant API (stripped from the .d.ts). */
     readonly settings: ResolvedGpuClusterArgs;
     /** The add-on releases, for components that must install after them. */
     readonly addons: pulumi.Resource[];

@@ -63,7 +63,7 @@ export class LlmGateway extends pulumi.ComponentResource {
         masterKeySecret: { name: string; key: string };
         podLabels: Record<string, string>;
     };
-    /** Args with defaults applied. */
+    /** @internal Args with defaults applied, for the platform program; not part of the tenant API (stripped from the .d.ts). */
     readonly settings: ResolvedLlmGatewayArgs;
 
     constructor(name: string, args: LlmGatewayArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -47,7 +47,7 @@ export class ModelEndpoint extends pulumi.ComponentResource {
     readonly route: ModelRoute;
     /** Role the pods read S3 weights with (S3 models only). */
     readonly weightsRoleArn?: pulumi.Output<string>;
-    /** Args with defaults applied. */
+    /** @internal Args with defaults applied, for the platform program; not part of the tenant API (stripped from the .d.ts). */
     readonly settings: ResolvedModelEndpointArgs;
 
     constructor(name: string, args: ModelEndpointArgs, opts?: pulumi.ComponentResourceOptions) {

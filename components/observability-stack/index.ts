@@ -73,7 +73,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     readonly namespaces: string[];
     /** The kube-prometheus-stack release: ServiceMonitors and PrometheusRules elsewhere must come after it (its CRDs). */
     readonly monitoringRelease: k8s.helm.v3.Release;
-    /** Args with defaults applied. */
+    /** @internal Args with defaults applied, for the platform program; not part of the tenant API (stripped from the .d.ts). */
     readonly settings: ResolvedObservabilityStackArgs;
 
     constructor(name: string, args: ObservabilityStackArgs, opts?: pulumi.ComponentResourceOptions) {

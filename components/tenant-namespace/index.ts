@@ -46,7 +46,7 @@ export class TenantNamespace extends pulumi.ComponentResource {
     readonly keySecretName: string;
     /** Kubernetes groups the tenant's principals are mapped to, per access level. */
     readonly accessGroups: Record<TenantAccess, string>;
-    /** Args with defaults applied. */
+    /** @internal Args with defaults applied, for the platform program; not part of the tenant API (stripped from the .d.ts). */
     readonly settings: ResolvedTenant;
 
     constructor(name: string, args: TenantNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
