@@ -12,7 +12,15 @@ import { Hidden, Problem, ValidationError } from "../components/internal/errors"
 import { MAX_STACK_FILE_BYTES } from "../components/internal/limits";
 import { MockRun, runWithMocks } from "./recorder";
 
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
+/** The folder holding Pulumi.yaml: one up from plan/ when run from source, two up from the compiled .build/plan/. */
+export const PROJECT_ROOT = projectRoot(__dirname);
+
+function projectRoot(from: string): string {
+    for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+        if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
+        if (dir === path.dirname(dir)) throw new Error(`no Pulumi.yaml above ${from}`);
+    }
+}
 export const PROJECT_NAME = "genai-platform";
 
 export interface StackConfig {
