@@ -58,7 +58,7 @@ function readEntryExports(): Export[] {
     const module = checker.getSymbolAtLocation(program.getSourceFile(ENTRY)!)!;
     return checker.getExportsOfModule(module).map((s) => {
         const target = s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s;
-        return { name: s.name, value: (target.flags & ts.SymbolFlags.Value) !== 0 && !checker.getTypeOnlyAliasDeclaration(s) };
+        return { name: s.name, value: (target.flags & ts.SymbolFlags.Value) !== 0 && !s.declarations?.some((d) => ts.isTypeOnlyImportOrExportDeclaration(d)) };
     });
 }
 
