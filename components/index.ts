@@ -8,6 +8,7 @@ export * from "./model-endpoint";
 export * from "./llm-gateway";
 export * from "./observability-stack";
 export * from "./tenant-namespace";
+export * from "./agent-service";
 export { ValidationError } from "./internal/errors";
 export { CACHE_ENGINES } from "./internal/managed-state-args";
 export type { CacheEngine } from "./internal/managed-state-args";
