@@ -2,7 +2,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_ALLOWED_REGISTRIES } from "../gpu-cluster/args";
 import { isCidr } from "../internal/cidr";
-import { isInt, Problems } from "../internal/errors";
+import { describeValue, isInt, Problems } from "../internal/errors";
 import { checkImage } from "../internal/image-policy";
 import { POSTGRES_PORT } from "../internal/managed-state-args";
 import { checkDnsLabel, isDnsLabel } from "../internal/naming";
@@ -181,7 +181,7 @@ function validateResources(p: Problems, r: Required<AgentResourceArgs>): void {
     p.check(positive(r.cpu), "cpu", r.cpu, `${QUANTITY_RULE}, above 0`);
     p.check(positive(r.cpuLimit), "cpuLimit", r.cpuLimit, `${QUANTITY_RULE}, above 0`);
     p.check(positive(r.memory), "memory", r.memory, `${QUANTITY_RULE}, above 0`);
-    if (positive(r.cpu) && positive(r.cpuLimit)) p.check(parseQuantity(r.cpuLimit)! >= parseQuantity(r.cpu)!, "cpuLimit", r.cpuLimit, `must be ≥ resources.cpu (${r.cpu})`);
+    if (positive(r.cpu) && positive(r.cpuLimit)) p.check(parseQuantity(r.cpuLimit)! >= parseQuantity(r.cpu)!, "cpuLimit", r.cpuLimit, `must be ≥ resources.cpu (${describeValue(r.cpu)})`);
 }
 
 function validateConnections(p: Problems, args: AgentServiceArgs): void {

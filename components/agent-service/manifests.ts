@@ -223,6 +223,7 @@ until psql "$ADMIN_URL" -XAtqc 'SELECT 1' > /dev/null; do
   sleep 10
 done
 psql "$ADMIN_URL" -X -q -v ON_ERROR_STOP=1 -v db="$DB_NAME" -v role="$DB_NAME" <<'SQL'
+SET client_min_messages = warning;
 \getenv pw DB_PASSWORD
 SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
 ALTER ROLE :"role" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'pw';
