@@ -27,7 +27,7 @@ describe("AgentService renderers", () => {
     });
 
     it("exposes the models as config, and tags traces with the tenant for Langfuse's OTLP endpoint", () => {
-        const byName = Object.fromEntries(renderEnv(resolved()).map((e) => [e.name, e.value]));
+        const byName = Object.fromEntries(renderEnv(resolved()).map((e) => [e.name, "value" in e ? e.value : undefined]));
         assert.equal(byName.ROUTER_MODEL, "llama-3.1-8b");
         assert.equal(byName.ANSWER_MODEL, "gpt-4o");
         assert.equal(byName.AGENT_MODELS, "llama-3.1-8b,gpt-4o");

@@ -86,22 +86,21 @@ class Agent {
         this.url = `http://127.0.0.1:${port}`;
     }
 
-    private get running(): boolean {
-        return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
-    }
-
     /** SIGKILL: no shutdown hook runs, as when a node dies. */
-    async kill(): Promise<void> {
-        if (!this.running) return;
-        const exited = new Promise((resolve) => this.child!.on("exit", resolve));
-        this.child.kill("SIGKILL");
-        await exited;
+    kill(): Promise<void> {
+        return this.signal("SIGKILL");
     }
 
-    async stop(): Promise<void> {
-        if (!this.running) return;
-        const exited = new Promise((resolve) => this.child!.on("exit", resolve));
-        this.child.kill("SIGTERM");
+    /** SIGTERM: the server's own shutdown. */
+    stop(): Promise<void> {
+        return this.signal("SIGTERM");
+    }
+
+    private async signal(signal: NodeJS.Signals): Promise<void> {
+        const child = this.child;
+        if (!child || child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((resolve) => child.on("exit", resolve));
+        child.kill(signal);
         await exited;
     }
 
