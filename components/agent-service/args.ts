@@ -54,6 +54,21 @@ export interface AgentLangfuse {
     secretKey: pulumi.Input<string>;
 }
 
+/**
+ * The platform's facts an AgentService takes, as the platform stack exports
+ * them (its `agentPlatform` output; the Langfuse keys are secret outputs of
+ * their own, `langfusePublicKey` and `langfuseSecretKey`).
+ */
+export interface AgentPlatformFacts {
+    gateway: AgentGateway;
+    database: Required<AgentDatabaseServer>;
+    langfuse: Omit<AgentLangfuse, "publicKey" | "secretKey">;
+    /** Tenant name → the gateway models its team may use. */
+    tenantModels: Record<string, string[]>;
+    /** Registries the cluster admits images from. */
+    allowedRegistries: string[];
+}
+
 /** Replicas and CPU autoscaling (HorizontalPodAutoscaler, autoscaling/v2). */
 export interface AgentScalingArgs {
     /** Fewest replicas. Default 2 (the PDB then always leaves one serving). */
