@@ -2,7 +2,10 @@ import * as assert from "node:assert/strict";
 import { main } from "../../examples/tenant-app/program";
 import { loadStackConfig, runStack } from "../../plan/stack";
 import type { PlatformOutputs } from "../../stacks/platform";
-import { conformanceErrors, skipWithoutReference } from "../harness/conformance";
+import { KUBERNETES_VERSIONS } from "../../components/internal/versions";
+import { evaluatePolicies } from "../../policies/evaluate";
+import { conformanceErrors, kubernetesObjects, skipWithoutReference } from "../harness/conformance";
+import { podSecurityFindings } from "../harness/pod-security";
 import { k8sObjects, ofType, RecordedResource, runWithMocks, valueOf } from "../harness";
 
 /** The outputs of the real dev platform stack, as the tenant program reads them (the contract between the two). */
@@ -88,6 +91,17 @@ describe("examples/tenant-app", () => {
         // The dev VPC 10.40.0.0/16 over two zones: its private subnets, where the gateway's RDS subnet group is, on 5432.
         assert.deepEqual(policy.spec.egress[2], { to: [{ ipBlock: { cidr: "10.40.0.0/18" } }, { ipBlock: { cidr: "10.40.64.0/18" } }], ports: [{ protocol: "TCP", port: 5432 }] });
         assert.equal(outputs.agentUrl, "http://research-agent.research.svc.cluster.local:8080");
+    });
+
+    it("its agent passes every resource policy of the pack, and restricted Pod Security in the tenant's namespace", async () => {
+        // Stack policies judge the platform stack (routes, managed namespaces), which a tenant program is not; resource policies judge each object.
+        const agentUrns = new Set(resources.filter((r) => r.name.startsWith("research-agent")).map((r) => r.urn));
+        assert.ok(agentUrns.size >= 11);
+        const violations = (await evaluatePolicies(resources, {})).filter((v) => v.urn !== undefined && agentUrns.has(v.urn));
+        assert.deepEqual(violations.map((v) => `${v.policyName}: ${v.message}`), []);
+        const tenantNamespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: "research", labels: { "pod-security.kubernetes.io/enforce": "restricted" } } };
+        const agentObjects = kubernetesObjects(resources).filter((o) => o.metadata?.name?.startsWith("research-agent") || o.kind === "Job");
+        assert.deepEqual(podSecurityFindings([tenantNamespace, ...agentObjects], { kubernetesVersion: KUBERNETES_VERSIONS.default }).map((f) => f.message), []);
     });
 
     it("fails clearly for a tenant the platform does not know, before deploying anything", async () => {
