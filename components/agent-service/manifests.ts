@@ -8,6 +8,7 @@ import { createHash } from "crypto";
 import type { KubernetesObject } from "../internal/k8s-object";
 import { RERUN_WHEN_FAILED } from "../internal/litellm-admin";
 import { physicalName } from "../internal/naming";
+import { namespacePeer, tcp } from "../internal/network-policy";
 import { IMAGES } from "../internal/versions";
 import { TENANT_LABEL } from "../tenant-namespace/manifests";
 import type { AgentGateway, ResolvedAgentServiceArgs } from "./args";
@@ -50,8 +51,11 @@ export function otlpEndpoint(r: Pick<ResolvedAgentServiceArgs, "langfuse">): str
     return `${r.langfuse.host}/api/public/otel`;
 }
 
+/** On every agent service's pods, whatever its name: what platform namespaces admit agents by (Langfuse's web). */
+export const AGENT_POD_LABELS = { "app.kubernetes.io/name": "agent-service" } as const;
+
 export function selectorLabels(r: Pick<ResolvedAgentServiceArgs, "name">): Record<string, string> {
-    return { "app.kubernetes.io/name": "agent-service", "app.kubernetes.io/instance": r.name };
+    return { ...AGENT_POD_LABELS, "app.kubernetes.io/instance": r.name };
 }
 
 function labels(r: ResolvedAgentServiceArgs): Record<string, string> {
@@ -172,11 +176,6 @@ export function renderAutoscaler(r: ResolvedAgentServiceArgs): KubernetesObject 
     };
 }
 
-const namespacePeer = (namespace: string, podLabels: Record<string, string>) => ({
-    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
-    podSelector: { matchLabels: podLabels },
-});
-
 /**
  * The agent's egress, on top of the tenant's default deny: exactly DNS, the
  * gateway, the checkpoint database (its subnets' CIDRs on its port; an RDS
@@ -193,9 +192,9 @@ export function renderNetworkPolicy(r: ResolvedAgentServiceArgs): KubernetesObje
             policyTypes: ["Egress"],
             egress: [
                 { to: [namespacePeer("kube-system", { "k8s-app": "kube-dns" })], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
-                { to: [namespacePeer(r.gateway.namespace, r.gateway.podLabels)], ports: [{ protocol: "TCP", port: r.gateway.port }] },
-                { to: r.database.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: r.database.port }] },
-                { to: [namespacePeer(r.langfuse.namespace, r.langfuse.podLabels)], ports: [{ protocol: "TCP", port: langfusePort }] },
+                { to: [namespacePeer(r.gateway.namespace, r.gateway.podLabels)], ports: tcp([r.gateway.port]) },
+                { to: r.database.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp([r.database.port]) },
+                { to: [namespacePeer(r.langfuse.namespace, r.langfuse.podLabels)], ports: tcp([langfusePort]) },
             ],
         },
     };
@@ -265,14 +264,16 @@ export function renderProvisionJob(r: ResolvedAgentServiceArgs): KubernetesObjec
         volumes: [{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "4Mi" } }],
     };
     const hash = createHash("sha256").update(JSON.stringify(podSpec)).digest("hex").slice(0, 8);
+    // Not the agent's pods: no selector or NetworkPolicy of the agent's may match them.
+    const jobLabels = { ...labels(r), "app.kubernetes.io/name": "agent-db-provision" };
     return {
         apiVersion: "batch/v1",
         kind: "Job",
-        metadata: { ...metadata(r, `${physicalName(["agent-db", r.tenant, r.name], JOB_PREFIX_MAX)}-${hash}`, admin.namespace), annotations: { ...RERUN_WHEN_FAILED } },
+        metadata: { name: `${physicalName(["agent-db", r.tenant, r.name], JOB_PREFIX_MAX)}-${hash}`, namespace: admin.namespace, labels: jobLabels, annotations: { ...RERUN_WHEN_FAILED } },
         spec: {
             backoffLimit: PROVISION_BACKOFF_LIMIT,
             activeDeadlineSeconds: PROVISION_DEADLINE_SECONDS,
-            template: { metadata: { labels: labels(r) }, spec: podSpec },
+            template: { metadata: { labels: jobLabels }, spec: podSpec },
         },
     };
 }

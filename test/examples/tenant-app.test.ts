@@ -6,6 +6,7 @@ import { KUBERNETES_VERSIONS } from "../../components/internal/versions";
 import { evaluatePolicies } from "../../policies/evaluate";
 import { conformanceErrors, kubernetesObjects, skipWithoutReference } from "../harness/conformance";
 import { podSecurityFindings } from "../harness/pod-security";
+import { stackReferenceOutputs, tenantAppConfig } from "../harness/tenant-app";
 import { k8sObjects, ofType, RecordedResource, runWithMocks, valueOf } from "../harness";
 
 /** The outputs of the real dev platform stack, as the tenant program reads them (the contract between the two). */
@@ -13,30 +14,13 @@ let PLATFORM_OUTPUTS: Record<string, unknown>;
 
 async function platformOutputs(): Promise<Record<string, unknown>> {
     const run = await runStack("dev", loadStackConfig("dev"));
-    const outputs = run.result as PlatformOutputs;
-    const agentPlatform = { ...outputs.agentPlatform, database: { ...outputs.agentPlatform.database, host: await valueOf(outputs.agentPlatform.database.host) } };
-    return {
-        ...outputs,
-        kubeconfig: await valueOf(outputs.kubeconfig),
-        clusterName: await valueOf(outputs.clusterName),
-        agentPlatform,
-        langfusePublicKey: await valueOf(outputs.langfusePublicKey),
-        langfuseSecretKey: await valueOf(outputs.langfuseSecretKey),
-    };
+    return stackReferenceOutputs(run.result as PlatformOutputs);
 }
 
 function options(tenant = "research") {
     return {
         project: "tenant-app",
-        config: {
-            "tenant-app:platformStack": "acme/genai-platform/dev",
-            "tenant-app:tenant": tenant,
-            "tenant-app:model": "Qwen/Qwen2.5-1.5B-Instruct",
-            "tenant-app:pool": "gpu-small",
-            "tenant-app:agentImage": "ghcr.io/acme/research-assistant:0.1.0",
-            "tenant-app:routerModel": "qwen25-7b",
-            "tenant-app:answerModel": "gpt-4.1-mini",
-        },
+        config: tenantAppConfig(tenant),
         stackOutputs: { "acme/genai-platform/dev": PLATFORM_OUTPUTS },
     };
 }
