@@ -98,6 +98,18 @@ export type {
     TenantTeamArgs,
 } from "./tenant-namespace";
 
+// A tenant's workflow (agent) service wired to the gateway, a checkpoint database and Langfuse.
+export { AgentService } from "./agent-service";
+export type {
+    AgentDatabaseServer,
+    AgentGateway,
+    AgentLangfuse,
+    AgentPlatformFacts,
+    AgentResourceArgs,
+    AgentScalingArgs,
+    AgentServiceArgs,
+} from "./agent-service";
+
 // What invalid args throw, before any resource is registered.
 export { ValidationError } from "./internal/errors";
 export type { Problem } from "./internal/errors";

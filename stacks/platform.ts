@@ -17,6 +17,7 @@ import {
     SYSTEM_NAMESPACES,
     validateGpuClusterArgs,
 } from "../components/gpu-cluster";
+import type { AgentPlatformFacts } from "../components/agent-service";
 import { HIDDEN, Problem, ValidationError } from "../components/internal/errors";
 import { poolAdvertisedPerGpu } from "../components/internal/gpu-instances";
 import { COMPONENT_NAME_MAX } from "../components/internal/naming";
@@ -26,6 +27,7 @@ import { gatewayNamespace, LlmGateway, LlmGatewayArgs, SelfHostedRoute, validate
 import { baseUrl, createKedaRelease, EndpointCluster, KEDA_NAMESPACE, ModelEndpoint, ModelEndpointArgs, resolveModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
 import { renderDeployment, VLLM_PORT } from "../components/model-endpoint/manifests";
 import { observabilityNamespaces, ObservabilityStack, ObservabilityStackArgs, PROMETHEUS_URL, validateObservabilityStackArgs } from "../components/observability-stack";
+import { LANGFUSE_WEB_POD_LABELS } from "../components/observability-stack/values";
 import { resolveTenant, TenantNamespace, TenantNamespaceArgs, validateTenants } from "../components/tenant-namespace";
 import { asArgs } from "../components/internal/k8s-object";
 import { isCidr, zoneSubnets } from "../components/internal/cidr";
@@ -503,6 +505,14 @@ export interface PlatformOutputs {
     /** Where people log in to Langfuse and Grafana, when the stack exposes them. */
     langfusePublicUrl?: string;
     grafanaUrl?: string;
+    /** What a tenant program's AgentService needs of the platform (gateway, checkpoint server, Langfuse, models per tenant); plain. */
+    agentPlatform: AgentPlatformFacts;
+    /**
+     * The Langfuse project's keys agents export traces with, secret; separate
+     * outputs because a StackReference reads secret outputs only as Outputs.
+     */
+    langfusePublicKey: pulumi.Output<string>;
+    langfuseSecretKey: pulumi.Output<string>;
     /** Langfuse's initialised owner; the password is a secret output (`pulumi stack output --show-secrets`). */
     langfuseAdminEmail: string;
     langfuseAdminPassword: pulumi.Output<string>;
@@ -510,6 +520,19 @@ export interface PlatformOutputs {
     grafanaAdminPassword: pulumi.Output<string>;
     /** Production protections this stack lowers by named override, with their reasons (stacks/posture.ts). */
     productionOverrides: string[];
+}
+
+function agentPlatform(cluster: GpuCluster, gateway: LlmGateway, observability: ObservabilityStack, tenants: TenantNamespace[]): AgentPlatformFacts {
+    const { namespace, serviceName, port, podLabels } = gateway.adminConnection;
+    const network = cluster.settings.network;
+    return {
+        gateway: { namespace, serviceName, port, podLabels },
+        // The gateway's RDS instance sits in the cluster's private subnets (its subnet group).
+        database: { ...gateway.database, cidrs: zoneSubnets(network.vpcCidr, network.availabilityZoneCount).private },
+        langfuse: { host: observability.langfuse.host, namespace: observability.settings.langfuse.namespace, podLabels: { ...LANGFUSE_WEB_POD_LABELS } },
+        tenantModels: Object.fromEntries(tenants.map((t) => [t.namespace, t.settings.team.models])),
+        allowedRegistries: cluster.settings.kyverno.allowedRegistries,
+    };
 }
 
 /** Declares the platform for one stack. */
@@ -537,6 +560,9 @@ export function createPlatform(config: PlatformConfig, stackName: string): Platf
         vpcId: cluster.vpcId,
         gpuPools: cluster.pools,
         tenantNamespaces: Object.fromEntries(tenants.map((t, i) => [config.tenants[i].name, t.namespace])),
+        agentPlatform: agentPlatform(cluster, gateway, observability, tenants),
+        langfusePublicKey: observability.langfuse.publicKey,
+        langfuseSecretKey: observability.langfuse.secretKey,
         gatewayUrl: gateway.baseUrl,
         gatewayModels: gateway.models,
         modelsNamespace: MODELS_NAMESPACE,

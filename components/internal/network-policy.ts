@@ -26,6 +26,14 @@ export function platformPeer(podLabels: Record<string, string>): Peer {
     };
 }
 
+/** Pods labelled `podLabels` in any tenant namespace: for the few platform services tenants' workloads of one kind may call. */
+export function tenantPeer(podLabels: Record<string, string>): Peer {
+    return {
+        namespaceSelector: { matchExpressions: [{ key: TENANT_NAMESPACE_LABEL, operator: "Exists" }] },
+        podSelector: { matchLabels: podLabels },
+    };
+}
+
 export const tcp = (ports: readonly number[]): PolicyPort[] => ports.map((port) => ({ protocol: "TCP", port }));
 
 /**

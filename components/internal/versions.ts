@@ -85,6 +85,13 @@ export const IMAGES = {
             "Official curl image 8.21.0 (curl/curl-container; Alpine-based: busybox sh, sed, base64, no jq), " +
             "from quay.io because docker.io/curlimages is outside the platform's allowed registries",
     },
+    postgresClient: {
+        image: "public.ecr.aws/docker/library/postgres:17.6-alpine3.22",
+        source:
+            "Docker Official Image postgres 17.6 (docker-library/postgres, Alpine 3.22), mirrored by Amazon ECR Public under docker/library: " +
+            "psql 17 matches the gateway RDS' default major (managed-state-args engineVersion 17); uid 70 is the image's postgres user. " +
+            "From public.ecr.aws because docker.io/library is outside the platform's allowed registries",
+    },
 } as const;
 
 /** Karpenter AMI aliases: pinned, never `@latest`. */

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { podIdentityTrustPolicy } from "../internal/iam";
 import { asArgs, type KubernetesObject } from "../internal/k8s-object";
+import { POSTGRES_PORT } from "../internal/managed-state-args";
 import { LlmGatewayArgs, ResolvedLlmGatewayArgs, servedModels, validateLlmGatewayArgs } from "./args";
 import { configChecksum, PROVIDER_KEY_ENV, renderConfigYaml, renderLiteLlmConfig, SECRET_ENV, secretDataDigest, secretEnvNames } from "./config";
 import { bedrockInvokePolicy } from "./iam";
@@ -63,6 +64,12 @@ export class LlmGateway extends pulumi.ComponentResource {
         masterKeySecret: { name: string; key: string };
         podLabels: Record<string, string>;
     };
+    /**
+     * The gateway's PostgreSQL server as AgentService creates checkpoint
+     * databases on it: its host, and the Secret (in the gateway's namespace)
+     * holding the master URL, which only a Job in that namespace reads.
+     */
+    readonly database: { host: pulumi.Output<string>; port: number; adminSecret: { namespace: string; name: string; key: string } };
     /** @internal Args with defaults applied, for the platform program; not part of the tenant API (stripped from the .d.ts). */
     readonly settings: ResolvedLlmGatewayArgs;
 
@@ -108,6 +115,7 @@ export class LlmGateway extends pulumi.ComponentResource {
         this.models = servedModels(settings);
         this.namespace = settings.namespace;
         this.serviceName = names.service;
+        this.database = { host: state.databaseHost, port: POSTGRES_PORT, adminSecret: { namespace: settings.namespace, name: names.secret, key: SECRET_ENV.databaseUrl } };
         this.adminConnection = {
             namespace: settings.namespace,
             serviceName: names.service,

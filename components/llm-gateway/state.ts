@@ -16,6 +16,8 @@ const DATABASE_USER = "litellm";
 /** Connection facts the pod needs; the URL and password are secret. */
 export interface GatewayState {
     databaseUrl: pulumi.Output<string>;
+    /** The RDS endpoint's host name. */
+    databaseHost: pulumi.Output<string>;
     redisHost: pulumi.Output<string>;
     redisPort: pulumi.Output<string>;
     redisPassword: pulumi.Output<string>;
@@ -49,6 +51,7 @@ export function createState(name: string, r: ResolvedLlmGatewayArgs, net: StateN
     const url = pulumi.interpolate`postgresql://${DATABASE_USER}:${masterPassword.result}@${database.address}:${database.port}/${DATABASE_NAME}?sslmode=require`;
     return {
         databaseUrl: pulumi.secret(url),
+        databaseHost: database.address,
         redisHost: cache.primaryEndpointAddress,
         redisPort: cache.port.apply((p) => String(p ?? CACHE_PORT)),
         redisPassword: pulumi.secret(authToken.result),

@@ -8,12 +8,13 @@
  * raw values), which leaves the operators, exporters and ClickHouse open;
  * one namespace-wide default-deny covers every pod, chart-made or operator-made.
  */
-import { namespaceIngressPolicies, namespacePeer, platformPeer, tcp } from "../internal/network-policy";
+import { AGENT_POD_LABELS } from "../agent-service/manifests";
+import { namespaceIngressPolicies, namespacePeer, platformPeer, tenantPeer, tcp } from "../internal/network-policy";
 import type { KubernetesObject } from "../internal/k8s-object";
 import { GATEWAY_POD_LABELS } from "../llm-gateway/manifests";
 import { KEDA_NAMESPACE } from "../model-endpoint/values";
 import type { ResolvedObservabilityStackArgs } from "./args";
-import { CLICKHOUSE_OPERATOR_NAMESPACE, KUBE_PROMETHEUS_STACK_RELEASE, LANGFUSE_RELEASE, LANGFUSE_WEB_PORT, MONITORING_NAMESPACE } from "./values";
+import { CLICKHOUSE_OPERATOR_NAMESPACE, KUBE_PROMETHEUS_STACK_RELEASE, LANGFUSE_WEB_POD_LABELS, LANGFUSE_WEB_PORT, MONITORING_NAMESPACE } from "./values";
 
 /** Grafana's pods (grafana chart `grafana.selectorLabels`, release kube-prometheus-stack) and their container port (`service.targetPort`). */
 const GRAFANA_POD_LABELS = { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": KUBE_PROMETHEUS_STACK_RELEASE };
@@ -33,8 +34,6 @@ export const PROMETHEUS_PEER = namespacePeer(MONITORING_NAMESPACE, PROMETHEUS_PO
 /** The Prometheus operator's pods (templates/prometheus-operator/deployment.yaml selector) and its admission webhook port (`tls.internalPort`). */
 const PROMETHEUS_OPERATOR_POD_LABELS = { app: `${KUBE_PROMETHEUS_STACK_RELEASE}-operator`, release: KUBE_PROMETHEUS_STACK_RELEASE };
 const PROMETHEUS_OPERATOR_WEBHOOK_PORT = 10250;
-/** langfuse 2.0.0 templates/web/deployment.yaml: selector labels plus the web component. */
-const LANGFUSE_WEB_POD_LABELS = { "app.kubernetes.io/name": "langfuse", "app.kubernetes.io/instance": LANGFUSE_RELEASE, "app.kubernetes.io/component": "web" };
 
 /**
  * `monitoring`: KEDA's Prometheus scalers query Prometheus; the API server
@@ -56,14 +55,18 @@ export function renderMonitoringNetworkPolicies(r: ResolvedObservabilityStackArg
 }
 
 /**
- * Langfuse's namespace, with its ClickHouse: the gateway sends traces to
- * langfuse-web (and the ALB, when the ingress publishes it), the ClickHouse
- * operator manages the ClickHouse and Keeper pods; web, worker and ClickHouse
- * talk among themselves.
+ * Langfuse's namespace, with its ClickHouse: the gateway and tenants'
+ * AgentServices send traces to langfuse-web (and the ALB, when the ingress
+ * publishes it), the ClickHouse operator manages the ClickHouse and Keeper
+ * pods; web, worker and ClickHouse talk among themselves. Agents are admitted
+ * by their pods' label, which a tenant could put on any pod: what that opens
+ * is langfuse-web's port, where every request authenticates (project keys for
+ * the API, a login for the UI); the worker and ClickHouse stay closed.
  */
 export function renderLangfuseNetworkPolicies(r: ResolvedObservabilityStackArgs): KubernetesObject[] {
     return namespaceIngressPolicies(r.langfuse.namespace, PART_OF, [
         { name: "allow-gateway-to-langfuse-web", podLabels: LANGFUSE_WEB_POD_LABELS, from: [platformPeer(GATEWAY_POD_LABELS)], ports: tcp([LANGFUSE_WEB_PORT]) },
+        { name: "allow-agents-to-langfuse-web", podLabels: LANGFUSE_WEB_POD_LABELS, from: [tenantPeer(AGENT_POD_LABELS)], ports: tcp([LANGFUSE_WEB_PORT]) },
         { name: "allow-clickhouse-operator", from: [namespacePeer(CLICKHOUSE_OPERATOR_NAMESPACE)] },
         ...(r.ingress?.langfuseHost !== undefined
             ? [{ name: "allow-load-balancer-to-langfuse-web", podLabels: LANGFUSE_WEB_POD_LABELS, from: fromLoadBalancer(r), ports: tcp([LANGFUSE_WEB_PORT]) }]

@@ -10,6 +10,16 @@ import { httpsUrl, type ResolvedObservabilityStackArgs } from "./args";
 export const LANGFUSE_RELEASE = "langfuse";
 /** The chart names the web Service `<fullname>-web`; fullname is the release name when it contains "langfuse". */
 export const LANGFUSE_WEB_SERVICE = `${LANGFUSE_RELEASE}-web`;
+/**
+ * Labels of Langfuse's web pods, for NetworkPolicies of its clients: the chart's
+ * selector labels plus the web component's (langfuse-k8s 2.0.0
+ * templates/web/deployment.yaml; `langfuse.name` is the chart name, no nameOverride set).
+ */
+export const LANGFUSE_WEB_POD_LABELS = {
+    "app.kubernetes.io/name": "langfuse",
+    "app.kubernetes.io/instance": LANGFUSE_RELEASE,
+    "app.kubernetes.io/component": "web",
+} as const;
 export const LANGFUSE_WEB_PORT = 3000;
 /** One service account for web and worker: the Pod Identity association binds the S3 role to it. */
 export const LANGFUSE_SERVICE_ACCOUNT = "langfuse";

@@ -2,7 +2,11 @@ import * as assert from "node:assert/strict";
 import { main } from "../../examples/tenant-app/program";
 import { loadStackConfig, runStack } from "../../plan/stack";
 import type { PlatformOutputs } from "../../stacks/platform";
-import { conformanceErrors, skipWithoutReference } from "../harness/conformance";
+import { KUBERNETES_VERSIONS } from "../../components/internal/versions";
+import { evaluatePolicies } from "../../policies/evaluate";
+import { conformanceErrors, kubernetesObjects, skipWithoutReference } from "../harness/conformance";
+import { podSecurityFindings } from "../harness/pod-security";
+import { stackReferenceOutputs, tenantAppConfig } from "../harness/tenant-app";
 import { k8sObjects, ofType, RecordedResource, runWithMocks, valueOf } from "../harness";
 
 /** The outputs of the real dev platform stack, as the tenant program reads them (the contract between the two). */
@@ -10,19 +14,13 @@ let PLATFORM_OUTPUTS: Record<string, unknown>;
 
 async function platformOutputs(): Promise<Record<string, unknown>> {
     const run = await runStack("dev", loadStackConfig("dev"));
-    const outputs = run.result as PlatformOutputs;
-    return { ...outputs, kubeconfig: await valueOf(outputs.kubeconfig), clusterName: await valueOf(outputs.clusterName) };
+    return stackReferenceOutputs(run.result as PlatformOutputs);
 }
 
 function options(tenant = "research") {
     return {
         project: "tenant-app",
-        config: {
-            "tenant-app:platformStack": "acme/genai-platform/dev",
-            "tenant-app:tenant": tenant,
-            "tenant-app:model": "Qwen/Qwen2.5-1.5B-Instruct",
-            "tenant-app:pool": "gpu-small",
-        },
+        config: tenantAppConfig(tenant),
         stackOutputs: { "acme/genai-platform/dev": PLATFORM_OUTPUTS },
     };
 }
@@ -58,6 +56,36 @@ describe("examples/tenant-app", () => {
         assert.equal(outputs.namespace, "research");
         assert.equal(await valueOf(outputs.baseUrl), "http://research-model.research.svc.cluster.local:8000/v1");
         assert.equal(outputs.gatewayUrl, "http://genai-dev-gateway.llm-gateway.svc.cluster.local:4000");
+    });
+
+    it("deploys its LangGraph agent next to the model, wired to the platform's gateway, checkpoint server and Langfuse", () => {
+        const agent = k8sObjects(resources, "Deployment").find((d) => d.metadata.name === "research-agent")!;
+        assert.equal(agent.metadata.namespace, "research");
+        const env = Object.fromEntries(agent.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+        assert.equal(env.OPENAI_BASE_URL, `${outputs.gatewayUrl}/v1`);
+        assert.deepEqual(env.OPENAI_API_KEY, { secretKeyRef: { name: "llm-gateway-key", key: "api-key" } });
+        assert.equal(env.ROUTER_MODEL, "qwen25-7b");
+        assert.equal(env.ANSWER_MODEL, "gpt-4.1-mini");
+        assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, `${(PLATFORM_OUTPUTS.langfuseUrl as string)}/api/public/otel`);
+        const [job] = k8sObjects(resources, "Job");
+        assert.equal(job.metadata.namespace, "llm-gateway", "the database is provisioned beside the gateway's master credentials");
+        const db = resources.find((r) => r.name === "research-agent-checkpoint-db")!;
+        assert.match(db.inputs.stringData.url, /^postgresql:\/\/agent_research_research_agent:[^@]+@[^:]+:5432\/agent_research_research_agent\?sslmode=require$/);
+        const policy = k8sObjects(resources, "NetworkPolicy").find((p) => p.metadata.name === "research-agent-egress")!;
+        // The dev VPC 10.40.0.0/16 over two zones: its private subnets, where the gateway's RDS subnet group is, on 5432.
+        assert.deepEqual(policy.spec.egress[2], { to: [{ ipBlock: { cidr: "10.40.0.0/18" } }, { ipBlock: { cidr: "10.40.64.0/18" } }], ports: [{ protocol: "TCP", port: 5432 }] });
+        assert.equal(outputs.agentUrl, "http://research-agent.research.svc.cluster.local:8080");
+    });
+
+    it("its agent passes every resource policy of the pack, and restricted Pod Security in the tenant's namespace", async () => {
+        // Stack policies judge the platform stack (routes, managed namespaces), which a tenant program is not; resource policies judge each object.
+        const agentUrns = new Set(resources.filter((r) => r.name.startsWith("research-agent")).map((r) => r.urn));
+        assert.ok(agentUrns.size >= 11);
+        const violations = (await evaluatePolicies(resources, {})).filter((v) => v.urn !== undefined && agentUrns.has(v.urn));
+        assert.deepEqual(violations.map((v) => `${v.policyName}: ${v.message}`), []);
+        const tenantNamespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: "research", labels: { "pod-security.kubernetes.io/enforce": "restricted" } } };
+        const agentObjects = kubernetesObjects(resources).filter((o) => o.metadata?.name?.startsWith("research-agent") || o.kind === "Job");
+        assert.deepEqual(podSecurityFindings([tenantNamespace, ...agentObjects], { kubernetesVersion: KUBERNETES_VERSIONS.default }).map((f) => f.message), []);
     });
 
     it("fails clearly for a tenant the platform does not know, before deploying anything", async () => {

@@ -240,7 +240,7 @@ describe("ObservabilityStack component", () => {
         it("fences the monitoring and Langfuse namespaces before their charts' pods start", () => {
             const policies = dev.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy");
             assert.deepEqual(policies.map((r) => `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`).sort(), [
-                "langfuse/allow-clickhouse-operator", "langfuse/allow-gateway-to-langfuse-web", "langfuse/allow-same-namespace", "langfuse/default-deny-ingress",
+                "langfuse/allow-agents-to-langfuse-web", "langfuse/allow-clickhouse-operator", "langfuse/allow-gateway-to-langfuse-web", "langfuse/allow-same-namespace", "langfuse/default-deny-ingress",
                 "monitoring/allow-api-server-to-operator-webhook", "monitoring/allow-keda-to-prometheus", "monitoring/allow-same-namespace", "monitoring/default-deny-ingress",
             ]);
             for (const [namespace, chart] of [["langfuse", "langfuse"], ["monitoring", "kube-prometheus-stack"]]) {

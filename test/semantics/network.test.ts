@@ -13,7 +13,7 @@ import { renderNetworkPolicies } from "../../components/tenant-namespace/manifes
 import { resolveTenant, type TenantSpec } from "../../components/tenant-namespace/args";
 import { kubernetesObjects, skipWithoutReference, type KubernetesObject } from "../harness/conformance";
 import { renderedCluster, type ClusterMode, type RenderedCluster, type StackName } from "../harness/cluster";
-import { runWithMocks, valueOf, type RecordedResource } from "../harness";
+import { runWithMocks, type RecordedResource } from "../harness";
 import {
     decideFlow,
     type Endpoint,
@@ -27,6 +27,7 @@ import {
     type Service,
     servicesOf,
 } from "../harness/network";
+import { PLATFORM_STACK, stackReferenceOutputs, tenantAppConfig } from "../harness/tenant-app";
 
 const POD_CIDR = "10.40.0.0/16";
 const ON: NetworkFacts = { enforced: true, podCidrs: [POD_CIDR], serviceCidr: "172.20.0.0/16" };
@@ -196,9 +197,8 @@ describe("semantics: NetworkPolicy reachability (planted defects)", () => {
 async function tenantAppObjects(): Promise<KubernetesObject[]> {
     const platform = await runStack("dev", loadStackConfig("dev"));
     const outputs = platform.result as PlatformOutputs;
-    const stackOutputs = { "acme/genai-platform/dev": { ...outputs, kubeconfig: await valueOf(outputs.kubeconfig), clusterName: await valueOf(outputs.clusterName) } };
-    const config = { "tenant-app:platformStack": "acme/genai-platform/dev", "tenant-app:tenant": "research", "tenant-app:model": "Qwen/Qwen2.5-1.5B-Instruct", "tenant-app:pool": "gpu-small" };
-    return kubernetesObjects((await runWithMocks(tenantApp, { project: "tenant-app", config, stackOutputs })).resources);
+    const stackOutputs = { [PLATFORM_STACK]: await stackReferenceOutputs(outputs) };
+    return kubernetesObjects((await runWithMocks(tenantApp, { project: "tenant-app", config: tenantAppConfig(), stackOutputs })).resources);
 }
 
 const POD_IDENTITY_AGENT = address("169.254.170.23", "EKS Pod Identity agent");
@@ -417,6 +417,30 @@ for (const [stack, mode] of [["dev", "managed"], ["prod", "managed"], ["dev", "a
             // Host-network targets (node-exporter, kube-proxy) sit on other nodes' addresses: egress rules apply to them too.
             assert.equal(flowFindings([...v.objects, deny], v.facts, scrapes).length, scrapes.length);
         });
+
+        if (withTenantApp) {
+            it("lets the tenant example's AgentService reach exactly the gateway, its checkpoint database, Langfuse's web and DNS", () => {
+                const { prometheus, langfuseWeb, langfuseWorker, clickhouse } = v.platform;
+                const agents = v.pods.filter((p) => p.labels["app.kubernetes.io/name"] === "agent-service");
+                assert.deepEqual(agents.map((a) => a.name), ["Deployment research/research-agent"]);
+                const agent = at(agents[0]);
+                // An address in the first private subnet: the gateway's RDS subnet group spans the private subnets.
+                const database = address(v.facts.podCidrs[0].replace(/\.0\/\d+$/, ".40"), "the gateway's RDS instance");
+                const flows = [
+                    { ...expect(agent, at(v.gatewayPod), 4000, "allowed", "models through the gateway's Service"), flow: { from: agent, to: at(v.gatewayPod), port: 4000, via: v.gatewayService } },
+                    expect(agent, database, 5432, "allowed", "LangGraph checkpoints"),
+                    expect(agent, at(langfuseWeb), 3000, "allowed", "OTLP traces to Langfuse"),
+                    ...["UDP", "TCP"].map((protocol): Expectation => ({ flow: { from: agent, to: v.dns.to, port: 53, protocol, via: v.dns.via }, expect: "allowed", why: "name resolution" })),
+                    expect(agent, at(langfuseWorker), 3030, "denied", "only Langfuse's web takes traces"),
+                    expect(agent, at(clickhouse), 8123, "denied", "Langfuse's store holds every tenant's traces"),
+                    expect(agent, at(prometheus), 9090, "denied", "monitoring stays the platform's"),
+                    expect(agent, database, 5433, "denied", "the database subnets on the database port only"),
+                    ...platformModels(v).map((m) => expect(agent, at(m), 8000, "denied", "platform models only through the gateway")),
+                    expect(tenantPod("search"), at(langfuseWeb), 3000, "denied", "other tenant pods still cannot reach Langfuse"),
+                ];
+                assert.deepEqual(flowFindings(v.objects, v.facts, flows), []);
+            });
+        }
 
         it("scrapes every endpoint's metrics, the tenants' own and the charts' included", () => {
             const { targets } = scrapeTargets(v.objects);

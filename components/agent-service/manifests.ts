@@ -1,0 +1,279 @@
+/**
+ * Pure renderers of an agent service's Kubernetes objects. No Pulumi inside
+ * and no secret value ever: the Secrets are rendered without data (the
+ * component adds it as secret Outputs), and every credential reaches a
+ * container through a secretKeyRef.
+ */
+import { createHash } from "crypto";
+import type { KubernetesObject } from "../internal/k8s-object";
+import { RERUN_WHEN_FAILED } from "../internal/litellm-admin";
+import { physicalName } from "../internal/naming";
+import { namespacePeer, tcp } from "../internal/network-policy";
+import { IMAGES } from "../internal/versions";
+import { TENANT_LABEL } from "../tenant-namespace/manifests";
+import type { AgentGateway, ResolvedAgentServiceArgs } from "./args";
+
+/** Keys of the Secrets the component writes. */
+export const DATABASE_SECRET_KEYS = { url: "url", password: "password" } as const;
+export const OTEL_HEADERS_KEY = "otlp-headers";
+export const PROVISION_BACKOFF_LIMIT = 3;
+/** How long one provisioning run may take, retries included. */
+export const PROVISION_DEADLINE_SECONDS = 600;
+
+/** PostgreSQL truncates identifiers past 63 bytes (NAMEDATALEN - 1): longer names are cut with a hash, never truncated into a collision. */
+const PG_IDENTIFIER_MAX = 63;
+/** Job names are also the pods' `job-name` label value: 63 at most, less the "-<hash>" suffix. */
+const JOB_PREFIX_MAX = 63 - 9;
+
+/** The Postgres identifier of the agent's database and its role: `agent_<tenant>_<name>`, '-' as '_'. */
+export function databaseName(r: Pick<ResolvedAgentServiceArgs, "tenant" | "name">): string {
+    return physicalName(["agent", r.tenant, r.name], PG_IDENTIFIER_MAX).replace(/-/g, "_");
+}
+
+/** Object names in the tenant's namespace. */
+export function objectNames(r: Pick<ResolvedAgentServiceArgs, "name" | "tenant">) {
+    return {
+        workload: r.name,
+        databaseSecret: `${r.name}-checkpoint-db`,
+        otelSecret: `${r.name}-otel`,
+        networkPolicy: `${r.name}-egress`,
+        /** In the admin Secret's namespace, beside the master credentials: named by tenant too, as agents of all tenants meet there. */
+        provisionPassword: `agent-db-${r.tenant}-${r.name}`,
+    };
+}
+
+export function gatewayUrl(g: AgentGateway): string {
+    return `http://${g.serviceName}.${g.namespace}.svc.cluster.local:${g.port}`;
+}
+
+/** Langfuse's OTLP/HTTP base: exporters append `/v1/traces` (Langfuse docs, "OpenTelemetry": endpoint `/api/public/otel`). */
+export function otlpEndpoint(r: Pick<ResolvedAgentServiceArgs, "langfuse">): string {
+    return `${r.langfuse.host}/api/public/otel`;
+}
+
+/** On every agent service's pods, whatever its name: what platform namespaces admit agents by (Langfuse's web). */
+export const AGENT_POD_LABELS = { "app.kubernetes.io/name": "agent-service" } as const;
+
+export function selectorLabels(r: Pick<ResolvedAgentServiceArgs, "name">): Record<string, string> {
+    return { ...AGENT_POD_LABELS, "app.kubernetes.io/instance": r.name };
+}
+
+function labels(r: ResolvedAgentServiceArgs): Record<string, string> {
+    return { ...selectorLabels(r), [TENANT_LABEL]: r.tenant, "app.kubernetes.io/part-of": "genai-platform", "app.kubernetes.io/managed-by": "pulumi" };
+}
+
+function metadata(r: ResolvedAgentServiceArgs, name: string, namespace = r.namespace) {
+    return { name, namespace, labels: labels(r) };
+}
+
+/** A Secret without data; the component fills it with secret Outputs. */
+export function renderSecretShell(r: ResolvedAgentServiceArgs, name: string, namespace = r.namespace): KubernetesObject {
+    return { apiVersion: "v1", kind: "Secret", metadata: metadata(r, name, namespace), type: "Opaque" };
+}
+
+export function renderServiceAccount(r: ResolvedAgentServiceArgs): KubernetesObject {
+    // The workflow never calls the Kubernetes API.
+    return { apiVersion: "v1", kind: "ServiceAccount", metadata: metadata(r, r.name), automountServiceAccountToken: false };
+}
+
+const secretEnv = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+
+/** `key=value,...` with the tenant first: Langfuse keeps resource attributes on every span, so traces filter by tenant. */
+export function resourceAttributes(r: ResolvedAgentServiceArgs): string {
+    return [`tenant=${r.tenant}`, `service.namespace=${r.namespace}`, `deployment.environment=${r.namespace}`].join(",");
+}
+
+/** The container's environment: gateway, models, checkpoint database, tracing; secrets by reference only. */
+export function renderEnv(r: ResolvedAgentServiceArgs) {
+    const names = objectNames(r);
+    return [
+        { name: "PORT", value: String(r.port) },
+        { name: "TENANT", value: r.tenant },
+        { name: "OPENAI_BASE_URL", value: `${gatewayUrl(r.gateway)}/v1` },
+        secretEnv("OPENAI_API_KEY", r.keySecret.name, r.keySecret.key),
+        { name: "AGENT_MODELS", value: [...new Set(Object.values(r.models))].join(",") },
+        ...Object.entries(r.models).map(([name, value]) => ({ name, value })),
+        secretEnv("DATABASE_URL", names.databaseSecret, DATABASE_SECRET_KEYS.url),
+        { name: "OTEL_SERVICE_NAME", value: r.name },
+        { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: otlpEndpoint(r) },
+        secretEnv("OTEL_EXPORTER_OTLP_HEADERS", names.otelSecret, OTEL_HEADERS_KEY),
+        { name: "OTEL_RESOURCE_ATTRIBUTES", value: resourceAttributes(r) },
+        ...Object.entries(r.env).map(([name, value]) => ({ name, value })),
+    ];
+}
+
+/** Restricted Pod Security: non-root, no privilege escalation, no capabilities, RuntimeDefault seccomp, read-only root with /tmp in memory. */
+export function renderDeployment(r: ResolvedAgentServiceArgs): KubernetesObject {
+    const probe = (periodSeconds: number, failureThreshold: number) => ({ httpGet: { path: r.healthPath, port: "http" }, periodSeconds, failureThreshold, timeoutSeconds: 2 });
+    return {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: metadata(r, r.name),
+        spec: {
+            // The HPA owns the replica count from here on; this is the first rollout's.
+            replicas: r.scaling.minReplicas,
+            selector: { matchLabels: selectorLabels(r) },
+            strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+            template: {
+                metadata: { labels: labels(r) },
+                spec: {
+                    serviceAccountName: r.name,
+                    automountServiceAccountToken: false,
+                    securityContext: { runAsNonRoot: true, runAsUser: r.runAsUser, runAsGroup: r.runAsUser, fsGroup: r.runAsUser, seccompProfile: { type: "RuntimeDefault" } },
+                    topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selectorLabels(r) } }],
+                    containers: [{
+                        name: "agent",
+                        image: r.image,
+                        ports: [{ name: "http", containerPort: r.port, protocol: "TCP" }],
+                        env: renderEnv(r),
+                        resources: {
+                            requests: { cpu: r.resources.cpu, memory: r.resources.memory },
+                            limits: { cpu: r.resources.cpuLimit, memory: r.resources.memory },
+                        },
+                        readinessProbe: probe(5, 3),
+                        livenessProbe: probe(10, 6),
+                        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                        volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                    }],
+                    volumes: [{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } }],
+                },
+            },
+        },
+    };
+}
+
+export function renderService(r: ResolvedAgentServiceArgs): KubernetesObject {
+    return {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: metadata(r, r.name),
+        spec: { type: "ClusterIP", selector: selectorLabels(r), ports: [{ name: "http", port: r.port, targetPort: "http", protocol: "TCP" }] },
+    };
+}
+
+/** One replica at a time may be evicted; with the default two replicas one always serves. */
+export function renderPodDisruptionBudget(r: ResolvedAgentServiceArgs): KubernetesObject {
+    return { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: metadata(r, r.name), spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(r) } } };
+}
+
+/**
+ * CPU autoscaling (autoscaling/v2, metrics-server's resource metrics). A
+ * LangGraph service spends its wall time waiting on the gateway, so CPU
+ * rises with concurrent runs (JSON, checkpoint serialisation) and needs no
+ * custom-metrics adapter; a concurrency metric would need one.
+ */
+export function renderAutoscaler(r: ResolvedAgentServiceArgs): KubernetesObject {
+    return {
+        apiVersion: "autoscaling/v2",
+        kind: "HorizontalPodAutoscaler",
+        metadata: metadata(r, r.name),
+        spec: {
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: r.name },
+            minReplicas: r.scaling.minReplicas,
+            maxReplicas: r.scaling.maxReplicas,
+            metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: r.scaling.targetCpuUtilization } } }],
+        },
+    };
+}
+
+/**
+ * The agent's egress, on top of the tenant's default deny: exactly DNS, the
+ * gateway, the checkpoint database (its subnets' CIDRs on its port; an RDS
+ * endpoint's address moves on failover) and Langfuse's web pods.
+ */
+export function renderNetworkPolicy(r: ResolvedAgentServiceArgs): KubernetesObject {
+    const langfusePort = Number(new URL(r.langfuse.host).port || (r.langfuse.host.startsWith("https:") ? 443 : 80));
+    return {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: metadata(r, objectNames(r).networkPolicy),
+        spec: {
+            podSelector: { matchLabels: selectorLabels(r) },
+            policyTypes: ["Egress"],
+            egress: [
+                { to: [namespacePeer("kube-system", { "k8s-app": "kube-dns" })], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
+                { to: [namespacePeer(r.gateway.namespace, r.gateway.podLabels)], ports: tcp([r.gateway.port]) },
+                { to: r.database.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp([r.database.port]) },
+                { to: [namespacePeer(r.langfuse.namespace, r.langfuse.podLabels)], ports: tcp([langfusePort]) },
+            ],
+        },
+    };
+}
+
+/**
+ * Creates the agent's role and database on the server, idempotently, and
+ * never drops anything: re-running it (a new Job) only resets the role's
+ * password to the one in the Secret and re-applies the grants. The master URL
+ * comes from `ADMIN_URL` (a secretKeyRef) and is psql's connection argument
+ * inside this pod only; the role's password is read by psql itself
+ * (`\getenv`, psql ≥ 15), never on a command line. `GRANT role TO
+ * CURRENT_USER` lets a non-superuser master (RDS `rds_superuser`) create a
+ * database owned by the role: PostgreSQL 16+ requires the creator be able to
+ * SET ROLE to the owner (CREATE DATABASE, "OWNER"). Every other role loses
+ * CONNECT to the database (REVOKE ... FROM PUBLIC), so agents sharing the
+ * server cannot read each other's checkpoints.
+ */
+export const PROVISION_SCRIPT = String.raw`set -eu
+export PGCONNECT_TIMEOUT=10
+tries=0
+until psql "$ADMIN_URL" -XAtqc 'SELECT 1' > /dev/null; do
+  tries=$((tries + 1))
+  [ "$tries" -lt 30 ] || { echo "agent-db: server not reachable after 5 minutes" >&2; exit 1; }
+  sleep 10
+done
+psql "$ADMIN_URL" -X -q -v ON_ERROR_STOP=1 -v db="$DB_NAME" -v role="$DB_NAME" <<'SQL'
+SET client_min_messages = warning;
+\getenv pw DB_PASSWORD
+SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
+ALTER ROLE :"role" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'pw';
+GRANT :"role" TO CURRENT_USER;
+SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \gexec
+REVOKE ALL ON DATABASE :"db" FROM PUBLIC;
+GRANT ALL ON DATABASE :"db" TO :"role";
+SQL
+echo "agent-db: database and role $DB_NAME are ready"
+`;
+
+/**
+ * The provisioning Job, in the admin Secret's namespace (the master
+ * credentials never leave it). Its name ends in a hash of its pod spec: the
+ * same desired state is the same Job (no re-run); a failed run is re-run by
+ * the next `up` (`RERUN_WHEN_FAILED`).
+ */
+export function renderProvisionJob(r: ResolvedAgentServiceArgs): KubernetesObject {
+    const admin = r.database.adminSecret;
+    const podSpec = {
+        restartPolicy: "Never",
+        automountServiceAccountToken: false,
+        securityContext: { runAsNonRoot: true, runAsUser: 70, runAsGroup: 70, seccompProfile: { type: "RuntimeDefault" } },
+        containers: [{
+            name: "provision",
+            image: IMAGES.postgresClient.image,
+            command: ["/bin/sh", "-c", PROVISION_SCRIPT],
+            env: [
+                secretEnv("ADMIN_URL", admin.name, admin.key),
+                { name: "DB_NAME", value: databaseName(r) },
+                secretEnv("DB_PASSWORD", objectNames(r).provisionPassword, DATABASE_SECRET_KEYS.password),
+                // psql writes no history in batch mode, but wants a writable HOME for ~/.psqlrc lookups.
+                { name: "HOME", value: "/tmp" },
+            ],
+            resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+        }],
+        volumes: [{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "4Mi" } }],
+    };
+    const hash = createHash("sha256").update(JSON.stringify(podSpec)).digest("hex").slice(0, 8);
+    // Not the agent's pods: no selector or NetworkPolicy of the agent's may match them.
+    const jobLabels = { ...labels(r), "app.kubernetes.io/name": "agent-db-provision" };
+    return {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: { name: `${physicalName(["agent-db", r.tenant, r.name], JOB_PREFIX_MAX)}-${hash}`, namespace: admin.namespace, labels: jobLabels, annotations: { ...RERUN_WHEN_FAILED } },
+        spec: {
+            backoffLimit: PROVISION_BACKOFF_LIMIT,
+            activeDeadlineSeconds: PROVISION_DEADLINE_SECONDS,
+            template: { metadata: { labels: jobLabels }, spec: podSpec },
+        },
+    };
+}
