@@ -18,7 +18,7 @@ const ENTRY = path.join(PROJECT_ROOT, "components", "index.ts");
 /** The public API, a semver contract: the components, their Args types, and the shapes tenants read. */
 const PUBLIC_API = [
     // components
-    "GpuCluster", "LlmGateway", "ModelEndpoint", "ObservabilityStack", "TenantNamespace", "ValidationError",
+    "AgentService", "GpuCluster", "LlmGateway", "ModelEndpoint", "ObservabilityStack", "TenantNamespace", "ValidationError",
     // GpuCluster args and outputs
     "AmiFamily", "BusinessHoursProtection", "CapacityReservationSelector", "CapacityType", "ConsolidationPolicy", "EndpointArgs",
     "GpuClusterArgs", "GpuPoolArgs", "GpuPoolInfo", "GpuSharing", "KyvernoArgs", "NetworkArgs", "PlatformPoolArgs", "SystemNodeArgs",
@@ -35,6 +35,8 @@ const PUBLIC_API = [
     // TenantNamespace
     "ContainerDefaultsArgs", "EgressRuleArgs", "GatewayConnection", "IngressSourceArgs", "TenantAccess", "TenantNamespaceArgs",
     "TenantPoolInfo", "TenantPrincipal", "TenantQuotaArgs", "TenantSpec", "TenantTeamArgs",
+    // AgentService
+    "AgentDatabaseServer", "AgentGateway", "AgentLangfuse", "AgentPlatformFacts", "AgentResourceArgs", "AgentScalingArgs", "AgentServiceArgs",
     // errors
     "Problem",
 ].sort();
@@ -86,7 +88,7 @@ describe("the npm package", () => {
     it("exports exactly the curated public API: components as values, everything else as types", () => {
         const exports = entryExports();
         assert.deepEqual(exports.map((e) => e.name).sort(), PUBLIC_API);
-        assert.deepEqual(exports.filter((e) => e.value).map((e) => e.name).sort(), ["GpuCluster", "LlmGateway", "ModelEndpoint", "ObservabilityStack", "TenantNamespace", "ValidationError"]);
+        assert.deepEqual(exports.filter((e) => e.value).map((e) => e.name).sort(), ["AgentService", "GpuCluster", "LlmGateway", "ModelEndpoint", "ObservabilityStack", "TenantNamespace", "ValidationError"]);
     });
 
     it("exports no helper: resolvers, validators, renderers, parsers or constants", () => {
