@@ -15,12 +15,9 @@ const platform = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const PLATFORM_STACK = "acme/genai-platform/dev";
 const registered = [];
 
-pulumi.runtime.setAllConfig({
-    "tenant-app:platformStack": PLATFORM_STACK,
-    "tenant-app:tenant": "research",
-    "tenant-app:model": "Qwen/Qwen2.5-1.5B-Instruct",
-    "tenant-app:pool": "gpu-small",
-});
+// The example's own stack file, as the CLI would hand it to the program (every key is a plain string).
+const stackFile = require("yaml").parse(fs.readFileSync("Pulumi.dev.yaml", "utf8"));
+pulumi.runtime.setAllConfig({ ...stackFile.config, "tenant-app:platformStack": PLATFORM_STACK });
 pulumi.runtime.setMocks(
     {
         newResource: (args) => {
@@ -46,6 +43,7 @@ async function check() {
         if (!registered.includes(type)) throw new Error(`the tenant example registered no ${type}; registered: ${[...new Set(registered)].join(", ")}`);
     };
     expect("genai-platform:index:ModelEndpoint");
+    expect("genai-platform:index:AgentService");
     expect("kubernetes:apps/v1:Deployment");
     if (outputs.namespace !== "research" || !/^http:\/\/.+\.research\.svc\.cluster\.local:\d+\/v1$/.test(baseUrl)) {
         throw new Error(`unexpected outputs: namespace ${outputs.namespace}, baseUrl ${baseUrl}`);
