@@ -50,7 +50,12 @@ export interface AgentLangfuse {
     podLabels: Record<string, string>;
     /** Project public key (`pk-lf-...`). */
     publicKey: pulumi.Input<string>;
-    /** Project secret key (`sk-lf-...`); kept in a Secret. */
+    /**
+     * Project secret key (`sk-lf-...`); kept in a Secret. These keys also read
+     * the whole project through Langfuse's public API: with the platform's one
+     * project, a team holding them can read every tenant's traces (README,
+     * "Known gap — Langfuse keys").
+     */
     secretKey: pulumi.Input<string>;
 }
 
