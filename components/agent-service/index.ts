@@ -58,13 +58,10 @@ export class AgentService extends pulumi.ComponentResource {
     readonly databaseName: string;
     /** Secret in `namespace` holding the checkpoint database URL (`url`) and password (`password`). */
     readonly databaseSecretName: string;
-    /** Args with defaults applied. */
-    readonly settings: ResolvedAgentServiceArgs;
 
     constructor(name: string, args: AgentServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         const settings = validateAgentServiceArgs(name, args);
         super("genai-platform:index:AgentService", name, {}, opts);
-        this.settings = settings;
         const provider = args.provider;
         const names = objectNames(settings);
         const register = <A, R extends pulumi.CustomResource>(

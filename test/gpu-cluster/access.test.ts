@@ -12,10 +12,9 @@
  */
 import * as assert from "node:assert/strict";
 import { GpuCluster, GpuClusterArgs, validateGpuClusterArgs } from "../../components/gpu-cluster";
-import { ValidationError } from "../../components/internal/errors";
 import { validateTenants } from "../../components/tenant-namespace";
 import { mockCall, MOCK_ACCOUNT } from "../../plan/mock-outputs";
-import { ofType, RecordedResource, runWithMocks } from "../harness";
+import { ofType, problemLines, RecordedResource, runWithMocks } from "../harness";
 import { MODELS, POOLS } from "../tenant-namespace/fixtures";
 
 const ADMIN = `arn:aws:iam::${MOCK_ACCOUNT}:role/platform-admin`;
@@ -103,22 +102,11 @@ const ARN_CASES: { title: string; arns: string[]; refused?: { index: number; rul
     },
 ];
 
-/** The problems `validate` reports, as "path: rule" lines; none when it accepts. */
-function problemsOf(validate: () => unknown): string[] {
-    try {
-        validate();
-        return [];
-    } catch (e) {
-        if (!(e instanceof ValidationError)) throw e;
-        return e.problems.map((p) => `${p.path}: ${p.allowed}`);
-    }
-}
-
 describe("IAM principal ARNs (GpuCluster admins and tenant principals alike)", () => {
     for (const c of ARN_CASES) {
         it(`${c.refused ? "refuses" : "accepts"} ${c.title}`, () => {
-            const admins = problemsOf(() => validateGpuClusterArgs("t", clusterArgs(c.arns)));
-            const tenants = problemsOf(() => validateTenants([{ name: "research", team: { maxBudgetUsd: 10 }, principals: c.arns.map((arn) => ({ arn })) }], { pools: POOLS, gatewayModels: MODELS }));
+            const admins = problemLines(() => validateGpuClusterArgs("t", clusterArgs(c.arns)));
+            const tenants = problemLines(() => validateTenants([{ name: "research", team: { maxBudgetUsd: 10 }, principals: c.arns.map((arn) => ({ arn })) }], { pools: POOLS, gatewayModels: MODELS }));
             if (!c.refused) {
                 assert.deepEqual(admins, []);
                 assert.deepEqual(tenants, []);

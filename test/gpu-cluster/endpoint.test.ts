@@ -8,9 +8,8 @@
  */
 import * as assert from "node:assert/strict";
 import { EndpointArgs, GpuCluster, GpuClusterArgs, validateGpuClusterArgs } from "../../components/gpu-cluster";
-import { ValidationError } from "../../components/internal/errors";
 import { eksEndpointAccess } from "../../policies/aws/eks-endpoint-access";
-import { one, runWithMocks } from "../harness";
+import { one, problemLines, runWithMocks } from "../harness";
 import { messages, resource } from "../policies/helpers";
 
 const EKS = "eks:index:Cluster";
@@ -38,20 +37,10 @@ function declaredEndpoint(endpoint: EndpointArgs): Record<string, unknown> {
     return { endpointPrivateAccess: true, endpointPublicAccess: publicAccess, ...(publicAccess ? { publicAccessCidrs: endpoint.publicAccessCidrs ?? [] } : {}) };
 }
 
-function validationProblems(endpoint: EndpointArgs): string[] {
-    try {
-        validateGpuClusterArgs("t", clusterArgs(endpoint));
-        return [];
-    } catch (e) {
-        if (!(e instanceof ValidationError)) throw e;
-        return e.problems.map((p) => `${p.path}: ${p.allowed}`);
-    }
-}
-
 describe("GpuCluster API endpoint: validation and the eks-endpoint-access policy agree", () => {
     for (const c of CASES) {
         it(`${c.refused ? "both refuse" : "both accept"} ${c.title}`, async () => {
-            const problems = validationProblems(c.endpoint);
+            const problems = problemLines(() => validateGpuClusterArgs("t", clusterArgs(c.endpoint)));
             // The rule is the same in every environment; config.<env>.json sets only how hard it is enforced.
             const violations = await messages(eksEndpointAccess, resource(EKS, declaredEndpoint(c.endpoint), { name: "genai-eks" }));
             if (!c.refused) {

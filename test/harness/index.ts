@@ -41,6 +41,17 @@ export async function expectFailure(program: () => unknown, options?: MockRunOpt
     return { error, resources: run.resources };
 }
 
+/** The problems `validate` throws as a ValidationError, as "path: what is allowed" lines; none when it accepts. */
+export function problemLines(validate: () => unknown): string[] {
+    try {
+        validate();
+        return [];
+    } catch (e) {
+        if (!(e instanceof ValidationError)) throw e;
+        return e.problems.map((p) => `${p.path}: ${p.allowed}`);
+    }
+}
+
 /** The message a ValidationError formats for `problems` about `subject` (e.g. `LlmGateway "gw" args`). */
 export function validationMessage(subject: string, problems: readonly string[]): string {
     const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;

@@ -97,7 +97,10 @@ describe("the npm package", () => {
     });
 
     it("strips the platform-only `settings` (resolved args) from every component's declarations", () => {
-        for (const dir of ["gpu-cluster", "llm-gateway", "model-endpoint", "observability-stack", "tenant-namespace"]) {
+        // Every component folder (all but internal/), so a new component cannot slip through.
+        const componentDirs = fs.readdirSync(path.join(PROJECT_ROOT, "components"), { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== "internal").map((d) => d.name);
+        assert.ok(componentDirs.includes("agent-service") && componentDirs.length >= 6, componentDirs.join(", "));
+        for (const dir of componentDirs) {
             const file = path.join(PROJECT_ROOT, "components", dir, "index.ts");
             const { outputText } = ts.transpileDeclaration(fs.readFileSync(file, "utf8"), { fileName: file, compilerOptions: { stripInternal: true } });
             assert.match(outputText, /export declare class \w+ extends pulumi\.ComponentResource/, dir);

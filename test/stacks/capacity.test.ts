@@ -6,13 +6,12 @@
  */
 import * as assert from "node:assert/strict";
 import { validatePlatform } from "../../stacks/platform";
-import { parsePlatformConfig, type PlatformConfig } from "../../stacks/config";
-import { ValidationError } from "../../components/internal/errors";
+import { parsePlatformConfig } from "../../stacks/config";
 import { parseQuantity } from "../../components/internal/quantity";
 import { estimateCost } from "../../plan/cost";
 import { loadStackConfig, runStack, type StackConfig } from "../../plan/stack";
 import { workloadOf } from "../../policies/lib/pod-specs";
-import { k8sObjects, type RecordedResource } from "../harness";
+import { k8sObjects, problemLines, type RecordedResource } from "../harness";
 
 const STACKS = ["dev", "prod"] as const;
 
@@ -23,16 +22,6 @@ function rawConfig(config: StackConfig): Record<string, unknown> {
             .filter(([k]) => k.startsWith("genai-platform:"))
             .map(([k, v]) => [k.slice("genai-platform:".length), (() => { try { return JSON.parse(v); } catch { return v; } })()]),
     );
-}
-
-function problemsOf(config: PlatformConfig): string[] {
-    try {
-        validatePlatform(config, "prod");
-        return [];
-    } catch (e) {
-        if (!(e instanceof ValidationError)) throw e;
-        return e.problems.map((p) => `${p.path}: ${p.allowed}`);
-    }
 }
 
 /** CPU cores and memory bytes our own non-GPU pods request, replicas counted. */
@@ -69,7 +58,7 @@ describe("stack capacity (issue 8 items 7, 8, 19)", () => {
     it("refuses one GPU quota across pools that advertise different units per GPU", () => {
         const raw = rawConfig(loadStackConfig("prod"));
         const tenants = (raw.tenants as any[]).map((t) => (t.name === "assistants" ? { ...t, gpuPools: ["shared-l4", "inference-l40s"] } : t));
-        const problems = problemsOf(parsePlatformConfig({ ...raw, tenants }));
+        const problems = problemLines(() => validatePlatform(parsePlatformConfig({ ...raw, tenants }), "prod"));
         assert.ok(
             problems.some((p) => p.startsWith("genai-platform:tenants[1].gpuPools: one GPU quota cannot span pools that advertise different nvidia.com/gpu per physical GPU (shared-l4: 4, inference-l40s: 1)")),
             problems.join("\n"),
@@ -80,10 +69,10 @@ describe("stack capacity (issue 8 items 7, 8, 19)", () => {
         for (const so of k8sObjects(recorded.prod!, "ScaledObject")) assert.ok(so.spec.minReplicaCount >= 2, `${so.metadata.name} keeps ${so.spec.minReplicaCount} replica(s)`);
         const raw = rawConfig(loadStackConfig("prod"));
         const models = (raw.models as any[]).map((m, i) => (i === 0 ? { ...m, autoscaling: { ...m.autoscaling, minReplicas: 1 } } : m));
-        const problems = problemsOf(parsePlatformConfig({ ...raw, models }));
+        const problems = problemLines(() => validatePlatform(parsePlatformConfig({ ...raw, models }), "prod"));
         assert.ok(problems.some((p) => p.startsWith("genai-platform:models[0].autoscaling.minReplicas: a production endpoint needs ≥ 2 replicas")), problems.join("\n"));
         const unset = (raw.models as any[]).map((m) => ({ ...m, autoscaling: { maxReplicas: m.autoscaling.maxReplicas } }));
-        assert.deepEqual(problemsOf(parsePlatformConfig({ ...raw, models: unset })), [], "an unset minReplicas defaults to 2 in prod");
+        assert.deepEqual(problemLines(() => validatePlatform(parsePlatformConfig({ ...raw, models: unset }), "prod")), [], "an unset minReplicas defaults to 2 in prod");
     });
 
     for (const stack of STACKS) {
