@@ -76,9 +76,12 @@ export class OpenAiStub {
         await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
     }
 
+    /** Stops the server; a no-op when it never started (a skipped suite's `after` calls it too). */
     async stop(): Promise<void> {
-        this.server?.closeAllConnections();
-        await new Promise((resolve) => this.server?.close(resolve));
+        const server = this.server;
+        if (!server) return;
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
     }
 
     /** Calls whose user message contains `marker` (each test asks a question of its own). */

@@ -86,9 +86,12 @@ export class OtlpReceiver {
         await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
     }
 
+    /** Stops the server; a no-op when it never started (a skipped suite's `after` calls it too). */
     async stop(): Promise<void> {
-        this.server?.closeAllConnections();
-        await new Promise((resolve) => this.server?.close(resolve));
+        const server = this.server;
+        if (!server) return;
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
     }
 
     /** The trace's spans as an indented tree of names, children in start order. */
