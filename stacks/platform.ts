@@ -23,6 +23,7 @@ import { poolAdvertisedPerGpu } from "../components/internal/gpu-instances";
 import { COMPONENT_NAME_MAX } from "../components/internal/naming";
 import { EndpointDemand, endpointCapacityProblems, TenantDemand, tenantCapacityProblems } from "../components/internal/pool-capacity";
 import { principalKey } from "../components/internal/principal-arn";
+import { isInt } from "../components/internal/validators";
 import { gatewayNamespace, LlmGateway, LlmGatewayArgs, SelfHostedRoute, validateLlmGatewayArgs } from "../components/llm-gateway";
 import { baseUrl, createKedaRelease, EndpointCluster, KEDA_NAMESPACE, ModelEndpoint, ModelEndpointArgs, resolveModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
 import { renderDeployment, VLLM_PORT } from "../components/model-endpoint/manifests";
@@ -358,7 +359,7 @@ function capacityProblems(config: PlatformConfig, facts: ClusterFacts): Problem[
         if (!pool) return [];
         const r = resolveModelEndpointArgs(m.name, endpointArgs(config, m, facts), pool);
         const { minReplicas, maxReplicas } = r.autoscaling;
-        if (![minReplicas, maxReplicas, r.tensorParallelSize].every((n) => Number.isInteger(n) && n >= 0)) return [];
+        if (![minReplicas, maxReplicas, r.tensorParallelSize].every((n) => isInt(n, 0))) return [];
         return [{ key: `${NAMESPACE}:models[${i}]`, pool: m.pool, minReplicas, maxReplicas, gpusPerReplica: r.tensorParallelSize }];
     });
     const tenants = config.tenants.map((t, i): TenantDemand => {

@@ -2,11 +2,12 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_ALLOWED_REGISTRIES } from "../gpu-cluster/args";
 import { isCidr } from "../internal/cidr";
-import { describeValue, isInt, Problems } from "../internal/errors";
+import { describeValue, Problems } from "../internal/errors";
 import { checkImage } from "../internal/image-policy";
 import { POSTGRES_PORT } from "../internal/managed-state-args";
-import { checkDnsLabel, isDnsLabel } from "../internal/naming";
+import { checkDnsLabel } from "../internal/naming";
 import { parseQuantity, QUANTITY_RULE } from "../internal/quantity";
+import { isDnsLabel, isInt, isPort } from "../internal/validators";
 import { KEY_SECRET_KEYS, KEY_SECRET_NAME } from "../tenant-namespace/manifests";
 
 /** The LLM gateway as the agent reaches it: plain stack outputs (a `GatewayConnection` fits). */
@@ -208,13 +209,13 @@ function validateConnections(p: Problems, args: AgentServiceArgs): void {
     const g = p.at("gateway");
     checkDnsLabel(g, "namespace", args.gateway?.namespace);
     checkDnsLabel(g, "serviceName", args.gateway?.serviceName);
-    g.check(isInt(args.gateway?.port, 1, 65535), "port", args.gateway?.port, "expected a port 1–65535");
+    g.check(isPort(args.gateway?.port), "port", args.gateway?.port, "expected a port 1–65535");
     checkPodLabels(g, args.gateway?.podLabels);
     checkSecretRef(p.at("keySecret"), args.keySecret ?? { name: KEY_SECRET_NAME, key: KEY_SECRET_KEYS.apiKey });
 
     const db = p.at("database");
     db.check(args.database?.host !== undefined && args.database.host !== "", "host", args.database?.host, "expected the PostgreSQL endpoint's host name");
-    db.check(isInt(args.database?.port ?? POSTGRES_PORT, 1, 65535), "port", args.database?.port, "expected a port 1–65535");
+    db.check(isPort(args.database?.port ?? POSTGRES_PORT), "port", args.database?.port, "expected a port 1–65535");
     if (db.check(Array.isArray(args.database?.cidrs) && args.database.cidrs.length > 0, "cidrs", args.database?.cidrs, "expected the DB subnets' IPv4 CIDRs (at least one)")) {
         args.database.cidrs.forEach((c, i) => db.at("cidrs").check(isCidr(c), i, c, 'expected an IPv4 CIDR such as "10.0.64.0/19"'));
     }

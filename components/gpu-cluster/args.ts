@@ -6,6 +6,7 @@ import { Problems } from "../internal/errors";
 import { GPU_FAMILIES, GPU_NAMES, migProfileName, poolFamilies } from "../internal/gpu-instances";
 import { checkDnsLabel, checkUnique, COMPONENT_NAME_MAX } from "../internal/naming";
 import { checkPrincipalArns } from "../internal/principal-arn";
+import { isAwsAccountId, isInt, isKarpenterBudgetDuration, isKarpenterDuration } from "../internal/validators";
 import { KUBERNETES_VERSIONS } from "../internal/versions";
 
 // Still exported here: TenantNamespace and library users import it through the gpu-cluster barrel.
@@ -241,18 +242,12 @@ export interface ResolvedGpuClusterArgs {
     tags: Record<string, string>;
 }
 
-const DURATION = /^([0-9]+(s|m|h))+$/;
-const CONSOLIDATE_AFTER = /^(([0-9]+(s|m|h))+|Never)$/;
-const BUDGET_DURATION = /^((([0-9]+(h|m))|([0-9]+h[0-9]+m))(0s)?)$/;
 const BUDGET_NODES = /^((100|[0-9]{1,2})%|[0-9]+)$/;
 const CRON = /^(@(annually|yearly|monthly|weekly|daily|midnight|hourly))|((.+)\s(.+)\s(.+)\s(.+)\s(.+))$/;
 const MIG_PROFILE = /^all-[1-7]g\.[0-9]+gb$/;
 /** A registry host (optional port) or host/path prefix, as go-containerregistry spells repositories: lower case, no scheme, tag or digest. */
 const REGISTRY_ENTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9._-]+)*\/?$/;
 
-function isPositiveInt(value: unknown): value is number {
-    return typeof value === "number" && Number.isInteger(value) && value > 0;
-}
 
 function resolvePool(pool: GpuPoolArgs): ResolvedPool {
     const protect = pool.protectBusinessHours;
@@ -297,7 +292,6 @@ export function resolveGpuClusterArgs(args: GpuClusterArgs): ResolvedGpuClusterA
 export const PLATFORM_POOL_NAME = "platform";
 
 const CAPACITY_RESERVATION_ID = /^cr-[0-9a-z]+$/;
-const ACCOUNT_ID = /^[0-9]{12}$/;
 
 function validatePool(p: Problems, pool: ResolvedPool, mode: "karpenter" | "auto"): void {
     if (checkDnsLabel(p, "name", pool.name, 40)) {
@@ -315,20 +309,20 @@ function validatePool(p: Problems, pool: ResolvedPool, mode: "karpenter" | "auto
         p.at("capacityTypes").check(CAPACITY_TYPES.includes(c), i, c, `expected one of ${CAPACITY_TYPES.join(", ")}`),
     );
     validateReservations(p, pool, mode);
-    if (p.check(isPositiveInt(pool.gpuLimit), "gpuLimit", pool.gpuLimit, "every pool needs a GPU limit: a whole number of GPUs ≥ 1")) {
+    if (p.check(isInt(pool.gpuLimit, 1), "gpuLimit", pool.gpuLimit, "every pool needs a GPU limit: a whole number of GPUs ≥ 1")) {
         const bound = maxPoolGpus(pool);
         p.check(pool.gpuLimit <= bound.max, "gpuLimit", pool.gpuLimit, bound.reason);
     }
     p.check(AMI_FAMILIES.includes(pool.amiFamily), "amiFamily", pool.amiFamily, `expected one of ${AMI_FAMILIES.join(", ")}`);
     p.check(CONSOLIDATION_POLICIES.includes(pool.consolidationPolicy), "consolidationPolicy", pool.consolidationPolicy, `expected one of ${CONSOLIDATION_POLICIES.join(", ")}`);
-    p.check(CONSOLIDATE_AFTER.test(String(pool.consolidateAfter)), "consolidateAfter", pool.consolidateAfter, 'expected a duration such as "30s", "10m", "1h30m", or "Never"');
+    p.check(isKarpenterDuration(pool.consolidateAfter, true), "consolidateAfter", pool.consolidateAfter, 'expected a duration such as "30s", "10m", "1h30m", or "Never"');
     p.check(BUDGET_NODES.test(String(pool.disruptionBudget)), "disruptionBudget", pool.disruptionBudget, 'expected a node count such as "1" or a percentage such as "10%"');
-    p.check(DURATION.test(String(pool.expireAfter)) || pool.expireAfter === "Never", "expireAfter", pool.expireAfter, 'expected a duration such as "720h", or "Never"');
-    p.check(isPositiveInt(pool.volumeGiB) && pool.volumeGiB >= 100 && pool.volumeGiB <= MAX_GP3_GIB, "volumeGiB", pool.volumeGiB, `expected a whole number of GiB from 100 (model images are large) to ${MAX_GP3_GIB.toLocaleString("en-US")} (gp3's maximum, 64 TiB)`);
+    p.check(isKarpenterDuration(pool.expireAfter, true), "expireAfter", pool.expireAfter, 'expected a duration such as "720h", or "Never"');
+    p.check(isInt(pool.volumeGiB, 100, MAX_GP3_GIB), "volumeGiB", pool.volumeGiB, `expected a whole number of GiB from 100 (model images are large) to ${MAX_GP3_GIB.toLocaleString("en-US")} (gp3's maximum, 64 TiB)`);
     if (pool.protectBusinessHours) {
         const hours = p.at("protectBusinessHours");
         hours.check(CRON.test(pool.protectBusinessHours.schedule), "schedule", pool.protectBusinessHours.schedule, 'expected a cron schedule such as "0 7 * * mon-fri"');
-        hours.check(BUDGET_DURATION.test(pool.protectBusinessHours.duration), "duration", pool.protectBusinessHours.duration, 'expected hours and minutes such as "12h" or "9h30m"');
+        hours.check(isKarpenterBudgetDuration(pool.protectBusinessHours.duration), "duration", pool.protectBusinessHours.duration, 'expected hours and minutes such as "12h" or "9h30m"');
     }
     checkNodeLabels(p, "labels", pool.labels);
     if (pool.sharing) validateSharing(p.at("sharing"), pool, mode);
@@ -368,7 +362,7 @@ function validateReservations(p: Problems, pool: ResolvedPool, mode: "karpenter"
             tags,
             "expected 1-20 non-empty tag keys and values (\"*\" matches any value), or an id",
         );
-        if (term.ownerId !== undefined) at.check(ACCOUNT_ID.test(String(term.ownerId)), "ownerId", term.ownerId, "expected a 12-digit AWS account id");
+        if (term.ownerId !== undefined) at.check(isAwsAccountId(term.ownerId), "ownerId", term.ownerId, "expected a 12-digit AWS account id");
     });
 }
 
@@ -381,7 +375,7 @@ function validateSharing(p: Problems, pool: ResolvedPool, mode: "karpenter" | "a
     const sharing = pool.sharing!;
     if (!p.check(mode === "karpenter", "mode", sharing.mode, 'GPU sharing needs mode "karpenter" (EKS Auto Mode manages the device plugin itself)')) return;
     if (sharing.mode === "time-slicing") {
-        p.check(Number.isInteger(sharing.replicas) && sharing.replicas >= 2, "replicas", sharing.replicas, "time-slicing needs a whole number of replicas ≥ 2");
+        p.check(isInt(sharing.replicas, 2), "replicas", sharing.replicas, "time-slicing needs a whole number of replicas ≥ 2");
     } else if (sharing.mode === "mig") {
         validateMig(p, pool, sharing.profile);
     } else {
@@ -413,8 +407,8 @@ function validatePlatformPool(p: Problems, pool: Required<PlatformPoolArgs>): vo
     p.check(pool.capacityTypes.length > 0, "capacityTypes", pool.capacityTypes, "give at least one capacity type");
     pool.capacityTypes.forEach((c, i) => p.at("capacityTypes").check(c === "spot" || c === "on-demand", i, c, 'expected "spot" or "on-demand"'));
     p.check(pool.instanceCategories.length > 0 && pool.instanceCategories.every((c) => /^[a-z]$/.test(c)), "instanceCategories", pool.instanceCategories, 'expected EC2 instance categories such as ["c", "m", "r"]');
-    p.check(isPositiveInt(pool.cpuLimit) && pool.cpuLimit >= 4, "cpuLimit", pool.cpuLimit, "expected a whole number of vCPUs ≥ 4");
-    p.check(isPositiveInt(pool.memoryLimitGiB) && pool.memoryLimitGiB >= 16, "memoryLimitGiB", pool.memoryLimitGiB, "expected a whole number of GiB ≥ 16");
+    p.check(isInt(pool.cpuLimit, 4), "cpuLimit", pool.cpuLimit, "expected a whole number of vCPUs ≥ 4");
+    p.check(isInt(pool.memoryLimitGiB, 16), "memoryLimitGiB", pool.memoryLimitGiB, "expected a whole number of GiB ≥ 16");
 }
 
 /** Validates GpuCluster args; throws one ValidationError listing every problem. */
@@ -441,7 +435,7 @@ export function validateGpuClusterArgs(name: string, args: GpuClusterArgs): Reso
     const sys = p.at("systemNodes");
     sys.check(r.systemNodes.instanceTypes.length > 0, "instanceTypes", r.systemNodes.instanceTypes, "give at least one instance type");
     sys.check(
-        isPositiveInt(r.systemNodes.minSize) && r.systemNodes.minSize <= r.systemNodes.desiredSize && r.systemNodes.desiredSize <= r.systemNodes.maxSize,
+        isInt(r.systemNodes.minSize, 1) && r.systemNodes.minSize <= r.systemNodes.desiredSize && r.systemNodes.desiredSize <= r.systemNodes.maxSize,
         "desiredSize",
         r.systemNodes,
         "expected 1 ≤ minSize ≤ desiredSize ≤ maxSize",
@@ -452,7 +446,7 @@ export function validateGpuClusterArgs(name: string, args: GpuClusterArgs): Reso
     ky.check(r.kyverno.allowedRegistries.length > 0, "allowedRegistries", r.kyverno.allowedRegistries, "give at least one registry");
     r.kyverno.allowedRegistries.forEach((entry, i) => ky.at("allowedRegistries").check(REGISTRY_ENTRY.test(entry), i, entry,
         "expected a registry host or host/path prefix in lower case, e.g. nvcr.io or docker.io/vllm (no scheme, tag or digest)"));
-    ky.check(isPositiveInt(r.kyverno.admissionReplicas), "admissionReplicas", r.kyverno.admissionReplicas, "expected a whole number ≥ 1 (3 for HA)");
+    ky.check(isInt(r.kyverno.admissionReplicas, 1), "admissionReplicas", r.kyverno.admissionReplicas, "expected a whole number ≥ 1 (3 for HA)");
     r.kyverno.exemptNamespaces.forEach((ns, i) => checkDnsLabel(ky.at("exemptNamespaces"), i, ns));
     if (p.check(r.pools.length > 0, "pools", args.pools, "give at least one GPU pool")) {
         r.pools.forEach((pool, i) => validatePool(p.at("pools").at(i), pool, r.mode));

@@ -102,7 +102,3 @@ export class Problems {
         if (this.list.length > 0) throw new ValidationError(subject, this.list);
     }
 }
-
-/** A whole number from `min` to `max`. */
-export const isInt = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): v is number =>
-    typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;

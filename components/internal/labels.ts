@@ -6,15 +6,15 @@
  * Karpenter, the GPU Operator and the platform set themselves.
  */
 import { Problems } from "./errors";
+import { isDnsSubdomain } from "./validators";
 
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export function isLabelKey(key: string): boolean {
     const slash = key.lastIndexOf("/");
     const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
     const name = key.slice(slash + 1);
-    const prefixOk = prefix === undefined || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix));
+    const prefixOk = prefix === undefined || isDnsSubdomain(prefix);
     return prefixOk && name.length <= 63 && LABEL_NAME.test(name);
 }
 

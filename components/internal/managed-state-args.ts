@@ -3,7 +3,8 @@
  * PostgreSQL on RDS and Valkey/Redis on ElastiCache. Pure: the resources are
  * in `managed-state.ts`.
  */
-import { isInt, Problems } from "./errors";
+import { Problems } from "./errors";
+import { isInt } from "./validators";
 import { checkDnsLabel, COMPONENT_NAME_MAX } from "./naming";
 
 export const POSTGRES_PORT = 5432;

@@ -1,14 +1,8 @@
 import { createHash } from "crypto";
 import { Problems } from "./errors";
+import { DNS_LABEL_MAX, isDnsLabel } from "./validators";
 
-/** RFC 1123 label: what Kubernetes requires of namespace, service and most object names. */
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-export const DNS_LABEL_MAX = 63;
 export const DNS_LABEL_RULE = "a DNS-1123 label: lowercase letters, digits and '-', starting and ending alphanumeric, at most 63 characters";
-
-export function isDnsLabel(value: unknown, max = DNS_LABEL_MAX): value is string {
-    return typeof value === "string" && value.length <= max && DNS_LABEL.test(value);
-}
 
 /** Checks `value` is a DNS-1123 label, recording a problem at `field` otherwise. */
 export function checkDnsLabel(problems: Problems, field: string | number, value: unknown, max = DNS_LABEL_MAX): boolean {

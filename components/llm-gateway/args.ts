@@ -1,7 +1,8 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { AlbIngressArgs, checkHostName, resolveAlbIngress, ResolvedAlbIngress, validateAlbIngress } from "../internal/alb-ingress";
-import { isInt, Problems } from "../internal/errors";
+import { Problems } from "../internal/errors";
+import { isAwsRegion, isInt, isPositiveNumber } from "../internal/validators";
 import type { CacheArgs, PostgresArgs } from "../internal/managed-state-args";
 import { checkStoreOwnerName, resolveCache, resolvePostgres, validateCache, validatePostgres } from "../internal/managed-state-args";
 import { checkDnsLabel } from "../internal/naming";
@@ -191,9 +192,7 @@ export interface ResolvedLlmGatewayArgs {
 
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$/;
 const MODEL_NAME_RULE = "expected 1–128 characters: letters, digits and . _ : / @ -, starting with a letter or digit";
-const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/;
-const isPositive = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v > 0;
 
 /** The namespace the gateway runs in (and creates). */
 export const gatewayNamespace = (args: Pick<LlmGatewayArgs, "namespace">): string => args.namespace ?? "llm-gateway";
@@ -234,7 +233,7 @@ export function resolveLlmGatewayArgs(name: string, args: LlmGatewayArgs): Resol
 function checkLimits(p: Problems, route: DeploymentLimits): void {
     if (route.rpm !== undefined) p.check(isInt(route.rpm, 1), "rpm", route.rpm, "expected a whole number of requests per minute ≥ 1");
     if (route.tpm !== undefined) p.check(isInt(route.tpm, 1), "tpm", route.tpm, "expected a whole number of tokens per minute ≥ 1");
-    if (route.timeoutSeconds !== undefined) p.check(isPositive(route.timeoutSeconds), "timeoutSeconds", route.timeoutSeconds, "expected a number of seconds > 0");
+    if (route.timeoutSeconds !== undefined) p.check(isPositiveNumber(route.timeoutSeconds), "timeoutSeconds", route.timeoutSeconds, "expected a number of seconds > 0");
 }
 
 function isOpenAiBaseUrl(value: unknown): boolean {
@@ -300,7 +299,7 @@ function validateRoutes(p: Problems, r: ResolvedLlmGatewayArgs, args: LlmGateway
 function validateBedrockRoute(at: Problems, route: HostedRoute): void {
     const model = typeof route.model === "string" ? parseBedrockModel(route.model) : undefined;
     at.check(model !== undefined, "model", route.model, BEDROCK_MODEL_RULE);
-    if (!at.check(REGION.test(String(route.region)), "region", route.region, 'Bedrock models need their AWS region, e.g. "us-east-1"')) return;
+    if (!at.check(isAwsRegion(route.region), "region", route.region, 'Bedrock models need their AWS region, e.g. "us-east-1"')) return;
     const arnRegion = model?.kind === "inference-profile" ? model.arn?.region : undefined;
     if (arnRegion !== undefined) at.check(arnRegion === route.region, "region", route.region, `the inference profile's ARN is in ${arnRegion}: route it from that region`);
 }
@@ -323,7 +322,7 @@ function validateRouting(p: Problems, r: ResolvedLlmGatewayArgs): void {
     const at = p.at("routing");
     at.check(ROUTING_STRATEGIES.includes(r.routing.strategy), "strategy", r.routing.strategy, `expected one of ${ROUTING_STRATEGIES.join(", ")}`);
     at.check(isInt(r.routing.numRetries, 0, 10), "numRetries", r.routing.numRetries, "expected a whole number from 0 to 10");
-    at.check(isPositive(r.routing.timeoutSeconds), "timeoutSeconds", r.routing.timeoutSeconds, "expected a number of seconds > 0");
+    at.check(isPositiveNumber(r.routing.timeoutSeconds), "timeoutSeconds", r.routing.timeoutSeconds, "expected a number of seconds > 0");
     const models = new Set(servedModels(r));
     validateFallbacks(at, "fallbacks", r.routing.fallbacks, models);
     validateFallbacks(at, "contextWindowFallbacks", r.routing.contextWindowFallbacks, models);

@@ -17,6 +17,8 @@
  * gateway's policy could not name them.
  */
 
+import { AWS_REGION_PATTERN } from "../internal/validators";
+
 /** Geography prefixes of system-defined cross-region inference profiles. */
 export const INFERENCE_PROFILE_GEOGRAPHIES = ["us", "us-gov", "eu", "apac", "jp", "au", "global"] as const;
 
@@ -36,7 +38,7 @@ const GEOGRAPHY = INFERENCE_PROFILE_GEOGRAPHIES.join("|");
 const FOUNDATION_MODEL_ID = "[a-z0-9-]+\\.[A-Za-z0-9_:-]+";
 const FOUNDATION_MODEL = new RegExp(`^${FOUNDATION_MODEL_ID}$`);
 const PROFILE_ID = new RegExp(`^(${GEOGRAPHY})\\.(${FOUNDATION_MODEL_ID})$`);
-const PROFILE_ARN = /^arn:(aws[a-z-]*):bedrock:([a-z]{2}(?:-gov)?-[a-z]+-\d):(\d{12}):inference-profile\/(.+)$/;
+const PROFILE_ARN = new RegExp(`^arn:(aws[a-z-]*):bedrock:(${AWS_REGION_PATTERN}):(\\d{12}):inference-profile/(.+)$`);
 
 export const BEDROCK_MODEL_RULE =
     'expected a foundation model id ("anthropic.claude-3-5-sonnet-20240620-v1:0"), ' +

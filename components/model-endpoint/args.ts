@@ -7,6 +7,7 @@ import { GPU_FAMILIES, poolAdvertisedPerGpu, poolFamilies, sliceShare } from "..
 import { MAX_CONTEXT_TOKENS } from "../internal/limits";
 import { checkDnsLabel } from "../internal/naming";
 import { parseQuantity } from "../internal/quantity";
+import { isInt, isVolumeSize } from "../internal/validators";
 
 /** The Prometheus of the platform's kube-prometheus-stack release, as seen from inside the cluster. */
 export const DEFAULT_PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090";
@@ -255,7 +256,6 @@ const S3_PREFIX = /^[A-Za-z0-9!_.'()-]+(\/[A-Za-z0-9!_.'()-]+)*\/?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const CPU = /^([1-9][0-9]*m|[0-9]+(\.[0-9]+)?)$/;
-const BYTES = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
 const DURATION = /^[1-9][0-9]*(s|m)$/;
 const URL = /^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/\S*)?$/;
 const QUANTIZATION = /^[a-z0-9_-]+$/;
@@ -264,10 +264,6 @@ const QUANTIZATION = /^[a-z0-9_-]+$/;
 function withDefaults<T extends object>(defaults: Required<T>, given: T | undefined): Required<T> {
     const set = Object.entries(given ?? {}).filter(([, v]) => v !== undefined);
     return { ...defaults, ...Object.fromEntries(set) };
-}
-
-function isInt(value: unknown, min: number): value is number {
-    return typeof value === "number" && Number.isInteger(value) && value >= min;
 }
 
 /** `s3://bucket/prefix` → bucket and prefix (no trailing slash), or undefined when malformed. */
@@ -381,7 +377,7 @@ function validateModel(p: Problems, r: ResolvedModelEndpointArgs, args: ModelEnd
         const c = p.at("cacheVolume");
         const cache = r.weights.cacheVolume;
         c.check(DNS_SUBDOMAIN.test(String(cache.storageClassName)), "storageClassName", cache.storageClassName, "expected a StorageClass name (DNS-1123 subdomain)");
-        c.check(BYTES.test(String(cache.size)), "size", cache.size, 'expected a size such as "200Gi" or "1Ti"');
+        c.check(isVolumeSize(cache.size), "size", cache.size, 'expected a size such as "200Gi" or "1Ti"');
         c.check(["ReadWriteOnce", "ReadWriteMany"].includes(cache.accessMode), "accessMode", cache.accessMode, 'expected "ReadWriteOnce" or "ReadWriteMany"');
         c.check(
             cache.accessMode !== "ReadWriteOnce" || r.autoscaling.maxReplicas <= 1,
@@ -454,8 +450,8 @@ function validateEngine(p: Problems, r: ResolvedModelEndpointArgs): void {
 function validatePod(p: Problems, r: ResolvedModelEndpointArgs, args: ModelEndpointArgs): void {
     const res = p.at("resources");
     res.check(CPU.test(String(r.resources.cpu)), "cpu", r.resources.cpu, 'expected a CPU quantity such as "8" or "7500m"');
-    res.check(BYTES.test(String(r.resources.memory)), "memory", r.resources.memory, 'expected a memory size such as "48Gi"');
-    res.check(BYTES.test(String(r.resources.shmSize)), "shmSize", r.resources.shmSize, 'expected a size such as "8Gi"');
+    res.check(isVolumeSize(r.resources.memory), "memory", r.resources.memory, 'expected a memory size such as "48Gi"');
+    res.check(isVolumeSize(r.resources.shmSize), "shmSize", r.resources.shmSize, 'expected a size such as "8Gi"');
     checkSlicesPack(res, r);
     if (args.hfToken !== undefined && args.hfTokenSecret !== undefined) {
         p.add("hfTokenSecret", args.hfTokenSecret, "give hfToken or hfTokenSecret, not both");

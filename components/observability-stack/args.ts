@@ -4,7 +4,8 @@ import { KARPENTER_NAMESPACE } from "../gpu-cluster/values";
 import { isCidr } from "../internal/cidr";
 import { CERT_MANAGER_NAMESPACE, CLICKHOUSE_OPERATOR_NAMESPACE, MONITORING_NAMESPACE } from "./values";
 import { AlbIngressArgs, checkHostName, resolveAlbIngress, ResolvedAlbIngress, validateAlbIngress } from "../internal/alb-ingress";
-import { isInt, Problems } from "../internal/errors";
+import { Problems } from "../internal/errors";
+import { isInt, isVolumeSize, VOLUME_SIZE_RULE } from "../internal/validators";
 import type { CacheArgs, PostgresArgs } from "../internal/managed-state-args";
 import { checkStoreOwnerName, resolveCache, resolvePostgres, validateCache, validatePostgres } from "../internal/managed-state-args";
 import { checkDnsLabel } from "../internal/naming";
@@ -183,9 +184,6 @@ export interface ResolvedObservabilityStackArgs {
 /** Prometheus durations as the operator accepts them (`30d`, `1w2d`, `12h`), not zero. */
 const DURATION = /^(?=.)(?!0+[a-z]*$)(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$/;
 const DURATION_RULE = 'expected a Prometheus duration such as "15d", "12h" or "1w2d" (units y, w, d, h, m, s, ms), greater than zero';
-/** Volume sizes in binary units: what EBS-backed claims are sized in. */
-const VOLUME_SIZE = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
-const VOLUME_SIZE_RULE = 'expected a volume size such as "50Gi" or "1Ti" (a positive whole number of Mi, Gi or Ti)';
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const SLUG_RULE = "expected 1–63 lowercase letters, digits and '-', starting with a letter or digit";
 /** StorageClass names are DNS-1123 subdomains. */
@@ -327,15 +325,15 @@ function validateClickHouse(p: Problems, ch: ResolvedObservabilityStackArgs["lan
     if (p.check(isInt(ch.replicas, 1, 10), "replicas", ch.replicas, "expected a whole number from 1 to 10") && production) {
         p.check(ch.replicas >= 2, "replicas", ch.replicas, "production needs at least 2 ClickHouse replicas so traces survive a node loss");
     }
-    p.check(VOLUME_SIZE.test(String(ch.storageSize)), "storageSize", ch.storageSize, VOLUME_SIZE_RULE);
+    p.check(isVolumeSize(ch.storageSize), "storageSize", ch.storageSize, VOLUME_SIZE_RULE);
     p.check([1, 3, 5].includes(ch.keeperReplicas), "keeperReplicas", ch.keeperReplicas, "expected 1, 3 or 5 (Keeper needs an odd quorum)");
-    p.check(VOLUME_SIZE.test(String(ch.keeperStorageSize)), "keeperStorageSize", ch.keeperStorageSize, VOLUME_SIZE_RULE);
+    p.check(isVolumeSize(ch.keeperStorageSize), "keeperStorageSize", ch.keeperStorageSize, VOLUME_SIZE_RULE);
     if (ch.storageClassName !== undefined) p.check(SUBDOMAIN.test(String(ch.storageClassName)), "storageClassName", ch.storageClassName, SUBDOMAIN_RULE);
 }
 
 function validatePrometheus(p: Problems, prom: ResolvedObservabilityStackArgs["prometheus"]): void {
     p.check(DURATION.test(String(prom.retention)), "retention", prom.retention, DURATION_RULE);
-    p.check(VOLUME_SIZE.test(String(prom.storageSize)), "storageSize", prom.storageSize, VOLUME_SIZE_RULE);
+    p.check(isVolumeSize(prom.storageSize), "storageSize", prom.storageSize, VOLUME_SIZE_RULE);
     p.check(isInt(prom.replicas, 1, 5), "replicas", prom.replicas, "expected a whole number from 1 to 5");
     if (prom.storageClassName !== undefined) p.check(SUBDOMAIN.test(String(prom.storageClassName)), "storageClassName", prom.storageClassName, SUBDOMAIN_RULE);
 }

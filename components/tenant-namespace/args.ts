@@ -4,9 +4,10 @@ import { isCidr, SYSTEM_NAMESPACES } from "../gpu-cluster";
 import { describeValue, Problems } from "../internal/errors";
 import { checkLabels } from "../internal/labels";
 import { UniqueNames } from "../internal/unique-names";
-import { checkDnsLabel, isDnsLabel } from "../internal/naming";
+import { checkDnsLabel } from "../internal/naming";
 import { checkPrincipalArns, principalKey } from "../internal/principal-arn";
 import { parseQuantity, QUANTITY_RULE } from "../internal/quantity";
+import { isDnsLabel, isDnsSubdomain, isInt, isLiteLlmBudgetDuration, isPort, isPositiveNumber } from "../internal/validators";
 
 /** What a tenant principal may do in its namespace. */
 export type TenantAccess = "edit" | "view";
@@ -198,13 +199,8 @@ export interface ResolvedTenantNamespaceArgs {
 
 export const TENANT_NAME_MAX = 40;
 const RESERVED_NAMESPACES = ["default", ...SYSTEM_NAMESPACES];
-const BUDGET_DURATION = /^[1-9][0-9]*(s|m|h|d|w|mo)$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
-const isWhole = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
-const isPositiveWhole = (v: unknown): v is number => isWhole(v) && v > 0;
-const isPort = (v: unknown): v is number => isWhole(v) && v >= 1 && v <= 65535;
 
 /** `defaults` overlaid with the fields `given` sets (an explicit `undefined` keeps the default). */
 function withDefaults<T extends object>(defaults: Required<T>, given: T | undefined): Required<T> {
@@ -257,7 +253,7 @@ function checkOrder(p: Problems, lowerField: string, lower: unknown, upperName: 
 function validateQuota(p: Problems, t: ResolvedTenant): void {
     const q = t.quota;
     checkQuantities(p, q, ["cpuRequests", "cpuLimits", "memoryRequests", "memoryLimits", "storage"]);
-    for (const key of ["pods", "services", "persistentVolumeClaims"] as const) p.check(isWhole(q[key]), key, q[key], "expected a whole number ≥ 0");
+    for (const key of ["pods", "services", "persistentVolumeClaims"] as const) p.check(isInt(q[key], 0), key, q[key], "expected a whole number ≥ 0");
     checkOrder(p, "cpuRequests", q.cpuRequests, "quota.cpuLimits", q.cpuLimits);
     checkOrder(p, "memoryRequests", q.memoryRequests, "quota.memoryLimits", q.memoryLimits);
 }
@@ -281,20 +277,20 @@ function advertisedFactors(names: unknown, pools: readonly TenantPoolInfo[]): nu
 function validateGpus(p: Problems, t: ResolvedTenant, pools: readonly TenantPoolInfo[]): void {
     const limits = new Map(pools.map((pool) => [pool.name, pool.gpuLimit]));
     const poolNames = pools.map((pool) => pool.name).join(", ") || "none";
-    p.check(isWhole(t.gpuQuota), "gpuQuota", t.gpuQuota, "expected a whole number of GPUs ≥ 0");
+    p.check(isInt(t.gpuQuota, 0), "gpuQuota", t.gpuQuota, "expected a whole number of GPUs ≥ 0");
     if (!p.check(Array.isArray(t.gpuPools), "gpuPools", t.gpuPools, "expected a list of GPU pool names")) return;
     t.gpuPools.forEach((pool, i) => {
         p.at("gpuPools").check(limits.has(pool), i, pool, `expected one of the cluster's GPU pools (${poolNames})`);
         p.at("gpuPools").check(t.gpuPools.indexOf(pool) === i, i, pool, "list each pool once");
     });
-    if (!isPositiveWhole(t.gpuQuota)) return;
+    if (!isInt(t.gpuQuota, 1)) return;
     if (!p.check(t.gpuPools.length > 0, "gpuPools", t.gpuPools, "a tenant with a GPU quota needs at least one GPU pool")) return;
     // One ResourceQuota line counts every pool's nvidia.com/gpu alike: pools that advertise different units per GPU cannot share it.
     const factors = advertisedFactors(t.gpuPools, pools);
     const byFactor = t.gpuPools.map((name) => `${name}: ${pools.find((pool) => pool.name === name)?.advertisedPerGpu ?? 1}`).join(", ");
     p.check(factors.length <= 1, "gpuPools", t.gpuPools, `one GPU quota cannot span pools that advertise different nvidia.com/gpu per physical GPU (${byFactor}); give the tenant pools that share GPUs alike`);
     // Unknown pools, or pools whose own limit is invalid, are reported elsewhere; comparing against them would only add noise.
-    if (!t.gpuPools.every((pool) => limits.has(pool) && isPositiveWhole(limits.get(pool)))) return;
+    if (!t.gpuPools.every((pool) => limits.has(pool) && isInt(limits.get(pool), 1))) return;
     const pooled = [...new Set(t.gpuPools)];
     const capacity = pooled.reduce((sum, pool) => sum + limits.get(pool)!, 0);
     const described = pooled.map((pool) => `${pool} (${limits.get(pool)} GPUs)`).join(", ");
@@ -308,10 +304,10 @@ function validatePrincipals(p: Problems, t: ResolvedTenant): void {
 
 function validateTeam(p: Problems, t: ResolvedTenant, models: readonly string[]): void {
     const team = t.team;
-    p.check(typeof team.maxBudgetUsd === "number" && Number.isFinite(team.maxBudgetUsd) && team.maxBudgetUsd > 0, "maxBudgetUsd", team.maxBudgetUsd, "expected a budget in USD > 0");
-    p.check(typeof team.budgetDuration === "string" && BUDGET_DURATION.test(team.budgetDuration), "budgetDuration", team.budgetDuration, 'expected a LiteLLM budget period such as "1d", "30d" or "1mo" (<n>s|m|h|d|w|mo)');
-    if (team.tpm !== undefined) p.check(isPositiveWhole(team.tpm), "tpm", team.tpm, "expected a whole number of tokens per minute ≥ 1");
-    if (team.rpm !== undefined) p.check(isPositiveWhole(team.rpm), "rpm", team.rpm, "expected a whole number of requests per minute ≥ 1");
+    p.check(isPositiveNumber(team.maxBudgetUsd), "maxBudgetUsd", team.maxBudgetUsd, "expected a budget in USD > 0");
+    p.check(isLiteLlmBudgetDuration(team.budgetDuration), "budgetDuration", team.budgetDuration, 'expected a LiteLLM budget period such as "1d", "30d" or "1mo" (<n>s|m|h|d|w|mo)');
+    if (team.tpm !== undefined) p.check(isInt(team.tpm, 1), "tpm", team.tpm, "expected a whole number of tokens per minute ≥ 1");
+    if (team.rpm !== undefined) p.check(isInt(team.rpm, 1), "rpm", team.rpm, "expected a whole number of requests per minute ≥ 1");
     if (!p.check(Array.isArray(team.models) && team.models.length > 0, "models", team.models, "expected at least one model the gateway routes")) return;
     team.models.forEach((m, i) => {
         p.at("models").check(models.includes(m), i, m, `expected a model the gateway routes (${models.join(", ") || "none"})`);
@@ -387,7 +383,7 @@ function validateGateway(p: Problems, g: GatewayConnection): void {
     checkDnsLabel(p, "serviceName", g.serviceName);
     p.check(isPort(g.port), "port", g.port, "expected a port 1–65535");
     const secret = p.at("masterKeySecret");
-    secret.check(typeof g.masterKeySecret?.name === "string" && g.masterKeySecret.name.length <= 253 && DNS_SUBDOMAIN.test(g.masterKeySecret.name), "name", g.masterKeySecret?.name, "expected a Secret name (DNS-1123 subdomain)");
+    secret.check(isDnsSubdomain(g.masterKeySecret?.name), "name", g.masterKeySecret?.name, "expected a Secret name (DNS-1123 subdomain)");
     secret.check(typeof g.masterKeySecret?.key === "string" && g.masterKeySecret.key.length <= 253 && SECRET_KEY.test(g.masterKeySecret.key), "key", g.masterKeySecret?.key, "expected a Secret key (alphanumerics, '-', '_', '.')");
     checkLabels(p, "podLabels", g.podLabels, true);
 }
@@ -396,8 +392,8 @@ function validatePools(p: Problems, pools: unknown): pools is TenantPoolInfo[] {
     if (!p.check(Array.isArray(pools), "pools", pools, "expected a list of { name, gpuLimit } (the cluster's GPU pools)")) return false;
     (pools as TenantPoolInfo[]).forEach((pool, i) => {
         checkDnsLabel(p.at("pools").at(i), "name", pool.name);
-        p.at("pools").at(i).check(isWhole(pool.gpuLimit), "gpuLimit", pool.gpuLimit, "expected a whole number of GPUs ≥ 0");
-        if (pool.advertisedPerGpu !== undefined) p.at("pools").at(i).check(isPositiveWhole(pool.advertisedPerGpu), "advertisedPerGpu", pool.advertisedPerGpu, "expected a whole number ≥ 1");
+        p.at("pools").at(i).check(isInt(pool.gpuLimit, 0), "gpuLimit", pool.gpuLimit, "expected a whole number of GPUs ≥ 0");
+        if (pool.advertisedPerGpu !== undefined) p.at("pools").at(i).check(isInt(pool.advertisedPerGpu, 1), "advertisedPerGpu", pool.advertisedPerGpu, "expected a whole number ≥ 1");
     });
     return true;
 }
