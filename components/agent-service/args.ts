@@ -7,7 +7,7 @@ import { checkImage } from "../internal/image-policy";
 import { POSTGRES_PORT } from "../internal/managed-state-args";
 import { checkDnsLabel } from "../internal/naming";
 import { parseQuantity, QUANTITY_RULE } from "../internal/quantity";
-import { isDnsLabel, isInt, isPort } from "../internal/validators";
+import { isDnsSubdomain, isInt, isPort, isSecretKey, SECRET_KEY_RULE, SECRET_NAME_RULE } from "../internal/validators";
 import { KEY_SECRET_KEYS, KEY_SECRET_NAME } from "../tenant-namespace/manifests";
 
 /** The LLM gateway as the agent reaches it: plain stack outputs (a `GatewayConnection` fits). */
@@ -162,15 +162,14 @@ export const RESERVED_ENV = [
     "OPENAI_BASE_URL", "OPENAI_API_KEY", "DATABASE_URL", "AGENT_MODELS", "TENANT", "PORT",
     "OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_RESOURCE_ATTRIBUTES",
 ];
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
 function checkEnvName(p: Problems, field: string, key: string): void {
     p.check(ENV_NAME.test(key) && !RESERVED_ENV.includes(key), field, key, `expected an environment variable name (A-Z, 0-9, _) other than ${RESERVED_ENV.join(", ")}`);
 }
 
 function checkSecretRef(p: Problems, ref: { name?: unknown; key?: unknown } | undefined): void {
-    p.check(typeof ref?.name === "string" && isDnsLabel(ref.name, 253), "name", ref?.name, "expected a Secret name");
-    p.check(typeof ref?.key === "string" && SECRET_KEY.test(ref.key), "key", ref?.key, "expected a Secret key (alphanumerics, '-', '_', '.')");
+    p.check(isDnsSubdomain(ref?.name), "name", ref?.name, SECRET_NAME_RULE);
+    p.check(isSecretKey(ref?.key), "key", ref?.key, SECRET_KEY_RULE);
 }
 
 function checkPodLabels(p: Problems, labels: unknown): void {

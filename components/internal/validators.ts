@@ -43,6 +43,9 @@ export function isSecretKey(value: unknown): value is string {
     return typeof value === "string" && value.length <= DNS_SUBDOMAIN_MAX && CONFIG_MAP_KEY.test(value) && !value.startsWith("..") && value !== ".";
 }
 
+/** What `isDnsSubdomain` accepts of a Secret's name, for messages. */
+export const SECRET_NAME_RULE = "expected a Secret name (DNS-1123 subdomain)";
+
 /** What `isSecretKey` accepts, for messages. */
 export const SECRET_KEY_RULE = "expected a Secret key: letters, digits, '-', '_' and '.', at most 253 characters, not '.' or starting with '..'";
 

@@ -7,7 +7,7 @@ import { GPU_FAMILIES, poolAdvertisedPerGpu, poolFamilies, sliceShare } from "..
 import { MAX_CONTEXT_TOKENS } from "../internal/limits";
 import { checkDnsLabel } from "../internal/naming";
 import { parseQuantity } from "../internal/quantity";
-import { isInt, isVolumeSize } from "../internal/validators";
+import { isDnsSubdomain, isInt, isPrometheusDuration, isSecretKey, isVolumeSize, PROMETHEUS_DURATION_RULE, SECRET_KEY_RULE, SECRET_NAME_RULE } from "../internal/validators";
 
 /** The Prometheus of the platform's kube-prometheus-stack release, as seen from inside the cluster. */
 export const DEFAULT_PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090";
@@ -253,10 +253,7 @@ const SERVED_NAME = /^[A-Za-z0-9]([A-Za-z0-9._/-]{0,126}[A-Za-z0-9])?$/;
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** Object key characters AWS calls safe; no IAM wildcards (`*`, `?`), which would widen the policy. */
 const S3_PREFIX = /^[A-Za-z0-9!_.'()-]+(\/[A-Za-z0-9!_.'()-]+)*\/?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const CPU = /^([1-9][0-9]*m|[0-9]+(\.[0-9]+)?)$/;
-const DURATION = /^[1-9][0-9]*(s|m)$/;
 const URL = /^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/\S*)?$/;
 const QUANTIZATION = /^[a-z0-9_-]+$/;
 
@@ -376,7 +373,7 @@ function validateModel(p: Problems, r: ResolvedModelEndpointArgs, args: ModelEnd
     if (r.weights.source === "huggingface" && r.weights.cacheVolume) {
         const c = p.at("cacheVolume");
         const cache = r.weights.cacheVolume;
-        c.check(DNS_SUBDOMAIN.test(String(cache.storageClassName)), "storageClassName", cache.storageClassName, "expected a StorageClass name (DNS-1123 subdomain)");
+        c.check(isDnsSubdomain(cache.storageClassName), "storageClassName", cache.storageClassName, "expected a StorageClass name (DNS-1123 subdomain)");
         c.check(isVolumeSize(cache.size), "size", cache.size, 'expected a size such as "200Gi" or "1Ti"');
         c.check(["ReadWriteOnce", "ReadWriteMany"].includes(cache.accessMode), "accessMode", cache.accessMode, 'expected "ReadWriteOnce" or "ReadWriteMany"');
         c.check(
@@ -459,8 +456,8 @@ function validatePod(p: Problems, r: ResolvedModelEndpointArgs, args: ModelEndpo
     if (typeof args.hfToken === "string") p.check(args.hfToken.length > 0, "hfToken", args.hfToken, "expected a non-empty token");
     if (args.hfTokenSecret !== undefined) {
         const s = p.at("hfTokenSecret");
-        s.check(DNS_SUBDOMAIN.test(String(args.hfTokenSecret.name)), "name", args.hfTokenSecret.name, "expected a Secret name (DNS-1123 subdomain)");
-        s.check(SECRET_KEY.test(String(r.hfToken?.key)), "key", args.hfTokenSecret.key, "expected a Secret key: letters, digits, '-', '_', '.'");
+        s.check(isDnsSubdomain(args.hfTokenSecret.name), "name", args.hfTokenSecret.name, SECRET_NAME_RULE);
+        s.check(isSecretKey(r.hfToken?.key), "key", args.hfTokenSecret.key, SECRET_KEY_RULE);
     }
     p.check(isInt(r.startupTimeoutSeconds, 60), "startupTimeoutSeconds", r.startupTimeoutSeconds, "expected whole seconds ≥ 60 (large models take many minutes to load)");
     p.check(
@@ -470,7 +467,7 @@ function validatePod(p: Problems, r: ResolvedModelEndpointArgs, args: ModelEndpo
         `expected whole seconds ≥ ${PRESTOP_SECONDS + 20}: the first ${PRESTOP_SECONDS} s let the Service drop the pod, the rest drain in-flight requests`,
     );
     const mon = p.at("monitoring");
-    mon.check(DURATION.test(String(r.monitoring.scrapeInterval)), "scrapeInterval", r.monitoring.scrapeInterval, 'expected a duration such as "15s" or "1m"');
+    mon.check(isPrometheusDuration(r.monitoring.scrapeInterval), "scrapeInterval", r.monitoring.scrapeInterval, PROMETHEUS_DURATION_RULE);
 }
 
 /** On a shared pool, every slice of the smallest node must fit it: requests × slices ≤ what the node leaves free. */

@@ -5,7 +5,7 @@ import { isCidr } from "../internal/cidr";
 import { CERT_MANAGER_NAMESPACE, CLICKHOUSE_OPERATOR_NAMESPACE, MONITORING_NAMESPACE } from "./values";
 import { AlbIngressArgs, checkHostName, resolveAlbIngress, ResolvedAlbIngress, validateAlbIngress } from "../internal/alb-ingress";
 import { Problems } from "../internal/errors";
-import { isInt, isVolumeSize, VOLUME_SIZE_RULE } from "../internal/validators";
+import { isDnsSubdomain, isInt, isPrometheusDuration, isVolumeSize, PROMETHEUS_DURATION_RULE, VOLUME_SIZE_RULE } from "../internal/validators";
 import type { CacheArgs, PostgresArgs } from "../internal/managed-state-args";
 import { checkStoreOwnerName, resolveCache, resolvePostgres, validateCache, validatePostgres } from "../internal/managed-state-args";
 import { checkDnsLabel } from "../internal/naming";
@@ -181,13 +181,9 @@ export interface ResolvedObservabilityStackArgs {
     tags: Record<string, string>;
 }
 
-/** Prometheus durations as the operator accepts them (`30d`, `1w2d`, `12h`), not zero. */
-const DURATION = /^(?=.)(?!0+[a-z]*$)(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$/;
-const DURATION_RULE = 'expected a Prometheus duration such as "15d", "12h" or "1w2d" (units y, w, d, h, m, s, ms), greater than zero';
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const SLUG_RULE = "expected 1–63 lowercase letters, digits and '-', starting with a letter or digit";
 /** StorageClass names are DNS-1123 subdomains. */
-const SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const SUBDOMAIN_RULE = "expected a StorageClass name: lowercase letters, digits, '-' and '.', starting and ending alphanumeric, at most 253 characters";
 const EMAIL = /^[^\s@"]+@([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
@@ -328,14 +324,14 @@ function validateClickHouse(p: Problems, ch: ResolvedObservabilityStackArgs["lan
     p.check(isVolumeSize(ch.storageSize), "storageSize", ch.storageSize, VOLUME_SIZE_RULE);
     p.check([1, 3, 5].includes(ch.keeperReplicas), "keeperReplicas", ch.keeperReplicas, "expected 1, 3 or 5 (Keeper needs an odd quorum)");
     p.check(isVolumeSize(ch.keeperStorageSize), "keeperStorageSize", ch.keeperStorageSize, VOLUME_SIZE_RULE);
-    if (ch.storageClassName !== undefined) p.check(SUBDOMAIN.test(String(ch.storageClassName)), "storageClassName", ch.storageClassName, SUBDOMAIN_RULE);
+    if (ch.storageClassName !== undefined) p.check(isDnsSubdomain(ch.storageClassName), "storageClassName", ch.storageClassName, SUBDOMAIN_RULE);
 }
 
 function validatePrometheus(p: Problems, prom: ResolvedObservabilityStackArgs["prometheus"]): void {
-    p.check(DURATION.test(String(prom.retention)), "retention", prom.retention, DURATION_RULE);
+    p.check(isPrometheusDuration(prom.retention), "retention", prom.retention, PROMETHEUS_DURATION_RULE);
     p.check(isVolumeSize(prom.storageSize), "storageSize", prom.storageSize, VOLUME_SIZE_RULE);
     p.check(isInt(prom.replicas, 1, 5), "replicas", prom.replicas, "expected a whole number from 1 to 5");
-    if (prom.storageClassName !== undefined) p.check(SUBDOMAIN.test(String(prom.storageClassName)), "storageClassName", prom.storageClassName, SUBDOMAIN_RULE);
+    if (prom.storageClassName !== undefined) p.check(isDnsSubdomain(prom.storageClassName), "storageClassName", prom.storageClassName, SUBDOMAIN_RULE);
 }
 
 function validateIngress(p: Problems, ingress: NonNullable<ResolvedObservabilityStackArgs["ingress"]>): void {
@@ -360,8 +356,8 @@ function validateReceivers(p: Problems, args: AlertArgs | undefined, production:
 }
 
 function validateAlerts(p: Problems, alerts: ResolvedObservabilityStackArgs["alerts"]): void {
-    p.check(DURATION.test(String(alerts.gpuPendingFor)), "gpuPendingFor", alerts.gpuPendingFor, DURATION_RULE);
-    p.check(DURATION.test(String(alerts.endpointUnavailableFor)), "endpointUnavailableFor", alerts.endpointUnavailableFor, DURATION_RULE);
+    p.check(isPrometheusDuration(alerts.gpuPendingFor), "gpuPendingFor", alerts.gpuPendingFor, PROMETHEUS_DURATION_RULE);
+    p.check(isPrometheusDuration(alerts.endpointUnavailableFor), "endpointUnavailableFor", alerts.endpointUnavailableFor, PROMETHEUS_DURATION_RULE);
     const ratio = alerts.gatewayErrorRatio;
     p.check(typeof ratio === "number" && ratio > 0 && ratio < 1, "gatewayErrorRatio", ratio, "expected a share between 0 and 1 (exclusive), such as 0.05");
 }

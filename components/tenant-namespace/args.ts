@@ -7,7 +7,7 @@ import { UniqueNames } from "../internal/unique-names";
 import { checkDnsLabel } from "../internal/naming";
 import { checkPrincipalArns, principalKey } from "../internal/principal-arn";
 import { parseQuantity, QUANTITY_RULE } from "../internal/quantity";
-import { isDnsLabel, isDnsSubdomain, isInt, isLiteLlmBudgetDuration, isPort, isPositiveNumber } from "../internal/validators";
+import { isDnsLabel, isDnsSubdomain, isInt, isLiteLlmBudgetDuration, isPort, isPositiveNumber, isSecretKey, SECRET_KEY_RULE, SECRET_NAME_RULE } from "../internal/validators";
 
 /** What a tenant principal may do in its namespace. */
 export type TenantAccess = "edit" | "view";
@@ -199,7 +199,6 @@ export interface ResolvedTenantNamespaceArgs {
 
 export const TENANT_NAME_MAX = 40;
 const RESERVED_NAMESPACES = ["default", ...SYSTEM_NAMESPACES];
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
 
 /** `defaults` overlaid with the fields `given` sets (an explicit `undefined` keeps the default). */
@@ -383,8 +382,8 @@ function validateGateway(p: Problems, g: GatewayConnection): void {
     checkDnsLabel(p, "serviceName", g.serviceName);
     p.check(isPort(g.port), "port", g.port, "expected a port 1–65535");
     const secret = p.at("masterKeySecret");
-    secret.check(isDnsSubdomain(g.masterKeySecret?.name), "name", g.masterKeySecret?.name, "expected a Secret name (DNS-1123 subdomain)");
-    secret.check(typeof g.masterKeySecret?.key === "string" && g.masterKeySecret.key.length <= 253 && SECRET_KEY.test(g.masterKeySecret.key), "key", g.masterKeySecret?.key, "expected a Secret key (alphanumerics, '-', '_', '.')");
+    secret.check(isDnsSubdomain(g.masterKeySecret?.name), "name", g.masterKeySecret?.name, SECRET_NAME_RULE);
+    secret.check(isSecretKey(g.masterKeySecret?.key), "key", g.masterKeySecret?.key, SECRET_KEY_RULE);
     checkLabels(p, "podLabels", g.podLabels, true);
 }
 

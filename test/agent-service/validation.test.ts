@@ -44,8 +44,8 @@ describe("AgentService validation (bad input: one clear error, nothing registere
         ["a bad database CIDR and no admin Secret", { database: { host: "db", cidrs: ["10.0.0.0/33"], adminSecret: undefined as never } }, [
             'database.cidrs[0]: got "10.0.0.0/33"; expected an IPv4 CIDR such as "10.0.64.0/19"',
             "database.adminSecret.namespace: got (missing); expected a DNS-1123 label: lowercase letters, digits and '-', starting and ending alphanumeric, at most 63 characters",
-            "database.adminSecret.name: got (missing); expected a Secret name",
-            "database.adminSecret.key: got (missing); expected a Secret key (alphanumerics, '-', '_', '.')",
+            "database.adminSecret.name: got (missing); expected a Secret name (DNS-1123 subdomain)",
+            "database.adminSecret.key: got (missing); expected a Secret key: letters, digits, '-', '_' and '.', at most 253 characters, not '.' or starting with '..'",
         ]],
         ["a Langfuse URL with a path and no keys", { langfuse: { host: "http://langfuse/api", namespace: "observability", podLabels: { a: "b" }, publicKey: undefined as never, secretKey: undefined as never } }, [
             'langfuse.host: got "http://langfuse/api"; expected Langfuse\'s base URL, http(s)://host[:port], no path',

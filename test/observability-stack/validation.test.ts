@@ -4,7 +4,7 @@ import { ObservabilityStack, ObservabilityStackArgs } from "../../components/obs
 import { rejectedWith, validationMessage } from "../harness";
 import { minimalArgs, NETWORK, resolved } from "./fixtures";
 
-const DURATION_RULE = 'expected a Prometheus duration such as "15d", "12h" or "1w2d" (units y, w, d, h, m, s, ms), greater than zero';
+const DURATION_RULE = 'expected a Prometheus duration such as "15s", "1m30s", "12h" or "1w2d" (units y, w, d, h, m, s, ms), greater than zero';
 const VOLUME_SIZE_RULE = 'expected a volume size such as "50Gi" or "1Ti" (a positive whole number of Mi, Gi or Ti)';
 const DNS_LABEL_RULE = "expected a DNS-1123 label: lowercase letters, digits and '-', starting and ending alphanumeric, at most 63 characters";
 

@@ -143,7 +143,7 @@ const CASES: Case[] = [
         problems: [
             "gateway.port: got 0; expected a port 1–65535",
             'gateway.masterKeySecret.name: got "Gateway Env"; expected a Secret name (DNS-1123 subdomain)',
-            'gateway.masterKeySecret.key: got "master key"; expected a Secret key (alphanumerics, \'-\', \'_\', \'.\')',
+            `gateway.masterKeySecret.key: got "master key"; expected a Secret key: letters, digits, '-', '_' and '.', at most 253 characters, not '.' or starting with '..'`,
             "gateway.podLabels: got {}; expected at least one label (key: value)",
         ],
     },
