@@ -73,6 +73,7 @@ export type {
     AlertArgs,
     ClickHouseArgs,
     LangfuseCacheArgs,
+    CollectorConnection,
     LangfuseConnection,
     LangfuseDatabaseArgs,
     LangfuseDeploymentArgs,
@@ -98,16 +99,16 @@ export type {
     TenantTeamArgs,
 } from "./tenant-namespace";
 
-// A tenant's workflow (agent) service wired to the gateway, a checkpoint database and Langfuse.
+// A tenant's workflow (agent) service wired to the gateway, a checkpoint database and the platform's OTel collector.
 export { AgentService } from "./agent-service";
 export type {
     AgentDatabaseServer,
     AgentGateway,
-    AgentLangfuse,
     AgentPlatformFacts,
     AgentResourceArgs,
     AgentScalingArgs,
     AgentServiceArgs,
+    AgentTracing,
 } from "./agent-service";
 
 // What invalid args throw, before any resource is registered.

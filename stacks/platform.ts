@@ -28,7 +28,6 @@ import { gatewayNamespace, LlmGateway, LlmGatewayArgs, SelfHostedRoute, validate
 import { baseUrl, createKedaRelease, EndpointCluster, KEDA_NAMESPACE, ModelEndpoint, ModelEndpointArgs, resolveModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
 import { renderDeployment, VLLM_PORT } from "../components/model-endpoint/manifests";
 import { observabilityNamespaces, ObservabilityStack, ObservabilityStackArgs, PROMETHEUS_URL, validateObservabilityStackArgs } from "../components/observability-stack";
-import { LANGFUSE_WEB_POD_LABELS } from "../components/observability-stack/values";
 import { resolveTenant, TenantNamespace, TenantNamespaceArgs, validateTenants } from "../components/tenant-namespace";
 import { asArgs } from "../components/internal/k8s-object";
 import { isCidr, zoneSubnets } from "../components/internal/cidr";
@@ -506,14 +505,13 @@ export interface PlatformOutputs {
     /** Where people log in to Langfuse and Grafana, when the stack exposes them. */
     langfusePublicUrl?: string;
     grafanaUrl?: string;
-    /** What a tenant program's AgentService needs of the platform (gateway, checkpoint server, Langfuse, models per tenant); plain. */
-    agentPlatform: AgentPlatformFacts;
     /**
-     * The Langfuse project's keys agents export traces with, secret; separate
-     * outputs because a StackReference reads secret outputs only as Outputs.
+     * What a tenant program's AgentService needs of the platform (gateway,
+     * checkpoint server, the OTel collector, models per tenant); plain. No
+     * Langfuse key is an output: a tenant program reads every output of this
+     * stack, and the keys read the whole project (every tenant's traces).
      */
-    langfusePublicKey: pulumi.Output<string>;
-    langfuseSecretKey: pulumi.Output<string>;
+    agentPlatform: AgentPlatformFacts;
     /** Langfuse's initialised owner; the password is a secret output (`pulumi stack output --show-secrets`). */
     langfuseAdminEmail: string;
     langfuseAdminPassword: pulumi.Output<string>;
@@ -530,7 +528,7 @@ function agentPlatform(cluster: GpuCluster, gateway: LlmGateway, observability: 
         gateway: { namespace, serviceName, port, podLabels },
         // The gateway's RDS instance sits in the cluster's private subnets (its subnet group).
         database: { ...gateway.database, cidrs: zoneSubnets(network.vpcCidr, network.availabilityZoneCount).private },
-        langfuse: { host: observability.langfuse.host, namespace: observability.settings.langfuse.namespace, podLabels: { ...LANGFUSE_WEB_POD_LABELS } },
+        tracing: observability.collector,
         tenantModels: Object.fromEntries(tenants.map((t) => [t.namespace, t.settings.team.models])),
         allowedRegistries: cluster.settings.kyverno.allowedRegistries,
     };
@@ -562,8 +560,6 @@ export function createPlatform(config: PlatformConfig, stackName: string): Platf
         gpuPools: cluster.pools,
         tenantNamespaces: Object.fromEntries(tenants.map((t, i) => [config.tenants[i].name, t.namespace])),
         agentPlatform: agentPlatform(cluster, gateway, observability, tenants),
-        langfusePublicKey: observability.langfuse.publicKey,
-        langfuseSecretKey: observability.langfuse.secretKey,
         gatewayUrl: gateway.baseUrl,
         gatewayModels: gateway.models,
         modelsNamespace: MODELS_NAMESPACE,

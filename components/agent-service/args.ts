@@ -41,34 +41,32 @@ export interface AgentDatabaseServer {
     adminSecret: { namespace: string; name: string; key: string };
 }
 
-/** Langfuse as the agent exports traces to it. */
-export interface AgentLangfuse {
-    /** In-cluster base URL, e.g. `http://langfuse-web.observability.svc.cluster.local:3000` (the platform's `langfuseUrl`). */
-    host: string;
-    /** Namespace of Langfuse's web pods. */
+/**
+ * Where the agent sends traces: the platform's OpenTelemetry collector
+ * (`ObservabilityStack.collector`), never Langfuse itself. The collector
+ * holds the Langfuse project keys and stamps each span with the tenant of
+ * the namespace it came from, so the agent carries no credential for traces
+ * and cannot pass for another tenant.
+ */
+export interface AgentTracing {
+    /** The collector's OTLP/HTTP base URL, e.g. `http://otel-collector.langfuse.svc.cluster.local:4318`. */
+    endpoint: string;
+    /** The collector's namespace. */
     namespace: string;
-    /** Labels of Langfuse's web pods (chart 2.0.0: `app.kubernetes.io/name: langfuse`, `app.kubernetes.io/component: web`). */
+    /** Labels of the collector's pods, for the egress rule. */
     podLabels: Record<string, string>;
-    /** Project public key (`pk-lf-...`). */
-    publicKey: pulumi.Input<string>;
-    /**
-     * Project secret key (`sk-lf-...`); kept in a Secret. These keys also read
-     * the whole project through Langfuse's public API: with the platform's one
-     * project, a team holding them can read every tenant's traces (README,
-     * "Known gap — Langfuse keys").
-     */
-    secretKey: pulumi.Input<string>;
+    /** The collector pods' OTLP/HTTP port (4318). */
+    port: number;
 }
 
 /**
  * The platform's facts an AgentService takes, as the platform stack exports
- * them (its `agentPlatform` output; the Langfuse keys are secret outputs of
- * their own, `langfusePublicKey` and `langfuseSecretKey`).
+ * them (its `agentPlatform` output). No credential is among them.
  */
 export interface AgentPlatformFacts {
     gateway: AgentGateway;
     database: Required<AgentDatabaseServer>;
-    langfuse: Omit<AgentLangfuse, "publicKey" | "secretKey">;
+    tracing: AgentTracing;
     /** Tenant name → the gateway models its team may use. */
     tenantModels: Record<string, string[]>;
     /** Registries the cluster admits images from. */
@@ -126,8 +124,8 @@ export interface AgentServiceArgs {
     keySecret?: { name: string; key: string };
     /** Where the checkpoint database is created. */
     database: AgentDatabaseServer;
-    /** Trace export. */
-    langfuse: AgentLangfuse;
+    /** Trace export: the platform's OTel collector. */
+    tracing: AgentTracing;
     /** Replicas and autoscaling. */
     scaling?: AgentScalingArgs;
     /** Resources of one replica. */
@@ -148,7 +146,7 @@ export interface ResolvedAgentServiceArgs {
     gateway: AgentGateway;
     keySecret: { name: string; key: string };
     database: { port: number; cidrs: string[]; adminSecret: { namespace: string; name: string; key: string } };
-    langfuse: Pick<AgentLangfuse, "host" | "namespace" | "podLabels">;
+    tracing: AgentTracing;
     scaling: Required<AgentScalingArgs>;
     resources: Required<AgentResourceArgs>;
     env: Record<string, string>;
@@ -160,7 +158,7 @@ const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 /** Variables the component sets itself; `env` and `models` may not override them. */
 export const RESERVED_ENV = [
     "OPENAI_BASE_URL", "OPENAI_API_KEY", "DATABASE_URL", "AGENT_MODELS", "TENANT", "PORT",
-    "OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_RESOURCE_ATTRIBUTES",
+    "OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_RESOURCE_ATTRIBUTES",
 ];
 
 function checkEnvName(p: Problems, field: string, key: string): void {
@@ -221,12 +219,11 @@ function validateConnections(p: Problems, args: AgentServiceArgs): void {
     checkDnsLabel(db.at("adminSecret"), "namespace", args.database?.adminSecret?.namespace);
     checkSecretRef(db.at("adminSecret"), args.database?.adminSecret);
 
-    const lf = p.at("langfuse");
-    lf.check(typeof args.langfuse?.host === "string" && /^https?:\/\/[^/?#@]+$/.test(args.langfuse.host), "host", args.langfuse?.host, "expected Langfuse's base URL, http(s)://host[:port], no path");
-    checkDnsLabel(lf, "namespace", args.langfuse?.namespace);
-    checkPodLabels(lf, args.langfuse?.podLabels);
-    lf.check(args.langfuse?.publicKey !== undefined, "publicKey", args.langfuse?.publicKey, "expected the Langfuse project's public key");
-    lf.check(args.langfuse?.secretKey !== undefined, "secretKey", args.langfuse?.secretKey, "expected the Langfuse project's secret key");
+    const t = p.at("tracing");
+    t.check(typeof args.tracing?.endpoint === "string" && /^http:\/\/[^/?#@]+$/.test(args.tracing.endpoint), "endpoint", args.tracing?.endpoint, "expected the collector's in-cluster OTLP/HTTP base URL, http://host:port, no path or credentials");
+    checkDnsLabel(t, "namespace", args.tracing?.namespace);
+    checkPodLabels(t, args.tracing?.podLabels);
+    t.check(isInt(args.tracing?.port, 1, 65535), "port", args.tracing?.port, "expected a port 1–65535");
 }
 
 /** Defaults applied; nothing checked yet. */
@@ -246,7 +243,7 @@ export function resolveAgentServiceArgs(name: string, args: AgentServiceArgs): R
         gateway: args.gateway,
         keySecret: args.keySecret ?? { name: KEY_SECRET_NAME, key: KEY_SECRET_KEYS.apiKey },
         database: { port: args.database?.port ?? POSTGRES_PORT, cidrs: args.database?.cidrs, adminSecret: args.database?.adminSecret },
-        langfuse: { host: args.langfuse?.host, namespace: args.langfuse?.namespace, podLabels: args.langfuse?.podLabels },
+        tracing: args.tracing,
         scaling: {
             minReplicas,
             maxReplicas: args.scaling?.maxReplicas ?? Math.max(typeof minReplicas === "number" ? minReplicas : 1, 4),
@@ -264,7 +261,7 @@ export function resolveAgentServiceArgs(name: string, args: AgentServiceArgs): R
 /**
  * Validates AgentService args: names, image (allowed and pinned, as the
  * cluster's Kyverno policy decides), replicas, resources, models against the
- * tenant's allowed list, and the gateway, database and Langfuse connections.
+ * tenant's allowed list, and the gateway, database and collector connections.
  * Throws one ValidationError listing every problem.
  */
 export function validateAgentServiceArgs(name: string, args: AgentServiceArgs): ResolvedAgentServiceArgs {

@@ -7,7 +7,6 @@ import {
     DATABASE_SECRET_KEYS,
     databaseName,
     objectNames,
-    OTEL_HEADERS_KEY,
     PROVISION_DEADLINE_SECONDS,
     renderAutoscaler,
     renderDeployment,
@@ -20,14 +19,15 @@ import {
 } from "./manifests";
 
 export * from "./args";
-export { databaseName, DATABASE_SECRET_KEYS, OTEL_HEADERS_KEY, PROVISION_SCRIPT } from "./manifests";
+export { databaseName, DATABASE_SECRET_KEYS, PROVISION_SCRIPT } from "./manifests";
 
 /**
  * A tenant's workflow service (a LangGraph agent, say) in its namespace:
  * Deployment, Service, PDB and CPU autoscaler under restricted Pod Security;
  * wired to the LLM gateway with the tenant's own virtual key, to a
- * checkpoint database and role of its own, and to Langfuse over OTLP with
- * the tenant's tag; allowed out of the tenant's default deny to exactly those.
+ * checkpoint database and role of its own, and over OTLP to the platform's
+ * OTel collector, which stamps the tenant and forwards to Langfuse with keys
+ * the tenant never holds; allowed out of the tenant's default deny to exactly those.
  *
  * Where the checkpoint database lives: on the platform gateway's RDS instance,
  * as a database and role per agent service, created by a Job in the gateway's
@@ -81,7 +81,7 @@ export class AgentService extends pulumi.ComponentResource {
         const serviceAccount = register(k8s.core.v1.ServiceAccount, "sa", renderServiceAccount(settings));
         register(k8s.networking.v1.NetworkPolicy, "egress", renderNetworkPolicy(settings));
         const deployment = register(k8s.apps.v1.Deployment, "deployment", renderDeployment(settings), {
-            dependsOn: [serviceAccount, secrets.database, secrets.otel, job],
+            dependsOn: [serviceAccount, secrets.database, job],
         });
         register(k8s.core.v1.Service, "service", renderService(settings));
         register(k8s.policy.v1.PodDisruptionBudget, "pdb", renderPodDisruptionBudget(settings));
@@ -98,7 +98,7 @@ export class AgentService extends pulumi.ComponentResource {
     /**
      * The generated database password, delivered twice and only by Secret: to
      * the provisioning Job (beside the master URL) and, inside the agent's
-     * connection URL, to the agent; plus the OTLP auth header.
+     * connection URL, to the agent.
      */
     private createSecrets(
         name: string,
@@ -111,14 +111,11 @@ export class AgentService extends pulumi.ComponentResource {
         const db = databaseName(r);
         const withData = (obj: KubernetesObject, stringData: pulumi.Input<Record<string, pulumi.Input<string>>>) => ({ ...obj, stringData: pulumi.secret(stringData) });
         const url = pulumi.interpolate`postgresql://${db}:${password}@${args.database.host}:${r.database.port}/${db}?sslmode=require`;
-        const basic = pulumi.all([args.langfuse.publicKey, args.langfuse.secretKey]).apply(([pk, sk]) => Buffer.from(`${pk}:${sk}`).toString("base64"));
         return {
             provision: register(k8s.core.v1.Secret, "provision-password",
                 withData(renderSecretShell(r, names.provisionPassword, r.database.adminSecret.namespace), { [DATABASE_SECRET_KEYS.password]: password })),
             database: register(k8s.core.v1.Secret, "checkpoint-db",
                 withData(renderSecretShell(r, names.databaseSecret), { [DATABASE_SECRET_KEYS.url]: url, [DATABASE_SECRET_KEYS.password]: password })),
-            // OTEL_EXPORTER_OTLP_HEADERS is W3C-baggage-like: the space of "Basic <token>" percent-encoded.
-            otel: register(k8s.core.v1.Secret, "otel", withData(renderSecretShell(r, names.otelSecret), { [OTEL_HEADERS_KEY]: pulumi.interpolate`Authorization=Basic%20${basic}` })),
         };
     }
 }

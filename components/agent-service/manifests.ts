@@ -15,7 +15,6 @@ import type { AgentGateway, ResolvedAgentServiceArgs } from "./args";
 
 /** Keys of the Secrets the component writes. */
 export const DATABASE_SECRET_KEYS = { url: "url", password: "password" } as const;
-export const OTEL_HEADERS_KEY = "otlp-headers";
 export const PROVISION_BACKOFF_LIMIT = 3;
 /** How long one provisioning run may take, retries included. */
 export const PROVISION_DEADLINE_SECONDS = 600;
@@ -35,7 +34,6 @@ export function objectNames(r: Pick<ResolvedAgentServiceArgs, "name" | "tenant">
     return {
         workload: r.name,
         databaseSecret: `${r.name}-checkpoint-db`,
-        otelSecret: `${r.name}-otel`,
         networkPolicy: `${r.name}-egress`,
         /** In the admin Secret's namespace, beside the master credentials: named by tenant too, as agents of all tenants meet there. */
         provisionPassword: `agent-db-${r.tenant}-${r.name}`,
@@ -46,12 +44,7 @@ export function gatewayUrl(g: AgentGateway): string {
     return `http://${g.serviceName}.${g.namespace}.svc.cluster.local:${g.port}`;
 }
 
-/** Langfuse's OTLP/HTTP base: exporters append `/v1/traces` (Langfuse docs, "OpenTelemetry": endpoint `/api/public/otel`). */
-export function otlpEndpoint(r: Pick<ResolvedAgentServiceArgs, "langfuse">): string {
-    return `${r.langfuse.host}/api/public/otel`;
-}
-
-/** On every agent service's pods, whatever its name: what platform namespaces admit agents by (Langfuse's web). */
+/** On every agent service's pods, whatever its name: what platform namespaces admit agents by (the OTel collector). */
 export const AGENT_POD_LABELS = { "app.kubernetes.io/name": "agent-service" } as const;
 
 export function selectorLabels(r: Pick<ResolvedAgentServiceArgs, "name">): Record<string, string> {
@@ -78,12 +71,17 @@ export function renderServiceAccount(r: ResolvedAgentServiceArgs): KubernetesObj
 
 const secretEnv = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
 
-/** `key=value,...` with the tenant first: Langfuse keeps resource attributes on every span, so traces filter by tenant. */
+/**
+ * `key=value,...` with the tenant first, for the workflow's own use and for
+ * local runs without the collector. In the cluster the collector deletes the
+ * client's `tenant` and sets it from the sending pod's namespace, so this one
+ * is never what Langfuse shows.
+ */
 export function resourceAttributes(r: ResolvedAgentServiceArgs): string {
     return [`tenant=${r.tenant}`, `service.namespace=${r.namespace}`, `deployment.environment=${r.namespace}`].join(",");
 }
 
-/** The container's environment: gateway, models, checkpoint database, tracing; secrets by reference only. */
+/** The container's environment: gateway, models, checkpoint database, tracing; secrets by reference only, and none for tracing. */
 export function renderEnv(r: ResolvedAgentServiceArgs) {
     const names = objectNames(r);
     return [
@@ -95,8 +93,8 @@ export function renderEnv(r: ResolvedAgentServiceArgs) {
         ...Object.entries(r.models).map(([name, value]) => ({ name, value })),
         secretEnv("DATABASE_URL", names.databaseSecret, DATABASE_SECRET_KEYS.url),
         { name: "OTEL_SERVICE_NAME", value: r.name },
-        { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: otlpEndpoint(r) },
-        secretEnv("OTEL_EXPORTER_OTLP_HEADERS", names.otelSecret, OTEL_HEADERS_KEY),
+        // The platform's collector: no credential, it holds the Langfuse keys. The SDK appends `/v1/traces`.
+        { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: r.tracing.endpoint },
         { name: "OTEL_RESOURCE_ATTRIBUTES", value: resourceAttributes(r) },
         ...Object.entries(r.env).map(([name, value]) => ({ name, value })),
     ];
@@ -179,10 +177,10 @@ export function renderAutoscaler(r: ResolvedAgentServiceArgs): KubernetesObject 
 /**
  * The agent's egress, on top of the tenant's default deny: exactly DNS, the
  * gateway, the checkpoint database (its subnets' CIDRs on its port; an RDS
- * endpoint's address moves on failover) and Langfuse's web pods.
+ * endpoint's address moves on failover) and the OTel collector's OTLP port.
+ * Never Langfuse: only the collector, which holds the project keys, talks to it.
  */
 export function renderNetworkPolicy(r: ResolvedAgentServiceArgs): KubernetesObject {
-    const langfusePort = Number(new URL(r.langfuse.host).port || (r.langfuse.host.startsWith("https:") ? 443 : 80));
     return {
         apiVersion: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
@@ -194,7 +192,7 @@ export function renderNetworkPolicy(r: ResolvedAgentServiceArgs): KubernetesObje
                 { to: [namespacePeer("kube-system", { "k8s-app": "kube-dns" })], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
                 { to: [namespacePeer(r.gateway.namespace, r.gateway.podLabels)], ports: tcp([r.gateway.port]) },
                 { to: r.database.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp([r.database.port]) },
-                { to: [namespacePeer(r.langfuse.namespace, r.langfuse.podLabels)], ports: tcp([langfusePort]) },
+                { to: [namespacePeer(r.tracing.namespace, r.tracing.podLabels)], ports: tcp([r.tracing.port]) },
             ],
         },
     };

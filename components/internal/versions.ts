@@ -92,6 +92,15 @@ export const IMAGES = {
             "psql 17 matches the gateway RDS' default major (managed-state-args engineVersion 17); uid 70 is the image's postgres user. " +
             "From public.ecr.aws because docker.io/library is outside the platform's allowed registries",
     },
+    otelCollector: {
+        image: "ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-k8s:0.159.0",
+        source:
+            "OpenTelemetry Collector Kubernetes distribution 0.159.0 (open-telemetry/opentelemetry-collector-releases v0.159.0, " +
+            "distributions/otelcol-k8s: manifest.yaml lists every component used: otlp receiver, otlp_http exporter, memory_limiter, batch, " +
+            "k8sattributes, transform, filter, basicauth, health_check; .goreleaser.yaml docker_manifests publishes this multi-arch tag " +
+            "(amd64, arm64, ...); Dockerfile: scratch, USER 10001:10001, ENTRYPOINT /otelcol-k8s). Chosen over otelcol-contrib " +
+            "(also has them, many times larger) and the core otelcol (no k8sattributes, transform or basicauth); from ghcr.io because docker.io/otel is outside the platform's allowed registries",
+    },
 } as const;
 
 /** Karpenter AMI aliases: pinned, never `@latest`. */

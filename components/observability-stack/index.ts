@@ -8,6 +8,17 @@ import { CHARTS } from "../internal/versions";
 import { httpsUrl, ObservabilityStackArgs, ResolvedObservabilityStackArgs, validateObservabilityStackArgs } from "./args";
 import { renderAlertmanagerReceiversSecret, renderAlertRules, renderDashboardConfigMaps, renderIngresses, renderGrafanaAdminSecret, renderLangfuseSecret, renderNamespace, renderServiceMonitors } from "./manifests";
 import { renderLangfuseNetworkPolicies, renderMonitoringNetworkPolicies } from "./network-policies";
+import {
+    CollectorConnection,
+    collectorConnection,
+    renderCollectorClusterRole,
+    renderCollectorClusterRoleBinding,
+    renderCollectorConfigMap,
+    renderCollectorDeployment,
+    renderCollectorPodDisruptionBudget,
+    renderCollectorService,
+    renderCollectorServiceAccount,
+} from "./otel-collector";
 import { createLangfuseState } from "./state";
 import {
     ALERTMANAGER_SECRET_KEYS,
@@ -32,6 +43,7 @@ import {
 
 export * from "./args";
 export { LANGFUSE_SECRET, MONITORING_NAMESPACE, PROMETHEUS_URL, SECRET_KEYS } from "./values";
+export type { CollectorConnection } from "./otel-collector";
 
 /** The Langfuse project the gateway traces into: exactly the shape `LlmGatewayArgs.langfuse` takes. */
 export interface LangfuseConnection {
@@ -55,6 +67,12 @@ export interface LangfuseConnection {
 export class ObservabilityStack extends pulumi.ComponentResource {
     /** Where and how the gateway sends traces: pass as `LlmGatewayArgs.langfuse`. */
     readonly langfuse: LangfuseConnection;
+    /**
+     * The platform's OTel collector, where tenants' AgentServices send traces
+     * (`AgentServiceArgs.tracing`): no credential needed; it stamps the
+     * sender's tenant and holds the Langfuse project keys itself.
+     */
+    readonly collector: CollectorConnection;
     /** Prometheus inside the cluster (`ModelEndpoint` autoscaling queries it). */
     readonly prometheusUrl: string;
     /** Grafana's `admin` password, secret. */
@@ -121,6 +139,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             values: state.facts.apply((facts) => langfuseValues(settings, facts)),
         }), [certManager, clickhouseOperator, langfuseNamespace, langfuseSecret, ...langfusePolicies, ...state.ready]);
 
+        this.collector = this.createCollector(settings, register, [langfuseNamespace, langfuseSecret]);
+
         // Metrics: the release, then what needs its CRDs.
         const monitoringNamespace = register(k8s.core.v1.Namespace, "monitoring-namespace", asArgs<k8s.core.v1.NamespaceArgs>(renderNamespace(MONITORING_NAMESPACE, "privileged")));
         const monitoringPolicies = fence(renderMonitoringNetworkPolicies(settings), monitoringNamespace);
@@ -163,6 +183,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         this.namespaces = [settings.langfuse.namespace, MONITORING_NAMESPACE, CERT_MANAGER_NAMESPACE, CLICKHOUSE_OPERATOR_NAMESPACE];
         this.registerOutputs({
             langfuse: this.langfuse,
+            collector: this.collector,
             prometheusUrl: this.prometheusUrl,
             grafanaAdminPassword: this.grafanaAdminPassword,
             langfuseAdminEmail: this.langfuseAdminEmail,
@@ -172,6 +193,29 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             bucketName: this.bucketName,
             namespaces: this.namespaces,
         });
+    }
+
+    /**
+     * The OTel collector tenants trace through, in Langfuse's namespace beside
+     * the Secret it reads the project keys from (by secretKeyRef: they are
+     * never copied to another namespace, and never into its ConfigMap).
+     */
+    private createCollector(
+        settings: ResolvedObservabilityStackArgs,
+        register: <A, R extends pulumi.CustomResource>(Kind: new (n: string, a: A, o: pulumi.CustomResourceOptions) => R, suffix: string, obj: A, needs?: pulumi.Resource[]) => R,
+        needs: pulumi.Resource[],
+    ): CollectorConnection {
+        const object = <A, R extends pulumi.CustomResource>(Kind: new (n: string, a: A, o: pulumi.CustomResourceOptions) => R, suffix: string, obj: KubernetesObject, deps = needs) =>
+            register(Kind, `otel-collector-${suffix}`, asArgs<A>(obj), deps);
+        const serviceAccount = object(k8s.core.v1.ServiceAccount, "sa", renderCollectorServiceAccount(settings));
+        const role = object(k8s.rbac.v1.ClusterRole, "role", renderCollectorClusterRole(settings), []);
+        const binding = object(k8s.rbac.v1.ClusterRoleBinding, "role-binding", renderCollectorClusterRoleBinding(settings), [role, serviceAccount]);
+        const config = object(k8s.core.v1.ConfigMap, "config", renderCollectorConfigMap(settings));
+        object(k8s.apps.v1.Deployment, "deployment", renderCollectorDeployment(settings), [...needs, serviceAccount, binding, config]);
+        object(k8s.core.v1.Service, "service", renderCollectorService(settings));
+        const pdb = renderCollectorPodDisruptionBudget(settings);
+        if (pdb) object(k8s.policy.v1.PodDisruptionBudget, "pdb", pdb);
+        return collectorConnection(settings);
     }
 
     /** Every credential, pinned in state rather than left to the charts to invent (they would differ on reinstall). */

@@ -14,6 +14,7 @@ import type { KubernetesObject } from "../internal/k8s-object";
 import { GATEWAY_POD_LABELS } from "../llm-gateway/manifests";
 import { KEDA_NAMESPACE } from "../model-endpoint/values";
 import type { ResolvedObservabilityStackArgs } from "./args";
+import { COLLECTOR_OTLP_PORT, COLLECTOR_POD_LABELS, renderCollectorEgressPolicy } from "./otel-collector";
 import { CLICKHOUSE_OPERATOR_NAMESPACE, KUBE_PROMETHEUS_STACK_RELEASE, LANGFUSE_WEB_POD_LABELS, LANGFUSE_WEB_PORT, MONITORING_NAMESPACE } from "./values";
 
 /** Grafana's pods (grafana chart `grafana.selectorLabels`, release kube-prometheus-stack) and their container port (`service.targetPort`). */
@@ -55,21 +56,27 @@ export function renderMonitoringNetworkPolicies(r: ResolvedObservabilityStackArg
 }
 
 /**
- * Langfuse's namespace, with its ClickHouse: the gateway and tenants'
- * AgentServices send traces to langfuse-web (and the ALB, when the ingress
- * publishes it), the ClickHouse operator manages the ClickHouse and Keeper
- * pods; web, worker and ClickHouse talk among themselves. Agents are admitted
- * by their pods' label, which a tenant could put on any pod: what that opens
- * is langfuse-web's port, where every request authenticates (project keys for
- * the API, a login for the UI); the worker and ClickHouse stay closed.
+ * Langfuse's namespace, with its ClickHouse and the platform's OTel
+ * collector: the gateway sends traces to langfuse-web (and the ALB, when the
+ * ingress publishes it), tenants' AgentServices send theirs to the collector
+ * only, the ClickHouse operator manages the ClickHouse and Keeper pods; web,
+ * worker, ClickHouse and the collector talk among themselves (the collector
+ * forwards to langfuse-web). Agents are admitted by their pods' label, which
+ * a tenant could put on any pod: what that opens is the collector's OTLP
+ * port, which holds no credential a sender could read and stamps each span
+ * with the sender's own tenant; langfuse-web, the worker and ClickHouse stay
+ * closed to every tenant pod. The collector's own egress is fenced too.
  */
 export function renderLangfuseNetworkPolicies(r: ResolvedObservabilityStackArgs): KubernetesObject[] {
-    return namespaceIngressPolicies(r.langfuse.namespace, PART_OF, [
-        { name: "allow-gateway-to-langfuse-web", podLabels: LANGFUSE_WEB_POD_LABELS, from: [platformPeer(GATEWAY_POD_LABELS)], ports: tcp([LANGFUSE_WEB_PORT]) },
-        { name: "allow-agents-to-langfuse-web", podLabels: LANGFUSE_WEB_POD_LABELS, from: [tenantPeer(AGENT_POD_LABELS)], ports: tcp([LANGFUSE_WEB_PORT]) },
-        { name: "allow-clickhouse-operator", from: [namespacePeer(CLICKHOUSE_OPERATOR_NAMESPACE)] },
-        ...(r.ingress?.langfuseHost !== undefined
-            ? [{ name: "allow-load-balancer-to-langfuse-web", podLabels: LANGFUSE_WEB_POD_LABELS, from: fromLoadBalancer(r), ports: tcp([LANGFUSE_WEB_PORT]) }]
-            : []),
-    ]);
+    return [
+        ...namespaceIngressPolicies(r.langfuse.namespace, PART_OF, [
+            { name: "allow-gateway-to-langfuse-web", podLabels: LANGFUSE_WEB_POD_LABELS, from: [platformPeer(GATEWAY_POD_LABELS)], ports: tcp([LANGFUSE_WEB_PORT]) },
+            { name: "allow-agents-to-otel-collector", podLabels: COLLECTOR_POD_LABELS, from: [tenantPeer(AGENT_POD_LABELS)], ports: tcp([COLLECTOR_OTLP_PORT]) },
+            { name: "allow-clickhouse-operator", from: [namespacePeer(CLICKHOUSE_OPERATOR_NAMESPACE)] },
+            ...(r.ingress?.langfuseHost !== undefined
+                ? [{ name: "allow-load-balancer-to-langfuse-web", podLabels: LANGFUSE_WEB_POD_LABELS, from: fromLoadBalancer(r), ports: tcp([LANGFUSE_WEB_PORT]) }]
+                : []),
+        ]),
+        renderCollectorEgressPolicy(r),
+    ];
 }

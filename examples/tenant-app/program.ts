@@ -50,7 +50,8 @@ export async function main(): Promise<TenantAppOutputs> {
         allowedModels: agentPlatform.tenantModels[tenant] ?? [],
         gateway: agentPlatform.gateway,
         database: agentPlatform.database,
-        langfuse: { ...agentPlatform.langfuse, publicKey: platform.requireOutput("langfusePublicKey"), secretKey: platform.requireOutput("langfuseSecretKey") },
+        // Traces go to the platform's collector, which stamps the tenant; the team holds no Langfuse key.
+        tracing: agentPlatform.tracing,
     });
     return { namespace, baseUrl: endpoint.baseUrl, gatewayUrl, agentUrl: agent.url };
 }

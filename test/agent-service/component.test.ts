@@ -13,7 +13,7 @@ import { admit, compilePolicies, createRequest, storedNamespaces } from "../harn
 import { podSecurityFindings } from "../harness/pod-security";
 import { GENERATED_SECRET_MARK, secretLeaks } from "../harness/secrets";
 import type { RecordedResource } from "../harness";
-import { deployAgent, LANGFUSE_KEYS, RDS_HOST } from "./fixtures";
+import { deployAgent, RDS_HOST } from "./fixtures";
 
 const T = {
     component: "genai-platform:index:AgentService",
@@ -36,7 +36,7 @@ describe("AgentService component", () => {
         const component = resources.find((r) => r.type === T.component && r.name === "assistant")!;
         const children = resources.filter((r) => r.parent === component.urn);
         assert.deepEqual(children.map(kindOf).sort(), [
-            "Deployment", "HorizontalPodAutoscaler", "Job", "NetworkPolicy", "PodDisruptionBudget", "RandomPassword", "Secret", "Secret", "Secret", "Service", "ServiceAccount",
+            "Deployment", "HorizontalPodAutoscaler", "Job", "NetworkPolicy", "PodDisruptionBudget", "RandomPassword", "Secret", "Secret", "Service", "ServiceAccount",
         ]);
         const provider = resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
         for (const child of children) {
@@ -48,7 +48,7 @@ describe("AgentService component", () => {
     it("puts the workload in the tenant's namespace and only the provisioning Job and its password beside the master credentials", () => {
         const byNamespace = (ns: string) => resources.filter((r) => r.inputs.metadata?.namespace === ns).map(kindOf).sort();
         assert.deepEqual(byNamespace("llm-gateway"), ["Job", "Secret"]);
-        assert.deepEqual(byNamespace("research"), ["Deployment", "HorizontalPodAutoscaler", "NetworkPolicy", "PodDisruptionBudget", "Secret", "Secret", "Service", "ServiceAccount"]);
+        assert.deepEqual(byNamespace("research"), ["Deployment", "HorizontalPodAutoscaler", "NetworkPolicy", "PodDisruptionBudget", "Secret", "Service", "ServiceAccount"]);
     });
 
     it("delivers the generated password only by Secret: to the Job, and inside the agent's connection URL", () => {
@@ -61,16 +61,13 @@ describe("AgentService component", () => {
         const db = named(resources, "assistant-checkpoint-db");
         assert.match(db.inputs.stringData.url, new RegExp(`^postgresql://agent_research_assistant:${generated}[^@]*@${RDS_HOST.replace(/\./g, "\\.")}:5432/agent_research_assistant\\?sslmode=require$`));
         assert.ok(db.secretInputs.some((p) => p.startsWith("stringData")));
-        const otel = named(resources, "assistant-otel");
-        assert.equal(otel.inputs.stringData["otlp-headers"], `Authorization=Basic%20${Buffer.from(`${LANGFUSE_KEYS.publicKey}:${LANGFUSE_KEYS.secretKey}`).toString("base64")}`);
-        assert.ok(otel.secretInputs.some((p) => p.startsWith("stringData")));
         const generatedValue = String(provision.inputs.stringData.password);
-        assert.deepEqual(secretLeaks(resources, [generatedValue, LANGFUSE_KEYS.secretKey]), []);
+        assert.deepEqual(secretLeaks(resources, [generatedValue]), []);
     });
 
     it("starts the pods after their Secrets and the database exist", () => {
         const deployment = resources.find((r) => r.inputs.kind === "Deployment")!;
-        const needs = ["assistant-checkpoint-db", "assistant-otel", "assistant-provision-db", "assistant-sa"].map((n) => named(resources, n).urn);
+        const needs = ["assistant-checkpoint-db", "assistant-provision-db", "assistant-sa"].map((n) => named(resources, n).urn);
         for (const urn of needs) assert.ok(deployment.dependsOn.includes(urn), urn);
         assert.ok(named(resources, "assistant-provision-db").dependsOn.includes(named(resources, "assistant-provision-password").urn));
     });

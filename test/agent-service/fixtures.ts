@@ -6,7 +6,13 @@ import { GATEWAY, MODELS } from "../tenant-namespace/fixtures";
 
 export const IMAGE = "ghcr.io/acme/research-assistant:1.4.2";
 export const RDS_HOST = "genai-dev-gateway-db.abc123.eu-west-1.rds.amazonaws.com";
-export const LANGFUSE_KEYS = { publicKey: "pk-lf-1234", secretKey: "sk-lf-secret-5678" };
+/** The platform's OTel collector as `ObservabilityStack.collector` gives it (namespace `observability`). */
+export const COLLECTOR = {
+    endpoint: "http://otel-collector.observability.svc.cluster.local:4318",
+    namespace: "observability",
+    podLabels: { "app.kubernetes.io/name": "otel-collector", "app.kubernetes.io/instance": "otel-collector" },
+    port: 4318,
+};
 
 /** AgentService args without the provider. */
 export function agentArgs(overrides: Partial<AgentServiceArgs> = {}): Omit<AgentServiceArgs, "provider"> {
@@ -21,12 +27,7 @@ export function agentArgs(overrides: Partial<AgentServiceArgs> = {}): Omit<Agent
             cidrs: ["10.0.64.0/19", "10.0.96.0/19"],
             adminSecret: { namespace: GATEWAY.namespace, name: "gateway-env", key: "DATABASE_URL" },
         },
-        langfuse: {
-            host: "http://langfuse-web.observability.svc.cluster.local:3000",
-            namespace: "observability",
-            podLabels: { "app.kubernetes.io/name": "langfuse", "app.kubernetes.io/instance": "langfuse", "app.kubernetes.io/component": "web" },
-            ...LANGFUSE_KEYS,
-        },
+        tracing: COLLECTOR,
         ...overrides,
     };
 }

@@ -23,15 +23,17 @@ describe("AgentService renderers", () => {
         // The Secret and key the tenant-namespace team sync writes (KEY_SECRET_NAME, KEY_SECRET_KEYS.apiKey).
         assert.deepEqual(byName.OPENAI_API_KEY, { name: "OPENAI_API_KEY", valueFrom: { secretKeyRef: { name: "llm-gateway-key", key: "api-key" } } });
         assert.deepEqual(byName.DATABASE_URL, { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "assistant-checkpoint-db", key: "url" } } });
-        assert.deepEqual(byName.OTEL_EXPORTER_OTLP_HEADERS, { name: "OTEL_EXPORTER_OTLP_HEADERS", valueFrom: { secretKeyRef: { name: "assistant-otel", key: "otlp-headers" } } });
+        // No credential for traces: the collector holds the Langfuse keys.
+        assert.equal(byName.OTEL_EXPORTER_OTLP_HEADERS, undefined);
+        assert.deepEqual(env.filter((e) => "valueFrom" in e).map((e) => e.name), ["OPENAI_API_KEY", "DATABASE_URL"]);
     });
 
-    it("exposes the models as config, and tags traces with the tenant for Langfuse's OTLP endpoint", () => {
+    it("exposes the models as config, and sends traces, tenant-tagged, to the platform's OTel collector", () => {
         const byName = Object.fromEntries(renderEnv(resolved()).map((e) => [e.name, "value" in e ? e.value : undefined]));
         assert.equal(byName.ROUTER_MODEL, "llama-3.1-8b");
         assert.equal(byName.ANSWER_MODEL, "gpt-4o");
         assert.equal(byName.AGENT_MODELS, "llama-3.1-8b,gpt-4o");
-        assert.equal(byName.OTEL_EXPORTER_OTLP_ENDPOINT, "http://langfuse-web.observability.svc.cluster.local:3000/api/public/otel");
+        assert.equal(byName.OTEL_EXPORTER_OTLP_ENDPOINT, "http://otel-collector.observability.svc.cluster.local:4318");
         assert.equal(byName.OTEL_RESOURCE_ATTRIBUTES, "tenant=research,service.namespace=research,deployment.environment=research");
         assert.equal(byName.TENANT, "research");
         assert.equal(byName.OTEL_SERVICE_NAME, "assistant");
@@ -64,7 +66,7 @@ describe("AgentService renderers", () => {
         });
     });
 
-    it("lets the agent's pods out to exactly DNS, the gateway, the database subnets on 5432 and Langfuse's web pods", () => {
+    it("lets the agent's pods out to exactly DNS, the gateway, the database subnets on 5432 and the OTel collector's OTLP port, never Langfuse", () => {
         const np = renderNetworkPolicy(resolved()) as any;
         assert.deepEqual(np.spec.podSelector, { matchLabels: { "app.kubernetes.io/name": "agent-service", "app.kubernetes.io/instance": "assistant" } });
         assert.deepEqual(np.spec.policyTypes, ["Egress"]);
@@ -72,7 +74,7 @@ describe("AgentService renderers", () => {
             { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
             { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "llm-gateway" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "litellm", "app.kubernetes.io/instance": "gateway" } } }], ports: [{ protocol: "TCP", port: 4000 }] },
             { to: [{ ipBlock: { cidr: "10.0.64.0/19" } }, { ipBlock: { cidr: "10.0.96.0/19" } }], ports: [{ protocol: "TCP", port: 5432 }] },
-            { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "observability" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "langfuse", "app.kubernetes.io/instance": "langfuse", "app.kubernetes.io/component": "web" } } }], ports: [{ protocol: "TCP", port: 3000 }] },
+            { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "observability" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "otel-collector", "app.kubernetes.io/instance": "otel-collector" } } }], ports: [{ protocol: "TCP", port: 4318 }] },
         ]);
     });
 

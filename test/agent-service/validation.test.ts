@@ -24,7 +24,7 @@ describe("AgentService validation (bad input: one clear error, nothing registere
         ]],
         ["no models", { models: {} }, ['models: got {}; expected at least one model, e.g. { ANSWER_MODEL: "gpt-4o" }']],
         ["a model variable that would override the gateway key", { models: { OPENAI_API_KEY: "gpt-4o" } }, [
-            'models.OPENAI_API_KEY: got "OPENAI_API_KEY"; expected an environment variable name (A-Z, 0-9, _) other than OPENAI_BASE_URL, OPENAI_API_KEY, DATABASE_URL, AGENT_MODELS, TENANT, PORT, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS, OTEL_RESOURCE_ATTRIBUTES',
+            'models.OPENAI_API_KEY: got "OPENAI_API_KEY"; expected an environment variable name (A-Z, 0-9, _) other than OPENAI_BASE_URL, OPENAI_API_KEY, DATABASE_URL, AGENT_MODELS, TENANT, PORT, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_RESOURCE_ATTRIBUTES',
         ]],
         ["zero replicas and a max below the min", { scaling: { minReplicas: 0, maxReplicas: 0 } }, [
             "scaling.minReplicas: got 0; expected a whole number 1–100 (a workflow service keeps at least one replica)",
@@ -47,16 +47,16 @@ describe("AgentService validation (bad input: one clear error, nothing registere
             "database.adminSecret.name: got (missing); expected a Secret name (DNS-1123 subdomain)",
             "database.adminSecret.key: got (missing); expected a Secret key: letters, digits, '-', '_' and '.', at most 253 characters, not '.' or starting with '..'",
         ]],
-        ["a Langfuse URL with a path and no keys", { langfuse: { host: "http://langfuse/api", namespace: "observability", podLabels: { a: "b" }, publicKey: undefined as never, secretKey: undefined as never } }, [
-            'langfuse.host: got "http://langfuse/api"; expected Langfuse\'s base URL, http(s)://host[:port], no path',
-            "langfuse.publicKey: got (missing); expected the Langfuse project's public key",
-            "langfuse.secretKey: got (missing); expected the Langfuse project's secret key",
+        ["a collector URL with credentials, no pod labels and no port", { tracing: { endpoint: "http://pk-lf-1:sk-lf-2@otel-collector:4318", namespace: "observability", podLabels: {}, port: undefined as never } }, [
+            'tracing.endpoint: got "http://pk-lf-1:sk-lf-2@otel-collector:4318"; expected the collector\'s in-cluster OTLP/HTTP base URL, http://host:port, no path or credentials',
+            "tracing.podLabels: got {}; expected at least one pod label (key: value) selecting only those pods",
+            "tracing.port: got (missing); expected a port 1–65535",
         ]],
         ["gateway pod labels missing (the egress rule would open the whole namespace)", { gateway: { namespace: "llm-gateway", serviceName: "gateway", port: 4000, podLabels: {} } }, [
             "gateway.podLabels: got {}; expected at least one pod label (key: value) selecting only those pods",
         ]],
         ["an env override of a platform variable", { env: { DATABASE_URL: "postgres://x" } }, [
-            'env.DATABASE_URL: got "DATABASE_URL"; expected an environment variable name (A-Z, 0-9, _) other than OPENAI_BASE_URL, OPENAI_API_KEY, DATABASE_URL, AGENT_MODELS, TENANT, PORT, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS, OTEL_RESOURCE_ATTRIBUTES',
+            'env.DATABASE_URL: got "DATABASE_URL"; expected an environment variable name (A-Z, 0-9, _) other than OPENAI_BASE_URL, OPENAI_API_KEY, DATABASE_URL, AGENT_MODELS, TENANT, PORT, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_RESOURCE_ATTRIBUTES',
         ]],
     ];
 

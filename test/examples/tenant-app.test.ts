@@ -6,16 +6,24 @@ import { KUBERNETES_VERSIONS } from "../../components/internal/versions";
 import { evaluatePolicies } from "../../policies/evaluate";
 import { conformanceErrors, kubernetesObjects, skipWithoutReference } from "../harness/conformance";
 import { podSecurityFindings } from "../harness/pod-security";
+import { credentialForms, namespaceSecretLeaks } from "../harness/secrets";
 import { stackReferenceOutputs, tenantAppConfig } from "../harness/tenant-app";
 import { k8sObjects, ofType, RecordedResource, runWithMocks, valueOf } from "../harness";
 
 /** The outputs of the real dev platform stack, as the tenant program reads them (the contract between the two). */
 let PLATFORM_OUTPUTS: Record<string, unknown>;
+/** The dev platform's Langfuse project keys, as its Secret in Langfuse's namespace holds them. */
+let LANGFUSE_KEYS: { publicKey: string; secretKey: string };
 
 async function platformOutputs(): Promise<Record<string, unknown>> {
     const run = await runStack("dev", loadStackConfig("dev"));
+    const credentials = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata?.name === "langfuse-pinned-credentials")!;
+    LANGFUSE_KEYS = { publicKey: credentials.inputs.stringData["init-project-public-key"], secretKey: credentials.inputs.stringData["init-project-secret-key"] };
     return stackReferenceOutputs(run.result as PlatformOutputs);
 }
+
+/** The Langfuse project keys in every form an object could carry them. */
+const langfuseKeyForms = () => credentialForms([LANGFUSE_KEYS.publicKey, LANGFUSE_KEYS.secretKey], [[LANGFUSE_KEYS.publicKey, LANGFUSE_KEYS.secretKey]]);
 
 function options(tenant = "research") {
     return {
@@ -66,7 +74,9 @@ describe("examples/tenant-app", () => {
         assert.deepEqual(env.OPENAI_API_KEY, { secretKeyRef: { name: "llm-gateway-key", key: "api-key" } });
         assert.equal(env.ROUTER_MODEL, "qwen25-7b");
         assert.equal(env.ANSWER_MODEL, "gpt-4.1-mini");
-        assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, `${(PLATFORM_OUTPUTS.langfuseUrl as string)}/api/public/otel`);
+        // Traces go to the platform's collector, which holds the Langfuse keys; the agent gets none.
+        assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, "http://otel-collector.langfuse.svc.cluster.local:4318");
+        assert.equal(env.OTEL_EXPORTER_OTLP_HEADERS, undefined);
         const [job] = k8sObjects(resources, "Job");
         assert.equal(job.metadata.namespace, "llm-gateway", "the database is provisioned beside the gateway's master credentials");
         const db = resources.find((r) => r.name === "research-agent-checkpoint-db")!;
@@ -86,6 +96,21 @@ describe("examples/tenant-app", () => {
         const tenantNamespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: "research", labels: { "pod-security.kubernetes.io/enforce": "restricted" } } };
         const agentObjects = kubernetesObjects(resources).filter((o) => o.metadata?.name?.startsWith("research-agent") || o.kind === "Job");
         assert.deepEqual(podSecurityFindings([tenantNamespace, ...agentObjects], { kubernetesVersion: KUBERNETES_VERSIONS.default }).map((f) => f.message), []);
+    });
+
+    it("holds the Langfuse project keys in no object of the tenant's namespace, and reads them from no platform output", () => {
+        assert.match(LANGFUSE_KEYS.secretKey, /^sk-lf-/);
+        assert.deepEqual(namespaceSecretLeaks(resources, ["research"], langfuseKeyForms()), []);
+        const readable = JSON.stringify(PLATFORM_OUTPUTS);
+        assert.deepEqual(langfuseKeyForms().filter((k) => readable.includes(k)), [], "a tenant program reads the platform stack's outputs");
+    });
+
+    it("the key scan catches the keys planted back into the tenant's namespace (an OTLP header Secret, as agents once had)", () => {
+        const token = Buffer.from(`${LANGFUSE_KEYS.publicKey}:${LANGFUSE_KEYS.secretKey}`).toString("base64");
+        const planted = { ...resources[0], name: "research-agent-otel", type: "kubernetes:core/v1:Secret", inputs: { metadata: { name: "research-agent-otel", namespace: "research" }, stringData: { "otlp-headers": `Authorization=Basic%20${token}` } } } as RecordedResource;
+        const leaks = namespaceSecretLeaks([...resources, planted], ["research"], langfuseKeyForms());
+        assert.ok(leaks.includes(`research-agent-otel (kubernetes:core/v1:Secret, namespace research) holds ${token}`), leaks.join("\n"));
+        assert.ok(leaks.every((l) => l.startsWith("research-agent-otel ")), leaks.join("\n"));
     });
 
     it("fails clearly for a tenant the platform does not know, before deploying anything", async () => {

@@ -36,3 +36,22 @@ export function secretLeaks(resources: readonly RecordedResource[], secrets: rea
         return secrets.filter((s) => text.includes(s)).map((s) => `${where} holds ${s}`);
     });
 }
+
+/**
+ * Every form a credential takes inside a Kubernetes object: as is, base64 (a
+ * Secret's `data`), and, for a key pair, the HTTP Basic token of `a:b` (what
+ * an OTLP `Authorization` header carries).
+ */
+export function credentialForms(values: readonly string[], pairs: readonly (readonly [string, string])[] = []): string[] {
+    const b64 = (s: string) => Buffer.from(s).toString("base64");
+    return [...values.flatMap((v) => [v, b64(v)]), ...pairs.map(([a, b]) => b64(`${a}:${b}`))];
+}
+
+/** "where holds what" for every Kubernetes object in `namespaces`, Secrets included, that holds one of `forms`. */
+export function namespaceSecretLeaks(resources: readonly RecordedResource[], namespaces: readonly string[], forms: readonly string[]): string[] {
+    const inNamespaces = resources.filter((r) => r.type.startsWith("kubernetes:") && namespaces.includes(r.inputs.metadata?.namespace));
+    return inNamespaces.flatMap((r) => {
+        const text = JSON.stringify(r.inputs) ?? "";
+        return forms.filter((s) => text.includes(s)).map((s) => `${r.name} (${r.type}, namespace ${r.inputs.metadata.namespace}) holds ${s}`);
+    });
+}

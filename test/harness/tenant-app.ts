@@ -25,7 +25,5 @@ export async function stackReferenceOutputs(outputs: PlatformOutputs): Promise<R
         kubeconfig: await valueOf(outputs.kubeconfig),
         clusterName: await valueOf(outputs.clusterName),
         agentPlatform: { ...outputs.agentPlatform, database },
-        langfusePublicKey: await valueOf(outputs.langfusePublicKey),
-        langfuseSecretKey: await valueOf(outputs.langfuseSecretKey),
     };
 }

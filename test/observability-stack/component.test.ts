@@ -240,7 +240,7 @@ describe("ObservabilityStack component", () => {
         it("fences the monitoring and Langfuse namespaces before their charts' pods start", () => {
             const policies = dev.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy");
             assert.deepEqual(policies.map((r) => `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`).sort(), [
-                "langfuse/allow-agents-to-langfuse-web", "langfuse/allow-clickhouse-operator", "langfuse/allow-gateway-to-langfuse-web", "langfuse/allow-same-namespace", "langfuse/default-deny-ingress",
+                "langfuse/allow-agents-to-otel-collector", "langfuse/allow-clickhouse-operator", "langfuse/allow-gateway-to-langfuse-web", "langfuse/allow-same-namespace", "langfuse/default-deny-ingress", "langfuse/otel-collector-egress",
                 "monitoring/allow-api-server-to-operator-webhook", "monitoring/allow-keda-to-prometheus", "monitoring/allow-same-namespace", "monitoring/default-deny-ingress",
             ]);
             for (const [namespace, chart] of [["langfuse", "langfuse"], ["monitoring", "kube-prometheus-stack"]]) {
@@ -262,7 +262,7 @@ describe("ObservabilityStack component", () => {
 
         it("registers the dashboards, the PrometheusRule and the ServiceMonitors, the CRD kinds after the release", () => {
             const kps = release(dev, "kube-prometheus-stack");
-            const dashboards = ofType(dev.resources, T.configMap);
+            const dashboards = ofType(dev.resources, T.configMap).filter((c) => c.inputs.metadata.namespace === "monitoring");
             assert.deepEqual(dashboards.map((c) => c.inputs.metadata.labels.grafana_dashboard), ["1", "1", "1"]);
             const crs = [...ofType(dev.resources, T.custom), ...ofType(dev.resources, T.serviceMonitor)];
             assert.deepEqual(crs.map((r) => r.name).sort(), ["obs-alert-rules", "obs-monitor-karpenter"]);

@@ -362,15 +362,15 @@ describe("ObservabilityStack network policies", () => {
         });
     });
 
-    it("opens langfuse-web only to gateway pods outside tenant namespaces and to tenants' agent services, and the namespace to the ClickHouse operator", () => {
+    it("opens langfuse-web only to gateway pods outside tenant namespaces, the OTel collector's OTLP port to tenants' agent services, and the namespace to the ClickHouse operator", () => {
         const p = byName(renderLangfuseNetworkPolicies(resolved()));
-        assert.deepEqual(Object.keys(p), ["default-deny-ingress", "allow-same-namespace", "allow-gateway-to-langfuse-web", "allow-agents-to-langfuse-web", "allow-clickhouse-operator"]);
-        assert.deepEqual(p["allow-agents-to-langfuse-web"].spec, {
-            podSelector: { matchLabels: { "app.kubernetes.io/name": "langfuse", "app.kubernetes.io/instance": "langfuse", "app.kubernetes.io/component": "web" } },
+        assert.deepEqual(Object.keys(p), ["default-deny-ingress", "allow-same-namespace", "allow-gateway-to-langfuse-web", "allow-agents-to-otel-collector", "allow-clickhouse-operator", "otel-collector-egress"]);
+        assert.deepEqual(p["allow-agents-to-otel-collector"].spec, {
+            podSelector: { matchLabels: { "app.kubernetes.io/name": "otel-collector", "app.kubernetes.io/instance": "otel-collector" } },
             policyTypes: ["Ingress"],
             ingress: [{
                 from: [{ namespaceSelector: { matchExpressions: [{ key: "genai-platform.io/tenant", operator: "Exists" }] }, podSelector: { matchLabels: { "app.kubernetes.io/name": "agent-service" } } }],
-                ports: [{ protocol: "TCP", port: 3000 }],
+                ports: [{ protocol: "TCP", port: 4318 }],
             }],
         });
         assert.ok(Object.values(p).every((o) => o.metadata.namespace === "langfuse"));

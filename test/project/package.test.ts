@@ -30,13 +30,13 @@ const PUBLIC_API = [
     "IngressArgs", "IngressScheme", "KeyedProvider", "LangfuseArgs", "LlmGatewayArgs", "ProviderKeys", "RoutingArgs", "RoutingStrategy",
     "SelfHostedRoute",
     // ObservabilityStack
-    "AlertArgs", "ClickHouseArgs", "LangfuseCacheArgs", "LangfuseConnection", "LangfuseDatabaseArgs", "LangfuseDeploymentArgs",
+    "AlertArgs", "ClickHouseArgs", "CollectorConnection", "LangfuseCacheArgs", "LangfuseConnection", "LangfuseDatabaseArgs", "LangfuseDeploymentArgs",
     "ObservabilityIngressArgs", "ObservabilityStackArgs", "PrometheusArgs", "SlackReceiverArgs",
     // TenantNamespace
     "ContainerDefaultsArgs", "EgressRuleArgs", "GatewayConnection", "IngressSourceArgs", "TenantAccess", "TenantNamespaceArgs",
     "TenantPoolInfo", "TenantPrincipal", "TenantQuotaArgs", "TenantSpec", "TenantTeamArgs",
     // AgentService
-    "AgentDatabaseServer", "AgentGateway", "AgentLangfuse", "AgentPlatformFacts", "AgentResourceArgs", "AgentScalingArgs", "AgentServiceArgs",
+    "AgentDatabaseServer", "AgentGateway", "AgentPlatformFacts", "AgentResourceArgs", "AgentScalingArgs", "AgentServiceArgs", "AgentTracing",
     // errors
     "Problem",
 ].sort();

@@ -225,6 +225,7 @@ interface PlatformPods {
     langfuseWorker: Pod;
     clickhouse: Pod;
     kedaOperator: Pod;
+    otelCollector: Pod;
 }
 
 function platformPods(pods: readonly Pod[]): PlatformPods {
@@ -243,6 +244,7 @@ function platformPods(pods: readonly Pod[]): PlatformPods {
         langfuseWorker: one("langfuse-worker", named("langfuse", "langfuse", { "app.kubernetes.io/component": "worker" })),
         clickhouse: one("ClickHouse server", (p) => p.labels["clickhouse.com/role"] === "clickhouse-server" && p.labels["clickhouse.com/replica-id"] === "0"),
         kedaOperator: one("KEDA operator", (p) => p.namespace === "keda" && p.labels.app === "keda-operator"),
+        otelCollector: one("OTel collector", named("langfuse", "otel-collector")),
     };
 }
 
@@ -419,8 +421,8 @@ for (const [stack, mode] of [["dev", "managed"], ["prod", "managed"], ["dev", "a
         });
 
         if (withTenantApp) {
-            it("lets the tenant example's AgentService reach exactly the gateway, its checkpoint database, Langfuse's web and DNS", () => {
-                const { prometheus, langfuseWeb, langfuseWorker, clickhouse } = v.platform;
+            it("lets the tenant example's AgentService reach exactly the gateway, its checkpoint database, the platform's OTel collector and DNS; never Langfuse itself", () => {
+                const { prometheus, langfuseWeb, langfuseWorker, clickhouse, otelCollector } = v.platform;
                 const agents = v.pods.filter((p) => p.labels["app.kubernetes.io/name"] === "agent-service");
                 assert.deepEqual(agents.map((a) => a.name), ["Deployment research/research-agent"]);
                 const agent = at(agents[0]);
@@ -429,18 +431,36 @@ for (const [stack, mode] of [["dev", "managed"], ["prod", "managed"], ["dev", "a
                 const flows = [
                     { ...expect(agent, at(v.gatewayPod), 4000, "allowed", "models through the gateway's Service"), flow: { from: agent, to: at(v.gatewayPod), port: 4000, via: v.gatewayService } },
                     expect(agent, database, 5432, "allowed", "LangGraph checkpoints"),
-                    expect(agent, at(langfuseWeb), 3000, "allowed", "OTLP traces to Langfuse"),
+                    expect(agent, at(otelCollector), 4318, "allowed", "OTLP traces to the platform's collector"),
                     ...["UDP", "TCP"].map((protocol): Expectation => ({ flow: { from: agent, to: v.dns.to, port: 53, protocol, via: v.dns.via }, expect: "allowed", why: "name resolution" })),
-                    expect(agent, at(langfuseWorker), 3030, "denied", "only Langfuse's web takes traces"),
+                    expect(agent, at(langfuseWeb), 3000, "denied", "only the collector, which holds the project keys, talks to Langfuse"),
+                    expect(agent, at(otelCollector), 13133, "denied", "the collector's OTLP port only"),
+                    expect(agent, at(langfuseWorker), 3030, "denied", "Langfuse's worker takes nothing from tenants"),
                     expect(agent, at(clickhouse), 8123, "denied", "Langfuse's store holds every tenant's traces"),
                     expect(agent, at(prometheus), 9090, "denied", "monitoring stays the platform's"),
                     expect(agent, database, 5433, "denied", "the database subnets on the database port only"),
                     ...platformModels(v).map((m) => expect(agent, at(m), 8000, "denied", "platform models only through the gateway")),
                     expect(tenantPod("search"), at(langfuseWeb), 3000, "denied", "other tenant pods still cannot reach Langfuse"),
+                    expect(tenantPod("search"), at(otelCollector), 4318, "denied", "only agent pods send traces"),
                 ];
                 assert.deepEqual(flowFindings(v.objects, v.facts, flows), []);
             });
         }
+
+        it("lets the OTel collector reach exactly langfuse-web, DNS and the API server (443), nothing else of the cluster", () => {
+            const { otelCollector, langfuseWeb, langfuseWorker, clickhouse, prometheus } = v.platform;
+            const collector = at(otelCollector);
+            const flows = [
+                expect(collector, at(langfuseWeb), 3000, "allowed", "it forwards every tenant's traces with the project keys"),
+                ...["UDP", "TCP"].map((protocol): Expectation => ({ flow: { from: collector, to: v.dns.to, port: 53, protocol, via: v.dns.via }, expect: "allowed", why: "name resolution" })),
+                expect(collector, v.apiServer, 443, "allowed", "k8sattributes watches pods and namespaces"),
+                expect(collector, at(langfuseWorker), 3030, "denied", "it parses tenants' data: it reaches Langfuse's web only"),
+                ...[8123, 9000].map((port) => expect(collector, at(clickhouse), port, "denied", "it parses tenants' data: it reaches Langfuse's web only")),
+                expect(collector, at(prometheus), 9090, "denied", "it parses tenants' data: it reaches Langfuse's web only"),
+                expect(collector, at(v.gatewayPod), 4000, "denied", "it parses tenants' data: it reaches Langfuse's web only"),
+            ];
+            assert.deepEqual(flowFindings(v.objects, v.facts, flows), []);
+        });
 
         it("scrapes every endpoint's metrics, the tenants' own and the charts' included", () => {
             const { targets } = scrapeTargets(v.objects);
