@@ -223,7 +223,7 @@ function validateConnections(p: Problems, args: AgentServiceArgs): void {
     t.check(typeof args.tracing?.endpoint === "string" && /^http:\/\/[^/?#@]+$/.test(args.tracing.endpoint), "endpoint", args.tracing?.endpoint, "expected the collector's in-cluster OTLP/HTTP base URL, http://host:port, no path or credentials");
     checkDnsLabel(t, "namespace", args.tracing?.namespace);
     checkPodLabels(t, args.tracing?.podLabels);
-    t.check(isInt(args.tracing?.port, 1, 65535), "port", args.tracing?.port, "expected a port 1–65535");
+    t.check(isPort(args.tracing?.port), "port", args.tracing?.port, "expected a port 1–65535");
 }
 
 /** Defaults applied; nothing checked yet. */

@@ -58,7 +58,7 @@ describe("ObservabilityStack OTel collector: what reaches Langfuse", () => {
         assert.equal(runTracePipeline(noStrip, CLUSTER, { from: "10.40.1.10", resource: forged, spans: [{}] }).resource.tenant, "search");
         const batchedFirst = reorder(["memory_limiter", "batch", "transform/strip-client-identity", "k8sattributes", "filter/unattributed", "transform/stamp-tenant"]);
         assert.deepEqual(runTracePipeline(batchedFirst, CLUSTER, { from: "10.40.1.10", resource: {}, spans: [{}] }).spans, []);
-        assert.deepEqual(config().service.pipelines.traces.processors, [...TRACE_PROCESSORS]);
+        assert.deepEqual((config() as any).service.pipelines.traces.processors, [...TRACE_PROCESSORS]);
     });
 });
 
