@@ -2,7 +2,7 @@
  * examples/agent-workflow end to end: the real LangGraph agent process, a
  * real PostgreSQL (the checkpoint database created by AgentService's own
  * provisioning script), a scripted OpenAI-compatible stub for the gateway and
- * an OTLP receiver for Langfuse.
+ * an OTLP receiver standing in for the platform's OTel collector.
  *
  * PostgreSQL: `.ci/run` starts one and exports AGENT_WORKFLOW_DATABASE_URL;
  * without it the suite starts a throwaway server itself with
@@ -133,7 +133,7 @@ const aspectOf = (c: { system: string }) => /Investigate only the (\w+)/.exec(c.
 describe("examples/agent-workflow end to end (LangGraph + PostgreSQL + gateway and OTLP stubs)", function () {
     this.timeout(180000);
     const gateway = new OpenAiStub();
-    const langfuse = new OtlpReceiver();
+    const collector = new OtlpReceiver();
     let ownServer: string | undefined;
     let adminUrl: string;
     let databaseUrl: string;
@@ -166,7 +166,7 @@ describe("examples/agent-workflow end to end (LangGraph + PostgreSQL + gateway a
         provision(adminUrl, password);
         databaseUrl = roleUrl(adminUrl, DB_NAME, password);
         await gateway.start();
-        await langfuse.start();
+        await collector.start();
         agentEnv = {
             PORT: "0",
             TENANT,
@@ -178,8 +178,8 @@ describe("examples/agent-workflow end to end (LangGraph + PostgreSQL + gateway a
             MODEL_MAX_ATTEMPTS: "3",
             MODEL_RETRY_BASE_MS: "20",
             OTEL_SERVICE_NAME: "assistant",
-            OTEL_EXPORTER_OTLP_ENDPOINT: langfuse.endpoint,
-            OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Basic%20${Buffer.from("pk-lf-test:sk-lf-test").toString("base64")}`,
+            // What AgentService sets: the collector's URL and no credential.
+            OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
             OTEL_RESOURCE_ATTRIBUTES: `tenant=${TENANT},service.namespace=${TENANT}`,
             OTEL_BSP_SCHEDULE_DELAY: "100",
         };
@@ -188,7 +188,7 @@ describe("examples/agent-workflow end to end (LangGraph + PostgreSQL + gateway a
     after(async () => {
         await Promise.all(agents.map((a) => a.stop()));
         await gateway.stop();
-        await langfuse.stop();
+        await collector.stop();
         if (ownServer) execFileSync(POSTGRES_SCRIPT, ["stop", ownServer]);
     });
 
@@ -318,9 +318,9 @@ describe("examples/agent-workflow end to end (LangGraph + PostgreSQL + gateway a
     });
 
     describe("tracing", () => {
-        it("exports every run's spans to the Langfuse OTLP endpoint, tagged with the tenant, joined by the gateway calls", async () => {
+        it("exports every run's spans to the collector without any credential, tagged with the tenant, joined by the gateway calls", async () => {
             const roots = await eventually("root spans of the runs", () => {
-                const found = langfuse.spans.filter((s) => s.name === "agent.run" || s.name === "agent.resume");
+                const found = collector.spans.filter((s) => s.name === "agent.run" || s.name === "agent.resume");
                 return found.length >= 6 ? found : undefined;
             });
             for (const root of roots) {
@@ -328,20 +328,20 @@ describe("examples/agent-workflow end to end (LangGraph + PostgreSQL + gateway a
                 assert.equal(root.resource.tenant, TENANT);
                 assert.equal(root.resource["service.name"], "assistant");
             }
-            assert.ok(langfuse.spans.every((s) => s.authorization === `Basic ${Buffer.from("pk-lf-test:sk-lf-test").toString("base64")}`));
-            assert.deepEqual(langfuse.rejected, []);
+            assert.ok(collector.spans.every((s) => s.authorization === undefined), "the agent holds no Langfuse key");
+            assert.deepEqual(collector.rejected, []);
 
             const research = gateway.callsFor("q-research");
             const traceId = String(research[0].headers.traceparent).split("-")[1];
             assert.ok(research.every((c) => String(c.headers.traceparent).split("-")[1] === traceId), "every gateway call carries the run's trace");
             const tree = await eventually("the research run's spans", () => {
-                const lines = langfuse.tree(traceId);
+                const lines = collector.tree(traceId);
                 return lines.filter((l) => l.trim() === "llm.attempt").length === 5 ? lines : undefined;
             });
             console.log(`    trace tree of one research run:\n${tree.map((l) => `      ${l}`).join("\n")}`);
             assert.equal(tree[0], "agent.run");
             const nodes = (spans: ReceivedSpan[]) => spans.filter((s) => s.traceId === traceId && s.name.startsWith("node.")).map((s) => s.name).sort();
-            assert.deepEqual(nodes(langfuse.spans), ["node.classify", "node.gather", "node.investigate", "node.investigate", "node.investigate", "node.respond"]);
+            assert.deepEqual(nodes(collector.spans), ["node.classify", "node.gather", "node.investigate", "node.investigate", "node.investigate", "node.respond"]);
         });
     });
 });

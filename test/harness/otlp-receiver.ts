@@ -1,13 +1,15 @@
 /**
- * A local OTLP/HTTP trace receiver standing in for Langfuse's
- * `/api/public/otel/v1/traces`: it accepts the JSON encoding (what
- * @opentelemetry/exporter-trace-otlp-http sends), records each span with its
- * resource attributes flattened, and the Authorization header it came with.
+ * A local OTLP/HTTP trace receiver standing in for the platform's OTel
+ * collector (its `otlp` receiver's HTTP traces path, `/v1/traces`): it
+ * accepts the JSON encoding (what @opentelemetry/exporter-trace-otlp-http
+ * sends), records each span with its resource attributes flattened, and the
+ * Authorization header it came with (an agent sends none).
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export const LANGFUSE_OTLP_PATH = "/api/public/otel/v1/traces";
+/** The otlp receiver's default HTTP traces path (opentelemetry-collector v0.159.0 receiver/otlpreceiver `traces_url_path`). */
+export const COLLECTOR_TRACES_PATH = "/v1/traces";
 
 export type AttributeValue = string | number | boolean | AttributeValue[] | undefined;
 
@@ -51,14 +53,14 @@ export class OtlpReceiver {
     private server?: Server;
 
     get endpoint(): string {
-        return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/api/public/otel`;
+        return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
     }
 
     async start(): Promise<void> {
         this.server = createServer(async (req, res) => {
             const chunks: Buffer[] = [];
             for await (const chunk of req) chunks.push(chunk as Buffer);
-            if (req.method !== "POST" || req.url !== LANGFUSE_OTLP_PATH || !String(req.headers["content-type"]).startsWith("application/json")) {
+            if (req.method !== "POST" || req.url !== COLLECTOR_TRACES_PATH || !String(req.headers["content-type"]).startsWith("application/json")) {
                 this.rejected.push(`${req.method} ${req.url} ${req.headers["content-type"]}`);
                 res.writeHead(415).end();
                 return;

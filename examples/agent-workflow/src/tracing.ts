@@ -1,10 +1,10 @@
 /**
- * OpenTelemetry traces to Langfuse's OTLP endpoint. Everything comes from the
- * standard OTel environment the AgentService component sets:
- * OTEL_EXPORTER_OTLP_ENDPOINT (Langfuse's `/api/public/otel`; the exporter
- * appends `/v1/traces`), OTEL_EXPORTER_OTLP_HEADERS (the project keys as a
- * Basic auth header), OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (the
- * tenant). Each run's root span also carries Langfuse's trace attributes:
+ * OpenTelemetry traces over OTLP/HTTP. Everything comes from the standard OTel
+ * environment the AgentService component sets: OTEL_EXPORTER_OTLP_ENDPOINT
+ * (the platform's OTel collector; the exporter appends `/v1/traces`; no
+ * credential: the collector holds Langfuse's keys and stamps the tenant),
+ * OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (the tenant, which the
+ * collector replaces with the sending pod's). Each run's root span also carries Langfuse's trace attributes:
  * the tenant as a tag and the thread as the session, so a run and its
  * resumption group together.
  */
