@@ -1,9 +1,11 @@
 import * as fs from "fs";
 import * as path from "path";
-import { evaluatePolicies } from "../policies/evaluate";
+import { evaluatePolicies, type Violation } from "../policies/evaluate";
 import { estimateCost } from "./cost";
+import type { RecordedResource } from "./recorder";
 import type { PlanReport } from "./report";
 import { loadStackConfig, PROJECT_ROOT, runStack, StackConfig } from "./stack";
+import { addedCost, loadTenantProgram, runTenantProgram } from "./tenant";
 
 /** The committed policy config for the stack's environment (`genai-platform:environment`). */
 export function defaultPolicyConfig(config: StackConfig): string {
@@ -11,18 +13,56 @@ export function defaultPolicyConfig(config: StackConfig): string {
     return path.join("policies", `config.${environment}.json`);
 }
 
+function policySettings(policyFile: string): Record<string, unknown> {
+    return JSON.parse(fs.readFileSync(path.resolve(PROJECT_ROOT, policyFile), "utf8"));
+}
+
 /** Runs the stack offline, judges it with the policy pack and prices it. */
 export async function buildPlan(stack: string, policyConfig?: string, config: StackConfig = loadStackConfig(stack)): Promise<PlanReport> {
     const run = await runStack(stack, config);
     const policyFile = policyConfig ?? defaultPolicyConfig(config);
-    const policySettings = JSON.parse(fs.readFileSync(path.resolve(PROJECT_ROOT, policyFile), "utf8"));
     return {
         stack,
         resources: run.resources,
         placeholders: config.secretKeys,
         productionOverrides: (run.result as { productionOverrides?: string[] }).productionOverrides ?? [],
-        violations: await evaluatePolicies(run.resources, policySettings),
+        violations: await evaluatePolicies(run.resources, policySettings(policyFile)),
         policyConfig: policyFile,
         cost: estimateCost(run.resources),
+    };
+}
+
+/**
+ * The pack's verdicts on a tenant program where it lands: judged together
+ * with the platform stack's resources (its namespaces, its gateway routes: a
+ * stack policy on the program alone would miss them), keeping the findings on
+ * the program's resources and the stack-wide ones the platform alone does not have.
+ */
+async function tenantViolations(platform: readonly RecordedResource[], tenant: readonly RecordedResource[], settings: Record<string, unknown>): Promise<Violation[]> {
+    const ours = new Set(tenant.map((r) => r.urn));
+    const key = (v: Violation) => `${v.policyName}\u0000${v.message}`;
+    const before = new Set((await evaluatePolicies(platform, settings)).filter((v) => v.urn === undefined).map(key));
+    return (await evaluatePolicies([...platform, ...tenant], settings)).filter((v) => (v.urn !== undefined ? ours.has(v.urn) : !before.has(key(v))));
+}
+
+/**
+ * A tenant program (`dir`, e.g. `examples/tenant-app`) planned against the
+ * platform stack `stack` (its `Pulumi.<stack>.yaml` and the platform's): its
+ * own resources, the pack's verdicts on them (with the platform environment's
+ * policy config: the cluster they land in), and what they add to the bill.
+ */
+export async function buildTenantPlan(stack: string, dir: string, policyConfig?: string, config: StackConfig = loadStackConfig(stack)): Promise<PlanReport> {
+    const program = loadTenantProgram(dir, stack);
+    const { platform, tenant } = await runTenantProgram(program, stack, config);
+    const policyFile = policyConfig ?? defaultPolicyConfig(config);
+    return {
+        stack,
+        program: dir,
+        resources: tenant.resources,
+        placeholders: program.config.secretKeys,
+        productionOverrides: [],
+        violations: await tenantViolations(platform.resources, tenant.resources, policySettings(policyFile)),
+        policyConfig: policyFile,
+        cost: addedCost(estimateCost(platform.resources), estimateCost([...platform.resources, ...tenant.resources])),
     };
 }

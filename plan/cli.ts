@@ -6,7 +6,7 @@
 import { Command, Option } from "commander";
 import * as fs from "fs";
 import { ValidationError } from "../components/internal/errors";
-import { buildPlan } from "./build";
+import { buildPlan, buildTenantPlan } from "./build";
 import { loadStackConfig, parseStackConfig } from "./stack";
 import { renderJson, renderMarkdown, renderText, mandatory } from "./report";
 
@@ -21,16 +21,19 @@ interface Options {
     format: keyof typeof RENDERERS;
     out?: string;
     policyConfig?: string;
+    program?: string;
 }
 
 async function plan(options: Options): Promise<number> {
     const config = options.config ? parseStackConfig(fs.readFileSync(options.config, "utf8")) : loadStackConfig(options.stack);
-    const report = await buildPlan(options.stack, options.policyConfig, config);
+    const report = options.program
+        ? await buildTenantPlan(options.stack, options.program, options.policyConfig, config)
+        : await buildPlan(options.stack, options.policyConfig, config);
     const text = RENDERERS[options.format](report);
     if (options.out) {
         fs.writeFileSync(options.out, text);
         console.log(`${text.split("\n").find((l) => /PASS|FAIL/.test(l))?.replace(/\*\*/g, "")}`);
-        console.log(`Offline plan for stack "${options.stack}" written to ${options.out} (${report.resources.length} resources).`);
+        console.log(`Offline plan for ${options.program ? `tenant program "${options.program}" on ` : ""}stack "${options.stack}" written to ${options.out} (${report.resources.length} resources).`);
     } else {
         process.stdout.write(text);
     }
@@ -45,6 +48,7 @@ const program = new Command()
     .addOption(new Option("-f, --format <format>", "report format").choices(Object.keys(RENDERERS)).default("text"))
     .option("-o, --out <file>", "write the report to a file instead of stdout")
     .option("-p, --policy-config <file>", "policy pack config (default: policies/config.<environment>.json)")
+    .option("--program <dir>", "plan a tenant program (e.g. examples/tenant-app) against the stack's outputs instead of the stack itself: its Pulumi.<stack>.yaml names the platform stack it reads")
     .action(async (options: Options) => {
         try {
             process.exitCode = await plan(options);

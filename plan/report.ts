@@ -9,6 +9,8 @@ import type { RecordedResource } from "./recorder";
 
 export interface PlanReport {
     stack: string;
+    /** A tenant program planned on `stack` (its folder): the resources are its own, the cost what it adds to the platform's. */
+    program?: string;
     resources: RecordedResource[];
     /** Config keys whose `secure:` values were replaced by placeholders. */
     placeholders: string[];
@@ -38,8 +40,16 @@ function verdict(report: PlanReport): string {
         : `PASS: no mandatory policy violations (${a} advisory) under ${report.policyConfig}`;
 }
 
+/** What the plan is of: the stack, or a tenant program on it. */
+function subject(report: PlanReport, quote: (s: string) => string = (s) => `"${s}"`): string {
+    return report.program ? `tenant program ${quote(report.program)} on stack ${quote(report.stack)}` : `stack ${quote(report.stack)}`;
+}
+
 function caveats(report: PlanReport): string[] {
     const notes = [...report.productionOverrides, ...CAVEATS];
+    if (report.program) {
+        notes.push(`The tenant program read the ${report.stack} platform stack's outputs (run offline first) through its StackReference; the cost below is what it adds to that platform's estimate.`);
+    }
     if (report.placeholders.length > 0) {
         notes.push(`Secret config values cannot be decrypted offline; labelled placeholders stand in for: ${report.placeholders.join(", ")}.`);
     }
@@ -103,7 +113,7 @@ function costSection(cost: CostEstimate, line: (l: CostLine) => string): string[
 }
 
 export function renderText(report: PlanReport): string {
-    const lines = [verdict(report), `Offline plan for stack "${report.stack}": ${report.resources.length} resources`, ""];
+    const lines = [verdict(report), `Offline plan for ${subject(report)}: ${report.resources.length} resources`, ""];
     lines.push(...caveats(report).map((c) => `  * ${c}`));
     lines.push("", "Policy verdicts:");
     if (report.violations.length === 0) lines.push("  none");
@@ -163,7 +173,7 @@ const escapeCell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 export function renderMarkdown(report: PlanReport): string {
     const m = mandatory(report);
-    const out: string[] = [`# Offline plan: stack \`${report.stack}\``, "", `**${verdict(report)}**`, ""];
+    const out: string[] = [`# Offline plan: ${subject(report, (s) => `\`${s}\``)}`, "", `**${verdict(report)}**`, ""];
     if (m.length > 0) {
         out.push("Mandatory violations that block this stack:", "");
         out.push(...m.map((v) => `- \`${v.policyName}\`${v.resourceName ? ` on \`${v.resourceName}\`` : ""}: ${v.message}`), "");
@@ -251,6 +261,7 @@ export function renderJson(report: PlanReport): string {
         steps,
         changeSummary,
         stack: report.stack,
+        ...(report.program ? { program: report.program } : {}),
         verdict: verdict(report),
         mandatoryViolations: mandatory(report).length,
         placeholders: report.placeholders,

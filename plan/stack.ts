@@ -35,8 +35,8 @@ export function secretPlaceholder(key: string): string {
     return `<offline-plan placeholder for secret ${key}>`;
 }
 
-function qualify(key: string): string {
-    return key.includes(":") ? key : `${PROJECT_NAME}:${key}`;
+function qualify(key: string, project: string): string {
+    return key.includes(":") ? key : `${project}:${key}`;
 }
 
 /** Replaces every `{ secure: ... }` under `value`, recording that it did. */
@@ -80,7 +80,7 @@ function nonFiniteNumbers(value: unknown, path: string): Problem[] {
  * (a misspelt `config:`), and an unqualified key next to its qualified form
  * (both name the same project key; one would shadow the other).
  */
-export function parseStackConfig(text: string): StackConfig {
+export function parseStackConfig(text: string, project = PROJECT_NAME): StackConfig {
     const bytes = Buffer.byteLength(text);
     if (bytes > MAX_STACK_FILE_BYTES) {
         throw new ValidationError("stack file", [{ path: "stack file", value: new Hidden(`${bytes.toLocaleString("en-US")} bytes, not echoed`), allowed: `a stack file may hold at most ${MAX_STACK_FILE_BYTES.toLocaleString("en-US")} bytes (README, "How far one stack goes")` }]);
@@ -92,10 +92,10 @@ export function parseStackConfig(text: string): StackConfig {
     const placeholders = new Set<string>();
     const config: Record<string, string> = {};
     for (const [rawKey, rawValue] of Object.entries((doc.config ?? {}) as Record<string, unknown>)) {
-        const key = qualify(rawKey);
+        const key = qualify(rawKey, project);
         problems.push(...nonFiniteNumbers(rawValue, key));
         if (key in config) {
-            const other = rawKey === key ? key.slice(PROJECT_NAME.length + 1) : key;
+            const other = rawKey === key ? key.slice(project.length + 1) : key;
             problems.push({ path: rawKey, value: rawValue, allowed: `sets the same key as ${other} (an unqualified key is in the project's namespace); keep one` });
         }
         const value = substituteSecrets(rawValue, key, placeholders);

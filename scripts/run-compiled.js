@@ -15,7 +15,7 @@ const path = require("path");
 const ROOT = path.resolve(__dirname, "..");
 const CONFIG = path.join(ROOT, "tsconfig.tools.json");
 const BUILD_INFO = path.join(ROOT, ".build", "tools.tsbuildinfo");
-const SOURCES = ["plan", "stacks", "policies", "components"];
+const SOURCES = ["plan", "stacks", "policies", "components", "examples/tenant-app"];
 
 /** Newest modification time of the build's inputs (sources and the configs that shape them). */
 function newestInput() {

@@ -66,7 +66,7 @@ describe("examples/tenant-app", () => {
         assert.equal(outputs.gatewayUrl, "http://genai-dev-gateway.llm-gateway.svc.cluster.local:4000");
     });
 
-    it("deploys its LangGraph agent next to the model, wired to the platform's gateway, checkpoint server and Langfuse", () => {
+    it("deploys its LangGraph agent next to the model, wired to the platform's gateway, checkpoint server and OTel collector", () => {
         const agent = k8sObjects(resources, "Deployment").find((d) => d.metadata.name === "research-agent")!;
         assert.equal(agent.metadata.namespace, "research");
         const env = Object.fromEntries(agent.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));

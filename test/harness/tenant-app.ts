@@ -1,6 +1,5 @@
 /** How the tests run examples/tenant-app: its dev config, and the platform's outputs as a StackReference reads them (plain values). */
-import type { PlatformOutputs } from "../../stacks/platform";
-import { valueOf } from "../../plan/recorder";
+export { stackReferenceOutputs } from "../../plan/tenant";
 
 export const PLATFORM_STACK = "acme/genai-platform/dev";
 
@@ -14,16 +13,5 @@ export function tenantAppConfig(tenant = "research"): Record<string, string> {
         "tenant-app:agentImage": "ghcr.io/acme/research-assistant:0.1.0",
         "tenant-app:routerModel": "qwen25-7b",
         "tenant-app:answerModel": "gpt-4.1-mini",
-    };
-}
-
-/** The platform stack's outputs with every Output the tenant program reads resolved, as the engine hands them to a StackReference. */
-export async function stackReferenceOutputs(outputs: PlatformOutputs): Promise<Record<string, unknown>> {
-    const database = { ...outputs.agentPlatform.database, host: await valueOf(outputs.agentPlatform.database.host) };
-    return {
-        ...outputs,
-        kubeconfig: await valueOf(outputs.kubeconfig),
-        clusterName: await valueOf(outputs.clusterName),
-        agentPlatform: { ...outputs.agentPlatform, database },
     };
 }
