@@ -90,7 +90,9 @@ export const IMAGES = {
         source:
             "Docker Official Image postgres 17.6 (docker-library/postgres, Alpine 3.22), mirrored by Amazon ECR Public under docker/library: " +
             "psql 17 matches the gateway RDS' default major (managed-state-args engineVersion 17); uid 70 is the image's postgres user. " +
-            "From public.ecr.aws because docker.io/library is outside the platform's allowed registries",
+            "From public.ecr.aws because docker.io/library is outside the platform's allowed registries. Pinned by tag only: " +
+            "public sources pin docker.io/library/postgres:17.6-alpine3.22@sha256:ef257d85f76e48da1c64832459b59fcaba1a4dac97bf5d7450c77753542eee94, " +
+            "but no stored source shows the digest of this ECR Public mirror's tag, and a digest is only pinned here once seen for the reference pulled",
     },
     otelCollector: {
         image: "ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-k8s:0.159.0",
