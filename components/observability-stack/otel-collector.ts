@@ -25,7 +25,9 @@
  *   web/src/pages/api/public/otel/v1/traces/index.ts,
  *   web/src/features/public-api/server/createAuthedProjectAPIRoute.ts);
  * - `k8sattributes` (opentelemetry-collector-contrib
- *   processor/k8sattributesprocessor config.go / config.schema.yaml):
+ *   processor/k8sattributesprocessor config.go / config.schema.yaml; contrib
+ *   read at its newest stored version, Aug 2026: its full snapshot is too large
+ *   to fetch at the v0.159.0 tag, and these keys predate it):
  *   `pod_association[].sources[].from: connection`, `extract.metadata`,
  *   `extract.labels[] {tag_name, key, from: namespace}`, `wait_for_metadata`.
  *   Its processor.go `setResourceAttribute` never overwrites an attribute the
@@ -34,7 +36,9 @@
  * - `transform` (`trace_statements[] {context, statements}`,
  *   processor/transformprocessor/internal/common/config.schema.yaml) and
  *   `filter` (`trace_conditions[] {context, conditions}`,
- *   processor/filterprocessor/internal/condition/config.go), OTTL;
+ *   processor/filterprocessor/internal/condition/config.go; added in contrib
+ *   v0.146.0, opentelemetry.io blog 2026-02-17 "OTTL context inference comes
+ *   to the Filter Processor"; `traces.span` is the deprecated form), OTTL;
  * - `memory_limiter` (`check_interval`, `limit_percentage`,
  *   `spike_limit_percentage`), `batch`, `health_check` (`endpoint`, path `/`).
  * Every one is in the otelcol-k8s distribution's manifest
