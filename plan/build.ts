@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { evaluatePolicies, type Violation } from "../policies/evaluate";
 import { estimateCost } from "./cost";
+import type { PriceRegion } from "./prices";
 import type { RecordedResource } from "./recorder";
 import type { PlanReport } from "./report";
 import { loadStackConfig, PROJECT_ROOT, runStack, StackConfig } from "./stack";
@@ -12,6 +13,9 @@ export function defaultPolicyConfig(config: StackConfig): string {
     const environment = config.config["genai-platform:environment"] ?? "dev";
     return path.join("policies", `config.${environment}.json`);
 }
+
+/** The stack's `aws:region`, which the platform program has checked against plan/prices.ts. */
+const region = (config: StackConfig) => config.config["aws:region"] as PriceRegion;
 
 function policySettings(policyFile: string): Record<string, unknown> {
     return JSON.parse(fs.readFileSync(path.resolve(PROJECT_ROOT, policyFile), "utf8"));
@@ -28,7 +32,8 @@ export async function buildPlan(stack: string, policyConfig?: string, config: St
         productionOverrides: (run.result as { productionOverrides?: string[] }).productionOverrides ?? [],
         violations: await evaluatePolicies(run.resources, policySettings(policyFile)),
         policyConfig: policyFile,
-        cost: estimateCost(run.resources),
+        // The program refused a Region plan/prices.ts does not cover before declaring anything.
+        cost: estimateCost(run.resources, region(config)),
     };
 }
 
@@ -63,6 +68,7 @@ export async function buildTenantPlan(stack: string, dir: string, policyConfig?:
         productionOverrides: [],
         violations: await tenantViolations(platform.resources, tenant.resources, policySettings(policyFile)),
         policyConfig: policyFile,
-        cost: addedCost(estimateCost(platform.resources), estimateCost([...platform.resources, ...tenant.resources])),
+        // The platform program refused a Region plan/prices.ts does not cover before declaring anything.
+        cost: addedCost(estimateCost(platform.resources, region(config)), estimateCost([...platform.resources, ...tenant.resources], region(config))),
     };
 }

@@ -6,7 +6,7 @@
 import { familiesWithGpus } from "../components/internal/gpu-instances";
 import type { RecordedResource } from "./recorder";
 import { parseQuantity } from "../components/internal/quantity";
-import { FLAT_PRICES, GPU_INSTANCE_PRICES, GpuInstancePrice, HOURS_PER_MONTH, INSTANCE_PRICES, PLATFORM_POOL_PRICE, PRICE_REGION, PRICE_TABLE_DATE } from "./prices";
+import { cheapestSizePerGpu, GpuInstancePrice, HOURS_PER_MONTH, PLATFORM_POOL_SHAPE, PriceRegion, PriceSources, REGION_PRICES, RegionPriceTable, USAGE_ASSUMPTIONS } from "./prices";
 
 export interface CostLine {
     item: string;
@@ -15,8 +15,10 @@ export interface CostLine {
 }
 
 export interface CostEstimate {
-    region: string;
+    region: PriceRegion;
     priceDate: string;
+    /** Where the Region's figures came from (plan/prices.ts). */
+    sources: PriceSources;
     floor: CostLine[];
     /** Every GPU pool at its limit, on-demand. */
     ceilingOnDemand: CostLine[];
@@ -67,9 +69,9 @@ function poolFacts(resources: readonly RecordedResource[]): PoolFacts[] {
 }
 
 /** The priced family with the lowest on-demand price per GPU among `families`. */
-function cheapestPerGpu(families: readonly string[]): GpuInstancePrice | undefined {
+function cheapestPerGpu(families: readonly string[], table: RegionPriceTable): GpuInstancePrice | undefined {
     return families
-        .map((f) => GPU_INSTANCE_PRICES[f])
+        .map((f) => cheapestSizePerGpu(table, f))
         .filter((p): p is GpuInstancePrice => p !== undefined)
         .sort((a, b) => a.onDemandHourly / a.gpus - b.onDemandHourly / b.gpus)[0];
 }
@@ -85,11 +87,11 @@ function gpuLine(item: string, gpus: number, price: GpuInstancePrice, spot: bool
     };
 }
 
-function ceilings(pools: PoolFacts[], unpriced: string[]): { onDemand: CostLine[]; spot: CostLine[] } {
+function ceilings(pools: PoolFacts[], unpriced: string[], table: RegionPriceTable): { onDemand: CostLine[]; spot: CostLine[] } {
     const onDemand: CostLine[] = [];
     const spot: CostLine[] = [];
     for (const pool of pools) {
-        const price = cheapestPerGpu(pool.families);
+        const price = cheapestPerGpu(pool.families, table);
         if (!price) {
             unpriced.push(`GPU pool ${pool.name} (families ${pool.families.join(", ") || "none"})`);
             continue;
@@ -103,7 +105,7 @@ function ceilings(pools: PoolFacts[], unpriced: string[]): { onDemand: CostLine[
 }
 
 /** GPUs kept warm by model endpoints whose autoscaler never goes below one replica. */
-function endpointGpuFloor(resources: readonly RecordedResource[], pools: PoolFacts[], unpriced: string[]): CostLine[] {
+function endpointGpuFloor(resources: readonly RecordedResource[], pools: PoolFacts[], unpriced: string[], table: RegionPriceTable): CostLine[] {
     const scaled = new Map<string, number>();
     for (const so of resources.filter((r) => r.inputs?.kind === "ScaledObject")) {
         // KEDA holds an idle target at idleReplicaCount (scale to zero) until a trigger fires.
@@ -119,7 +121,7 @@ function endpointGpuFloor(resources: readonly RecordedResource[], pools: PoolFac
         if (replicas === 0) return [];
         const poolName = pod.nodeSelector?.["genai-platform.io/pool"];
         const pool = pools.find((p) => p.name === poolName);
-        const price = cheapestPerGpu(pool?.families ?? []);
+        const price = cheapestPerGpu(pool?.families ?? [], table);
         if (!price) {
             unpriced.push(`model endpoint ${key} (pool ${poolName})`);
             return [];
@@ -147,11 +149,11 @@ function requestedVcpus(resources: readonly RecordedResource[]): number {
 }
 
 /** One CPU pool priced for `vcpus` at the reference shape, spot where the pool allows it and `spot` is asked. */
-function cpuPoolLine(item: string, vcpus: number, capacityTypes: string[], spot: boolean, basis: string): CostLine {
-    const perVcpu = PLATFORM_POOL_PRICE.onDemandHourly / PLATFORM_POOL_PRICE.vcpus;
+function cpuPoolLine(item: string, vcpus: number, capacityTypes: string[], spot: boolean, basis: string, table: RegionPriceTable): CostLine {
+    const perVcpu = table.instances[PLATFORM_POOL_SHAPE.instanceType] / PLATFORM_POOL_SHAPE.vcpus;
     const useSpot = spot && capacityTypes.includes("spot");
-    const hourly = vcpus * perVcpu * (useSpot ? PLATFORM_POOL_PRICE.spotFraction : 1);
-    const price = `${vcpus} vCPU × ${usd(perVcpu)}/vCPU-h (${PLATFORM_POOL_PRICE.instanceType} on-demand)${useSpot ? ` × ${PLATFORM_POOL_PRICE.spotFraction} assumed spot ratio` : ""}, 730 h`;
+    const hourly = vcpus * perVcpu * (useSpot ? PLATFORM_POOL_SHAPE.spotFraction : 1);
+    const price = `${vcpus} vCPU × ${usd(perVcpu)}/vCPU-h (${PLATFORM_POOL_SHAPE.instanceType} on-demand)${useSpot ? ` × ${PLATFORM_POOL_SHAPE.spotFraction} assumed spot ratio` : ""}, 730 h`;
     return { item, monthlyUsd: monthly(hourly), assumption: `${basis}: ${price}` };
 }
 
@@ -160,83 +162,87 @@ function cpuPoolLine(item: string, vcpus: number, capacityTypes: string[], spot:
  * own pods request (dev's pool prefers spot, so its floor is priced at spot),
  * and its ceiling at the pool's CPU limit.
  */
-function cpuPoolLines(resources: readonly RecordedResource[]): { floor: CostLine[]; onDemand: CostLine[]; spot: CostLine[] } {
+function cpuPoolLines(resources: readonly RecordedResource[], table: RegionPriceTable): { floor: CostLine[]; onDemand: CostLine[]; spot: CostLine[] } {
     const lines = { floor: [] as CostLine[], onDemand: [] as CostLine[], spot: [] as CostLine[] };
     const requested = requestedVcpus(resources);
     for (const pool of cpuPools(resources)) {
         const capacityTypes = requirement(pool.inputs, "karpenter.sh/capacity-type");
         const limit = Number(parseQuantity(pool.inputs.spec.limits.cpu) ?? 0);
-        const nodes = Math.max(1, Math.ceil(requested / PLATFORM_POOL_PRICE.vcpus));
+        const nodes = Math.max(1, Math.ceil(requested / PLATFORM_POOL_SHAPE.vcpus));
         const name = pool.inputs.metadata.name;
-        lines.floor.push(cpuPoolLine(`CPU pool ${name}`, nodes * PLATFORM_POOL_PRICE.vcpus, capacityTypes, true, `${requested.toFixed(1)} vCPU requested by the platform's own pods (charts' pods not visible) on ${nodes} node(s)`));
-        lines.onDemand.push(cpuPoolLine(`CPU pool ${name} at its limit`, limit, capacityTypes, false, "its CPU limit"));
-        lines.spot.push(cpuPoolLine(`CPU pool ${name} at its limit`, limit, capacityTypes, true, "its CPU limit"));
+        lines.floor.push(cpuPoolLine(`CPU pool ${name}`, nodes * PLATFORM_POOL_SHAPE.vcpus, capacityTypes, true, `${requested.toFixed(1)} vCPU requested by the platform's own pods (charts' pods not visible) on ${nodes} node(s)`, table));
+        lines.onDemand.push(cpuPoolLine(`CPU pool ${name} at its limit`, limit, capacityTypes, false, "its CPU limit", table));
+        lines.spot.push(cpuPoolLine(`CPU pool ${name} at its limit`, limit, capacityTypes, true, "its CPU limit", table));
     }
     return lines;
 }
 
-function instanceLine(item: string, type: string, count: number, unpriced: string[], extra = ""): CostLine[] {
-    const price = INSTANCE_PRICES[type];
+function instanceLine(item: string, type: string, count: number, unpriced: string[], table: RegionPriceTable): CostLine[] {
+    const price = table.instances[type];
     if (price === undefined) {
         unpriced.push(`${item} (${type})`);
         return [];
     }
-    return [{ item, monthlyUsd: monthly(price * count), assumption: `${count} × ${type} at ${usd(price)}/h on-demand, 730 h${extra}` }];
+    return [{ item, monthlyUsd: monthly(price * count), assumption: `${count} × ${type} at ${usd(price)}/h on-demand, 730 h` }];
 }
 
-function floor(resources: readonly RecordedResource[], pools: PoolFacts[], unpriced: string[]): CostLine[] {
+function floor(resources: readonly RecordedResource[], pools: PoolFacts[], unpriced: string[], table: RegionPriceTable): CostLine[] {
     const lines: CostLine[] = [];
+    const flat = table.flat;
     for (const c of ofType(resources, "eks:index:Cluster", "aws:eks/cluster:Cluster")) {
-        lines.push({ item: `EKS control plane ${c.name}`, monthlyUsd: monthly(FLAT_PRICES.eksControlPlaneHourly), assumption: `${usd(FLAT_PRICES.eksControlPlaneHourly)}/h standard support` });
+        lines.push({ item: `EKS control plane ${c.name}`, monthlyUsd: monthly(flat.eksControlPlaneHourly), assumption: `${usd(flat.eksControlPlaneHourly)}/h standard support` });
     }
     const nats = ofType(resources, "aws:ec2/natGateway:NatGateway").length;
     if (nats > 0) {
         lines.push({
             item: `NAT gateways (${nats})`,
-            monthlyUsd: nats * (monthly(FLAT_PRICES.natGatewayHourly) + FLAT_PRICES.natGbPerMonth * FLAT_PRICES.natGatewayPerGb),
-            assumption: `${nats} × (${usd(FLAT_PRICES.natGatewayHourly)}/h + ${FLAT_PRICES.natGbPerMonth} GB/month assumed at ${usd(FLAT_PRICES.natGatewayPerGb)}/GB)`,
+            monthlyUsd: nats * (monthly(flat.natGatewayHourly) + USAGE_ASSUMPTIONS.natGbPerMonth * flat.natGatewayPerGb),
+            assumption: `${nats} × (${usd(flat.natGatewayHourly)}/h + ${USAGE_ASSUMPTIONS.natGbPerMonth} GB/month assumed at ${usd(flat.natGatewayPerGb)}/GB)`,
         });
     }
     for (const ng of ofType(resources, "aws:eks/nodeGroup:NodeGroup")) {
         const count = ng.inputs.scalingConfig?.desiredSize ?? 1;
-        const disk = (ng.inputs.diskSize ?? 20) * count * FLAT_PRICES.ebsGp3PerGbMonth;
-        lines.push(...instanceLine(`node group ${ng.name}`, ng.inputs.instanceTypes?.[0], count, unpriced).map((l) => ({ ...l, monthlyUsd: l.monthlyUsd + disk, assumption: `${l.assumption}, plus ${ng.inputs.diskSize ?? 20} GiB gp3 each` })));
+        const disk = (ng.inputs.diskSize ?? 20) * count * flat.ebsGp3PerGbMonth;
+        lines.push(...instanceLine(`node group ${ng.name}`, ng.inputs.instanceTypes?.[0], count, unpriced, table).map((l) => ({ ...l, monthlyUsd: l.monthlyUsd + disk, assumption: `${l.assumption}, plus ${ng.inputs.diskSize ?? 20} GiB gp3 each` })));
     }
     for (const db of ofType(resources, "aws:rds/instance:Instance")) {
         const copies = db.inputs.multiAz ? 2 : 1;
-        const storage = (db.inputs.allocatedStorage ?? 20) * FLAT_PRICES.rdsStoragePerGbMonth * copies;
-        lines.push(...instanceLine(`RDS ${db.name}`, db.inputs.instanceClass, copies, unpriced).map((l) => ({ ...l, monthlyUsd: l.monthlyUsd + storage, assumption: `${l.assumption}${copies === 2 ? " (Multi-AZ standby)" : ""}, plus ${db.inputs.allocatedStorage ?? 20} GiB storage` })));
+        const storage = (db.inputs.allocatedStorage ?? 20) * flat.rdsStoragePerGbMonth * copies;
+        lines.push(...instanceLine(`RDS ${db.name}`, db.inputs.instanceClass, copies, unpriced, table).map((l) => ({ ...l, monthlyUsd: l.monthlyUsd + storage, assumption: `${l.assumption}${copies === 2 ? " (Multi-AZ standby)" : ""}, plus ${db.inputs.allocatedStorage ?? 20} GiB storage` })));
     }
     for (const rg of ofType(resources, "aws:elasticache/replicationGroup:ReplicationGroup")) {
         const nodes = rg.inputs.numCacheClusters ?? (rg.inputs.numNodeGroups ?? 1) * ((rg.inputs.replicasPerNodeGroup ?? 0) + 1);
-        lines.push(...instanceLine(`ElastiCache ${rg.name}`, rg.inputs.nodeType, nodes, unpriced));
+        lines.push(...instanceLine(`ElastiCache ${rg.name}`, rg.inputs.nodeType, nodes, unpriced, table));
     }
     const buckets = ofType(resources, "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2").length;
     if (buckets > 0) {
-        lines.push({ item: `S3 buckets (${buckets})`, monthlyUsd: buckets * FLAT_PRICES.s3GbPerBucket * FLAT_PRICES.s3PerGbMonth, assumption: `${FLAT_PRICES.s3GbPerBucket} GB each assumed at ${usd(FLAT_PRICES.s3PerGbMonth)}/GB-month` });
+        lines.push({ item: `S3 buckets (${buckets})`, monthlyUsd: buckets * USAGE_ASSUMPTIONS.s3GbPerBucket * flat.s3PerGbMonth, assumption: `${USAGE_ASSUMPTIONS.s3GbPerBucket} GB each assumed at ${usd(flat.s3PerGbMonth)}/GB-month` });
     }
     const keys = ofType(resources, "aws:kms/key:Key").length;
-    if (keys > 0) lines.push({ item: `KMS keys (${keys})`, monthlyUsd: keys * FLAT_PRICES.kmsKeyMonthly, assumption: `$${FLAT_PRICES.kmsKeyMonthly}/key-month, requests not counted` });
-    lines.push(...endpointGpuFloor(resources, pools, unpriced));
+    if (keys > 0) lines.push({ item: `KMS keys (${keys})`, monthlyUsd: keys * flat.kmsKeyMonthly, assumption: `$${flat.kmsKeyMonthly}/key-month, requests not counted` });
+    lines.push(...endpointGpuFloor(resources, pools, unpriced, table));
     return lines;
 }
 
 const sum = (lines: CostLine[]) => lines.reduce((n, l) => n + l.monthlyUsd, 0);
 const insidePools = (l: CostLine) => l.item.startsWith("model endpoint") || l.item.startsWith("CPU pool");
 
-export function estimateCost(resources: readonly RecordedResource[]): CostEstimate {
+/** The stack's estimate at `region`'s prices (the stack's `aws:region`; validatePlatform refuses a Region the table lacks). */
+export function estimateCost(resources: readonly RecordedResource[], region: PriceRegion): CostEstimate {
+    const table = REGION_PRICES[region];
     const unpriced: string[] = [];
     const pools = poolFacts(resources);
-    const floorLines = floor(resources, pools, unpriced);
-    const { onDemand, spot } = ceilings(pools, unpriced);
-    const cpu = cpuPoolLines(resources);
+    const floorLines = floor(resources, pools, unpriced, table);
+    const { onDemand, spot } = ceilings(pools, unpriced, table);
+    const cpu = cpuPoolLines(resources, table);
     floorLines.push(...cpu.floor);
     onDemand.push(...cpu.onDemand);
     spot.push(...cpu.spot);
     const base = sum(floorLines);
     return {
-        region: PRICE_REGION,
-        priceDate: PRICE_TABLE_DATE,
+        region,
+        priceDate: table.recorded,
+        sources: table.sources,
         floor: floorLines,
         ceilingOnDemand: onDemand,
         ceilingSpot: spot,

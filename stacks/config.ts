@@ -91,6 +91,12 @@ const model = z.strictObject({
     gpuMemoryUtilization: z.number().optional(),
     enablePrefixCaching: z.boolean().optional(),
     maxNumSeqs: z.number().optional(),
+    /**
+     * Measured tokens/s one replica serves (prompt + generated), replacing the
+     * assumption plan/prices.ts makes for the model's size and GPU when the
+     * gateway prices its tokens.
+     */
+    throughputTokensPerSecond: z.number().positive("expected tokens per second > 0").optional(),
     dtype: z.enum(["auto", "half", "float16", "bfloat16", "float", "float32"]).optional(),
     quantization: z.string().optional(),
     /** vLLM's `--trust-remote-code` (code from the model repository runs in the pod); default false. */

@@ -36,6 +36,8 @@ import { GATEWAY_POD_LABELS } from "../components/llm-gateway/manifests";
 import { PROMETHEUS_PEER } from "../components/observability-stack/network-policies";
 import { NAMESPACE, PlatformConfig } from "./config";
 import { postureProblems, productionOverridesInForce } from "./posture";
+import { modelPrice, modelPriceProblems, regionProblems } from "./pricing";
+import { isPriceRegion, PriceRegion } from "../plan/prices";
 
 /** What differs between environments unless the stack's config says otherwise. */
 export const PROFILES = {
@@ -148,9 +150,18 @@ export function endpointArgs(config: PlatformConfig, m: PlatformConfig["models"]
     };
 }
 
-/** The gateway's self-hosted routes, known from config alone (each endpoint's Service DNS name). */
-export function selfHostedRoutes(config: PlatformConfig): SelfHostedRoute[] {
-    return config.models.map((m) => ({ servedModelName: m.servedModelName ?? m.name, baseUrl: baseUrl({ name: m.name, namespace: MODELS_NAMESPACE }) }));
+/**
+ * The gateway's self-hosted routes, known from config alone (each endpoint's
+ * Service DNS name), each priced per token from its pool's price in `region`
+ * (stacks/pricing.ts) so tenants' budgets count self-hosted use. A model that
+ * cannot be priced (reported by validatePlatform) gets no price.
+ */
+export function selfHostedRoutes(config: PlatformConfig, region: PriceRegion | undefined): SelfHostedRoute[] {
+    return config.models.map((m, i) => {
+        const price = region === undefined ? undefined : modelPrice(config, i, region);
+        const cost = price && "costPerToken" in price ? { inputCostPerToken: price.costPerToken, outputCostPerToken: price.costPerToken } : {};
+        return { servedModelName: m.servedModelName ?? m.name, baseUrl: baseUrl({ name: m.name, namespace: MODELS_NAMESPACE }), ...cost };
+    });
 }
 
 /** What a component with its own databases needs of the cluster: where to put them and whom to admit. */
@@ -198,12 +209,12 @@ export function observabilityArgs(config: PlatformConfig, cluster: ClusterFacts)
     };
 }
 
-export function gatewayArgs(config: PlatformConfig, cluster: ClusterFacts, langfuse?: LlmGatewayArgs["langfuse"], dependsOn: pulumi.Resource[] = []): LlmGatewayArgs {
+export function gatewayArgs(config: PlatformConfig, cluster: ClusterFacts, region: PriceRegion | undefined, langfuse?: LlmGatewayArgs["langfuse"], dependsOn: pulumi.Resource[] = []): LlmGatewayArgs {
     const g = config.gateway;
     return {
         ...stateNetwork(cluster),
         production: PROFILES[config.environment].production,
-        selfHosted: selfHostedRoutes(config),
+        selfHosted: selfHostedRoutes(config, region),
         hosted: g.hosted,
         providerKeys: { openai: secret(config.openaiApiKey), anthropic: secret(config.anthropicApiKey), gemini: secret(config.geminiApiKey) },
         routing: {
@@ -225,7 +236,7 @@ export function gatewayArgs(config: PlatformConfig, cluster: ClusterFacts, langf
 
 /** The model names the gateway will serve, known from config. */
 export function gatewayModelNames(config: PlatformConfig): string[] {
-    return [...new Set([...selfHostedRoutes(config).map((r) => r.servedModelName), ...config.gateway.hosted.map((h) => h.modelName)])];
+    return [...new Set([...config.models.map((m) => m.servedModelName ?? m.name), ...config.gateway.hosted.map((h) => h.modelName)])];
 }
 
 /** A pool as tenants see it: physical GPU limit and the nvidia.com/gpu each GPU advertises (their quota's unit). */
@@ -376,10 +387,14 @@ const clusterPrefix = (path: string) => (path.startsWith("pools") ? `${NAMESPACE
  * stack will declare (`platformNames`), before anything is declared; throws one
  * ValidationError with every problem at its config key (or the stack name).
  * Runtime facts (provider, VPC ids) are not known yet; validation never reads them.
+ * `awsRegion` is the stack's `aws:region`: it must be a Region plan/prices.ts
+ * covers, and every self-hosted model must be priceable there.
  */
-export function validatePlatform(config: PlatformConfig, stackName: string): void {
+export function validatePlatform(config: PlatformConfig, stackName: string, awsRegion: string | undefined): void {
     const names = platformNames(stackName);
-    const problems: Problem[] = [...postureProblems(config, stackName)];
+    const region = awsRegion !== undefined && isPriceRegion(awsRegion) ? awsRegion : undefined;
+    const problems: Problem[] = [...postureProblems(config, stackName), ...regionProblems(awsRegion)];
+    if (region) problems.push(...modelPriceProblems(config, region));
     const clusterProblems = problemsOf("", () => validateGpuClusterArgs(names.cluster, clusterArgs(config))).map((p) => ({ ...p, path: `${clusterPrefix(p.path)}${p.path}` }));
     problems.push(...onStackName(clusterProblems, `${NAMESPACE}:cluster.`, stackName, "GpuCluster", names.cluster));
     // What the others need of the cluster, from its args even when they are invalid (so problems do not cascade).
@@ -400,7 +415,7 @@ export function validatePlatform(config: PlatformConfig, stackName: string): voi
     const observability = `${NAMESPACE}:observability.`;
     problems.push(...onStackName(problemsOf(observability, () => validateObservabilityStackArgs(names.observability, observabilityArgs(config, facts)), observabilityKey), observability, stackName, "ObservabilityStack", names.observability));
     const gateway = `${NAMESPACE}:gateway.`;
-    problems.push(...onStackName(problemsOf(gateway, () => validateLlmGatewayArgs(names.gateway, gatewayArgs(config, facts)), gatewayKey(config)), gateway, stackName, "LlmGateway", names.gateway));
+    problems.push(...onStackName(problemsOf(gateway, () => validateLlmGatewayArgs(names.gateway, gatewayArgs(config, facts, region)), gatewayKey(config)), gateway, stackName, "LlmGateway", names.gateway));
     problems.push(...writtenTenantKeys(config)(problemsOf(`${NAMESPACE}:`, () => validateTenants(config.tenants, { pools: facts.pools.map(tenantPool), gatewayModels: gatewayModelNames(config), reservedNamespaces: platformNamespaces(config) }))));
     problems.push(...capacityProblems(config, facts));
     // EKS allows one access entry per principal: a cluster admin cannot also be a tenant principal.
@@ -534,9 +549,10 @@ function agentPlatform(cluster: GpuCluster, gateway: LlmGateway, observability: 
     };
 }
 
-/** Declares the platform for one stack. */
-export function createPlatform(config: PlatformConfig, stackName: string): PlatformOutputs {
-    validatePlatform(config, stackName);
+/** Declares the platform for one stack in `awsRegion` (its `aws:region`). */
+export function createPlatform(config: PlatformConfig, stackName: string, awsRegion: string | undefined): PlatformOutputs {
+    validatePlatform(config, stackName, awsRegion);
+    const region = awsRegion as PriceRegion;
     const overrides = productionOverridesInForce(config);
     for (const o of overrides) pulumi.log.warn(o);
     const names = platformNames(stackName);
@@ -550,7 +566,7 @@ export function createPlatform(config: PlatformConfig, stackName: string): Platf
     const endpointDeps = [keda, observability.monitoringRelease, ...models, ...cluster.addons];
     for (const m of config.models) new ModelEndpoint(m.name, endpointArgs(config, m, cluster, endpointDeps));
     // Its ServiceMonitor needs the Prometheus operator's CRDs.
-    const gateway = new LlmGateway(names.gateway, gatewayArgs(config, cluster, observability.langfuse, [observability.monitoringRelease]), { dependsOn: cluster.addons });
+    const gateway = new LlmGateway(names.gateway, gatewayArgs(config, cluster, region, observability.langfuse, [observability.monitoringRelease]), { dependsOn: cluster.addons });
     const tenants = config.tenants.map((t) => new TenantNamespace(`tenant-${t.name}`, tenantArgs(config, t, cluster, gateway.adminConnection), { dependsOn: [gateway] }));
     return {
         clusterName: cluster.clusterName,

@@ -40,6 +40,13 @@ export interface SelfHostedRoute extends DeploymentLimits {
     servedModelName: string;
     /** The server's OpenAI base URL, e.g. `http://llama.models.svc.cluster.local:8000/v1`. */
     baseUrl: string;
+    /**
+     * USD the gateway charges per prompt token (LiteLLM `input_cost_per_token`), so team and key budgets and
+     * the spend metrics count self-hosted use. Default: none (LiteLLM then counts the route as free).
+     */
+    inputCostPerToken?: number;
+    /** USD the gateway charges per generated token (LiteLLM `output_cost_per_token`). Default: none. */
+    outputCostPerToken?: number;
 }
 
 /** A self-hosted route with its model name resolved. */
@@ -274,6 +281,10 @@ function validateRoutes(p: Problems, r: ResolvedLlmGatewayArgs, args: LlmGateway
         at.check(MODEL_NAME.test(String(route.servedModelName)), "servedModelName", route.servedModelName, MODEL_NAME_RULE);
         at.check(isOpenAiBaseUrl(route.baseUrl), "baseUrl", route.baseUrl, 'expected an http(s) URL ending in /v1, e.g. "http://llama.models.svc.cluster.local:8000/v1"');
         checkLimits(at, route);
+        for (const key of ["inputCostPerToken", "outputCostPerToken"] as const) {
+            const cost = route[key];
+            if (cost !== undefined) at.check(typeof cost === "number" && Number.isFinite(cost) && cost >= 0, key, cost, "expected a finite number of USD per token ≥ 0");
+        }
         checkDuplicate(at, route.modelName, `hosted_vllm/${route.servedModelName} at ${route.baseUrl}`);
     });
     r.hosted.forEach((route, i) => {

@@ -42,6 +42,9 @@ export interface LiteLlmParams {
     rpm?: number;
     tpm?: number;
     timeout?: number;
+    /** Custom pricing (litellm/types/utils.py `CustomPricingLiteLLMParams`), USD per token. */
+    input_cost_per_token?: number;
+    output_cost_per_token?: number;
 }
 
 export interface ModelListEntry {
@@ -86,10 +89,30 @@ function limits(route: DeploymentLimits): Pick<LiteLlmParams, "rpm" | "tpm" | "t
     };
 }
 
+/**
+ * `hosted_vllm/<name>` is in no LiteLLM cost map, so without a price every
+ * call costs $0 and no team budget moves. A deployment's
+ * `input_cost_per_token` / `output_cost_per_token` (BerriAI/litellm
+ * litellm/types/utils.py `CustomPricingLiteLLMParams`, the keys the proxy's
+ * custom-pricing docs put in `litellm_params`) are copied by the router into
+ * that deployment's model info (litellm/router.py `_create_deployment`
+ * registers it under the deployment id); the logging object sees custom
+ * pricing (litellm_core_utils/litellm_logging.py `_response_cost_calculator`,
+ * `use_custom_pricing_for_model`), cost_calculator.py
+ * `_select_model_name_for_cost_calc` then prices by that id, and the cost is
+ * prompt tokens × input + completion tokens × output. That response cost is
+ * what the spend logs, budgets and `litellm_spend_metric` count.
+ */
 export function selfHostedEntry(route: ResolvedSelfHostedRoute): ModelListEntry {
     return {
         model_name: route.modelName,
-        litellm_params: { model: `hosted_vllm/${route.servedModelName}`, api_base: route.baseUrl, ...limits(route) },
+        litellm_params: {
+            model: `hosted_vllm/${route.servedModelName}`,
+            api_base: route.baseUrl,
+            ...limits(route),
+            ...(route.inputCostPerToken !== undefined ? { input_cost_per_token: route.inputCostPerToken } : {}),
+            ...(route.outputCostPerToken !== undefined ? { output_cost_per_token: route.outputCostPerToken } : {}),
+        },
     };
 }
 
