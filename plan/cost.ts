@@ -6,7 +6,7 @@
 import { familiesWithGpus } from "../components/internal/gpu-instances";
 import type { RecordedResource } from "./recorder";
 import { parseQuantity } from "../components/internal/quantity";
-import { cheapestSizePerGpu, GpuInstancePrice, HOURS_PER_MONTH, PLATFORM_POOL_SHAPE, PriceRegion, PriceSources, REGION_PRICES, RegionPriceTable, USAGE_ASSUMPTIONS } from "./prices";
+import { cheapestSizePerGpu, GpuInstancePrice, sizeHolding, SPOT_FRACTION, HOURS_PER_MONTH, PLATFORM_POOL_SHAPE, PriceRegion, PriceSources, REGION_PRICES, RegionPriceTable, USAGE_ASSUMPTIONS } from "./prices";
 
 export interface CostLine {
     item: string;
@@ -76,6 +76,16 @@ function cheapestPerGpu(families: readonly string[], table: RegionPriceTable): G
         .sort((a, b) => a.onDemandHourly / a.gpus - b.onDemandHourly / b.gpus)[0];
 }
 
+/** Among `families`, the size holding `gpus` GPUs on one node with the lowest on-demand price per GPU. */
+function cheapestHolding(families: readonly string[], gpus: number, table: RegionPriceTable): GpuInstancePrice | undefined {
+    return families
+        .flatMap((f) => {
+            const size = sizeHolding(table, f, gpus);
+            return size && SPOT_FRACTION[f] !== undefined ? [{ ...size, spotFraction: SPOT_FRACTION[f] }] : [];
+        })
+        .sort((a, b) => a.onDemandHourly / a.gpus - b.onDemandHourly / b.gpus)[0];
+}
+
 function gpuLine(item: string, gpus: number, price: GpuInstancePrice, spot: boolean): CostLine {
     const perGpu = price.onDemandHourly / price.gpus;
     const hourly = perGpu * gpus * (spot ? price.spotFraction : 1);
@@ -121,7 +131,8 @@ function endpointGpuFloor(resources: readonly RecordedResource[], pools: PoolFac
         if (replicas === 0) return [];
         const poolName = pod.nodeSelector?.["genai-platform.io/pool"];
         const pool = pools.find((p) => p.name === poolName);
-        const price = cheapestPerGpu(pool?.families ?? [], table);
+        // A replica's GPUs share one node: a 4-GPU tensor-parallel group runs on a 4-GPU size, priced as such.
+        const price = cheapestHolding(pool?.families ?? [], Math.ceil(gpus / (pool?.advertisedPerGpu ?? 1)), table);
         if (!price) {
             unpriced.push(`model endpoint ${key} (pool ${poolName})`);
             return [];

@@ -281,6 +281,14 @@ export function cheapestSizePerGpu(table: RegionPriceTable, family: string): Gpu
     return sizes[0] && spotFraction !== undefined ? { ...sizes[0], spotFraction } : undefined;
 }
 
+/**
+ * The family's smallest priced size that holds `gpus` whole GPUs on one node
+ * (Karpenter places a pod's GPUs, a tensor-parallel group, on one node).
+ */
+export function sizeHolding(table: RegionPriceTable, family: string, gpus: number): GpuSizePrice | undefined {
+    return [...(table.gpu[family] ?? [])].filter((s) => s.gpus >= gpus).sort((a, b) => a.gpus - b.gpus || a.onDemandHourly - b.onDemandHourly)[0];
+}
+
 // ---------------------------------------------------------------------------
 // Self-hosted model prices: what the gateway charges a tenant per token.
 // ---------------------------------------------------------------------------
@@ -401,7 +409,7 @@ export function selfHostedPrice(table: RegionPriceTable, input: SelfHostedPriceI
     const wholeGpus = input.tensorParallelSize;
     const basis: SelfHostedPriceBasis[] = [];
     for (const family of input.families) {
-        const size = [...(table.gpu[family] ?? [])].filter((s) => s.gpus >= wholeGpus).sort((a, b) => a.gpus - b.gpus)[0];
+        const size = sizeHolding(table, family, wholeGpus);
         if (!size) return { problem: `no ${table.region} on-demand price in plan/prices.ts for a ${family} instance with ${wholeGpus} GPU(s)` };
         const tokensPerSecond = input.throughputTokensPerSecond ?? assumedThroughput(GPU_FAMILIES[family]?.gpuName ?? family, params, wholeGpus, input.model);
         if (typeof tokensPerSecond === "string") return { problem: tokensPerSecond };

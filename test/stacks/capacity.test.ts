@@ -58,7 +58,7 @@ describe("stack capacity (issue 8 items 7, 8, 19)", () => {
     it("refuses one GPU quota across pools that advertise different units per GPU", () => {
         const raw = rawConfig(loadStackConfig("prod"));
         const tenants = (raw.tenants as any[]).map((t) => (t.name === "assistants" ? { ...t, gpuPools: ["shared-l4", "inference-l40s"] } : t));
-        const problems = problemLines(() => validatePlatform(parsePlatformConfig({ ...raw, tenants }), "prod"));
+        const problems = problemLines(() => validatePlatform(parsePlatformConfig({ ...raw, tenants }), "prod", "us-east-1"));
         assert.ok(
             problems.some((p) => p.startsWith("genai-platform:tenants[1].gpuPools: one GPU quota cannot span pools that advertise different nvidia.com/gpu per physical GPU (shared-l4: 4, inference-l40s: 1)")),
             problems.join("\n"),
@@ -69,10 +69,10 @@ describe("stack capacity (issue 8 items 7, 8, 19)", () => {
         for (const so of k8sObjects(recorded.prod!, "ScaledObject")) assert.ok(so.spec.minReplicaCount >= 2, `${so.metadata.name} keeps ${so.spec.minReplicaCount} replica(s)`);
         const raw = rawConfig(loadStackConfig("prod"));
         const models = (raw.models as any[]).map((m, i) => (i === 0 ? { ...m, autoscaling: { ...m.autoscaling, minReplicas: 1 } } : m));
-        const problems = problemLines(() => validatePlatform(parsePlatformConfig({ ...raw, models }), "prod"));
+        const problems = problemLines(() => validatePlatform(parsePlatformConfig({ ...raw, models }), "prod", "us-east-1"));
         assert.ok(problems.some((p) => p.startsWith("genai-platform:models[0].autoscaling.minReplicas: a production endpoint needs ≥ 2 replicas")), problems.join("\n"));
         const unset = (raw.models as any[]).map((m) => ({ ...m, autoscaling: { maxReplicas: m.autoscaling.maxReplicas } }));
-        assert.deepEqual(problemLines(() => validatePlatform(parsePlatformConfig({ ...raw, models: unset }), "prod")), [], "an unset minReplicas defaults to 2 in prod");
+        assert.deepEqual(problemLines(() => validatePlatform(parsePlatformConfig({ ...raw, models: unset }), "prod", "us-east-1")), [], "an unset minReplicas defaults to 2 in prod");
     });
 
     for (const stack of STACKS) {
@@ -95,14 +95,14 @@ describe("stack capacity (issue 8 items 7, 8, 19)", () => {
     });
 
     it("the cost model prices shared pools in physical GPUs and the CPU pool from its limit", () => {
-        const cost = estimateCost(recorded.prod!);
+        const cost = estimateCost(recorded.prod!, "us-east-1");
         const shared = cost.ceilingOnDemand.find((l) => l.item === "GPU pool shared-l4 at its limit")!;
         assert.match(shared.assumption, /^8 GPU × /, "the NodePool limit is 32 slices = 8 L4s");
         const warm = cost.floor.find((l) => l.item.startsWith("model endpoint models/qwen25-1-5b"))!;
         assert.match(warm.assumption, /^1 GPU × /, "2 warm slices of a 4-way time-sliced L4 keep one L4 up, not two");
         const cpu = cost.ceilingOnDemand.find((l) => l.item === "CPU pool platform at its limit")!;
         assert.match(cpu.assumption, /^its CPU limit: 96 vCPU × /);
-        const devFloor = estimateCost(recorded.dev!).floor.find((l) => l.item === "CPU pool platform")!;
+        const devFloor = estimateCost(recorded.dev!, "us-east-1").floor.find((l) => l.item === "CPU pool platform")!;
         assert.match(devFloor.assumption, /assumed spot ratio/);
     });
 });

@@ -1,0 +1,117 @@
+/**
+ * Issue 15: every line item of both stacks' monthly estimate, in dollars, so a
+ * program change that moves cost shows here as a diff. One literal table per
+ * stack (floor, on-demand ceiling, spot ceiling; USD rounded to cents): when a
+ * change is meant to move cost, update the table and say why in the commit.
+ * Prices: plan/prices.ts, us-east-1 (the stacks' aws:region); 730 h a month.
+ */
+import * as assert from "node:assert/strict";
+import { CostEstimate, estimateCost } from "../../plan/cost";
+import { loadStackConfig, runStack } from "../../plan/stack";
+import type { RecordedResource } from "../harness";
+
+type Lines = [item: string, usd: number][];
+interface Expected {
+    floor: Lines;
+    ceilingOnDemand: Lines;
+    ceilingSpot: Lines;
+    totals: { floor: number; ceilingOnDemand: number; ceilingSpot: number };
+}
+
+const cents = (n: number) => Math.round(n * 100) / 100;
+
+function table(cost: CostEstimate): Expected {
+    const lines = (ls: CostEstimate["floor"]): Lines => ls.map((l) => [l.item, cents(l.monthlyUsd)]);
+    return {
+        floor: lines(cost.floor),
+        ceilingOnDemand: lines(cost.ceilingOnDemand),
+        ceilingSpot: lines(cost.ceilingSpot),
+        totals: { floor: cents(cost.totals.floor), ceilingOnDemand: cents(cost.totals.ceilingOnDemand), ceilingSpot: cents(cost.totals.ceilingSpot) },
+    };
+}
+
+const DEV: Expected = {
+    floor: [
+        ["EKS control plane genai-dev-eks", 73.0], // $0.10/h
+        ["NAT gateways (1)", 41.85], // 0.045 × 730 + 200 GB × 0.045
+        ["node group genai-dev-system", 155.17], // 2 × m7i.large 0.1008 × 730 + 2 × 50 GiB × 0.08
+        ["RDS genai-dev-observability-langfuse-db", 49.75], // db.t4g.medium 0.065 × 730 + 20 GiB × 0.115
+        ["RDS genai-dev-gateway-db", 49.75],
+        ["ElastiCache genai-dev-observability-langfuse-cache", 23.36], // cache.t4g.small 0.032 × 730
+        ["ElastiCache genai-dev-gateway-cache", 23.36],
+        ["S3 buckets (1)", 2.3], // 100 GB × 0.023
+        ["KMS keys (1)", 1.0],
+        ["CPU pool platform", 58.87], // 4 vCPU × 0.2016/4 × 0.4 spot × 730
+    ],
+    ceilingOnDemand: [
+        ["GPU pool gpu-small at its limit", 2350.02], // 4 × g6.xlarge 0.8048 × 730
+        ["CPU pool platform at its limit", 1177.34], // 32 vCPU × 0.0504 × 730
+    ],
+    ceilingSpot: [
+        ["GPU pool gpu-small at its limit", 940.01], // × 0.4
+        ["CPU pool platform at its limit", 470.94], // × 0.4
+    ],
+    totals: { floor: 478.41, ceilingOnDemand: 3946.9, ceilingSpot: 1830.48 },
+};
+
+const PROD: Expected = {
+    floor: [
+        ["EKS control plane genai-prod-eks", 73.0],
+        ["NAT gateways (3)", 125.55], // 3 × (0.045 × 730 + 200 × 0.045)
+        ["node group genai-prod-system", 155.17], // 2 × m7i.large + 2 × 50 GiB gp3
+        ["RDS genai-prod-observability-langfuse-db", 268.28], // 2 × db.m7g.large 0.168 × 730 + 2 × 100 GiB × 0.115
+        ["RDS genai-prod-gateway-db", 268.28],
+        ["ElastiCache genai-prod-observability-langfuse-cache", 230.68], // 2 × cache.m7g.large 0.158 × 730
+        ["ElastiCache genai-prod-gateway-cache", 230.68],
+        ["S3 buckets (1)", 2.3],
+        ["KMS keys (1)", 1.0],
+        ["model endpoint models/qwen25-1-5b: 2 warm replica(s)", 587.5], // 2 quarter-slices fill 1 g6.xlarge: 0.8048 × 730
+        ["model endpoint models/qwen25-72b: 2 warm replica(s)", 15319.25], // 2 × 4 GPUs of g6e.12xlarge: 8 × 10.49264/4 × 730
+        ["model endpoint models/llama31-8b: 2 warm replica(s)", 2717.06], // 2 × g6e.xlarge 1.861 × 730
+        ["CPU pool platform", 147.17], // 4 vCPU × 0.0504 × 730, on-demand
+    ],
+    ceilingOnDemand: [
+        ["GPU pool burst-h100 at its limit", 80358.4], // 16 × p5 6.88/GPU × 730
+        ["GPU pool shared-l4 at its limit", 4700.03], // 8 × 0.8048 × 730
+        ["GPU pool inference-l40s at its limit", 43472.96], // 32 × 1.861 × 730
+        ["CPU pool platform at its limit", 3532.03], // 96 vCPU × 0.0504 × 730
+    ],
+    ceilingSpot: [
+        ["GPU pool burst-h100 at its limit", 44197.12], // × 0.55
+        ["GPU pool shared-l4 at its limit", 1880.01], // × 0.4
+        ["GPU pool inference-l40s at its limit", 43472.96], // on-demand only
+        ["CPU pool platform at its limit", 3532.03], // on-demand only
+    ],
+    totals: { floor: 20125.92, ceilingOnDemand: 133418.36, ceilingSpot: 94437.06 },
+};
+
+describe("cost estimate, line by line (issue 15)", () => {
+    const recorded: Partial<Record<"dev" | "prod", RecordedResource[]>> = {};
+    before(async () => {
+        recorded.dev = (await runStack("dev", loadStackConfig("dev"))).resources;
+        recorded.prod = (await runStack("prod", loadStackConfig("prod"))).resources;
+    });
+
+    it("dev: every line of the floor and both ceilings, in dollars", () => {
+        const cost = estimateCost(recorded.dev!, "us-east-1");
+        assert.deepEqual(table(cost), DEV);
+        assert.deepEqual(cost.unpriced, []);
+    });
+
+    it("prod: every line of the floor and both ceilings, in dollars", () => {
+        const cost = estimateCost(recorded.prod!, "us-east-1");
+        assert.deepEqual(table(cost), PROD);
+        assert.deepEqual(cost.unpriced, []);
+    });
+
+    it("prices another Region from its own table: prod in ap-northeast-2 (Seoul)", () => {
+        const cost = estimateCost(recorded.prod!, "ap-northeast-2");
+        const line = (item: string) => cents(cost.floor.find((l) => l.item === item)!.monthlyUsd);
+        // 3 × (0.059 × 730 + 200 GB × 0.059): Seoul's NAT price.
+        assert.equal(line("NAT gateways (3)"), 164.61);
+        // 2 replicas × 4 GPUs of g6e.12xlarge at 12.90014 $/h in Seoul: 8 × 12.90014/4 × 730.
+        assert.equal(line("model endpoint models/qwen25-72b: 2 warm replica(s)"), 18834.2);
+        assert.equal(cost.region, "ap-northeast-2");
+        assert.match(cost.sources.rds, /^derived: us-east-1 .* × 1\.2292 /, "a figure not found for Seoul says it is derived, and by what ratio");
+    });
+});
