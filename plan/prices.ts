@@ -304,7 +304,7 @@ export function sizeHolding(table: RegionPriceTable, family: string, gpus: numbe
  * (e.g. Llama-3.1-8B-Instruct on one A100 40GB, `vllm bench serve`, 1024 in /
  * 128 out), discounted for the 1:1-ish prompt/output mix of chat traffic.
  * Measure your own (`vllm bench serve` against the endpoint) and set
- * `throughputTokensPerSecond` on the model to replace them.
+ * `measuredThroughput` on the model to replace them.
  */
 export interface ThroughputAssumption {
     /** Largest parameter count (billions) the row covers; rows are read smallest first. */
@@ -340,7 +340,7 @@ export interface SelfHostedPriceInput {
     /** `nvidia.com/gpu` one physical GPU of the pool advertises (time-slices, MIG slices); 1 without sharing. */
     advertisedPerGpu: number;
     /** Measured tokens/s per replica, replacing the assumption table. */
-    throughputTokensPerSecond?: number;
+    measuredThroughput?: number;
 }
 
 /** One family's derivation, kept so the plan and tests can show the arithmetic. */
@@ -371,9 +371,9 @@ export function modelParamsB(model: string): number | undefined {
 
 /** Tokens/s one replica of a `params`B model serves on `gpus` whole GPUs named `gpuName`, or what is missing. */
 function assumedThroughput(gpuName: string, params: number | undefined, gpus: number, model: string): number | string {
-    if (params === undefined) return `the model's size cannot be read from "${model}"; set throughputTokensPerSecond (tokens/s one replica serves)`;
+    if (params === undefined) return `the model's size cannot be read from "${model}"; set measuredThroughput (tokens/s one replica serves)`;
     const row = THROUGHPUT_ASSUMPTIONS.filter((r) => r.gpuName === gpuName && r.gpusPerReplica === gpus && params <= r.maxParamsB).sort((a, b) => a.maxParamsB - b.maxParamsB)[0];
-    return row?.tokensPerSecond ?? `no throughput assumption in plan/prices.ts for a ${params}B model on ${gpus} × ${gpuName}; set throughputTokensPerSecond (tokens/s one replica serves)`;
+    return row?.tokensPerSecond ?? `no throughput assumption in plan/prices.ts for a ${params}B model on ${gpus} × ${gpuName}; set measuredThroughput (tokens/s one replica serves)`;
 }
 
 /** Rounded to 6 significant digits: LiteLLM stores floats, and the rendered config stays readable. */
@@ -411,11 +411,11 @@ export function selfHostedPrice(table: RegionPriceTable, input: SelfHostedPriceI
     for (const family of input.families) {
         const size = sizeHolding(table, family, wholeGpus);
         if (!size) return { problem: `no ${table.region} on-demand price in plan/prices.ts for a ${family} instance with ${wholeGpus} GPU(s)` };
-        const tokensPerSecond = input.throughputTokensPerSecond ?? assumedThroughput(GPU_FAMILIES[family]?.gpuName ?? family, params, wholeGpus, input.model);
+        const tokensPerSecond = input.measuredThroughput ?? assumedThroughput(GPU_FAMILIES[family]?.gpuName ?? family, params, wholeGpus, input.model);
         if (typeof tokensPerSecond === "string") return { problem: tokensPerSecond };
         // A shared slice holds 1/advertisedPerGpu of one GPU and gets that share of its time (and throughput).
         const gpusPerReplica = wholeGpus / input.advertisedPerGpu;
-        const replicaTokensPerSecond = input.throughputTokensPerSecond ?? tokensPerSecond / input.advertisedPerGpu;
+        const replicaTokensPerSecond = input.measuredThroughput ?? tokensPerSecond / input.advertisedPerGpu;
         const replicaHourly = (size.onDemandHourly / size.gpus) * gpusPerReplica;
         basis.push({
             family,

@@ -171,6 +171,28 @@ export function mermaid(resources: readonly RecordedResource[]): string {
 
 const escapeCell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
+/** A Mermaid pie label: inside double quotes, so quotes become single ones. */
+const pieLabel = (s: string) => s.replace(/"/g, "'").replace(/\n/g, " ");
+
+/**
+ * Mermaid charts of the estimate (GitHub renders both): the idle floor by line
+ * item as a pie, and the floor against both ceilings as bars. USD a month,
+ * rounded to cents.
+ */
+export function costCharts(cost: CostEstimate): string[] {
+    const cents = (n: number) => (Math.round(n * 100) / 100).toString();
+    const pie = ["pie showData", `  title Idle floor by line item, USD/month (${cost.region})`, ...cost.floor.filter((l) => l.monthlyUsd > 0).map((l) => `  "${pieLabel(l.item)}" : ${cents(l.monthlyUsd)}`)];
+    const totals = [cost.totals.floor, cost.totals.ceilingOnDemand, cost.totals.ceilingSpot];
+    const bars = [
+        "xychart-beta",
+        `  title "Monthly cost, USD (${cost.region})"`,
+        '  x-axis ["Idle floor", "Ceiling on-demand", "Ceiling spot"]',
+        `  y-axis "USD/month" 0 --> ${Math.ceil(Math.max(...totals))}`,
+        `  bar [${totals.map(cents).join(", ")}]`,
+    ];
+    return ["```mermaid", ...pie, "```", "", "```mermaid", ...bars, "```"];
+}
+
 export function renderMarkdown(report: PlanReport): string {
     const m = mandatory(report);
     const out: string[] = [`# Offline plan: ${subject(report, (s) => `\`${s}\``)}`, "", `**${verdict(report)}**`, ""];
@@ -186,6 +208,7 @@ export function renderMarkdown(report: PlanReport): string {
     out.push("<details><summary>Every resource, by component</summary>", "", "```", ...tree(report.resources), "```", "", "</details>", "");
 
     out.push("## Components and dependencies", "", "```mermaid", mermaid(report.resources), "```", "");
+    out.push("## Cost breakdown", "", ...costCharts(report.cost), "");
 
     out.push("## Policy verdicts", "", `Judged by the CrossGuard pack in \`policies/\` with \`${report.policyConfig}\`.`, "");
     if (report.violations.length === 0) out.push("No violations.", "");
@@ -196,6 +219,7 @@ export function renderMarkdown(report: PlanReport): string {
 
     const c = report.cost;
     out.push("## Monthly cost estimate", "", `Prices: ${c.region}, price table of ${c.priceDate} (\`plan/prices.ts\`); 730 hours a month.`, "");
+    out.push("<details><summary>Where the prices come from</summary>", "", ...Object.entries(c.sources).map(([kind, source]) => `- ${kind}: ${source}`), "", "</details>", "");
     const table = (title: string, lines: CostLine[], total: number) => {
         out.push(`### ${title}: ${money(total)}`, "", "| item | USD/month | assumption |", "| --- | ---: | --- |");
         out.push(...lines.map((l) => `| ${escapeCell(l.item)} | ${money(l.monthlyUsd)} | ${escapeCell(l.assumption)} |`), "");

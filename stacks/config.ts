@@ -96,7 +96,7 @@ const model = z.strictObject({
      * assumption plan/prices.ts makes for the model's size and GPU when the
      * gateway prices its tokens.
      */
-    throughputTokensPerSecond: z.number().positive("expected tokens per second > 0").optional(),
+    measuredThroughput: z.number().positive("expected tokens per second > 0").optional(),
     dtype: z.enum(["auto", "half", "float16", "bfloat16", "float", "float32"]).optional(),
     quantization: z.string().optional(),
     /** vLLM's `--trust-remote-code` (code from the model repository runs in the pod); default false. */

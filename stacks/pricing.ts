@@ -35,11 +35,11 @@ export function modelPrice(config: PlatformConfig, i: number, region: PriceRegio
         tensorParallelSize: m.tensorParallelSize ?? 1,
         families: poolFamilies(pool),
         advertisedPerGpu: poolAdvertisedPerGpu({ ...pool, sharing: pool.sharing as SharingSpec | undefined }),
-        throughputTokensPerSecond: m.throughputTokensPerSecond,
+        measuredThroughput: m.measuredThroughput,
     });
     if ("problem" in price) {
-        const key = m.throughputTokensPerSecond !== undefined ? "pool" : "throughputTokensPerSecond";
-        return { path: `${at}.${key}`, value: key === "pool" ? m.pool : m.throughputTokensPerSecond, allowed: `the gateway prices self-hosted tokens from the pool's price: ${price.problem}` };
+        const key = m.measuredThroughput !== undefined ? "pool" : "measuredThroughput";
+        return { path: `${at}.${key}`, value: key === "pool" ? m.pool : m.measuredThroughput, allowed: `the gateway prices self-hosted tokens from the pool's price: ${price.problem}` };
     }
     return price;
 }

@@ -7,6 +7,7 @@
  */
 import * as assert from "node:assert/strict";
 import { CostEstimate, estimateCost } from "../../plan/cost";
+import { costCharts, renderMarkdown } from "../../plan/report";
 import { loadStackConfig, runStack } from "../../plan/stack";
 import type { RecordedResource } from "../harness";
 
@@ -113,5 +114,41 @@ describe("cost estimate, line by line (issue 15)", () => {
         assert.equal(line("model endpoint models/qwen25-72b: 2 warm replica(s)"), 18834.2);
         assert.equal(cost.region, "ap-northeast-2");
         assert.match(cost.sources.rds, /^derived: us-east-1 .* × 1\.2292 /, "a figure not found for Seoul says it is derived, and by what ratio");
+    });
+});
+
+describe("plan report: cost breakdown chart (issue 15)", () => {
+    let cost: CostEstimate;
+    let resources: RecordedResource[];
+    before(async () => {
+        resources = (await runStack("dev", loadStackConfig("dev"))).resources;
+        cost = estimateCost(resources, "us-east-1");
+    });
+
+    it("charts dev's idle floor line by line (pie) and the floor against both ceilings (bars), in Mermaid", () => {
+        assert.deepEqual(costCharts(cost), [
+            "```mermaid",
+            "pie showData",
+            "  title Idle floor by line item, USD/month (us-east-1)",
+            ...DEV.floor.map(([item, usd]) => `  "${item}" : ${usd}`),
+            "```",
+            "",
+            "```mermaid",
+            "xychart-beta",
+            '  title "Monthly cost, USD (us-east-1)"',
+            '  x-axis ["Idle floor", "Ceiling on-demand", "Ceiling spot"]',
+            '  y-axis "USD/month" 0 --> 3947',
+            "  bar [478.41, 3946.9, 1830.48]",
+            "```",
+        ]);
+    });
+
+    it("puts the charts in the Markdown report, after the components diagram and before the policy verdicts", () => {
+        const markdown = renderMarkdown({ stack: "dev", resources, placeholders: [], productionOverrides: [], violations: [], policyConfig: "policies/config.dev.json", cost });
+        const at = (s: string) => markdown.indexOf(s);
+        assert.ok(at("## Components and dependencies") < at("## Cost breakdown") && at("## Cost breakdown") < at("## Policy verdicts"), markdown.slice(0, 500));
+        assert.ok(markdown.includes(`## Cost breakdown\n\n${costCharts(cost).join("\n")}\n`));
+        assert.ok(markdown.includes('  "node group genai-dev-system" : 155.17\n'));
+        assert.ok(markdown.includes(`- rds: ${cost.sources.rds}`), "the report says where each price came from");
     });
 });

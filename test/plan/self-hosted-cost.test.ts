@@ -62,7 +62,7 @@ describe("self-hosted model prices in the gateway (issue 15)", () => {
     });
 
     it("a measured throughput replaces the assumption", async () => {
-        const models = await renderedModels("dev", (c) => (c["genai-platform:models"][0].throughputTokensPerSecond = 1000));
+        const models = await renderedModels("dev", (c) => (c["genai-platform:models"][0].measuredThroughput = 1000));
         // dearest family g5.xlarge: 1.006 ÷ 3600 ÷ 1000 = 2.79444e-7 (g6: 0.8048 ÷ 3600 ÷ 1000 = 2.23556e-7)
         assert.equal(models["qwen25-7b"].input_cost_per_token, 2.79444e-7);
     });
@@ -77,7 +77,7 @@ describe("self-hosted model prices in the gateway (issue 15)", () => {
     it("refuses a model it cannot price (size not in its name, no measured throughput)", async () => {
         const { config, secretKeys } = configWith("dev", (c) => (c["genai-platform:models"][0].model = "s3://models-bucket/qwen-finetune"));
         const { error, resources } = await expectFailure(main, { stack: "dev", config, secretKeys });
-        assert.ok(error.message.includes(`genai-platform:models[0].throughputTokensPerSecond: got (missing); the gateway prices self-hosted tokens from the pool's price: the model's size cannot be read from "s3://models-bucket/qwen-finetune"; set throughputTokensPerSecond`), error.message);
+        assert.ok(error.message.includes(`genai-platform:models[0].measuredThroughput: got (missing); the gateway prices self-hosted tokens from the pool's price: the model's size cannot be read from "s3://models-bucket/qwen-finetune"; set measuredThroughput`), error.message);
         assert.equal(resources.length, 0);
     });
 });
