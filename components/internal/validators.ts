@@ -17,6 +17,9 @@ export const isPort = (v: unknown): v is number => isInt(v, 1, 65535);
 /** A finite number above 0 (a budget, a timeout in seconds). */
 export const isPositiveNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v > 0;
 
+/** A finite number of 0 or more (a price, which may be 0). */
+export const isNonNegativeNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v >= 0;
+
 // Kubernetes names, as the API server checks them: IsDNS1123Label,
 // IsDNS1123Subdomain and IsConfigMapKey in kubernetes/apimachinery
 // pkg/util/validation/validation.go.

@@ -2,7 +2,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { AlbIngressArgs, checkHostName, resolveAlbIngress, ResolvedAlbIngress, validateAlbIngress } from "../internal/alb-ingress";
 import { Problems } from "../internal/errors";
-import { isAwsRegion, isInt, isPositiveNumber } from "../internal/validators";
+import { isAwsRegion, isInt, isNonNegativeNumber, isPositiveNumber } from "../internal/validators";
 import type { CacheArgs, PostgresArgs } from "../internal/managed-state-args";
 import { checkStoreOwnerName, resolveCache, resolvePostgres, validateCache, validatePostgres } from "../internal/managed-state-args";
 import { checkDnsLabel } from "../internal/naming";
@@ -283,7 +283,7 @@ function validateRoutes(p: Problems, r: ResolvedLlmGatewayArgs, args: LlmGateway
         checkLimits(at, route);
         for (const key of ["inputCostPerToken", "outputCostPerToken"] as const) {
             const cost = route[key];
-            if (cost !== undefined) at.check(typeof cost === "number" && Number.isFinite(cost) && cost >= 0, key, cost, "expected a finite number of USD per token ≥ 0");
+            if (cost !== undefined) at.check(isNonNegativeNumber(cost), key, cost, "expected a finite number of USD per token ≥ 0");
         }
         checkDuplicate(at, route.modelName, `hosted_vllm/${route.servedModelName} at ${route.baseUrl}`);
     });

@@ -48,6 +48,16 @@ describe("llm-gateway config renderer", () => {
             assert.deepEqual(entry, { model_name: "mistral-7b", litellm_params: { model: "hosted_vllm/mistral-7b", api_base: route.baseUrl } });
         });
 
+        it("prices a self-hosted deployment per token where the route has a price, so budgets and spend count it", () => {
+            // litellm/types/utils.py CustomPricingLiteLLMParams: input_cost_per_token / output_cost_per_token in litellm_params.
+            const route = { servedModelName: "qwen25-7b", baseUrl: "http://qwen25-7b.models.svc.cluster.local:8000/v1", inputCostPerToken: 3.19365e-7, outputCostPerToken: 3.19365e-7 };
+            const [entry] = renderLiteLlmConfig(resolved({ selfHosted: [route] })).model_list;
+            assert.deepEqual(entry.litellm_params, { model: "hosted_vllm/qwen25-7b", api_base: route.baseUrl, input_cost_per_token: 3.19365e-7, output_cost_per_token: 3.19365e-7 });
+            // The proxy reads config.yaml with PyYAML (YAML 1.1): the prices must come back as floats, not strings.
+            const yaml = parse(renderConfigYaml(renderLiteLlmConfig(resolved({ selfHosted: [route] }))), { version: "1.1" });
+            assert.equal(yaml.model_list[0].litellm_params.input_cost_per_token, 3.19365e-7);
+        });
+
         it("gives each hosted model its provider prefix and its key only as os.environ", () => {
             const byName = new Map(renderLiteLlmConfig(full()).model_list.map((e) => [e.model_name, e.litellm_params]));
             assert.deepEqual(byName.get("gpt-4o"), { model: "openai/gpt-4o", api_key: "os.environ/OPENAI_API_KEY", rpm: 500 });

@@ -163,6 +163,14 @@ const CASES: Case[] = [
         ],
     },
     {
+        title: "a self-hosted price that is negative or not a finite number",
+        args: (provider) => minimalArgs(provider, { selfHosted: [{ ...SELF_HOSTED[0], inputCostPerToken: -1e-7, outputCostPerToken: Number.NaN }] }),
+        problems: [
+            "selfHosted[0].inputCostPerToken: got -1e-7; expected a finite number of USD per token ≥ 0",
+            "selfHosted[0].outputCostPerToken: got .nan; expected a finite number of USD per token ≥ 0",
+        ],
+    },
+    {
         title: "a name that cannot name RDS and ElastiCache resources",
         name: "9-gateway",
         args: (provider) => minimalArgs(provider),
