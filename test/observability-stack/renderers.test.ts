@@ -252,6 +252,17 @@ describe("ObservabilityStack renderers", () => {
             }
             assert.match(GATEWAY_QUERIES.spendByTeam, /^sum by \(team_alias\) \(increase\(litellm_spend_metric_total/);
         });
+
+        it("count every model's spend, self-hosted included (issue 15): the spend panels select by team only", () => {
+            // LiteLLM's spend counter (litellm/types/integrations/prometheus.py DEFINED_PROMETHEUS_METRICS
+            // "litellm_spend_metric"; litellm/integrations/prometheus.py increments it by each response's cost for
+            // every deployment) counts hosted_vllm routes once they carry input/output_cost_per_token. A model,
+            // provider or api_base filter here would drop them again.
+            for (const query of [GATEWAY_QUERIES.spendByTeam, GATEWAY_QUERIES.spendRateByTeam]) {
+                const selectors = [...query.matchAll(/litellm_spend_metric_total\{([^}]*)\}/g)].map((m) => m[1]);
+                assert.deepEqual(selectors, ['team_alias=~"$team"'], query);
+            }
+        });
     });
 
     describe("alert rules", () => {
