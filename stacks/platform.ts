@@ -394,7 +394,6 @@ export function validatePlatform(config: PlatformConfig, stackName: string, awsR
     const names = platformNames(stackName);
     const region = awsRegion !== undefined && isPriceRegion(awsRegion) ? awsRegion : undefined;
     const problems: Problem[] = [...postureProblems(config, stackName), ...regionProblems(awsRegion)];
-    if (region) problems.push(...modelPriceProblems(config, region));
     const clusterProblems = problemsOf("", () => validateGpuClusterArgs(names.cluster, clusterArgs(config))).map((p) => ({ ...p, path: `${clusterPrefix(p.path)}${p.path}` }));
     problems.push(...onStackName(clusterProblems, `${NAMESPACE}:cluster.`, stackName, "GpuCluster", names.cluster));
     // What the others need of the cluster, from its args even when they are invalid (so problems do not cascade).
@@ -410,7 +409,10 @@ export function validatePlatform(config: PlatformConfig, stackName: string, awsR
         clusterName: pending,
     };
     config.models.forEach((m, i) => {
-        problems.push(...problemsOf(`${NAMESPACE}:models[${i}].`, () => validateModelEndpointArgs(m.name, endpointArgs(config, m, facts))));
+        const endpointProblems = problemsOf(`${NAMESPACE}:models[${i}].`, () => validateModelEndpointArgs(m.name, endpointArgs(config, m, facts)));
+        problems.push(...endpointProblems);
+        // Priced only once its endpoint is valid: a bad tensorParallelSize is reported there, not again as unpriceable.
+        if (region && endpointProblems.length === 0) problems.push(...modelPriceProblems(config, i, region));
     });
     const observability = `${NAMESPACE}:observability.`;
     problems.push(...onStackName(problemsOf(observability, () => validateObservabilityStackArgs(names.observability, observabilityArgs(config, facts)), observabilityKey), observability, stackName, "ObservabilityStack", names.observability));

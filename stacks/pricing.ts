@@ -44,10 +44,8 @@ export function modelPrice(config: PlatformConfig, i: number, region: PriceRegio
     return price;
 }
 
-/** Problems pricing every model in `region` (none when each has a price). */
-export function modelPriceProblems(config: PlatformConfig, region: PriceRegion): Problem[] {
-    return config.models.flatMap((_, i) => {
-        const price = modelPrice(config, i, region);
-        return "path" in price ? [price] : [];
-    });
+/** The problem pricing model `i` in `region`, if it has no price. */
+export function modelPriceProblems(config: PlatformConfig, i: number, region: PriceRegion): Problem[] {
+    const price = modelPrice(config, i, region);
+    return "path" in price ? [price] : [];
 }
