@@ -6,6 +6,7 @@
 import { familiesWithGpus } from "../components/internal/gpu-instances";
 import type { RecordedResource } from "./recorder";
 import { parseQuantity } from "../components/internal/quantity";
+import { parse as parseYaml } from "yaml";
 import { cheapestSizePerGpu, GpuInstancePrice, sizeHolding, SPOT_FRACTION, HOURS_PER_MONTH, PLATFORM_POOL_SHAPE, PriceRegion, PriceSources, REGION_PRICES, RegionPriceTable, USAGE_ASSUMPTIONS } from "./prices";
 
 export interface CostLine {
@@ -27,6 +28,23 @@ export interface CostEstimate {
     /** Resources whose price is not in the table (not counted). */
     unpriced: string[];
     totals: { floor: number; ceilingOnDemand: number; ceilingSpot: number };
+    /** What the gateway charges per token for each self-hosted route (its rendered LiteLLM config). */
+    selfHosted: SelfHostedTokenPrice[];
+}
+
+export interface SelfHostedTokenPrice {
+    model: string;
+    inputCostPerToken?: number;
+    outputCostPerToken?: number;
+}
+
+/** The `hosted_vllm/` routes of every LiteLLM config the stack renders (a ConfigMap's `config.yaml`), with their prices. */
+function selfHostedPrices(resources: readonly RecordedResource[]): SelfHostedTokenPrice[] {
+    return resources
+        .filter((r) => r.inputs?.kind === "ConfigMap" && typeof r.inputs.data?.["config.yaml"] === "string")
+        .flatMap((r) => (parseYaml(r.inputs.data["config.yaml"])?.model_list ?? []) as { model_name: string; litellm_params: Record<string, any> }[])
+        .filter((m) => String(m.litellm_params?.model).startsWith("hosted_vllm/"))
+        .map((m) => ({ model: m.model_name, inputCostPerToken: m.litellm_params.input_cost_per_token, outputCostPerToken: m.litellm_params.output_cost_per_token }));
 }
 
 const monthly = (hourly: number) => hourly * HOURS_PER_MONTH;
@@ -259,6 +277,7 @@ export function estimateCost(resources: readonly RecordedResource[], region: Pri
         ceilingSpot: spot,
         unpriced,
         // The ceiling is the floor plus every pool full; warm endpoint GPUs and the CPU pool's floor are inside the pools' limits.
+        selfHosted: selfHostedPrices(resources),
         totals: {
             floor: base,
             ceilingOnDemand: base - sum(floorLines.filter(insidePools)) + sum(onDemand),

@@ -98,6 +98,8 @@ export function tree(resources: readonly RecordedResource[]): string[] {
 }
 
 const money = (n: number) => `$${Math.round(n).toLocaleString("en-US")}`;
+/** A per-token price as USD per million tokens; "not priced" when the route has none. */
+const perMillion = (perToken: number | undefined) => (perToken === undefined ? "not priced" : `$${(perToken * 1e6).toFixed(4)}`);
 
 function costSection(cost: CostEstimate, line: (l: CostLine) => string): string[] {
     const out: string[] = [];
@@ -109,6 +111,10 @@ function costSection(cost: CostEstimate, line: (l: CostLine) => string): string[
     section("Ceiling, on-demand (floor + every GPU pool at its limit)", cost.ceilingOnDemand, cost.totals.ceilingOnDemand);
     section("Ceiling, spot where allowed (floor + every GPU pool at its limit)", cost.ceilingSpot, cost.totals.ceilingSpot);
     if (cost.unpriced.length > 0) out.push(`Not priced (not in the price table): ${cost.unpriced.join("; ")}`);
+    if (cost.selfHosted.length > 0) {
+        out.push("Self-hosted tokens, as the gateway charges them (USD per 1M prompt / generated tokens):");
+        out.push(...cost.selfHosted.map((m) => `    ${m.model}: ${perMillion(m.inputCostPerToken)} / ${perMillion(m.outputCostPerToken)}`));
+    }
     return out;
 }
 
@@ -229,6 +235,11 @@ export function renderMarkdown(report: PlanReport): string {
     table("Ceiling, on-demand (floor + these pools)", c.ceilingOnDemand, c.totals.ceilingOnDemand);
     table("Ceiling, spot where allowed (floor + these pools)", c.ceilingSpot, c.totals.ceilingSpot);
     if (c.unpriced.length > 0) out.push(`Not priced: ${c.unpriced.join("; ")}.`, "");
+    if (c.selfHosted.length > 0) {
+        out.push("### What the gateway charges for self-hosted tokens", "", "Derived from each pool's on-demand price and the throughput assumed for the model's size and GPU (`plan/prices.ts`); tenants' budgets and the spend dashboard count it.", "");
+        out.push("| model | USD per 1M prompt tokens | USD per 1M generated tokens |", "| --- | ---: | ---: |");
+        out.push(...c.selfHosted.map((m) => `| \`${m.model}\` | ${perMillion(m.inputCostPerToken)} | ${perMillion(m.outputCostPerToken)} |`), "");
+    }
     return out.join("\n");
 }
 

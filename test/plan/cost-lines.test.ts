@@ -105,6 +105,18 @@ describe("cost estimate, line by line (issue 15)", () => {
         assert.deepEqual(cost.unpriced, []);
     });
 
+    it("reports what the gateway charges for each self-hosted model, in the estimate and the Markdown report", () => {
+        const cost = estimateCost(recorded.prod!, "us-east-1");
+        // test/plan/self-hosted-cost.test.ts derives each figure.
+        assert.deepEqual(cost.selfHosted, [
+            { model: "qwen25-72b", inputCostPerToken: 3.64328e-6, outputCostPerToken: 3.64328e-6 },
+            { model: "llama31-8b", inputCostPerToken: 2.58472e-7, outputCostPerToken: 2.58472e-7 },
+            { model: "qwen25-1-5b", inputCostPerToken: 7.45185e-8, outputCostPerToken: 7.45185e-8 },
+        ]);
+        const markdown = renderMarkdown({ stack: "prod", resources: recorded.prod!, placeholders: [], productionOverrides: [], violations: [], policyConfig: "policies/config.prod.json", cost });
+        assert.ok(markdown.includes("| `qwen25-72b` | $3.6433 | $3.6433 |\n"), markdown.slice(markdown.indexOf("### What the gateway")));
+    });
+
     it("prices another Region from its own table: prod in ap-northeast-2 (Seoul)", () => {
         const cost = estimateCost(recorded.prod!, "ap-northeast-2");
         const line = (item: string) => cents(cost.floor.find((l) => l.item === item)!.monthlyUsd);
