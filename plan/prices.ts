@@ -60,7 +60,7 @@ export interface PriceSources {
 
 export interface RegionPriceTable {
     region: PriceRegion;
-    /** The day the figures were recorded (the oldest source's date). */
+    /** The day this Region's figures were last checked against their sources (each source gives its own date). */
     recorded: string;
     sources: PriceSources;
     /** GPU family → its sizes priced in this Region (a family absent here has no on-demand offer recorded). */
@@ -115,7 +115,7 @@ const US_EAST_1_PAGES = "AWS public price list pages, us-east-1, recorded 2026-1
 
 const US_EAST_1: RegionPriceTable = {
     region: "us-east-1",
-    recorded: "2026-11-23",
+    recorded: "2026-12-02",
     sources: {
         ec2: `${KARPENTER_PRICING}; g6e.12xlarge and p5en agree with ${SKYPILOT_CATALOG}. p5e.48xlarge has no On-Demand offer there (Capacity Blocks only), so it is not priced`,
         eks: `${US_EAST_1_PAGES} (Amazon EKS pricing: standard support per cluster-hour)`,
@@ -163,8 +163,11 @@ const US_EAST_1: RegionPriceTable = {
     },
 };
 
+/** The managed-service prices a Region derives from us-east-1 when no figure of its own was found. */
+type DerivedFlat = Pick<FlatPrices, "ebsGp3PerGbMonth" | "rdsStoragePerGbMonth" | "s3PerGbMonth">;
+
 /** us-east-1's prices of the managed services, scaled by `ratio` (for Regions where only EC2 figures were found). */
-function derivedManaged(ratio: number): Pick<RegionPriceTable, "instances"> & { flat: Omit<FlatPrices, "eksControlPlaneHourly" | "kmsKeyMonthly" | "natGatewayHourly" | "natGatewayPerGb"> } {
+function derivedManaged(ratio: number): { instances: Record<string, number>; flat: DerivedFlat } {
     const managed = Object.entries(US_EAST_1.instances).filter(([type]) => type.startsWith("db.") || type.startsWith("cache."));
     const f = US_EAST_1.flat;
     return {

@@ -554,6 +554,7 @@ function agentPlatform(cluster: GpuCluster, gateway: LlmGateway, observability: 
 /** Declares the platform for one stack in `awsRegion` (its `aws:region`). */
 export function createPlatform(config: PlatformConfig, stackName: string, awsRegion: string | undefined): PlatformOutputs {
     validatePlatform(config, stackName, awsRegion);
+    // validatePlatform refused any Region plan/prices.ts does not cover.
     const region = awsRegion as PriceRegion;
     const overrides = productionOverridesInForce(config);
     for (const o of overrides) pulumi.log.warn(o);

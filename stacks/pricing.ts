@@ -6,7 +6,7 @@
  * to the price table).
  */
 import type { Problem } from "../components/internal/errors";
-import { poolAdvertisedPerGpu, poolFamilies, SharingSpec } from "../components/internal/gpu-instances";
+import { poolAdvertisedPerGpu, poolFamilies } from "../components/internal/gpu-instances";
 import { isPriceRegion, PriceRegion, REGION_PRICES, selfHostedPrice, SelfHostedPrice, SUPPORTED_REGIONS } from "../plan/prices";
 import { NAMESPACE, PlatformConfig } from "./config";
 
@@ -34,7 +34,7 @@ export function modelPrice(config: PlatformConfig, i: number, region: PriceRegio
         model: m.model,
         tensorParallelSize: m.tensorParallelSize ?? 1,
         families: poolFamilies(pool),
-        advertisedPerGpu: poolAdvertisedPerGpu({ ...pool, sharing: pool.sharing as SharingSpec | undefined }),
+        advertisedPerGpu: poolAdvertisedPerGpu(pool),
         measuredThroughput: m.measuredThroughput,
     });
     if ("problem" in price) {
