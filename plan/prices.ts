@@ -117,7 +117,7 @@ const US_EAST_1: RegionPriceTable = {
     region: "us-east-1",
     recorded: "2026-12-02",
     sources: {
-        ec2: `${KARPENTER_PRICING}; g6e.12xlarge and p5en agree with ${SKYPILOT_CATALOG}. p5e.48xlarge has no On-Demand offer there (Capacity Blocks only), so it is not priced`,
+        ec2: `${KARPENTER_PRICING} (m7g.medium: ${SKYPILOT_CATALOG}); g6e.12xlarge and p5en agree with the catalog. p5e.48xlarge has no On-Demand offer there (Capacity Blocks only), so it is not priced`,
         eks: `${US_EAST_1_PAGES} (Amazon EKS pricing: standard support per cluster-hour)`,
         rds: `${US_EAST_1_PAGES} (RDS for PostgreSQL, single-AZ on-demand; gp3 storage)`,
         elasticache: `${US_EAST_1_PAGES} (ElastiCache node on-demand)`,
@@ -144,6 +144,9 @@ const US_EAST_1: RegionPriceTable = {
         "m6i.large": 0.096,
         "m6i.xlarge": 0.192,
         "m6i.2xlarge": 0.384,
+        "m7g.medium": 0.0408,
+        "m7g.large": 0.0816,
+        "m7g.xlarge": 0.1632,
         "db.t4g.medium": 0.065,
         "db.m7g.large": 0.168,
         "db.r7g.large": 0.239,
@@ -213,6 +216,9 @@ const US_WEST_2: RegionPriceTable = {
         "m6i.large": 0.096,
         "m6i.xlarge": 0.192,
         "m6i.2xlarge": 0.384,
+        "m7g.medium": 0.0408,
+        "m7g.large": 0.0816,
+        "m7g.xlarge": 0.1632,
         ...usWest2Managed.instances,
     },
     flat: {
@@ -237,7 +243,7 @@ const AP_NORTHEAST_2: RegionPriceTable = {
     region: "ap-northeast-2",
     recorded: "2026-12-02",
     sources: {
-        ec2: `${SKYPILOT_CATALOG}; no On-Demand offer recorded there for p4de, p5e or p6-b200 in ap-northeast-2 (not priced); g4dn, p4d not recorded`,
+        ec2: `${SKYPILOT_CATALOG}; no On-Demand offer recorded there for p4de, p5e or p6-b200 in ap-northeast-2 (not priced); g4dn, p4d not recorded; m7g.large derived as m7g.xlarge ÷ 2 (sizes are priced linearly within the family there: medium 0.0502, xlarge 0.2006)`,
         eks: "same as us-east-1: Amazon EKS charges standard support at one per-cluster-hour rate in every commercial Region; not separately recorded",
         rds: derivedSeoul("RDS instance and storage prices"),
         elasticache: derivedSeoul("ElastiCache node prices"),
@@ -260,6 +266,9 @@ const AP_NORTHEAST_2: RegionPriceTable = {
         "m6i.large": 0.118,
         "m6i.xlarge": 0.236,
         "m6i.2xlarge": 0.472,
+        "m7g.medium": 0.0502,
+        "m7g.large": 0.2006 / 2,
+        "m7g.xlarge": 0.2006,
         ...seoulManaged.instances,
     },
     flat: {
