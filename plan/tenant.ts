@@ -103,6 +103,7 @@ export function addedCost(platform: CostEstimate, withTenant: CostEstimate): Cos
         ceilingOnDemand: addedLines(platform.ceilingOnDemand, withTenant.ceilingOnDemand),
         ceilingSpot: addedLines(platform.ceilingSpot, withTenant.ceilingSpot),
         unpriced: withTenant.unpriced.filter((u) => !platform.unpriced.includes(u)),
+        selfHosted: withTenant.selfHosted.filter((m) => !platform.selfHosted.some((p) => p.model === m.model)),
         totals: {
             floor: withTenant.totals.floor - platform.totals.floor,
             ceilingOnDemand: withTenant.totals.ceilingOnDemand - platform.totals.ceilingOnDemand,

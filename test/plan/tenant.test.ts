@@ -6,6 +6,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { buildTenantPlan } from "../../plan/build";
 import type { CostEstimate } from "../../plan/cost";
+import { REGION_PRICES } from "../../plan/prices";
 import { renderMarkdown, renderText, type PlanReport } from "../../plan/report";
 import { PROJECT_ROOT } from "../../plan/stack";
 import { addedCost, loadTenantProgram } from "../../plan/tenant";
@@ -69,7 +70,7 @@ describe("offline plan of a tenant program on a platform stack", function () {
 
 describe("what a tenant program adds to the bill", () => {
     const estimate = (floor: [string, number][], total: number): CostEstimate => ({
-        region: "us-east-1", priceDate: "2026-11-23", unpriced: [], ceilingOnDemand: [], ceilingSpot: [],
+        region: "us-east-1", priceDate: "2026-11-23", sources: REGION_PRICES["us-east-1"].sources, selfHosted: [], unpriced: [], ceilingOnDemand: [], ceilingSpot: [],
         floor: floor.map(([item, monthlyUsd]) => ({ item, monthlyUsd, assumption: "a" })),
         totals: { floor: total, ceilingOnDemand: total, ceilingSpot: total },
     });
