@@ -108,6 +108,12 @@ export function mockResourceState(args: pulumi.runtime.MockResourceArgs, id: str
 export interface MockCallContext {
     /** The IAM role (path included) or user that runs `pulumi up`. Default `MOCK_DEPLOYER_ARN`. */
     deployerArn?: string;
+    /**
+     * The caller is not known yet, as in a preview whose AWS provider takes its
+     * credentials from another resource's outputs: getCallerIdentity answers
+     * unknown values.
+     */
+    callerUnknown?: boolean;
 }
 
 const ROLE_ARN = /^arn:([\w-]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
@@ -123,6 +129,12 @@ function callerIdentity(deployerArn: string): Record<string, unknown> {
     if (!role) return { accountId: MOCK_ACCOUNT, arn: deployerArn, userId: "AIDAMOCKDEPLOYER", id: MOCK_ACCOUNT };
     const [, partition, account, name] = role;
     return { accountId: account, arn: `arn:${partition}:sts::${account}:assumed-role/${name}/${MOCK_SESSION}`, userId: `AROAMOCKDEPLOYER:${MOCK_SESSION}`, id: account };
+}
+
+/** getCallerIdentity's answer in a preview that cannot know the caller: every field unknown. */
+function unknownCaller(): Record<string, unknown> {
+    const unknown = pulumi.runtime.unknownValue;
+    return { accountId: unknown, arn: unknown, userId: unknown, id: unknown };
 }
 
 /**
@@ -145,7 +157,7 @@ export function mockCall(args: pulumi.runtime.MockCallArgs, context: MockCallCon
     const deployerArn = context.deployerArn ?? MOCK_DEPLOYER_ARN;
     switch (args.token) {
         case "aws:index/getCallerIdentity:getCallerIdentity":
-            return callerIdentity(deployerArn);
+            return context.callerUnknown ? unknownCaller() : callerIdentity(deployerArn);
         case "aws:iam/getSessionContext:getSessionContext":
             return sessionContext(String(args.inputs.arn), deployerArn);
         case "aws:index/getRegion:getRegion":

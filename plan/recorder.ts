@@ -179,6 +179,8 @@ export interface MockRunOptions {
     stackOutputs?: Record<string, Record<string, unknown>>;
     /** The IAM role or user that runs `pulumi up` (what getCallerIdentity and getSessionContext answer). Default `MOCK_DEPLOYER_ARN`. */
     deployerArn?: string;
+    /** getCallerIdentity answers unknown values (use with `preview`; see `MockCallContext.callerUnknown`). */
+    callerUnknown?: boolean;
 }
 
 export interface MockRun<T> {
@@ -202,7 +204,7 @@ export async function runWithMocks<T>(program: () => T | Promise<T>, options: Mo
             }
             return { id, state: mockResourceState(args, id) };
         },
-        call: (args) => mockCall(args, { deployerArn: options.deployerArn }),
+        call: (args) => mockCall(args, { deployerArn: options.deployerArn, callerUnknown: options.callerUnknown }),
     };
     const project = options.project ?? "genai-platform";
     const stack = options.stack ?? `test-${++counter}`;
