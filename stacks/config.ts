@@ -54,6 +54,7 @@ const cluster = z.strictObject({
         .optional(),
     endpoint: z.strictObject({ publicAccess: z.boolean().optional(), publicAccessCidrs: z.array(z.string()).optional() }).optional(),
     adminPrincipalArns: z.array(z.string()).optional(),
+    deployerPrincipalArn: z.string().optional(),
     systemNodes: z
         .strictObject({
             instanceTypes: z.array(z.string()).optional(),

@@ -97,6 +97,8 @@ export function clusterArgs(config: PlatformConfig): GpuClusterArgs {
     const c = config.cluster;
     return {
         ...c,
+        // Required; a missing one is refused by validateGpuClusterArgs at its config key.
+        deployerPrincipalArn: c.deployerPrincipalArn as string,
         network: { ...profile.network, ...c.network },
         kyverno: { ...profile.kyverno, ...c.kyverno, exemptNamespaces: addonNamespaces(config) },
         systemNodes: { ...profile.systemNodes, ...c.systemNodes },
@@ -420,10 +422,11 @@ export function validatePlatform(config: PlatformConfig, stackName: string, awsR
     problems.push(...onStackName(problemsOf(gateway, () => validateLlmGatewayArgs(names.gateway, gatewayArgs(config, facts, region)), gatewayKey(config)), gateway, stackName, "LlmGateway", names.gateway));
     problems.push(...writtenTenantKeys(config)(problemsOf(`${NAMESPACE}:`, () => validateTenants(config.tenants, { pools: facts.pools.map(tenantPool), gatewayModels: gatewayModelNames(config), reservedNamespaces: platformNamespaces(config) }))));
     problems.push(...capacityProblems(config, facts));
-    // EKS allows one access entry per principal: a cluster admin cannot also be a tenant principal.
-    const admins = new Set(settings.adminPrincipalArns.map(principalKey));
+    // EKS allows one access entry per principal: a cluster admin (the deployer, admin as the cluster's creator, too)
+    // cannot also be a tenant principal.
+    const admins = new Set([...settings.adminPrincipalArns, settings.deployerPrincipalArn].map(principalKey));
     config.tenants.forEach((t, i) => (t.principals ?? []).forEach((p, j) => {
-        if (admins.has(principalKey(p.arn))) problems.push({ path: `${NAMESPACE}:tenants[${i}].principals[${j}].arn`, value: p.arn, allowed: "this principal is already a cluster admin (genai-platform:cluster.adminPrincipalArns); EKS allows one access entry per principal" });
+        if (admins.has(principalKey(p.arn))) problems.push({ path: `${NAMESPACE}:tenants[${i}].principals[${j}].arn`, value: p.arn, allowed: "this principal is already a cluster admin (genai-platform:cluster.adminPrincipalArns or .deployerPrincipalArn); EKS allows one access entry per principal" });
     }));
     // One bad stack name breaks several derived names; report it once, at the first.
     const firstOnStackName = problems.findIndex((p) => p.path === STACK_NAME_KEY);

@@ -5,7 +5,7 @@ import { checkAllowList, isCidr } from "../internal/cidr";
 import { Problems } from "../internal/errors";
 import { GPU_FAMILIES, GPU_NAMES, migProfileName, poolFamilies } from "../internal/gpu-instances";
 import { checkDnsLabel, checkUnique, COMPONENT_NAME_MAX } from "../internal/naming";
-import { checkPrincipalArns } from "../internal/principal-arn";
+import { checkPrincipalArn, checkPrincipalArns } from "../internal/principal-arn";
 import { isAwsAccountId, isInt, isKarpenterBudgetDuration, isKarpenterDuration } from "../internal/validators";
 import { KUBERNETES_VERSIONS } from "../internal/versions";
 
@@ -185,11 +185,23 @@ export interface GpuClusterArgs {
     endpoint?: EndpointArgs;
     /**
      * IAM role or user ARNs (paths allowed; not STS sessions, not wildcards, each
-     * once) granted cluster admin through EKS access entries. The principal that
-     * runs `pulumi up` is skipped: EKS already gave the cluster creator an admin
-     * entry (see `GpuCluster`). Default none.
+     * once) granted cluster admin through EKS access entries. The deployer may be
+     * listed; it gets no entry of its own, EKS having given it one as the cluster's
+     * creator (see `deployerPrincipalArn`). Default none.
      */
     adminPrincipalArns?: string[];
+    /**
+     * The IAM role (or user) that creates the cluster and runs every preview and
+     * update after: the CI deployer role, e.g.
+     * `arn:aws:iam::123456789012:role/platform-ci-deployer` (the role's ARN, not an
+     * STS session's). EKS keeps the creator's admin access entry for the cluster's
+     * life, so the entries are decided from this value, never from the caller,
+     * and a run whose caller is another principal fails before the cluster
+     * registers (components/gpu-cluster/access.ts). A plain string, not an
+     * Input: both are decided before anything is registered. Fixed for the
+     * cluster's life: naming another role later would not move the creator's entry.
+     */
+    deployerPrincipalArn: string;
     systemNodes?: SystemNodeArgs;
     /** Scaling CPU capacity for the platform's add-ons (Karpenter mode). */
     platformPool?: PlatformPoolArgs;
@@ -233,6 +245,7 @@ export interface ResolvedGpuClusterArgs {
     network: Required<NetworkArgs>;
     endpoint: Required<EndpointArgs>;
     adminPrincipalArns: string[];
+    deployerPrincipalArn: string;
     systemNodes: Required<SystemNodeArgs>;
     platformPool: Required<PlatformPoolArgs>;
     pools: ResolvedPool[];
@@ -278,6 +291,7 @@ export function resolveGpuClusterArgs(args: GpuClusterArgs): ResolvedGpuClusterA
         network: { vpcCidr: "10.0.0.0/16", availabilityZoneCount: 3, natGateways: "perZone", ...args.network },
         endpoint: { publicAccess: true, publicAccessCidrs: [], ...args.endpoint },
         adminPrincipalArns: args.adminPrincipalArns ?? [],
+        deployerPrincipalArn: args.deployerPrincipalArn,
         systemNodes: { instanceTypes: ["m7i.large"], minSize: 2, desiredSize: 2, maxSize: 3, ...args.systemNodes },
         platformPool: { capacityTypes: ["on-demand"], instanceCategories: ["c", "m", "r"], cpuLimit: 64, memoryLimitGiB: 256, ...args.platformPool },
         pools: (args.pools ?? []).map(resolvePool),
@@ -432,6 +446,7 @@ export function validateGpuClusterArgs(name: string, args: GpuClusterArgs): Reso
         checkAllowList(ep, "publicAccessCidrs", r.endpoint.publicAccessCidrs, DEPLOYER_CIDRS_RULE);
     }
     checkPrincipalArns(p.at("adminPrincipalArns"), r.adminPrincipalArns);
+    checkPrincipalArn(p, "deployerPrincipalArn", r.deployerPrincipalArn);
     const sys = p.at("systemNodes");
     sys.check(r.systemNodes.instanceTypes.length > 0, "instanceTypes", r.systemNodes.instanceTypes, "give at least one instance type");
     sys.check(

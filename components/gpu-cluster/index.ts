@@ -6,9 +6,9 @@ import { poolAdvertisedPerGpu } from "../internal/gpu-instances";
 import { helmReleaseArgs } from "../internal/helm";
 import { podIdentityTrustPolicy } from "../internal/iam";
 import { asArgs, type KubernetesObject } from "../internal/k8s-object";
-import { AWS_NAME_LIMITS, physicalName, shortHash } from "../internal/naming";
-import { principalKey } from "../internal/principal-arn";
+import { AWS_NAME_LIMITS, physicalName } from "../internal/naming";
 import { CHARTS, EKS_ADDONS } from "../internal/versions";
+import { createAdminAccess, requireDeployer } from "./access";
 import { CONTROL_PLANE_LOG_TYPES, GpuClusterArgs, ResolvedGpuClusterArgs, ResolvedPool, validateGpuClusterArgs } from "./args";
 import { createKarpenter } from "./karpenter";
 import { managedPolicyArn, nodeTrustPolicy } from "./karpenter-iam";
@@ -54,8 +54,6 @@ export interface GpuPoolInfo {
      */
     advertisedPerGpu?: number;
 }
-
-const EKS_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy";
 
 /**
  * An EKS cluster ready for GPU inference: VPC, EKS with access entries and
@@ -119,6 +117,8 @@ export class GpuCluster extends pulumi.ComponentResource {
             // or, in Auto Mode, where there is no such add-on, through the ConfigMap registered below.
             ...(auto ? { autoMode: { enabled: true } } : { vpcCniOptions: { enableNetworkPolicy: true } }),
             tags,
+            // Registers only once the caller is the configured deployer: EKS makes the creator admin for good (access.ts).
+            clusterTags: requireDeployer(name, settings.deployerPrincipalArn, this).apply(() => ({})),
         }, { parent: this });
         this.clusterName = cluster.eksCluster.name;
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
@@ -128,7 +128,7 @@ export class GpuCluster extends pulumi.ComponentResource {
         this.privateSubnetIds = network.privateSubnetIds;
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
 
-        this.createAdminAccess(name, settings.adminPrincipalArns, tags);
+        createAdminAccess(name, { clusterName: this.clusterName, admins: settings.adminPrincipalArns, deployerArn: settings.deployerPrincipalArn, tags }, this);
 
         const pools = settings.pools.map((p) => ({ ...p }));
         let poolObjects: KubernetesObject[];
@@ -228,43 +228,6 @@ export class GpuCluster extends pulumi.ComponentResource {
             oidcIssuerUrl: this.oidcIssuerUrl,
             vpcId: this.vpcId,
             pools: this.pools.map((p) => ({ name: p.name, gpuLimit: p.gpuLimit })),
-        });
-    }
-
-    /**
-     * Cluster admin for each admin principal but the deployer. pulumi-eks 4.3.0
-     * sets `bootstrapClusterCreatorAdminPermissions: true` whenever
-     * `authenticationMode` is set (pulumi/pulumi-eks v4.3.0,
-     * nodejs/eks/cluster/cluster.ts lines 734–740), so EKS already holds an
-     * admin entry for whoever creates the cluster; a second entry for that
-     * principal fails with 409 ResourceInUseException. The deployer is the
-     * caller's STS session resolved to its IAM role (`issuerArn`, path
-     * included), or the IAM user itself. Entries are named by a hash of the
-     * principal, so reordering the list replaces nothing.
-     *
-     * The skip is decided when the caller is known (both calls resolve in
-     * preview too), so the entries are registered inside that `apply`. The
-     * cluster creator's entry exists for the cluster's life: run every `up` as
-     * the principal that created the cluster (the CI deployer role), as
-     * README "Deploying for real" says.
-     */
-    private createAdminAccess(name: string, admins: readonly string[], tags: Record<string, string>): void {
-        if (admins.length === 0) return;
-        const opts = { parent: this };
-        const caller = aws.getCallerIdentityOutput({}, opts);
-        const deployer = aws.iam.getSessionContextOutput({ arn: caller.arn }, opts).issuerArn;
-        const policyArn = pulumi.interpolate`arn:${aws.getPartitionOutput({}, opts).partition}:eks::aws:cluster-access-policy/${EKS_ADMIN_POLICY}`;
-        deployer.apply((deployerArn) => {
-            for (const principalArn of admins.filter((arn) => principalKey(arn) !== principalKey(deployerArn))) {
-                const id = `${name}-admin-${shortHash(principalArn)}`;
-                const entry = new aws.eks.AccessEntry(id, { clusterName: this.clusterName, principalArn, type: "STANDARD", tags }, opts);
-                new aws.eks.AccessPolicyAssociation(id, {
-                    clusterName: this.clusterName,
-                    principalArn,
-                    policyArn,
-                    accessScope: { type: "cluster" },
-                }, { parent: this, dependsOn: [entry] });
-            }
         });
     }
 

@@ -52,6 +52,13 @@ export function principalKey(arn: string): string {
     return m ? `${m[1]}:${m[2]}:${m[3]}:${m[5].toLowerCase()}` : arn;
 }
 
+/** Checks one principal ARN, reported at `field` of `problems`; true when it is one. */
+export function checkPrincipalArn(problems: Problems, field: string | undefined, arn: unknown): arn is string {
+    const problem = principalArnProblem(arn);
+    if (problem !== undefined) problems.add(field, arn, problem);
+    return problem === undefined;
+}
+
 /**
  * Checks a list of principal ARNs: each one on its own, and no principal twice.
  * `list` is scoped to the list; item `i`'s ARN is reported at `list[i]`, or at
@@ -60,12 +67,8 @@ export function principalKey(arn: string): string {
 export function checkPrincipalArns(list: Problems, arns: readonly unknown[], field?: string): void {
     const seen = new Set<string>();
     arns.forEach((arn, i) => {
-        const problem = principalArnProblem(arn);
-        if (problem !== undefined) {
-            list.at(i).add(field, arn, problem);
-            return;
-        }
-        const key = principalKey(arn as string);
+        if (!checkPrincipalArn(list.at(i), field, arn)) return;
+        const key = principalKey(arn);
         list.at(i).check(!seen.has(key), field, arn, DUPLICATE_PRINCIPAL_RULE);
         seen.add(key);
     });

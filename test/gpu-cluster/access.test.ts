@@ -13,31 +13,47 @@
 import * as assert from "node:assert/strict";
 import { GpuCluster, GpuClusterArgs, validateGpuClusterArgs } from "../../components/gpu-cluster";
 import { validateTenants } from "../../components/tenant-namespace";
+import { ValidationError } from "../../components/internal/errors";
+import { PRINCIPAL_ARN_RULE } from "../../components/internal/principal-arn";
 import { mockCall, MOCK_ACCOUNT } from "../../plan/mock-outputs";
+import type { MockRunOptions } from "../../plan/recorder";
 import { ofType, problemLines, RecordedResource, runWithMocks } from "../harness";
 import { MODELS, POOLS } from "../tenant-namespace/fixtures";
 
 const ADMIN = `arn:aws:iam::${MOCK_ACCOUNT}:role/platform-admin`;
 /** A deployer role with a path: its STS session ARN drops the path, the issuer ARN keeps it. */
 const DEPLOYER = `arn:aws:iam::${MOCK_ACCOUNT}:role/ci/platform-ci-deployer`;
-const OTHER_DEPLOYER = `arn:aws:iam::${MOCK_ACCOUNT}:role/someone-else`;
+/** Another admin, who might run `pulumi up` from a laptop. */
+const OTHER_ADMIN = `arn:aws:iam::${MOCK_ACCOUNT}:role/platform-admin-2`;
 
 const ENTRY = "aws:eks/accessEntry:AccessEntry";
 const ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation";
 
-function clusterArgs(adminPrincipalArns: string[]): GpuClusterArgs {
+function clusterArgs(adminPrincipalArns: string[], deployerPrincipalArn: string = DEPLOYER): GpuClusterArgs {
     return {
         pools: [{ name: "l4", instanceFamilies: ["g6"], gpuLimit: 8 }],
         endpoint: { publicAccessCidrs: ["203.0.113.0/24"] },
         adminPrincipalArns,
+        deployerPrincipalArn,
     };
 }
 
-/** The admin access entries and their policy associations a cluster registers when `deployer` runs `pulumi up`. */
-async function adminAccess(admins: string[], deployer: string): Promise<{ entries: RecordedResource[]; associations: RecordedResource[] }> {
-    const { resources } = await runWithMocks(() => new GpuCluster("t", clusterArgs(admins)), { deployerArn: deployer });
-    const isAdmin = (r: RecordedResource) => r.name.startsWith("t-admin-");
-    return { entries: ofType(resources, ENTRY).filter(isAdmin), associations: ofType(resources, ASSOCIATION).filter(isAdmin) };
+const isAdmin = (r: RecordedResource) => r.name.startsWith("t-admin-");
+
+/** The admin access entries and their policy associations a cluster registers, and the cluster, when `options.deployerArn` runs `pulumi up`. */
+async function adminAccess(args: GpuClusterArgs, options: MockRunOptions = {}) {
+    const { resources, result } = await runWithMocks(() => new GpuCluster("t", args), options);
+    return { cluster: result, entries: ofType(resources, ENTRY).filter(isAdmin), associations: ofType(resources, ASSOCIATION).filter(isAdmin) };
+}
+
+/** Why the run's eks.Cluster failed to register, or undefined when it registered. */
+async function clusterFailure(cluster: GpuCluster): Promise<string | undefined> {
+    try {
+        await (cluster.clusterName as unknown as { promise(): Promise<string> }).promise();
+        return undefined;
+    } catch (e) {
+        return String(e);
+    }
 }
 
 describe("GpuCluster admin access entries", () => {
@@ -53,23 +69,65 @@ describe("GpuCluster admin access entries", () => {
         assert.equal(mockCall({ token: "aws:iam/getSessionContext:getSessionContext", inputs: { arn: user } }, { deployerArn: user }).issuerArn, user);
     });
 
-    it("skips the deployer, whom EKS already made cluster admin as the cluster creator", async () => {
-        const { entries, associations } = await adminAccess([ADMIN, DEPLOYER], DEPLOYER);
+    it("skips the configured deployer, whom EKS already made cluster admin as the cluster creator", async () => {
+        const { cluster, entries, associations } = await adminAccess(clusterArgs([ADMIN, DEPLOYER]), { deployerArn: DEPLOYER });
+        assert.equal(await clusterFailure(cluster), undefined);
         assert.deepEqual(entries.map((e) => e.inputs.principalArn), [ADMIN]);
         assert.deepEqual(associations.map((a) => a.inputs.principalArn), [ADMIN]);
         assert.equal(associations[0].inputs.policyArn, "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy");
         assert.deepEqual(associations[0].inputs.accessScope, { type: "cluster" });
     });
 
-    it("gives every admin an entry when the deployer is none of them", async () => {
-        const { entries } = await adminAccess([ADMIN, DEPLOYER], OTHER_DEPLOYER);
-        assert.deepEqual(entries.map((e) => e.inputs.principalArn).sort(), [ADMIN, DEPLOYER].sort());
+    it("registers the entries from config alone: they are in a preview that cannot know the caller yet", async () => {
+        const { entries, associations } = await adminAccess(clusterArgs([ADMIN, DEPLOYER, OTHER_ADMIN]), { preview: true, callerUnknown: true });
+        assert.deepEqual(entries.map((e) => e.inputs.principalArn), [ADMIN, OTHER_ADMIN]);
+        assert.deepEqual(associations.map((a) => a.inputs.principalArn), [ADMIN, OTHER_ADMIN]);
+    });
+
+    it("refuses an update by anyone but the configured deployer with one clear error, before the cluster registers", async () => {
+        // OTHER_ADMIN is an admin with its own entry: without the guard its `up` would move the skip,
+        // create an entry for the creator (409) and delete its own.
+        const { cluster, entries } = await adminAccess(clusterArgs([ADMIN, DEPLOYER, OTHER_ADMIN]), { deployerArn: OTHER_ADMIN });
+        const failure = await clusterFailure(cluster);
+        assert.ok(failure, "the cluster registered although the caller is not the deployer");
+        const session = `arn:aws:sts::${MOCK_ACCOUNT}:assumed-role/platform-admin-2/pulumi`;
+        const expected =
+            `GpuCluster t: deployerPrincipalArn is ${DEPLOYER}, but this run is ${OTHER_ADMIN} (STS session ${session}). ` +
+            "EKS keeps the cluster creator's admin access entry for the cluster's life (pulumi-eks 4.3.0 sets bootstrapClusterCreatorAdminPermissions), " +
+            `so every update runs as ${DEPLOYER}: assume that role and run again`;
+        assert.ok(failure.includes(expected), failure);
+        assert.ok(!entries.some((e) => e.inputs.principalArn === DEPLOYER), "a second entry for the cluster creator (409 ResourceInUseException)");
+    });
+
+    it("lets another principal preview (CI's read-only preview role): same entries, and a warning that its update would be refused", async () => {
+        const warnings: string[] = [];
+        const warn = console.warn;
+        console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
+        try {
+            const asDeployer = await adminAccess(clusterArgs([ADMIN, DEPLOYER, OTHER_ADMIN]), { preview: true, deployerArn: DEPLOYER });
+            const asOther = await adminAccess(clusterArgs([ADMIN, DEPLOYER, OTHER_ADMIN]), { preview: true, deployerArn: OTHER_ADMIN });
+            assert.equal(await clusterFailure(asOther.cluster), undefined);
+            const byName = (rs: RecordedResource[]) => Object.fromEntries(rs.map((r) => [r.name, r.inputs.principalArn]));
+            assert.deepEqual(byName(asOther.entries), byName(asDeployer.entries));
+        } finally {
+            console.warn = warn;
+        }
+        const deployerWarnings = warnings.filter((w) => w.includes("deployerPrincipalArn"));
+        assert.equal(deployerWarnings.length, 1, warnings.join("\n"));
+        assert.ok(deployerWarnings[0].includes(`but this run is ${OTHER_ADMIN}`), deployerWarnings[0]);
+        assert.ok(deployerWarnings[0].endsWith("This preview goes on (a preview changes nothing); an update as this caller is refused."), deployerWarnings[0]);
+    });
+
+    it("takes the deployer's role whatever its path or case in the caller's issuer ARN", async () => {
+        const { cluster } = await adminAccess(clusterArgs([ADMIN], `arn:aws:iam::${MOCK_ACCOUNT}:role/Platform-CI-Deployer`), { deployerArn: DEPLOYER });
+        assert.equal(await clusterFailure(cluster), undefined);
     });
 
     it("names each entry by its principal, so reordering the admins replaces nothing", async () => {
         const byName = (rs: RecordedResource[]) => Object.fromEntries(rs.map((r) => [r.name, r.inputs.principalArn]));
-        const forward = await adminAccess([ADMIN, DEPLOYER], OTHER_DEPLOYER);
-        const reversed = await adminAccess([DEPLOYER, ADMIN], OTHER_DEPLOYER);
+        const forward = await adminAccess(clusterArgs([ADMIN, OTHER_ADMIN, DEPLOYER]));
+        const reversed = await adminAccess(clusterArgs([DEPLOYER, OTHER_ADMIN, ADMIN]));
+        assert.equal(Object.keys(byName(forward.entries)).length, 2);
         assert.deepEqual(byName(reversed.entries), byName(forward.entries));
         assert.deepEqual(byName(reversed.associations), byName(forward.associations));
         for (const name of Object.keys(byName(forward.entries))) assert.match(name, /^t-admin-[0-9a-f]{8}$/);
@@ -119,4 +177,37 @@ describe("IAM principal ARNs (GpuCluster admins and tenant principals alike)", (
             assert.ok(tenants[0].startsWith(`tenants[0].principals[${index}].arn: ${rule}`), tenants[0]);
         });
     }
+});
+
+describe("GpuCluster deployerPrincipalArn", () => {
+    /** The problems validation reports for `arn` as the deployer: field, value, what is allowed. */
+    function deployerProblems(arn: unknown): { path: string; value: unknown; allowed: string }[] {
+        try {
+            validateGpuClusterArgs("t", { ...clusterArgs([ADMIN]), deployerPrincipalArn: arn as string });
+            return [];
+        } catch (e) {
+            if (!(e instanceof ValidationError)) throw e;
+            return e.problems.map(({ path, value, allowed }) => ({ path, value, allowed }));
+        }
+    }
+
+    for (const c of ARN_CASES.filter((c) => c.arns.length === 1 || !c.refused)) {
+        it(`${c.refused ? "refuses" : "accepts"} ${c.title} as the deployer`, () => {
+            for (const arn of c.arns) {
+                const problems = deployerProblems(arn);
+                if (!c.refused) {
+                    assert.deepEqual(problems, []);
+                    continue;
+                }
+                assert.equal(problems.length, 1, JSON.stringify(problems));
+                assert.equal(problems[0].path, "deployerPrincipalArn");
+                assert.equal(problems[0].value, arn);
+                assert.ok(problems[0].allowed.startsWith(c.refused.rule), problems[0].allowed);
+            }
+        });
+    }
+
+    it("is required: the skip and the guard are decided from it", () => {
+        assert.deepEqual(deployerProblems(undefined), [{ path: "deployerPrincipalArn", value: undefined, allowed: PRINCIPAL_ARN_RULE }]);
+    });
 });

@@ -10,12 +10,13 @@ import * as assert from "node:assert/strict";
 import { EndpointArgs, GpuCluster, GpuClusterArgs, validateGpuClusterArgs } from "../../components/gpu-cluster";
 import { eksEndpointAccess } from "../../policies/aws/eks-endpoint-access";
 import { one, problemLines, runWithMocks } from "../harness";
+import { MOCK_DEPLOYER_ARN } from "../../plan/mock-outputs";
 import { messages, resource } from "../policies/helpers";
 
 const EKS = "eks:index:Cluster";
 
 function clusterArgs(endpoint: EndpointArgs): GpuClusterArgs {
-    return { pools: [{ name: "l4", instanceFamilies: ["g6"], gpuLimit: 8 }], endpoint };
+    return { pools: [{ name: "l4", instanceFamilies: ["g6"], gpuLimit: 8 }], endpoint, deployerPrincipalArn: MOCK_DEPLOYER_ARN };
 }
 
 /** What a stack may ask of the endpoint; `refused` is a phrase both the validation message and the policy violation must carry. */

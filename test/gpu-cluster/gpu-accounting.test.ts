@@ -7,23 +7,25 @@
 import * as assert from "node:assert/strict";
 import { GpuCluster, type GpuClusterArgs, type GpuPoolArgs } from "../../components/gpu-cluster";
 import { expectFailure, k8sObjects, ofType, type RecordedResource, runWithMocks } from "../harness";
+import { MOCK_DEPLOYER_ARN } from "../../plan/mock-outputs";
 
 const ADMIN = ["arn:aws:iam::123456789012:role/admin"];
 /** The deployer's networks: the public endpoint admits only them. */
 const ENDPOINT = { publicAccessCidrs: ["203.0.113.0/24"] };
+const DEPLOYER = MOCK_DEPLOYER_ARN;
 const l4: GpuPoolArgs = { name: "l4", instanceFamilies: ["g6"], gpuLimit: 8 };
 const sliced: GpuPoolArgs = { name: "sliced", instanceFamilies: ["g6"], gpuLimit: 8, sharing: { mode: "time-slicing", replicas: 4 } };
 const h100Mig: GpuPoolArgs = { name: "mig", instanceFamilies: ["p5"], gpuLimit: 16, sharing: { mode: "mig", profile: "all-1g.10gb" } };
 
 async function declare(pools: GpuPoolArgs[], extra: Partial<GpuClusterArgs> = {}): Promise<RecordedResource[]> {
-    return (await runWithMocks(() => new GpuCluster("t", { pools, adminPrincipalArns: ADMIN, endpoint: ENDPOINT, ...extra }))).resources;
+    return (await runWithMocks(() => new GpuCluster("t", { pools, adminPrincipalArns: ADMIN, deployerPrincipalArn: DEPLOYER, endpoint: ENDPOINT, ...extra }))).resources;
 }
 
 const nodePool = (resources: RecordedResource[], name: string) => k8sObjects(resources, "NodePool").find((p) => p.metadata.name === name)!;
 const karpenterValues = (resources: RecordedResource[]) => ofType(resources, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.name === "karpenter")!.inputs.values;
 
 async function rejected(pools: GpuPoolArgs[], extra: Partial<GpuClusterArgs> = {}): Promise<string> {
-    const { error, resources } = await expectFailure(() => new GpuCluster("bad", { pools, adminPrincipalArns: ADMIN, endpoint: ENDPOINT, ...extra }));
+    const { error, resources } = await expectFailure(() => new GpuCluster("bad", { pools, adminPrincipalArns: ADMIN, deployerPrincipalArn: DEPLOYER, endpoint: ENDPOINT, ...extra }));
     assert.equal(resources.length, 0, "nothing may be registered on bad input");
     return error.message;
 }
@@ -57,7 +59,7 @@ describe("GPU accounting (issue 8 item 7)", () => {
     });
 
     it("tells consumers of its pools (tenants through stack outputs) the unit: advertised GPUs per physical GPU", async () => {
-        const pools = (await runWithMocks(() => new GpuCluster("t", { pools: [l4, sliced, h100Mig], adminPrincipalArns: ADMIN, endpoint: ENDPOINT }).pools)).result;
+        const pools = (await runWithMocks(() => new GpuCluster("t", { pools: [l4, sliced, h100Mig], adminPrincipalArns: ADMIN, deployerPrincipalArn: DEPLOYER, endpoint: ENDPOINT }).pools)).result;
         assert.deepEqual(pools.map((p) => [p.name, p.gpuLimit, p.advertisedPerGpu]), [["l4", 8, 1], ["sliced", 8, 4], ["mig", 16, 7]]);
     });
 

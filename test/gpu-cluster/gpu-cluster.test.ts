@@ -3,11 +3,12 @@ import { GpuCluster, GpuClusterArgs, GpuPoolArgs } from "../../components/gpu-cl
 import { AMI_ALIASES, CHARTS } from "../../components/internal/versions";
 import { conformanceErrors, helmValueErrors, skipWithoutReference } from "../harness/conformance";
 import { expectFailure, k8sObjects, one, ofType, RecordedResource, runWithMocks } from "../harness";
+import { MOCK_DEPLOYER_ARN } from "../../plan/mock-outputs";
 
 const l4Pool: GpuPoolArgs = { name: "l4", instanceFamilies: ["g6"], capacityTypes: ["spot", "on-demand"], gpuLimit: 8 };
 
 function args(overrides: Partial<GpuClusterArgs> = {}): GpuClusterArgs {
-    return { pools: [l4Pool], endpoint: { publicAccessCidrs: ["203.0.113.0/24"] }, adminPrincipalArns: ["arn:aws:iam::123456789012:role/admin"], ...overrides };
+    return { pools: [l4Pool], endpoint: { publicAccessCidrs: ["203.0.113.0/24"] }, adminPrincipalArns: ["arn:aws:iam::123456789012:role/admin"], deployerPrincipalArn: MOCK_DEPLOYER_ARN, ...overrides };
 }
 
 async function declare(name: string, a: GpuClusterArgs): Promise<RecordedResource[]> {

@@ -18,6 +18,7 @@ import type { PolicyDocument, PolicyStatement } from "../../components/internal/
 import { CHARTS } from "../../components/internal/versions";
 import { helmValueErrors, REFERENCE_DIR, skipWithoutReference } from "../harness/conformance";
 import { k8sObjects, one, ofType, RecordedResource, runWithMocks } from "../harness";
+import { MOCK_DEPLOYER_ARN } from "../../plan/mock-outputs";
 
 const REFERENCE = path.join(REFERENCE_DIR, "iam/aws-load-balancer-controller-v3.5.0-iam_policy.json");
 
@@ -43,7 +44,7 @@ function normalise(s: PolicyStatement): Record<string, unknown> {
 }
 
 function args(overrides: Partial<GpuClusterArgs> = {}): GpuClusterArgs {
-    return { pools: [{ name: "l4", instanceFamilies: ["g6"], gpuLimit: 8 }], endpoint: { publicAccessCidrs: ["203.0.113.0/24"] }, ...overrides };
+    return { pools: [{ name: "l4", instanceFamilies: ["g6"], gpuLimit: 8 }], endpoint: { publicAccessCidrs: ["203.0.113.0/24"] }, deployerPrincipalArn: MOCK_DEPLOYER_ARN, ...overrides };
 }
 
 async function declare(a: GpuClusterArgs): Promise<RecordedResource[]> {

@@ -5,6 +5,7 @@ import { GPU_TOLERATION, POOL_LABEL } from "../../components/gpu-cluster/manifes
 import { DEFAULT_PROMETHEUS_URL, ModelEndpoint, createKedaRelease } from "../../components/model-endpoint";
 import { IMAGES } from "../../components/internal/versions";
 import { runWithMocks, valueOf } from "../../plan/recorder";
+import { MOCK_DEPLOYER_ARN } from "../../plan/mock-outputs";
 import { conformanceErrors } from "../harness/conformance";
 import { construct, customResource, one, ofType, podSpec, TYPES, type TestArgs } from "./fixtures";
 
@@ -423,7 +424,7 @@ describe("ModelEndpoint", () => {
 describe("ModelEndpoint on a GpuCluster", () => {
     it("takes the cluster as is: its provider, pools, name for Pod Identity, and add-ons to wait for", async () => {
         const { resources } = await runWithMocks(() => {
-            const cluster = new GpuCluster("t", { pools: [{ name: "l4", instanceFamilies: ["g6"], gpuLimit: 8 }], endpoint: { publicAccessCidrs: ["203.0.113.0/24"] } });
+            const cluster = new GpuCluster("t", { pools: [{ name: "l4", instanceFamilies: ["g6"], gpuLimit: 8 }], endpoint: { publicAccessCidrs: ["203.0.113.0/24"] }, deployerPrincipalArn: MOCK_DEPLOYER_ARN });
             new ModelEndpoint("qwen", { cluster, pool: "l4", namespace: "models", model: "s3://acme-models/qwen", tensorParallelSize: 4 });
         });
         const provider = resources.find((r) => r.type === "pulumi:providers:kubernetes")!;

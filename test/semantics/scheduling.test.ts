@@ -13,6 +13,7 @@ import { candidates, clusterCompute, type ClusterCompute, migSlicesPerGpu, type 
 import { resolveGpuClusterArgs } from "../../components/gpu-cluster/args";
 import { renderKarpenterPool } from "../../components/gpu-cluster/manifests";
 import { GPU_FAMILIES } from "../../components/internal/gpu-instances";
+import { MOCK_DEPLOYER_ARN } from "../../plan/mock-outputs";
 
 const MIB = 2 ** 20;
 const GIB = 2 ** 30;
@@ -98,6 +99,7 @@ describe("scheduling and capacity", () => {
 
     describe("node sources from GpuCluster's rendered pools", () => {
         const settings = resolveGpuClusterArgs({
+            deployerPrincipalArn: MOCK_DEPLOYER_ARN,
             pools: [
                 { name: "plain", instanceFamilies: ["g6e"], gpuLimit: 8, volumeGiB: 300 },
                 { name: "sliced", instanceFamilies: ["g6"], gpuLimit: 4, sharing: { mode: "time-slicing", replicas: 4 } },
