@@ -10,7 +10,9 @@
  * created the cluster, for the cluster's life; the flag is read only when the
  * cluster is created and cannot be changed through the EKS API afterwards
  * (EKS CreateAccessConfigRequest: "set as a cluster admin access entry during
- * cluster creation time"). A second entry for that principal
+ * cluster creation time"; terraform-aws-eks docs/security/cluster-access.md:
+ * "a one time operation ... cannot be modified later through the EKS API"). A
+ * second entry for that principal
  * fails with 409 ResourceInUseException ("An IAM principal can't be included
  * in more than one access entry", EKS User Guide, "Create access entries").
  *
