@@ -8,8 +8,13 @@
  * ENI limits from aws/karpenter-provider-aws v1.14.1
  * `pkg/providers/instancetype/zz_generated.vpclimits.go`; MIG profiles from
  * NVIDIA/mig-parted v0.15.0 (the k8s-mig-manager the GPU Operator v26.7.0 chart
- * pins) `deployments/systemd/config-default.yaml`.
+ * pins) `deployments/systemd/config-default.yaml`; EFA interface counts from
+ * aws/karpenter-provider-aws v1.14.1 `website/content/en/docs/reference/instance-types.md`
+ * (`vpc.amazonaws.com/efa`, EC2's MaximumEfaInterfaces).
  */
+
+/** The extended resource the EFA device plugin advertises and Karpenter provisions EFA interfaces for (karpenter-provider-aws v1.14.1 pkg/apis/v1/labels.go `ResourceEFA`). */
+export const EFA_RESOURCE = "vpc.amazonaws.com/efa";
 
 /** One instance size: what Karpenter computes its allocatable from. */
 export interface InstanceShape {
@@ -33,6 +38,16 @@ export interface GpuFamily {
     migProfiles?: Readonly<Record<string, number>>;
     /** The family's smallest size. */
     smallest: InstanceShape;
+    /**
+     * Elastic Fabric Adapter on the family's 8-GPU size (`node`), the size
+     * multi-node serving runs on: how many EFA interfaces Karpenter attaches
+     * (and the EFA device plugin advertises as `vpc.amazonaws.com/efa`).
+     * Recorded for the P families, built for multi-node (EC2 User Guide, "Supported
+     * instance types" for EFA; every one supports RDMA read, so NCCL may use
+     * device RDMA). The big G sizes also carry EFA (g6e.48xlarge: 4) but are not
+     * multi-node targets here, so they are not recorded. Absent: no EFA.
+     */
+    efa?: { interfaces: number; node: InstanceShape };
 }
 
 /** mig-parted v0.15.0 `all-<profile>` layouts for A100-40GB (device ids 0x20B0/0x20B1/0x20F1/0x20F6). */
@@ -51,12 +66,12 @@ export const GPU_FAMILIES: Readonly<Record<string, GpuFamily>> = {
     g5: { gpuName: "a10g", gpuModel: "A10G-24GB", gpuMemoryGiB: 24, gpuCounts: [1, 4, 8], smallest: { instanceType: "g5.xlarge", vcpus: 4, memoryMiB: 16 * GIB, gpus: 1, maxPods: 58 } },
     g6: { gpuName: "l4", gpuModel: "L4-24GB", gpuMemoryGiB: 24, gpuCounts: [1, 4, 8], smallest: { instanceType: "g6.xlarge", vcpus: 4, memoryMiB: 16 * GIB, gpus: 1, maxPods: 58 } },
     g6e: { gpuName: "l40s", gpuModel: "L40S-48GB", gpuMemoryGiB: 48, gpuCounts: [1, 4, 8], smallest: { instanceType: "g6e.xlarge", vcpus: 4, memoryMiB: 32 * GIB, gpus: 1, maxPods: 58 } },
-    p4d: { gpuName: "a100", gpuModel: "A100-40GB", gpuMemoryGiB: 40, gpuCounts: [8], migProfiles: A100_40GB_MIG, smallest: { instanceType: "p4d.24xlarge", vcpus: 96, memoryMiB: 1152 * GIB, gpus: 8, maxPods: 737 } },
-    p4de: { gpuName: "a100", gpuModel: "A100-80GB", gpuMemoryGiB: 80, gpuCounts: [8], migProfiles: GPU_80GB_MIG, smallest: { instanceType: "p4de.24xlarge", vcpus: 96, memoryMiB: 1152 * GIB, gpus: 8, maxPods: 737 } },
-    p5: { gpuName: "h100", gpuModel: "H100-80GB", gpuMemoryGiB: 80, gpuCounts: [1, 8], migProfiles: GPU_80GB_MIG, smallest: { instanceType: "p5.4xlarge", vcpus: 16, memoryMiB: 256 * GIB, gpus: 1, maxPods: 118 } },
-    p5e: { gpuName: "h200", gpuModel: "H200-141GB", gpuMemoryGiB: 141, gpuCounts: [8], migProfiles: H200_MIG, smallest: { instanceType: "p5e.48xlarge", vcpus: 192, memoryMiB: 2048 * GIB, gpus: 8, maxPods: 100 } },
-    p5en: { gpuName: "h200", gpuModel: "H200-141GB", gpuMemoryGiB: 141, gpuCounts: [8], migProfiles: H200_MIG, smallest: { instanceType: "p5en.48xlarge", vcpus: 192, memoryMiB: 2048 * GIB, gpus: 8, maxPods: 198 } },
-    "p6-b200": { gpuName: "b200", gpuModel: "B200-180GB", gpuMemoryGiB: 179, gpuCounts: [8], migProfiles: B200_MIG, smallest: { instanceType: "p6-b200.48xlarge", vcpus: 192, memoryMiB: 2048 * GIB, gpus: 8, maxPods: 198 } },
+    p4d: { gpuName: "a100", gpuModel: "A100-40GB", gpuMemoryGiB: 40, gpuCounts: [8], migProfiles: A100_40GB_MIG, smallest: { instanceType: "p4d.24xlarge", vcpus: 96, memoryMiB: 1152 * GIB, gpus: 8, maxPods: 737 }, efa: { interfaces: 4, node: { instanceType: "p4d.24xlarge", vcpus: 96, memoryMiB: 1152 * GIB, gpus: 8, maxPods: 737 } } },
+    p4de: { gpuName: "a100", gpuModel: "A100-80GB", gpuMemoryGiB: 80, gpuCounts: [8], migProfiles: GPU_80GB_MIG, smallest: { instanceType: "p4de.24xlarge", vcpus: 96, memoryMiB: 1152 * GIB, gpus: 8, maxPods: 737 }, efa: { interfaces: 4, node: { instanceType: "p4de.24xlarge", vcpus: 96, memoryMiB: 1152 * GIB, gpus: 8, maxPods: 737 } } },
+    p5: { gpuName: "h100", gpuModel: "H100-80GB", gpuMemoryGiB: 80, gpuCounts: [1, 8], migProfiles: GPU_80GB_MIG, smallest: { instanceType: "p5.4xlarge", vcpus: 16, memoryMiB: 256 * GIB, gpus: 1, maxPods: 118 }, efa: { interfaces: 32, node: { instanceType: "p5.48xlarge", vcpus: 192, memoryMiB: 2048 * GIB, gpus: 8, maxPods: 100 } } },
+    p5e: { gpuName: "h200", gpuModel: "H200-141GB", gpuMemoryGiB: 141, gpuCounts: [8], migProfiles: H200_MIG, smallest: { instanceType: "p5e.48xlarge", vcpus: 192, memoryMiB: 2048 * GIB, gpus: 8, maxPods: 100 }, efa: { interfaces: 32, node: { instanceType: "p5e.48xlarge", vcpus: 192, memoryMiB: 2048 * GIB, gpus: 8, maxPods: 100 } } },
+    p5en: { gpuName: "h200", gpuModel: "H200-141GB", gpuMemoryGiB: 141, gpuCounts: [8], migProfiles: H200_MIG, smallest: { instanceType: "p5en.48xlarge", vcpus: 192, memoryMiB: 2048 * GIB, gpus: 8, maxPods: 198 }, efa: { interfaces: 16, node: { instanceType: "p5en.48xlarge", vcpus: 192, memoryMiB: 2048 * GIB, gpus: 8, maxPods: 198 } } },
+    "p6-b200": { gpuName: "b200", gpuModel: "B200-180GB", gpuMemoryGiB: 179, gpuCounts: [8], migProfiles: B200_MIG, smallest: { instanceType: "p6-b200.48xlarge", vcpus: 192, memoryMiB: 2048 * GIB, gpus: 8, maxPods: 198 }, efa: { interfaces: 8, node: { instanceType: "p6-b200.48xlarge", vcpus: 192, memoryMiB: 2048 * GIB, gpus: 8, maxPods: 198 } } },
 };
 
 /** GPU names Karpenter labels instances with, from the families above. */
@@ -74,6 +89,24 @@ export function poolFamilies(pool: { instanceFamilies?: readonly string[]; gpuNa
     const names = pool.gpuNames ?? [];
     const families = pool.instanceFamilies?.length ? pool.instanceFamilies : Object.keys(GPU_FAMILIES);
     return families.filter((f) => GPU_FAMILIES[f] && (names.length === 0 || names.includes(GPU_FAMILIES[f].gpuName)));
+}
+
+/**
+ * EFA interfaces every node of a pool can give one pod: the fewest among the
+ * pool's families, or undefined when some family has no EFA (a pod asking for
+ * `vpc.amazonaws.com/efa` could then never run there, and one that does not
+ * ask would talk over TCP).
+ */
+export function poolEfaInterfaces(pool: { instanceFamilies?: readonly string[]; gpuNames?: readonly string[] }): number | undefined {
+    const families = poolFamilies(pool);
+    const counts = families.map((f) => GPU_FAMILIES[f].efa?.interfaces);
+    if (counts.length === 0 || counts.some((c) => c === undefined)) return undefined;
+    return Math.min(...(counts as number[]));
+}
+
+/** The families of a pool without EFA. */
+export function familiesWithoutEfa(pool: { instanceFamilies?: readonly string[]; gpuNames?: readonly string[] }): string[] {
+    return poolFamilies(pool).filter((f) => GPU_FAMILIES[f].efa === undefined);
 }
 
 /** How a pool shares its GPUs (the GpuCluster `sharing` arg). */

@@ -67,6 +67,19 @@ export const CHARTS = {
         version: "3.5.0",
         source: "aws/eks-charts v0.0.242 stable/aws-load-balancer-controller 3.5.0 (app v3.5.0, kubernetes-sigs/aws-load-balancer-controller)",
     },
+    leaderWorkerSet: {
+        chart: "oci://registry.k8s.io/lws/charts/lws",
+        version: "0.10.0",
+        source:
+            "kubernetes-sigs/lws v0.10.0 (2161f38), charts/lws; registry and version from site/content/en/docs/installation/_index.md " +
+            "(`helm install lws oci://registry.k8s.io/lws/charts/lws --version=0.10.0 --namespace lws-system`)",
+    },
+    efaDevicePlugin: {
+        chart: "aws-efa-k8s-device-plugin",
+        repo: "https://aws.github.io/eks-charts",
+        version: "v0.5.30",
+        source: "aws/eks-charts v0.0.242 (5239609) stable/aws-efa-k8s-device-plugin, chart v0.5.30, app v0.5.20",
+    },
 } as const satisfies Record<string, PinnedChart>;
 
 /** Container images the platform runs itself (charts pin their own). */
@@ -102,6 +115,22 @@ export const IMAGES = {
             "k8sattributes, transform, filter, basicauth, health_check; .goreleaser.yaml docker_manifests publishes this multi-arch tag " +
             "(amd64, arm64, ...); Dockerfile: scratch, USER 10001:10001, ENTRYPOINT /otelcol-k8s). Chosen over otelcol-contrib " +
             "(also has them, many times larger) and the core otelcol (no k8sattributes, transform or basicauth); from ghcr.io because docker.io/otel is outside the platform's allowed registries",
+    },
+} as const;
+
+/** Images of add-on charts whose chart default floats or is region-bound; set explicitly in their values. */
+export const CHART_IMAGES = {
+    leaderWorkerSet: {
+        repository: "registry.k8s.io/lws/lws",
+        tag: "v0.10.0",
+        source:
+            "kubernetes-sigs/lws v0.10.0 hack/push-chart.sh: the released chart sets image.manager.repository registry.k8s.io/lws/lws " +
+            "and tag = the release tag (git values.yaml says `main`, `Always`, which must never reach a cluster)",
+    },
+    efaDevicePlugin: {
+        repository: "602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/aws-efa-k8s-device-plugin",
+        tag: "v0.5.20",
+        source: "aws/eks-charts v0.0.242 stable/aws-efa-k8s-device-plugin values.yaml (EKS's ECR account; pulled cross-region by the node role's ECR read)",
     },
 } as const;
 

@@ -8,6 +8,7 @@ import { MAX_CONTEXT_TOKENS } from "../internal/limits";
 import { checkDnsLabel } from "../internal/naming";
 import { parseQuantity } from "../internal/quantity";
 import { isDnsSubdomain, isInt, isPrometheusDuration, isSecretKey, isVolumeSize, PROMETHEUS_DURATION_RULE, SECRET_KEY_RULE, SECRET_NAME_RULE } from "../internal/validators";
+import { MIN_STARTUP_SECONDS, multiNodeEfa, multiNodeResources, startupBudgetSeconds, validateModelFit, validateMultiNode } from "./multi-node";
 
 /** The Prometheus of the platform's kube-prometheus-stack release, as seen from inside the cluster. */
 export const DEFAULT_PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090";
@@ -73,6 +74,8 @@ export interface AutoscalingArgs {
     maxReplicas?: number;
     /** Permit `minReplicas: 0` (idle endpoints release their GPUs). Default false. */
     allowScaleToZero?: boolean;
+    /** Also permit `minReplicas: 0` for a multi-node endpoint (`nodes` ≥ 2), whose wake-up buys every node of a group. Default false. */
+    allowMultiNodeScaleToZero?: boolean;
     /** Requests waiting per replica (`vllm:num_requests_waiting`) above which KEDA adds replicas. Default 5. */
     targetQueueDepth?: number;
     /** Prometheus KEDA queries. Default the kube-prometheus-stack in-cluster URL (`DEFAULT_PROMETHEUS_URL`). */
@@ -152,8 +155,23 @@ export interface ModelEndpointArgs {
     startupTimeoutSeconds?: number;
     /** Seconds a stopping replica has to drain in-flight requests. Default 120. */
     terminationGracePeriodSeconds?: number;
-    /** KEDA autoscaling on queue depth. */
+    /** KEDA autoscaling on queue depth (of replicas; with `nodes` ≥ 2, of whole groups). */
     autoscaling?: AutoscalingArgs;
+    // --- Multi-node serving (LeaderWorkerSet; see multi-node.ts and leader-worker-set.ts) ---
+    /**
+     * Nodes one replica spans. With ≥ 2 the endpoint renders a LeaderWorkerSet
+     * (a group of `nodes` pods, one per node) instead of a Deployment, and vLLM
+     * runs over Ray: tensor parallel = `tensorParallelSize` (the GPUs of one
+     * node), pipeline parallel = `nodes`. Needs the cluster's LeaderWorkerSet
+     * add-on (GpuCluster `multiNode`). Default 1.
+     */
+    nodes?: number;
+    /**
+     * The model's size in billions of parameters. Given, validation checks the
+     * model fits its GPUs (multi-node.ts `modelFit`) and the startup budget is
+     * sized from the weight bytes (`startupBudgetSeconds`). Required with `nodes` ≥ 2. Default: not set.
+     */
+    parametersBillions?: number;
     /**
      * A production endpoint keeps serving through node expiry, drift and
      * consolidation: it runs ≥ 2 replicas (or idles at 0 by choice), spread
@@ -209,6 +227,11 @@ export interface ResolvedModelEndpointArgs {
     autoscaling: Required<Omit<AutoscalingArgs, "wakeQuery">> & { wakeQuery?: string };
     monitoring: Required<MonitoringArgs>;
     production: boolean;
+    /** Nodes per replica (1: a Deployment; ≥ 2: a LeaderWorkerSet group). */
+    nodes: number;
+    parametersBillions?: number;
+    /** `vpc.amazonaws.com/efa` each pod of a multi-node replica asks for; undefined without EFA or with one node. */
+    efaInterfaces?: number;
 }
 
 /** Seconds a stopping pod keeps serving while the Service drops it, before vLLM gets SIGTERM. */
@@ -228,6 +251,9 @@ const MANAGED_FLAGS: Record<string, string> = {
     "--dtype": "set by dtype",
     "--quantization": "set by quantization",
     "-q": "set by quantization",
+    "--pipeline-parallel-size": "set by nodes (one pipeline stage per node)",
+    "-pp": "set by nodes (one pipeline stage per node)",
+    "--distributed-executor-backend": "set by nodes (Ray across nodes)",
     "--load-format": "set by model (an s3:// model uses the Run:ai streamer)",
     "--download-dir": "set by the component (the Hugging Face cache is HF_HOME)",
     "--host": "fixed: the server listens on every interface for the Service and probes",
@@ -308,6 +334,9 @@ export function resolveModelEndpointArgs(name: string, args: ModelEndpointArgs, 
     const tp = args.tensorParallelSize ?? 1;
     const gpus = isInt(tp, 1) ? tp : 1;
     const minReplicas = args.autoscaling?.minReplicas ?? (args.production ? 2 : 1);
+    const nodes = args.nodes ?? 1;
+    const sized = { parametersBillions: args.parametersBillions, dtype: args.dtype, quantization: args.quantization, weights: resolveWeights(args) };
+    const wholeNode = isInt(nodes, 2) && !pool.sharing ? multiNodeResources({ pool }) : undefined;
     return {
         name,
         namespace: args.namespace,
@@ -324,15 +353,16 @@ export function resolveModelEndpointArgs(name: string, args: ModelEndpointArgs, 
         quantization: args.quantization,
         extraArgs: args.extraArgs ?? [],
         trustRemoteCode: args.trustRemoteCode ?? false,
-        resources: withDefaults<EndpointResourceArgs>(defaultResources(pool, gpus), args.resources),
+        resources: withDefaults<EndpointResourceArgs>(wholeNode ?? defaultResources(pool, gpus), args.resources),
         hfToken: resolveHfToken(args, name),
-        startupTimeoutSeconds: args.startupTimeoutSeconds ?? 1800,
+        startupTimeoutSeconds: args.startupTimeoutSeconds ?? startupBudgetSeconds(sized) ?? MIN_STARTUP_SECONDS,
         terminationGracePeriodSeconds: args.terminationGracePeriodSeconds ?? 120,
         autoscaling: {
             ...withDefaults<Omit<AutoscalingArgs, "wakeQuery">>({
                 minReplicas,
                 maxReplicas: Math.max(typeof minReplicas === "number" ? minReplicas : 1, 1),
                 allowScaleToZero: false,
+                allowMultiNodeScaleToZero: false,
                 targetQueueDepth: 5,
                 serverAddress: DEFAULT_PROMETHEUS_URL,
                 pollingInterval: 15,
@@ -343,6 +373,9 @@ export function resolveModelEndpointArgs(name: string, args: ModelEndpointArgs, 
         },
         monitoring: withDefaults<MonitoringArgs>({ serviceMonitorLabels: { release: "kube-prometheus-stack" }, scrapeInterval: "15s" }, args.monitoring),
         production: args.production ?? false,
+        nodes,
+        parametersBillions: args.parametersBillions,
+        efaInterfaces: isInt(nodes, 2) ? multiNodeEfa({ nodes, pool }) : undefined,
     };
 }
 
@@ -394,6 +427,8 @@ function validateGpus(p: Problems, r: ResolvedModelEndpointArgs): void {
         p.check(tp === 1, "tensorParallelSize", tp, `pool "${pool.name}" shares GPUs (${sharing.mode}): a shared slice cannot join a tensor-parallel group, so use 1`);
         return;
     }
+    // Multi-node: each pod takes a whole node, so validateMultiNode asks for an exact GPU count instead.
+    if (r.nodes > 1) return;
     const families = poolFamilies(pool);
     const sizes = families.map((f) => `${f}: ${GPU_FAMILIES[f].gpuCounts.join(", ")}`).join("; ");
     p.check(
@@ -496,14 +531,16 @@ function validateAutoscaling(p: Problems, r: ResolvedModelEndpointArgs): void {
     }
     if (at.check(isInt(a.maxReplicas, 1), "maxReplicas", a.maxReplicas, "expected a whole number ≥ 1") && minOk) {
         at.check(a.maxReplicas >= a.minReplicas, "maxReplicas", a.maxReplicas, `expected maxReplicas ≥ minReplicas (${a.minReplicas})`);
-        const tp = r.tensorParallelSize;
+        // A replica holds tensorParallelSize GPUs on each of its nodes.
+        const tp = isInt(r.nodes, 1) && isInt(r.tensorParallelSize, 1) ? r.tensorParallelSize * r.nodes : undefined;
+        const factors = r.nodes > 1 ? "maxReplicas × nodes × tensorParallelSize" : "maxReplicas × tensorParallelSize";
         // An invalid pool limit is the cluster's problem to report, not this endpoint's.
-        if (isInt(tp, 1) && isInt(r.pool.gpuLimit, 1)) {
+        if (tp !== undefined && isInt(r.pool.gpuLimit, 1)) {
             const perGpu = poolAdvertisedPerGpu(r.pool);
             const held = perGpu > 1
                 ? `${a.maxReplicas * tp} slices exceeds pool "${r.pool.name}"'s ${r.pool.gpuLimit * perGpu} slices (gpuLimit ${r.pool.gpuLimit} GPUs × ${perGpu})`
                 : `${a.maxReplicas * tp} GPUs exceeds pool "${r.pool.name}" gpuLimit ${r.pool.gpuLimit}`;
-            at.check(a.maxReplicas * tp <= r.pool.gpuLimit * perGpu, "maxReplicas", a.maxReplicas, `maxReplicas × tensorParallelSize = ${held}; the extra replicas could never schedule`);
+            at.check(a.maxReplicas * tp <= r.pool.gpuLimit * perGpu, "maxReplicas", a.maxReplicas, `${factors} = ${held}; the extra replicas could never schedule`);
         }
     }
     if (r.production && minOk) {
@@ -515,6 +552,7 @@ function validateAutoscaling(p: Problems, r: ResolvedModelEndpointArgs): void {
         );
     }
     at.check(typeof a.allowScaleToZero === "boolean", "allowScaleToZero", a.allowScaleToZero, "expected true or false");
+    at.check(typeof a.allowMultiNodeScaleToZero === "boolean", "allowMultiNodeScaleToZero", a.allowMultiNodeScaleToZero, "expected true or false");
     at.check(isInt(a.targetQueueDepth, 1), "targetQueueDepth", a.targetQueueDepth, "expected a whole number of waiting requests ≥ 1");
     at.check(URL.test(String(a.serverAddress)), "serverAddress", a.serverAddress, "expected an http(s) URL of Prometheus, e.g. " + DEFAULT_PROMETHEUS_URL);
     at.check(isInt(a.pollingInterval, 1), "pollingInterval", a.pollingInterval, "expected whole seconds ≥ 1");
@@ -539,6 +577,8 @@ export function validateModelEndpointArgs(name: string, args: ModelEndpointArgs)
     validateEngine(p, r);
     validatePod(p, r, args);
     validateAutoscaling(p, r);
+    validateMultiNode(p, r);
+    validateModelFit(p, r);
     p.throwIfAny(`ModelEndpoint "${name}" args`);
     return r;
 }

@@ -6,6 +6,7 @@ import type { KubernetesObject } from "../internal/k8s-object";
 import { AWS_NAME_LIMITS, physicalName } from "../internal/naming";
 import { ModelEndpointArgs, ResolvedModelEndpointArgs, ResolvedWeights, validateModelEndpointArgs } from "./args";
 import { s3ReadPolicy } from "./iam";
+import { renderGroupNetworkPolicy, renderLeaderWorkerSet } from "./leader-worker-set";
 import {
     baseUrl,
     renderCacheClaim,
@@ -33,7 +34,8 @@ export interface ModelRoute {
 }
 
 /**
- * One model served by vLLM on a GPU pool: Deployment, Service, PDB,
+ * One model served by vLLM on a GPU pool: Deployment (with `nodes` ≥ 2 a
+ * LeaderWorkerSet of multi-node groups), Service, PDB,
  * ServiceMonitor and a KEDA ScaledObject on queue depth; with S3 weights, a
  * Pod Identity role that can read only the model's prefix.
  */
@@ -81,13 +83,18 @@ export class ModelEndpoint extends pulumi.ComponentResource {
 
         const rollout = `${Math.ceil(rolloutSeconds(settings) / 60)}m`;
         // Pulumi waits for the rollout: a GPU node, the image and the model load, not its 10-minute default.
-        const deployment = register(k8s.apps.v1.Deployment, "vllm", renderDeployment(settings), podNeeds, {
-            customTimeouts: { create: rollout, update: rollout },
-        });
+        const timeouts = { customTimeouts: { create: rollout, update: rollout } };
+        // Several nodes per replica: a LeaderWorkerSet of groups (leader-worker-set.ts), its pods open to each other.
+        const workload = settings.nodes > 1
+            ? register(k8s.apiextensions.CustomResource, "group", renderLeaderWorkerSet(settings), [
+                register(k8s.networking.v1.NetworkPolicy, "group", renderGroupNetworkPolicy(settings)),
+                ...podNeeds,
+            ], timeouts)
+            : register(k8s.apps.v1.Deployment, "vllm", renderDeployment(settings), podNeeds, timeouts);
         const service = register(k8s.core.v1.Service, "svc", renderService(settings));
         register(k8s.policy.v1.PodDisruptionBudget, "pdb", renderPodDisruptionBudget(settings));
         register(k8s.apiextensions.CustomResource, "monitor", renderServiceMonitor(settings));
-        register(k8s.apiextensions.CustomResource, "scaler", renderScaledObject(settings), [deployment]);
+        register(k8s.apiextensions.CustomResource, "scaler", renderScaledObject(settings), [workload]);
 
         this.servedModelName = settings.servedModelName;
         this.namespace = settings.namespace;

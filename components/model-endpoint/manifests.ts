@@ -5,6 +5,7 @@
 import { GPU_RESOURCE, GPU_TOLERATION, POOL_LABEL } from "../gpu-cluster/manifests";
 import type { KubernetesObject } from "../internal/k8s-object";
 import { IMAGES } from "../internal/versions";
+import { EFA_RESOURCE } from "../internal/gpu-instances";
 import { PRESTOP_SECONDS, type ResolvedModelEndpointArgs } from "./args";
 
 export const VLLM_PORT = 8000;
@@ -13,9 +14,24 @@ export const RUN_AS_USER = 1000;
 /** HOME on a writable emptyDir: ~/.cache (vLLM, torch compile, FlashInfer), ~/.triton, ~/.config/vllm, ~/.nv all live under it. */
 export const HOME_DIR = "/home/vllm";
 export const HF_CACHE_DIR = "/hf-cache";
-const STARTUP_PERIOD_SECONDS = 10;
+export const STARTUP_PERIOD_SECONDS = 10;
 /** Time for Karpenter to bring up a GPU node and pull the image, on top of loading the model. */
 const NODE_AND_IMAGE_SECONDS = 900;
+
+/** LeaderWorkerSet API and the labels its controller puts on a group's pods (kubernetes-sigs/lws v0.10.0 api/leaderworkerset/v1/leaderworkerset_types.go). */
+export const LWS_API_VERSION = "leaderworkerset.x-k8s.io/v1";
+export const LWS_NAME_LABEL = "leaderworkerset.sigs.k8s.io/name";
+/** "0" on the leader (pkg/controllers/leaderworkerset_controller.go leader template labels), 1…n-1 on workers (pkg/webhooks/pod_webhook.go). */
+export const LWS_WORKER_INDEX_LABEL = "leaderworkerset.sigs.k8s.io/worker-index";
+
+/**
+ * The LeaderWorkerSet's name. Not the endpoint's: the LWS controller creates a
+ * headless Service named after the set (pkg/controllers/leaderworkerset_controller.go
+ * reconcileHeadlessServices), which would collide with the endpoint's Service.
+ */
+export function groupSetName(r: Pick<ResolvedModelEndpointArgs, "name">): string {
+    return `${r.name}-group`;
+}
 
 export function selectorLabels(r: ResolvedModelEndpointArgs): Record<string, string> {
     return { "app.kubernetes.io/name": "vllm", "app.kubernetes.io/instance": r.name };
@@ -55,11 +71,15 @@ export function vllmArgs(r: ResolvedModelEndpointArgs): string[] {
         ...(r.quantization !== undefined ? ["--quantization", r.quantization] : []),
         ...(s3 ? ["--load-format", "runai_streamer"] : []),
         ...(r.trustRemoteCode ? ["--trust-remote-code"] : []),
+        // Across nodes: one pipeline stage per node, its layers tensor-parallel over that node's GPUs, on Ray
+        // (vllm-project/vllm examples/ray_serving/multi-node-serving.sh usage: `--tensor-parallel-size 8
+        // --pipeline-parallel-size 2 --distributed-executor-backend ray`).
+        ...(r.nodes > 1 ? ["--pipeline-parallel-size", String(r.nodes), "--distributed-executor-backend", "ray"] : []),
         ...r.extraArgs,
     ];
 }
 
-function env(r: ResolvedModelEndpointArgs) {
+export function env(r: ResolvedModelEndpointArgs) {
     return [
         { name: "HOME", value: HOME_DIR },
         // torch's cache paths ask getpass for the user name, which fails for a uid without a passwd entry.
@@ -81,7 +101,7 @@ export const RESTRICTED_CONTAINER_SECURITY = {
     seccompProfile: { type: "RuntimeDefault" },
 };
 
-function probe(failureThreshold: number, periodSeconds: number, timeoutSeconds: number) {
+export function probe(failureThreshold: number, periodSeconds: number, timeoutSeconds: number) {
     return { httpGet: { path: "/health", port: "http" }, periodSeconds, timeoutSeconds, failureThreshold };
 }
 
@@ -89,7 +109,7 @@ export function cacheClaimName(r: ResolvedModelEndpointArgs): string {
     return `${r.name}-hf-cache`;
 }
 
-function volumes(r: ResolvedModelEndpointArgs) {
+export function volumes(r: ResolvedModelEndpointArgs) {
     const cache = r.weights.source === "huggingface" && r.weights.cacheVolume
         ? { persistentVolumeClaim: { claimName: cacheClaimName(r) } }
         : { emptyDir: {} };
@@ -101,15 +121,25 @@ function volumes(r: ResolvedModelEndpointArgs) {
     ];
 }
 
-const VOLUME_MOUNTS = [
+export const VOLUME_MOUNTS = [
     { name: "shm", mountPath: "/dev/shm" },
     { name: "tmp", mountPath: "/tmp" },
     { name: "home", mountPath: HOME_DIR },
     { name: "hf-cache", mountPath: HF_CACHE_DIR },
 ];
 
-function container(r: ResolvedModelEndpointArgs) {
-    const resources = { cpu: r.resources.cpu, memory: r.resources.memory, [GPU_RESOURCE]: String(r.tensorParallelSize) };
+/** CPU, memory and GPUs of one pod (requests = limits), plus its EFA interfaces when it has them. */
+export function containerResources(r: ResolvedModelEndpointArgs): Record<string, string> {
+    return {
+        cpu: r.resources.cpu,
+        memory: r.resources.memory,
+        [GPU_RESOURCE]: String(r.tensorParallelSize),
+        ...(r.efaInterfaces ? { [EFA_RESOURCE]: String(r.efaInterfaces) } : {}),
+    };
+}
+
+export function container(r: ResolvedModelEndpointArgs) {
+    const resources = containerResources(r);
     return {
         name: "vllm",
         image: IMAGES.vllm.image,
@@ -154,7 +184,30 @@ export function rolloutSeconds(r: ResolvedModelEndpointArgs): number {
     return r.startupTimeoutSeconds + NODE_AND_IMAGE_SECONDS;
 }
 
+/** The pod every replica (or, with nodes ≥ 2, every pod of a group) starts from. */
+export function podSpec(r: ResolvedModelEndpointArgs) {
+    return {
+        serviceAccountName: r.name,
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        nodeSelector: { [POOL_LABEL]: r.pool.name },
+        tolerations: [GPU_TOLERATION],
+        securityContext: {
+            runAsNonRoot: true,
+            runAsUser: RUN_AS_USER,
+            runAsGroup: RUN_AS_USER,
+            fsGroup: RUN_AS_USER,
+            fsGroupChangePolicy: "OnRootMismatch",
+            seccompProfile: { type: "RuntimeDefault" },
+        },
+        terminationGracePeriodSeconds: r.terminationGracePeriodSeconds,
+        containers: [container(r)],
+        volumes: volumes(r),
+    };
+}
+
 export function renderDeployment(r: ResolvedModelEndpointArgs): KubernetesObject {
+    const { containers, volumes: podVolumes, ...pod } = podSpec(r);
     return {
         apiVersion: "apps/v1",
         kind: "Deployment",
@@ -167,25 +220,7 @@ export function renderDeployment(r: ResolvedModelEndpointArgs): KubernetesObject
             revisionHistoryLimit: 5,
             template: {
                 metadata: { labels: labels(r) },
-                spec: {
-                    serviceAccountName: r.name,
-                    automountServiceAccountToken: false,
-                    enableServiceLinks: false,
-                    nodeSelector: { [POOL_LABEL]: r.pool.name },
-                    tolerations: [GPU_TOLERATION],
-                    ...spread(r),
-                    securityContext: {
-                        runAsNonRoot: true,
-                        runAsUser: RUN_AS_USER,
-                        runAsGroup: RUN_AS_USER,
-                        fsGroup: RUN_AS_USER,
-                        fsGroupChangePolicy: "OnRootMismatch",
-                        seccompProfile: { type: "RuntimeDefault" },
-                    },
-                    terminationGracePeriodSeconds: r.terminationGracePeriodSeconds,
-                    containers: [container(r)],
-                    volumes: volumes(r),
-                },
+                spec: { ...pod, ...spread(r), containers, volumes: podVolumes },
             },
         },
     };
@@ -218,7 +253,8 @@ export function renderService(r: ResolvedModelEndpointArgs): KubernetesObject {
         metadata: metadata(r),
         spec: {
             type: "ClusterIP",
-            selector: selectorLabels(r),
+            // A multi-node group serves from its leader only: the workers run Ray and hold pipeline stages.
+            selector: r.nodes > 1 ? { ...selectorLabels(r), [LWS_WORKER_INDEX_LABEL]: "0" } : selectorLabels(r),
             ports: [{ name: "http", port: VLLM_PORT, targetPort: "http", protocol: "TCP", appProtocol: "http" }],
         },
     };
@@ -292,7 +328,8 @@ export function renderScaledObject(r: ResolvedModelEndpointArgs): KubernetesObje
         kind: "ScaledObject",
         metadata: metadata(r),
         spec: {
-            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: r.name },
+            // Multi-node: KEDA scales whole groups through the LeaderWorkerSet's scale subresource (CRD v0.10.0 `subresources.scale`).
+            scaleTargetRef: r.nodes > 1 ? { apiVersion: LWS_API_VERSION, kind: "LeaderWorkerSet", name: groupSetName(r) } : { apiVersion: "apps/v1", kind: "Deployment", name: r.name },
             pollingInterval: a.pollingInterval,
             minReplicaCount: toZero ? 1 : a.minReplicas,
             maxReplicaCount: a.maxReplicas,

@@ -59,6 +59,7 @@ const CRD_FILES: Record<string, string> = {
     "karpenter.sh/v1alpha1:NodeOverlay": "karpenter-v1.14.1/karpenter.sh_nodeoverlays.yaml",
     "policies.kyverno.io/v1:ValidatingPolicy": "kyverno-v1.19.0/policies.kyverno.io_validatingpolicies.yaml",
     "policies.kyverno.io/v1:MutatingPolicy": "kyverno-v1.19.0/policies.kyverno.io_mutatingpolicies.yaml",
+    "leaderworkerset.x-k8s.io/v1:LeaderWorkerSet": "lws-v0.10.0/leaderworkerset.x-k8s.io_leaderworkersets.yaml",
 };
 
 /** Kinds validated by the kubernetes-models packages: `apiVersion:Kind` → module path. */
@@ -248,6 +249,8 @@ export const REFERENCE_CHARTS: Record<keyof typeof CHARTS, string> = {
     certManager: "cert-manager-v1.20.2",
     clickhouseOperator: "clickhouse-operator-0.0.5",
     awsLoadBalancerController: "aws-load-balancer-controller-3.5.0",
+    leaderWorkerSet: "lws-0.10.0",
+    efaDevicePlugin: "aws-efa-k8s-device-plugin-v0.5.30",
 };
 
 /** The reference folder of `chart` at `version`, or undefined when we pin no such chart. */
