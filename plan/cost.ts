@@ -140,9 +140,15 @@ function endpointGpuFloor(resources: readonly RecordedResource[], pools: PoolFac
         const idle = so.inputs.spec.idleReplicaCount ?? so.inputs.spec.minReplicaCount ?? 1;
         scaled.set(`${so.inputs.metadata.namespace}/${so.inputs.spec.scaleTargetRef.name}`, Number(idle));
     }
-    return ofType(resources, "kubernetes:apps/v1:Deployment").flatMap((d) => {
-        const pod = d.inputs.spec?.template?.spec ?? {};
-        const gpus = (pod.containers ?? []).reduce((n: number, c: any) => n + Number(c.resources?.limits?.["nvidia.com/gpu"] ?? 0), 0);
+    const workloads = [
+        ...ofType(resources, "kubernetes:apps/v1:Deployment").map((d) => ({ d, pod: d.inputs.spec?.template?.spec ?? {}, podsPerReplica: 1 })),
+        // A LeaderWorkerSet replica is a group of `size` pods (one per GPU node), all requesting what the leader does.
+        ...resources
+            .filter((r) => r.type.startsWith("kubernetes:") && r.inputs?.kind === "LeaderWorkerSet")
+            .map((d) => ({ d, pod: d.inputs.spec?.leaderWorkerTemplate?.leaderTemplate?.spec ?? {}, podsPerReplica: Number(d.inputs.spec?.leaderWorkerTemplate?.size ?? 1) })),
+    ];
+    return workloads.flatMap(({ d, pod, podsPerReplica }) => {
+        const gpus = podsPerReplica * (pod.containers ?? []).reduce((n: number, c: any) => n + Number(c.resources?.limits?.["nvidia.com/gpu"] ?? 0), 0);
         if (gpus === 0) return [];
         const key = `${d.inputs.metadata.namespace}/${d.inputs.metadata.name}`;
         const replicas = scaled.get(key) ?? Number(d.inputs.spec.replicas ?? 1);
@@ -156,7 +162,8 @@ function endpointGpuFloor(resources: readonly RecordedResource[], pools: PoolFac
             return [];
         }
         // A replica on a shared pool holds slices (1/advertisedPerGpu of a GPU each); the GPUs they keep up are whole.
-        return [gpuLine(`model endpoint ${key}: ${replicas} warm replica(s)`, Math.ceil((gpus * replicas) / (pool?.advertisedPerGpu ?? 1)), price, false)];
+        const shape = podsPerReplica > 1 ? ` of ${podsPerReplica} nodes` : "";
+        return [gpuLine(`model endpoint ${key}: ${replicas} warm replica(s)${shape}`, Math.ceil((gpus * replicas) / (pool?.advertisedPerGpu ?? 1)), price, false)];
     });
 }
 

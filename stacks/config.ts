@@ -106,8 +106,18 @@ const model = z.strictObject({
     resources: z.strictObject({ cpu: z.string().optional(), memory: z.string().optional(), shmSize: z.string().optional() }).optional(),
     cacheVolume: z.strictObject({ storageClassName: z.string().optional(), size: z.string().optional() }).optional(),
     autoscaling: z
-        .strictObject({ minReplicas: z.number().optional(), maxReplicas: z.number().optional(), targetQueueDepth: z.number().optional() })
+        .strictObject({
+            minReplicas: z.number().optional(),
+            maxReplicas: z.number().optional(),
+            targetQueueDepth: z.number().optional(),
+            /** A multi-node endpoint (`nodes` ≥ 2) may idle at zero only with this set (its wake-up buys `nodes` GPU nodes). */
+            allowMultiNodeScaleToZero: z.boolean().optional(),
+        })
         .optional(),
+    /** Nodes one replica spans (ModelEndpoint `nodes`): ≥ 2 serves through a LeaderWorkerSet with Ray, EFA where the pool has it. Default 1. */
+    nodes: z.number().optional(),
+    /** The model's size in billions of parameters: checks it fits its GPUs and sizes the startup budget. Required with `nodes` ≥ 2. */
+    parametersBillions: z.number().optional(),
 });
 
 const hostedModel = z.strictObject({

@@ -25,8 +25,9 @@ import { EndpointDemand, endpointCapacityProblems, TenantDemand, tenantCapacityP
 import { principalKey } from "../components/internal/principal-arn";
 import { isInt } from "../components/internal/validators";
 import { gatewayNamespace, LlmGateway, LlmGatewayArgs, SelfHostedRoute, validateLlmGatewayArgs } from "../components/llm-gateway";
-import { baseUrl, createKedaRelease, EndpointCluster, KEDA_NAMESPACE, ModelEndpoint, ModelEndpointArgs, resolveModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
+import { baseUrl, createKedaRelease, EndpointCluster, KEDA_NAMESPACE, ModelEndpoint, ModelEndpointArgs, ResolvedModelEndpointArgs, resolveModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
 import { renderDeployment, VLLM_PORT } from "../components/model-endpoint/manifests";
+import { renderLeaderWorkerSet } from "../components/model-endpoint/leader-worker-set";
 import { observabilityNamespaces, ObservabilityStack, ObservabilityStackArgs, PROMETHEUS_URL, validateObservabilityStackArgs } from "../components/observability-stack";
 import { resolveTenant, TenantNamespace, TenantNamespaceArgs, validateTenants } from "../components/tenant-namespace";
 import { asArgs } from "../components/internal/k8s-object";
@@ -106,6 +107,8 @@ export function clusterArgs(config: PlatformConfig): GpuClusterArgs {
         pools: config.pools as GpuClusterArgs["pools"],
         // Any ingress the stack asks for needs the `alb` class's controller.
         albIngress: config.gateway.ingress !== undefined || config.observability.ingress !== undefined,
+        // A model spanning nodes needs the LeaderWorkerSet controller (and EFA on its pool).
+        multiNode: config.models.some((m) => (m.nodes ?? 1) > 1),
         protectStatefulResources: profile.production,
         tags: tags(config),
     };
@@ -138,6 +141,8 @@ export function endpointArgs(config: PlatformConfig, m: PlatformConfig["models"]
         trustRemoteCode: m.trustRemoteCode,
         resources: m.resources,
         cacheVolume: m.cacheVolume,
+        nodes: m.nodes,
+        parametersBillions: m.parametersBillions,
         hfToken: secret(config.hfToken),
         autoscaling: {
             ...m.autoscaling,
@@ -372,7 +377,8 @@ function capacityProblems(config: PlatformConfig, facts: ClusterFacts): Problem[
         const r = resolveModelEndpointArgs(m.name, endpointArgs(config, m, facts), pool);
         const { minReplicas, maxReplicas } = r.autoscaling;
         if (![minReplicas, maxReplicas, r.tensorParallelSize].every((n) => isInt(n, 0))) return [];
-        return [{ key: `${NAMESPACE}:models[${i}]`, pool: m.pool, minReplicas, maxReplicas, gpusPerReplica: r.tensorParallelSize }];
+        // A multi-node replica holds tensorParallelSize GPUs on each of its nodes.
+        return [{ key: `${NAMESPACE}:models[${i}]`, pool: m.pool, minReplicas, maxReplicas, gpusPerReplica: r.tensorParallelSize * r.nodes }];
     });
     const tenants = config.tenants.map((t, i): TenantDemand => {
         const resolved = resolveTenant(t, { pools, gatewayModels: [] });
@@ -458,11 +464,25 @@ function surgePods(strategy: DeploymentShape["strategy"]): number {
 export function modelsGpuQuota(config: PlatformConfig, cluster: EndpointCluster): number {
     return config.models.reduce((sum, m) => {
         const endpoint = validateModelEndpointArgs(m.name, endpointArgs(config, m, cluster));
+        if (endpoint.nodes > 1) return sum + groupGpus(endpoint);
         const deployment = renderDeployment(endpoint).spec as DeploymentShape;
         const perReplica = deployment.template.spec.containers.reduce((n, c) => n + Number(c.resources?.requests?.[GPU_RESOURCE] ?? 0), 0);
         const pods = endpoint.autoscaling.maxReplicas + surgePods(deployment.strategy);
         return sum + pods * perReplica;
     }, 0);
+}
+
+/**
+ * GPUs a multi-node endpoint can hold: (maxReplicas + surge groups) × group
+ * size × the GPUs each pod requests, read from the LeaderWorkerSet it renders.
+ */
+function groupGpus(endpoint: ResolvedModelEndpointArgs): number {
+    const spec = renderLeaderWorkerSet(endpoint).spec as {
+        rolloutStrategy: { rollingUpdateConfiguration: { maxSurge: number } };
+        leaderWorkerTemplate: { size: number; leaderTemplate: DeploymentShape["template"] };
+    };
+    const perPod = spec.leaderWorkerTemplate.leaderTemplate.spec.containers.reduce((n, c) => n + Number(c.resources?.requests?.[GPU_RESOURCE] ?? 0), 0);
+    return (endpoint.autoscaling.maxReplicas + spec.rolloutStrategy.rollingUpdateConfiguration.maxSurge) * spec.leaderWorkerTemplate.size * perPod;
 }
 
 /**

@@ -3,7 +3,7 @@ import { checkNodeLabels } from "../internal/labels";
 import { MAX_GP3_GIB, maxPoolGpus } from "../internal/limits";
 import { checkAllowList, isCidr } from "../internal/cidr";
 import { Problems } from "../internal/errors";
-import { GPU_FAMILIES, GPU_NAMES, migProfileName, poolFamilies } from "../internal/gpu-instances";
+import { GPU_FAMILIES, GPU_NAMES, migProfileName, poolEfaInterfaces, poolFamilies } from "../internal/gpu-instances";
 import { checkDnsLabel, checkUnique, COMPONENT_NAME_MAX } from "../internal/naming";
 import { checkPrincipalArn, checkPrincipalArns } from "../internal/principal-arn";
 import { isAwsAccountId, isInt, isKarpenterBudgetDuration, isKarpenterDuration } from "../internal/validators";
@@ -215,6 +215,16 @@ export interface GpuClusterArgs {
      * points the class at Auto Mode's own load balancing. Default false.
      */
     albIngress?: boolean;
+    /**
+     * Serve models past one node (ModelEndpoint `nodes` ≥ 2): installs the
+     * LeaderWorkerSet controller (pinned chart, namespace `lws-system`) and, in
+     * Karpenter mode, EFA for every pool whose families all have it: the EFA
+     * device plugin (namespace `efa-device-plugin`, Pod Security privileged: it
+     * mounts host paths), a security group admitting all traffic between its own
+     * members, attached to those pools' nodes, and the node label the plugin
+     * selects. Default false.
+     */
+    multiNode?: boolean;
     /** Protect stateful resources (the secrets KMS key) from deletion with Pulumi's `protect`. Default false; prod stacks set it. */
     protectStatefulResources?: boolean;
     /** Tags on every AWS resource (merged over the platform's own). */
@@ -237,7 +247,11 @@ export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "contro
 /** Args with every default filled in. */
 export type ResolvedPool = Required<Omit<GpuPoolArgs, "instanceFamilies" | "gpuNames" | "sharing" | "weight" | "protectBusinessHours" | "capacityReservations">> &
     Pick<GpuPoolArgs, "capacityReservations"> &
-    Pick<GpuPoolArgs, "instanceFamilies" | "gpuNames" | "sharing" | "weight"> & { protectBusinessHours?: Required<BusinessHoursProtection> };
+    Pick<GpuPoolArgs, "instanceFamilies" | "gpuNames" | "sharing" | "weight"> & {
+        protectBusinessHours?: Required<BusinessHoursProtection>;
+        /** EFA wired to the pool's nodes (security group, device-plugin label): `multiNode`, Karpenter mode, every family with EFA. */
+        efa?: boolean;
+    };
 
 export interface ResolvedGpuClusterArgs {
     mode: "karpenter" | "auto";
@@ -251,6 +265,7 @@ export interface ResolvedGpuClusterArgs {
     pools: ResolvedPool[];
     kyverno: Required<KyvernoArgs>;
     albIngress: boolean;
+    multiNode: boolean;
     protectStatefulResources: boolean;
     tags: Record<string, string>;
 }
@@ -285,8 +300,12 @@ function resolvePool(pool: GpuPoolArgs): ResolvedPool {
 }
 
 export function resolveGpuClusterArgs(args: GpuClusterArgs): ResolvedGpuClusterArgs {
+    const mode = args.mode ?? "karpenter";
+    const multiNode = args.multiNode ?? false;
+    // EKS Auto Mode brings its own node classes (no security groups of ours) and the EFA chart skips its nodes.
+    const efa = (pool: ResolvedPool) => multiNode && mode === "karpenter" && !pool.sharing && poolEfaInterfaces(pool) !== undefined;
     return {
-        mode: args.mode ?? "karpenter",
+        mode,
         kubernetesVersion: args.kubernetesVersion ?? KUBERNETES_VERSIONS.default,
         network: { vpcCidr: "10.0.0.0/16", availabilityZoneCount: 3, natGateways: "perZone", ...args.network },
         endpoint: { publicAccess: true, publicAccessCidrs: [], ...args.endpoint },
@@ -294,9 +313,10 @@ export function resolveGpuClusterArgs(args: GpuClusterArgs): ResolvedGpuClusterA
         deployerPrincipalArn: args.deployerPrincipalArn,
         systemNodes: { instanceTypes: ["m7i.large"], minSize: 2, desiredSize: 2, maxSize: 3, ...args.systemNodes },
         platformPool: { capacityTypes: ["on-demand"], instanceCategories: ["c", "m", "r"], cpuLimit: 64, memoryLimitGiB: 256, ...args.platformPool },
-        pools: (args.pools ?? []).map(resolvePool),
+        pools: (args.pools ?? []).map(resolvePool).map((pool) => ({ ...pool, efa: efa(pool) })),
         kyverno: { enforcement: "Enforce", allowedRegistries: DEFAULT_ALLOWED_REGISTRIES, admissionReplicas: 3, exemptNamespaces: [], ...args.kyverno },
         albIngress: args.albIngress ?? false,
+        multiNode,
         protectStatefulResources: args.protectStatefulResources ?? false,
         tags: args.tags ?? {},
     };

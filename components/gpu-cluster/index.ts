@@ -25,8 +25,18 @@ import {
     renderKarpenterPool,
     renderPlatformPool,
 } from "./manifests";
+import { createMultiNodeAddons } from "./multi-node";
 import { createNetwork } from "./network";
-import { GPU_OPERATOR_NAMESPACE, gpuOperatorValues, KARPENTER_NAMESPACE, KYVERNO_NAMESPACE, kyvernoValues, usesSharing } from "./values";
+import {
+    EFA_DEVICE_PLUGIN_NAMESPACE,
+    GPU_OPERATOR_NAMESPACE,
+    gpuOperatorValues,
+    KARPENTER_NAMESPACE,
+    KYVERNO_NAMESPACE,
+    kyvernoValues,
+    LWS_NAMESPACE,
+    usesSharing,
+} from "./values";
 
 export * from "./args";
 export { DEFAULT_STORAGE_CLASS, GPU_TOLERATION, GPU_TAINT, GPU_RESOURCE, POOL_LABEL } from "./manifests";
@@ -37,7 +47,16 @@ export { addonPlacement, type AddonTier, type Placement, type Toleration } from 
 export const GPU_QUOTA_LABEL = "genai-platform.io/gpu-quota";
 
 /** Namespaces the platform's own add-ons run in; exempt from tenant admission policies. */
-export const SYSTEM_NAMESPACES = ["kube-system", "kube-node-lease", "kube-public", KARPENTER_NAMESPACE, GPU_OPERATOR_NAMESPACE, KYVERNO_NAMESPACE];
+export const SYSTEM_NAMESPACES = [
+    "kube-system",
+    "kube-node-lease",
+    "kube-public",
+    KARPENTER_NAMESPACE,
+    GPU_OPERATOR_NAMESPACE,
+    KYVERNO_NAMESPACE,
+    LWS_NAMESPACE,
+    EFA_DEVICE_PLUGIN_NAMESPACE,
+];
 
 /** What downstream components need to know of a pool. */
 export interface GpuPoolInfo {
@@ -211,6 +230,15 @@ export class GpuCluster extends pulumi.ComponentResource {
             }),
             [kyverno],
         );
+        if (settings.multiNode) {
+            addons.push(...createMultiNodeAddons(name, settings, {
+                clusterName,
+                vpcId: network.vpc.id,
+                tags,
+                provider: this.provider,
+                dependsOn: platformCapacity,
+            }, this));
+        }
         this.addons = addons;
         this.pools = pools.map((p) => ({
             name: p.name,

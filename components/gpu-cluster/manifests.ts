@@ -26,6 +26,11 @@ export const DEVICE_PLUGIN_CONFIG_NAME = "device-plugin-config";
  * dividing by this gives physical GPUs (the cost model does).
  */
 export const ADVERTISED_PER_GPU_ANNOTATION = "genai-platform.io/advertised-gpus-per-gpu";
+/** Node label of pools with EFA wired: the EFA device plugin runs only there. */
+export const EFA_NODE_LABEL = "genai-platform.io/efa";
+/** Tag of the cluster's EFA security group (value: the cluster name); EFA pools' EC2NodeClasses select it. */
+export const EFA_SECURITY_GROUP_TAG = "genai-platform.io/efa-security-group";
+
 /** Node label naming the role of non-GPU nodes. */
 export const NODE_ROLE_LABEL = "genai-platform.io/node-role";
 /** The managed node group that runs Karpenter and what must run before it. */
@@ -54,7 +59,7 @@ export function sharingLabels(pool: ResolvedPool): Record<string, string> {
 }
 
 export function poolLabels(pool: ResolvedPool): Record<string, string> {
-    return { ...pool.labels, [POOL_LABEL]: pool.name, ...sharingLabels(pool) };
+    return { ...pool.labels, [POOL_LABEL]: pool.name, ...sharingLabels(pool), ...(pool.efa ? { [EFA_NODE_LABEL]: "true" } : {}) };
 }
 
 /** Bottlerocket settings (TOML) that turn on its built-in device plugin's time-slicing. */
@@ -87,11 +92,22 @@ export function renderEc2NodeClass(pool: ResolvedPool, ctx: PoolRenderContext): 
     const userData = bottlerocketUserData(pool);
     const reservations = (pool.capacityReservations ?? []).map((t) => ("id" in t ? { id: t.id } : { tags: t.tags, ...(t.ownerId ? { ownerID: t.ownerId } : {}) }));
     return nodeClass(pool.name, ctx, {
+        // EFA pools: also the EFA security group (all traffic between its members, AWS EFA user guide
+        // "Prepare an EFA-enabled security group"). Terms are ORed, so the node gets both groups. No
+        // `networkInterfaces`: Karpenter v1.14.1 attaches every EFA interface of the instance type when a pod
+        // asks for vpc.amazonaws.com/efa (pkg/providers/instance/instance.go getEFACountForInstance,
+        // pkg/providers/launchtemplate/launchtemplate.go), and an explicit list would have to be per instance type.
+        ...(pool.efa ? { securityGroupSelectorTerms: [...clusterSecurityGroupTerms(ctx), { tags: { [EFA_SECURITY_GROUP_TAG]: ctx.clusterName } }] } : {}),
         amiSelectorTerms: [{ alias: AMI_ALIASES[pool.amiFamily].alias }],
         blockDeviceMappings: blockDeviceMappings(pool),
         ...(reservations.length ? { capacityReservationSelectorTerms: reservations } : {}),
         ...(userData ? { userData } : {}),
     });
+}
+
+/** The security group EKS creates for the cluster; managed and Karpenter nodes share it. */
+function clusterSecurityGroupTerms(ctx: PoolRenderContext) {
+    return [{ tags: { "aws:eks:cluster-name": ctx.clusterName } }];
 }
 
 /** What every EC2NodeClass shares: node role, discovery, the cluster security group, IMDSv2 with hop limit 1, tags. */
@@ -103,8 +119,7 @@ function nodeClass(name: string, ctx: PoolRenderContext, spec: Record<string, un
         spec: {
             role: ctx.nodeRoleName,
             subnetSelectorTerms: [{ tags: { "karpenter.sh/discovery": ctx.clusterName } }],
-            // The security group EKS creates for the cluster; managed and Karpenter nodes share it.
-            securityGroupSelectorTerms: [{ tags: { "aws:eks:cluster-name": ctx.clusterName } }],
+            securityGroupSelectorTerms: clusterSecurityGroupTerms(ctx),
             metadataOptions: { httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" },
             tags: { ...ctx.tags, [POOL_LABEL]: name },
             ...spec,
@@ -265,6 +280,16 @@ export function renderAutoModeNetworkPolicyConfig(): KubernetesObject {
         kind: "ConfigMap",
         metadata: { name: "amazon-vpc-cni", namespace: "kube-system" },
         data: { "enable-network-policy-controller": "true" },
+    };
+}
+
+/** A namespace for a cluster add-on, admitting pods at Pod Security `level` (enforced, audited and warned). */
+export function renderAddonNamespace(name: string, level: "privileged" | "baseline" | "restricted"): KubernetesObject {
+    const modes = ["enforce", "audit", "warn"];
+    return {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name, labels: Object.fromEntries(modes.map((m) => [`pod-security.kubernetes.io/${m}`, level])) },
     };
 }
 

@@ -2,10 +2,13 @@
  * Pure renderers of the Helm values for the cluster add-ons. Every path set
  * here exists in the pinned chart's values.yaml (checked by the conformance tests).
  */
+import { CHART_IMAGES } from "../internal/versions";
 import type { ResolvedGpuClusterArgs } from "./args";
 import {
     BOOTSTRAP_NODE_SELECTOR,
     CRITICAL_ADDONS_TOLERATION,
+    EFA_NODE_LABEL,
+    GPU_TOLERATION,
     DEVICE_PLUGIN_CONFIG_NAME,
     devicePluginConfigData,
     PLATFORM_NODE_SELECTOR,
@@ -54,6 +57,9 @@ export const KARPENTER_NAMESPACE = "karpenter";
 export const KARPENTER_SERVICE_ACCOUNT = "karpenter";
 export const GPU_OPERATOR_NAMESPACE = "gpu-operator";
 export const KYVERNO_NAMESPACE = "kyverno";
+/** The namespace the LWS docs install into (kubernetes-sigs/lws v0.10.0 site/content/en/docs/installation). */
+export const LWS_NAMESPACE = "lws-system";
+export const EFA_DEVICE_PLUGIN_NAMESPACE = "efa-device-plugin";
 
 /**
  * Karpenter on the bootstrap node group (never on nodes it manages: the
@@ -169,5 +175,37 @@ export function loadBalancerControllerValues(clusterName: string, region: string
         // Installed in Karpenter mode only (Auto Mode brings its own ALB support).
         ...addonPlacement("karpenter"),
         podDisruptionBudget: { maxUnavailable: 1 },
+    };
+}
+
+/**
+ * The LeaderWorkerSet controller (chart 0.10.0, values contract
+ * ../shared/reference/charts/lws-0.10.0/values.yaml): the released image pinned
+ * (the git values say `main`/`Always`), placed with the critical add-ons (its
+ * webhooks are `failurePolicy: Fail` on every LWS and every LWS pod), and a
+ * RuntimeDefault seccomp profile on top of the chart's non-root, read-only,
+ * no-capabilities defaults, so it passes Pod Security `restricted`.
+ */
+export function leaderWorkerSetValues(mode: "karpenter" | "auto") {
+    return {
+        image: { manager: { repository: CHART_IMAGES.leaderWorkerSet.repository, tag: CHART_IMAGES.leaderWorkerSet.tag, pullPolicy: "IfNotPresent" } },
+        podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+        ...addonPlacement(mode, "critical"),
+    };
+}
+
+/**
+ * The EFA device plugin (eks-charts stable/aws-efa-k8s-device-plugin v0.5.30,
+ * values contract ../shared/reference/charts/aws-efa-k8s-device-plugin-v0.5.30/values.yaml):
+ * only on the GPU nodes of EFA pools (their node label; the GPU taint
+ * tolerated), besides the chart's own affinity to EFA instance types. It runs
+ * privileged with host paths (/var/lib/kubelet/device-plugins, /dev/infiniband)
+ * by design, hence its own namespace at Pod Security `privileged`.
+ */
+export function efaDevicePluginValues() {
+    return {
+        image: { repository: CHART_IMAGES.efaDevicePlugin.repository, tag: CHART_IMAGES.efaDevicePlugin.tag },
+        nodeSelector: { [EFA_NODE_LABEL]: "true" },
+        tolerations: [{ ...GPU_TOLERATION }],
     };
 }

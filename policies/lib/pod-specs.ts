@@ -1,7 +1,7 @@
 /**
  * The one place that knows where each workload kind keeps its pod template,
  * so every Kubernetes policy checks Pods, Deployments, StatefulSets,
- * DaemonSets, Jobs and CronJobs alike.
+ * DaemonSets, Jobs, CronJobs and LeaderWorkerSets alike.
  */
 import type { ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
 import { GPU_RESOURCE } from "./platform";
@@ -59,6 +59,8 @@ export interface PodTemplate {
 export interface Workload {
     /** Kind, e.g. `Deployment`. */
     kind: string;
+    /** Which of several pod templates, e.g. a LeaderWorkerSet's `workerTemplate`; absent for one-template kinds. */
+    template?: string;
     /** Namespace as declared; policies read undefined as `default`. */
     namespace?: string;
     podLabels: Record<string, string>;
@@ -92,6 +94,31 @@ export function workloadOf(type: string, props: Props): Workload | undefined {
     };
 }
 
+/**
+ * A LeaderWorkerSet (kubernetes-sigs/lws v0.10.0) declares two pod templates:
+ * `leaderWorkerTemplate.workerTemplate` (required) and `leaderTemplate`,
+ * which defaults to the worker's when absent (api/leaderworkerset/v1/leaderworkerset_types.go).
+ */
+export const LEADER_WORKER_SET_TYPE = "kubernetes:leaderworkerset.x-k8s.io/v1:LeaderWorkerSet";
+
+/** Every pod template a resource declares: one for most kinds, a LeaderWorkerSet's leader and worker templates. */
+export function workloadsOf(type: string, props: Props): Workload[] {
+    if (type !== LEADER_WORKER_SET_TYPE) {
+        const workload = workloadOf(type, props);
+        return workload ? [workload] : [];
+    }
+    const group = props.spec?.leaderWorkerTemplate ?? {};
+    const templates: [string, PodTemplate | undefined][] = [["leaderTemplate", group.leaderTemplate ?? group.workerTemplate], ["workerTemplate", group.workerTemplate]];
+    return templates.flatMap(([template, pod]) => pod?.spec ? [{
+        kind: "LeaderWorkerSet",
+        template,
+        namespace: props.metadata?.namespace,
+        podLabels: pod.metadata?.labels ?? {},
+        podAnnotations: pod.metadata?.annotations ?? {},
+        spec: pod.spec,
+    }] : []);
+}
+
 /** The Pulumi type token of a Kubernetes object (`apps/v1` Deployment → `kubernetes:apps/v1:Deployment`, `v1` → `core/v1`). */
 export function typeTokenOf(obj: { apiVersion: string; kind: string }): string {
     return `kubernetes:${obj.apiVersion.includes("/") ? obj.apiVersion : `core/${obj.apiVersion}`}:${obj.kind}`;
@@ -122,14 +149,14 @@ export function validateWorkloads(
     validate: (workload: Workload, args: ResourceValidationArgs, reportViolation: ReportViolation) => void,
 ): ResourceValidation {
     return (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
-        const workload = workloadOf(args.type, args.props);
-        if (!workload) args.notApplicable("Policy only applies to workloads with a pod template");
-        validate(workload, args, reportViolation);
+        const workloads = workloadsOf(args.type, args.props);
+        if (workloads.length === 0) args.notApplicable("Policy only applies to workloads with a pod template");
+        for (const workload of workloads) validate(workload, args, reportViolation);
     };
 }
 
 /** `Deployment "name"` (or `…container "c"`) for messages. */
 export function describeWorkload(workload: Workload, args: { name: string }, container?: Container): string {
-    const subject = `${workload.kind} "${args.name}"`;
+    const subject = `${workload.kind} "${args.name}"${workload.template ? ` ${workload.template}` : ""}`;
     return container ? `${subject} container "${container.name ?? "?"}"` : subject;
 }

@@ -1,6 +1,6 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { MANAGED_NAMESPACE_LABEL } from "../lib/platform";
-import { describeWorkload, gpuCount, workloadOf } from "../lib/pod-specs";
+import { describeWorkload, gpuCount, workloadsOf } from "../lib/pod-specs";
 import { stringList } from "../lib/policy";
 import { metadataOf, Namespaces } from "../lib/stack";
 
@@ -16,8 +16,8 @@ export const gpuManagedNamespaces: StackValidationPolicy = {
         const { managedNamespaces } = args.getConfig<{ managedNamespaces: string[] }>();
         const namespaces = new Namespaces(args.resources);
         for (const resource of args.resources) {
-            const workload = workloadOf(resource.type, resource.props);
-            if (!workload || gpuCount(workload.spec) === 0) continue;
+            const workload = workloadsOf(resource.type, resource.props).find((w) => gpuCount(w.spec) > 0);
+            if (!workload) continue;
             const ns = namespaces.of(resource);
             const name = ns ? namespaces.nameOf(ns) : namespaces.keyOf(resource);
             if ((ns && metadataOf(ns).labels[MANAGED_NAMESPACE_LABEL] === "true") || managedNamespaces.includes(name)) continue;
