@@ -72,6 +72,12 @@ export interface GpuPoolInfo {
      * GPU quotas on it. Set by GpuCluster, so stack outputs carry it to tenants' TenantNamespace pools.
      */
     advertisedPerGpu?: number;
+    /**
+     * EFA is wired to the pool's nodes (GpuCluster `multiNode`, Karpenter mode,
+     * every family with EFA): multi-node endpoints on it request
+     * `vpc.amazonaws.com/efa`. Default false.
+     */
+    efa?: boolean;
 }
 
 /**
@@ -248,6 +254,7 @@ export class GpuCluster extends pulumi.ComponentResource {
             capacityTypes: p.capacityTypes,
             sharing: p.sharing,
             advertisedPerGpu: poolAdvertisedPerGpu(p),
+            efa: p.efa ?? false,
         }));
 
         this.registerOutputs({

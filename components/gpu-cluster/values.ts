@@ -57,7 +57,11 @@ export const KARPENTER_NAMESPACE = "karpenter";
 export const KARPENTER_SERVICE_ACCOUNT = "karpenter";
 export const GPU_OPERATOR_NAMESPACE = "gpu-operator";
 export const KYVERNO_NAMESPACE = "kyverno";
-/** The namespace the LWS docs install into (kubernetes-sigs/lws v0.10.0 site/content/en/docs/installation). */
+/**
+ * The namespace the LWS docs install into (kubernetes-sigs/lws v0.10.0 site/content/en/docs/installation), and
+ * the only one that works: the chart's CRD (charts/lws/crds) points its conversion webhook at
+ * `lws-webhook-service` in `lws-system`, whatever the release namespace.
+ */
 export const LWS_NAMESPACE = "lws-system";
 export const EFA_DEVICE_PLUGIN_NAMESPACE = "efa-device-plugin";
 

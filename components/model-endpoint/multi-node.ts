@@ -90,9 +90,9 @@ export function startupBudgetSeconds(r: Pick<ResolvedModelEndpointArgs, "paramet
     return Math.ceil(Math.max(MIN_STARTUP_SECONDS, seconds) / 60) * 60;
 }
 
-/** EFA interfaces each pod of a multi-node replica asks for: every family of the pool must have EFA. */
+/** EFA interfaces each pod of a multi-node replica asks for: only where the cluster wired EFA to the pool's nodes (`GpuPoolInfo.efa`). */
 export function multiNodeEfa(r: Pick<ResolvedModelEndpointArgs, "nodes" | "pool">): number | undefined {
-    return r.nodes >= 2 ? poolEfaInterfaces(r.pool) : undefined;
+    return r.nodes >= 2 && r.pool.efa === true ? poolEfaInterfaces(r.pool) : undefined;
 }
 
 /**
@@ -169,6 +169,15 @@ export function validateMultiNode(p: Problems, r: ResolvedModelEndpointArgs): vo
         }
     }
     const withoutEfa = familiesWithoutEfa(pool);
+    if (r.production && withoutEfa.length === 0) {
+        p.check(
+            pool.efa === true,
+            "nodes",
+            r.nodes,
+            `a production multi-node endpoint needs EFA, and the cluster has not wired it to pool "${pool.name}"'s nodes: ` +
+                "set GpuCluster multiNode (EKS Auto Mode cannot: the EFA device plugin does not run on Auto Mode nodes)",
+        );
+    }
     if (r.production) {
         p.check(
             withoutEfa.length === 0,

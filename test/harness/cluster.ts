@@ -14,6 +14,7 @@ import { KYVERNO_FIXTURE, kyvernoWebhooks } from "./fixtures/kyverno";
 import { NODES_FIXTURE, clusterNodes } from "./fixtures/nodes";
 import { PROMETHEUS_OPERATOR_FIXTURE, prometheusOperatorWorkloads } from "./fixtures/prometheus-operator";
 import { EKS_ADDONS_FIXTURE, eksAddonWorkloads } from "./fixtures/eks-addons";
+import { LEADER_WORKER_SET_FIXTURE, leaderWorkerSetWorkloads } from "./fixtures/leaderworkerset";
 import { networkPolicyEnforced } from "./network";
 
 export type StackName = "dev" | "prod";
@@ -61,7 +62,9 @@ const CONFIG_MODES: Record<ClusterMode, string> = { managed: "karpenter", auto: 
  * The stack's config with `cluster.mode` set as `mode` asks. On Auto Mode the
  * pools lose their GPU sharing: Auto Mode runs its own device plugin, so
  * GpuCluster refuses sharing there (time-slicing and MIG are Karpenter-mode
- * features), and the same stack is otherwise evaluated as it stands.
+ * features), and its multi-node models are dropped (they need EFA, which
+ * the platform wires in Karpenter mode only); the same stack is otherwise
+ * evaluated as it stands.
  */
 export function stackConfigFor(stack: StackName, mode?: ClusterMode): StackConfig {
     const config = loadStackConfig(stack);
@@ -70,9 +73,17 @@ export function stackConfigFor(stack: StackName, mode?: ClusterMode): StackConfi
     const cluster = JSON.parse(config.config[key] ?? "{}") as Record<string, unknown>;
     const pools = JSON.parse(config.config["genai-platform:pools"] ?? "[]") as Record<string, unknown>[];
     const poolsFor = mode === "auto" ? pools.map(({ sharing: _, ...pool }) => pool) : pools;
+    // Nor multi-node models: they need EFA, which the platform wires only in Karpenter mode (validation refuses them in prod on Auto Mode).
+    const models = JSON.parse(config.config["genai-platform:models"] ?? "[]") as { nodes?: number }[];
+    const modelsFor = mode === "auto" ? models.filter((m) => (m.nodes ?? 1) === 1) : models;
     return {
         ...config,
-        config: { ...config.config, [key]: JSON.stringify({ ...cluster, mode: CONFIG_MODES[mode] }), "genai-platform:pools": JSON.stringify(poolsFor) },
+        config: {
+            ...config.config,
+            [key]: JSON.stringify({ ...cluster, mode: CONFIG_MODES[mode] }),
+            "genai-platform:pools": JSON.stringify(poolsFor),
+            "genai-platform:models": JSON.stringify(modelsFor),
+        },
     };
 }
 
@@ -158,6 +169,7 @@ function operatorFixtures(resources: readonly RecordedResource[], releases: read
     const fixtures: ClusterObject[] = [];
     const add = (file: string, list: KubernetesObject[]) => fixtures.push(...list.map((o) => ({ ...o, origin: `fixture:${file}` }) as ClusterObject));
     add(CLICKHOUSE_FIXTURE, clickhouseOperatorWorkloads(objects));
+    add(LEADER_WORKER_SET_FIXTURE, leaderWorkerSetWorkloads(objects));
     for (const { source, objects: rendered } of releases) {
         for (const policy of rendered.filter((o) => o.apiVersion === "nvidia.com/v1" && o.kind === "ClusterPolicy")) add(GPU_OPERATOR_FIXTURE, gpuOperatorOperands(policy, source.namespace));
         if (referencesKyverno(source)) add(KYVERNO_FIXTURE, kyvernoWebhooks(rendered, source.namespace, objects));

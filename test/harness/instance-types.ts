@@ -11,7 +11,7 @@
  * `pkg/providers/instancetype/types.go`).
  */
 import { GPU_RESOURCE } from "../../components/gpu-cluster/manifests";
-import { allocatable as karpenterAllocatable, GPU_FAMILIES, type InstanceShape } from "../../components/internal/gpu-instances";
+import { allocatable as karpenterAllocatable, EFA_RESOURCE, GPU_FAMILIES, type InstanceShape } from "../../components/internal/gpu-instances";
 
 export type { InstanceShape };
 
@@ -106,6 +106,14 @@ export interface NodeSettings {
     advertisedPerGpu: number;
     /** A cap on pods per node over the ENI limit (EKS Auto Mode caps at 110). */
     maxPodsCap?: number;
+    /** The EFA device plugin runs on the node, advertising its EFA interfaces as `vpc.amazonaws.com/efa`. */
+    efa?: boolean;
+}
+
+/** EFA interfaces of `shape` (Karpenter v1.14.1 instance-types reference), for the 8-GPU sizes gpu-instances.ts records; 0 otherwise. */
+function efaInterfaces(shape: InstanceShape): number {
+    const efa = GPU_FAMILIES[shape.instanceType.split(".")[0]]?.efa;
+    return efa?.node.instanceType === shape.instanceType ? efa.interfaces : 0;
 }
 
 /**
@@ -114,7 +122,8 @@ export interface NodeSettings {
  * pkg/providers/instancetype/types.go): CPU and memory as the platform's own
  * capacity planning computes them (components/internal/gpu-instances.ts
  * `allocatable`), ephemeral storage less 1 GiB kube-reserved and the 10%
- * eviction threshold, pods, and the GPUs the node advertises.
+ * eviction threshold, pods, the GPUs the node advertises, and its EFA
+ * interfaces where the EFA device plugin runs.
  */
 export function allocatable(shape: InstanceShape, node: NodeSettings): Resources {
     const pods = Math.min(shape.maxPods, node.maxPodsCap ?? Infinity);
@@ -126,5 +135,6 @@ export function allocatable(shape: InstanceShape, node: NodeSettings): Resources
         "ephemeral-storage": storage - 2 ** 30 - Math.ceil(storage / 10),
         pods,
         [GPU_RESOURCE]: shape.gpus * node.advertisedPerGpu,
+        ...(node.efa ? { [EFA_RESOURCE]: efaInterfaces(shape) } : {}),
     };
 }

@@ -16,7 +16,7 @@ import * as YAML from "yaml";
 import { type Container, containersOf, type PodSpec, type Toleration, workloadOfObject } from "../../policies/lib/pod-specs";
 import { parseQuantity } from "../../components/internal/quantity";
 import { DEVICE_PLUGIN_CONFIG_LABEL, GPU_RESOURCE, MIG_CONFIG_LABEL } from "../../components/gpu-cluster/manifests";
-import { GPU_FAMILIES } from "../../components/internal/gpu-instances";
+import { EFA_RESOURCE, GPU_FAMILIES } from "../../components/internal/gpu-instances";
 import type { RecordedResource } from "../../plan/recorder";
 import type { KubernetesObject } from "./conformance";
 import { allocatable, type InstanceShape, INSTANCE_TYPES, instanceLabels, instanceShape, type Resources } from "./instance-types";
@@ -55,6 +55,8 @@ export interface NodeSource {
     limits?: Resources;
     /** Whether the GPU Operator labels this source's GPU nodes once they join (see GPU_OPERATOR_NODE_LABELS). */
     gpuOperator?: boolean;
+    /** Whether the EFA device plugin runs on this source's nodes (set by schedulingFindings from the DaemonSets). */
+    efa?: boolean;
 }
 
 /**
@@ -203,7 +205,7 @@ function describeRequirement(r: Requirement): string {
 
 // ---- requests ----
 
-const RESOURCE_KEYS = ["cpu", "memory", "ephemeral-storage", GPU_RESOURCE];
+const RESOURCE_KEYS = ["cpu", "memory", "ephemeral-storage", GPU_RESOURCE, EFA_RESOURCE];
 
 /** A container's requests as the API server defaults them: an unset request takes its limit. */
 function containerRequests(c: Container): Resources {
@@ -540,8 +542,18 @@ function capacityFindings(placed: { pod: PodTemplate; sources: NodeSource[] }[],
  * Every scheduling problem of the pods among `objects` on the cluster whose
  * node sources are `sources`.
  */
-export function schedulingFindings(objects: readonly KubernetesObject[], sources: readonly NodeSource[]): SchedulingFinding[] {
+/** The EFA device plugin's image (eks-charts stable/aws-efa-k8s-device-plugin), in EKS's ECR of any Region. */
+const EFA_DEVICE_PLUGIN_IMAGE = /\.amazonaws\.com\/eks\/aws-efa-k8s-device-plugin:/;
+
+/** Nodes advertise `vpc.amazonaws.com/efa` only where the EFA device plugin's DaemonSet places a pod. */
+function withEfa(pods: readonly PodTemplate[], sources: readonly NodeSource[]): NodeSource[] {
+    const plugins = pods.filter((p) => p.kind === "DaemonSet" && containersOf(p.spec).some((c) => EFA_DEVICE_PLUGIN_IMAGE.test(c.image ?? "")));
+    return sources.map((s) => (plugins.some((p) => placementProblem(p.spec, s) === undefined) ? { ...s, efa: true } : s));
+}
+
+export function schedulingFindings(objects: readonly KubernetesObject[], given: readonly NodeSource[]): SchedulingFinding[] {
     const pods = podTemplates(objects);
+    const sources = withEfa(pods, given);
     const overheads = new Map(sources.map((s) => [s, daemonSetOverhead(pods, s)]));
     const findings: SchedulingFinding[] = [];
     const placed: { pod: PodTemplate; sources: NodeSource[] }[] = [];

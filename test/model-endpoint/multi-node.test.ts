@@ -15,10 +15,11 @@ import { haveReference, schemaErrors } from "../harness/conformance";
 import { construct, type TestArgs } from "./fixtures";
 
 const POOLS: GpuPoolInfo[] = [
-    { name: "h100", gpuLimit: 32, instanceFamilies: ["p5"], gpuNames: [], capacityTypes: ["on-demand"] },
-    { name: "h200", gpuLimit: 32, instanceFamilies: ["p5e", "p5en"], gpuNames: [], capacityTypes: ["on-demand"] },
+    { name: "h100", gpuLimit: 32, instanceFamilies: ["p5"], gpuNames: [], capacityTypes: ["on-demand"], efa: true },
+    { name: "h200", gpuLimit: 32, instanceFamilies: ["p5e", "p5en"], gpuNames: [], capacityTypes: ["on-demand"], efa: true },
     { name: "l40s", gpuLimit: 32, instanceFamilies: ["g6e"], gpuNames: [], capacityTypes: ["on-demand"] },
-    { name: "small", gpuLimit: 8, instanceFamilies: ["p5"], gpuNames: [], capacityTypes: ["on-demand"] },
+    { name: "small", gpuLimit: 8, instanceFamilies: ["p5"], gpuNames: [], capacityTypes: ["on-demand"], efa: true },
+    { name: "h100-no-efa", gpuLimit: 32, instanceFamilies: ["p5"], gpuNames: [], capacityTypes: ["on-demand"] },
     { name: "shared", gpuLimit: 8, instanceFamilies: ["p5"], gpuNames: [], capacityTypes: ["on-demand"], sharing: { mode: "mig", profile: "all-1g.10gb" } },
 ];
 
@@ -163,6 +164,12 @@ describe("ModelEndpoint: multi-node (LeaderWorkerSet)", () => {
             }
         });
 
+        it("is absent where the cluster has not wired EFA to the pool (dev, or multiNode off)", () => {
+            const bare = renderLeaderWorkerSet(settings({ ...R1, pool: "h100-no-efa", production: false })) as Obj;
+            assert.equal(leaderOf(bare).resources.limits["vpc.amazonaws.com/efa"], undefined);
+            assert.equal(envOf(leaderOf(bare)).FI_PROVIDER, undefined);
+        });
+
         it("is absent on single-node endpoints, even on EFA families", async () => {
             const { resources } = await construct({ ...R1, nodes: undefined, parametersBillions: undefined, autoscaling: { minReplicas: 2 } }, "r1");
             const deployment = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!;
@@ -247,6 +254,13 @@ describe("ModelEndpoint: multi-node (LeaderWorkerSet)", () => {
                 args: { ...R1, pool: "l40s", parametersBillions: 70, quantization: undefined },
                 lines: [
                     'nodes: got 2; a production multi-node endpoint needs EFA on every node of pool "l40s", but g6e has none: pipeline and tensor traffic between nodes would go over TCP sockets, a fraction of EFA\'s bandwidth, so throughput collapses; use EFA families (p4d, p4de, p5, p5e, p5en, p6-b200)',
+                ],
+            },
+            {
+                title: "a production multi-node endpoint on EFA families the cluster has not wired EFA to",
+                args: { ...R1, pool: "h100-no-efa" },
+                lines: [
+                    'nodes: got 2; a production multi-node endpoint needs EFA, and the cluster has not wired it to pool "h100-no-efa"\'s nodes: set GpuCluster multiNode (EKS Auto Mode cannot: the EFA device plugin does not run on Auto Mode nodes)',
                 ],
             },
             {

@@ -31,7 +31,7 @@ describe("deploy semantics: the cluster's objects", function () {
         assert.ok(releases.includes("chart:langfuse") && releases.includes("chart:kube-prometheus-stack"));
         assert.deepEqual([...charts].sort(), releases.sort());
         for (const r of declared.filter((d) => standInFor(releaseSource(d)))) {
-            assert.ok(prod.some((o) => o.origin === `fixture:${standInFor(releaseSource(r))!.fixture}` && o.kind === "Deployment"), `${r.inputs.name}: no stand-in Deployment`);
+            assert.ok(prod.some((o) => o.origin === `fixture:${standInFor(releaseSource(r))!.fixture}` && ["Deployment", "DaemonSet"].includes(o.kind)), `${r.inputs.name}: no stand-in workload`);
         }
         assert.ok(from(prod, "fixture:test/harness/fixtures/").length > 10);
         for (const o of prod) assert.match(o.origin, /^(ours:urn:pulumi:|chart:|fixture:test\/harness\/fixtures\/)/);

@@ -199,8 +199,18 @@ describe("Kyverno admission (CEL executed)", function () {
                 assert.deepEqual(spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
                 needed += ((scaled.spec as any).maxReplicaCount + 1) * gpus;
             }
-            // Pulumi.prod.yaml: qwen25-72b (4+1) × 4, llama31-8b (8+1) × 1, qwen25-1-5b (4+1) × 1 (a time-sliced L4 slice is one advertised GPU).
-            assert.equal(needed, 34);
+            for (const lws of objects.filter((o) => o.kind === "LeaderWorkerSet" && o.metadata?.namespace === "models")) {
+                const scaled = objects.find((o) => o.kind === "ScaledObject" && (o.spec as any).scaleTargetRef?.name === lws.metadata?.name);
+                assert.ok(scaled, `ScaledObject of ${lws.metadata?.name}`);
+                const spec = lws.spec as any;
+                const gpus = (spec.leaderWorkerTemplate.leaderTemplate.spec.containers as any[]).reduce((n, c) => n + Number(c.resources?.requests?.["nvidia.com/gpu"] ?? 0), 0);
+                // No surge group: a rollout replaces one group at a time (maxUnavailable 1, maxSurge 0).
+                assert.deepEqual(spec.rolloutStrategy.rollingUpdateConfiguration, { maxUnavailable: 1, maxSurge: 0 });
+                needed += (scaled.spec as any).maxReplicaCount * spec.leaderWorkerTemplate.size * gpus;
+            }
+            // Pulumi.prod.yaml: qwen25-72b (4+1) × 4, llama31-8b (8+1) × 1, qwen25-1-5b (4+1) × 1 (a time-sliced L4 slice is one advertised GPU),
+            // deepseek-r1 2 groups × 2 nodes × 8.
+            assert.equal(needed, 66);
             assert.equal(quotaOf("models"), needed);
         });
     });

@@ -337,17 +337,33 @@ function view(cluster: RenderedCluster, extra: KubernetesObject[] = []): StackVi
 const tenantPod = (tenant: string): Endpoint => pod(tenant, { app: "tenant-workload" }, [{ name: "http", containerPort: 8000 }]);
 
 const platformModels = (v: StackView) => v.pods.filter((p) => p.namespace === "models" && p.labels["app.kubernetes.io/name"] === "vllm");
+const LWS_NAME = "leaderworkerset.sigs.k8s.io/name";
+const LWS_WORKER_INDEX = "leaderworkerset.sigs.k8s.io/worker-index";
+/** Model pods that serve HTTP: single-node replicas and multi-node leaders (a group's workers only run Ray). */
+const servingModels = (v: StackView) => platformModels(v).filter((p) => (p.labels[LWS_WORKER_INDEX] ?? "0") === "0");
+/** Each multi-node group's workers with their leader. */
+const modelGroups = (v: StackView) => platformModels(v).filter((p) => (p.labels[LWS_WORKER_INDEX] ?? "0") !== "0").map((worker) => ({
+    worker,
+    leader: platformModels(v).find((l) => l.labels[LWS_NAME] === worker.labels[LWS_NAME] && l.labels[LWS_WORKER_INDEX] === "0")!,
+}));
+/** The Ray head's GCS port (components/model-endpoint/leader-worker-set.ts RAY_PORT), and a port Ray picks for a worker's raylet or NCCL. */
+const RAY_HEAD_PORT = 6379;
+const RAY_WORKER_PORT = 10002;
 
 function neededFlows(v: StackView): Expectation[] {
     const { prometheus, alertmanager, grafana, langfuseWeb, langfuseWorker, clickhouse, kedaOperator } = v.platform;
     const gateway = at(v.gatewayPod);
-    const vllm = platformModels(v);
+    const vllm = servingModels(v);
     assert.ok(vllm.length > 0, "the stack has platform model endpoints");
     const { targets } = scrapeTargets(v.objects);
     const everyone = [...v.pods.filter((p) => !p.hostNetwork).map(at), ...v.tenants.map(tenantPod)];
     const dns = (from: Endpoint, protocol: string): Expectation => ({ flow: { from, to: v.dns.to, port: 53, protocol, via: v.dns.via }, expect: "allowed", why: "name resolution" });
     return [
         ...vllm.map((m) => expect(gateway, at(m), "http", "allowed", "the gateway routes to every self-hosted model")),
+        ...modelGroups(v).flatMap(({ worker, leader }) => [
+            expect(at(worker), at(leader), RAY_HEAD_PORT, "allowed", "a group's Ray workers join its head"),
+            expect(at(leader), at(worker), RAY_WORKER_PORT, "allowed", "Ray and NCCL reach a group's workers on ports they pick"),
+        ]),
         expect(gateway, at(langfuseWeb), 3000, "allowed", "the gateway sends traces to Langfuse"),
         expect(at(kedaOperator), at(prometheus), 9090, "allowed", "KEDA's Prometheus scalers query it"),
         expect(at(grafana), at(prometheus), 9090, "allowed", "Grafana's data source"),
@@ -376,6 +392,7 @@ function isolationFlows(v: StackView): Expectation[] {
             expect(from, at(langfuseWorker), 3030, "denied", "Langfuse holds every tenant's traces"),
             ...[8123, 9000].map((port) => expect(from, at(clickhouse), port, "denied", "ClickHouse holds every tenant's traces")),
             ...platformModels(v).map((m) => expect(from, at(m), 8000, "denied", "tenants reach platform models only through the gateway (budgets, rate limits)")),
+            ...modelGroups(v).map(({ leader }) => expect(from, at(leader), RAY_HEAD_PORT, "denied", "only a group's own pods join its Ray cluster")),
         ];
     });
 }
@@ -398,6 +415,18 @@ for (const [stack, mode] of [["dev", "managed"], ["prod", "managed"], ["dev", "a
         it("allows every flow the platform needs, between the pods the charts and operators really run", () => {
             assert.deepEqual(flowFindings(v.objects, v.facts, neededFlows(v)), []);
         });
+
+        // Multi-node endpoints need EFA, wired in Karpenter mode only (stackConfigFor drops them on Auto Mode).
+        if (stack === "prod" && mode === "managed") {
+            it("lets a multi-node group's pods reach each other and nothing else reach them (planted: without the group's policy, Ray is denied)", () => {
+                assert.ok(modelGroups(v).length > 0, "prod runs a multi-node endpoint");
+                // The models namespace also admits itself (allow-same-namespace); the group's own policy must hold alone.
+                const planted = v.objects.filter((o) => !(o.kind === "NetworkPolicy" && o.metadata?.namespace === "models" && ["deepseek-r1-group", "allow-same-namespace"].includes(o.metadata?.name ?? "")));
+                assert.deepEqual(flowFindings(v.objects.filter((o) => !(o.kind === "NetworkPolicy" && o.metadata?.namespace === "models" && o.metadata?.name === "allow-same-namespace")), v.facts, neededFlows(v)), []);
+                const findings = flowFindings(planted, v.facts, neededFlows(v));
+                assert.ok(findings.length > 0 && findings.every((f) => /deepseek-r1-group.* is denied but is needed \((a group's Ray workers join its head|Ray and NCCL reach a group's workers on ports they pick)\)/.test(f)), findings.join("\n"));
+            });
+        }
 
         it("derives the API server's webhook calls from every webhook configuration: Kyverno, KEDA, cert-manager, ClickHouse, the Prometheus Operator", () => {
             const called = new Set(v.webhooks.map((w) => w.pod.namespace));
