@@ -87,6 +87,16 @@ describe("offline plan", () => {
             }
         });
 
+        it("prices prod's multi-node endpoint by whole groups: 2 warm groups × 2 p5.48xlarge = 32 H100s on-demand, and its pool at its limit", () => {
+            const line = reports.prod!.cost.floor.find((l) => l.item.startsWith("model endpoint models/deepseek-r1-group"));
+            assert.ok(line, reports.prod!.cost.floor.map((l) => l.item).join("\n"));
+            assert.equal(line.item, "model endpoint models/deepseek-r1-group: 2 warm replica(s) of 2 nodes");
+            // p5.48xlarge $55.04/h on-demand (plan/prices.ts, 2026-11-23) ÷ 8 GPUs × 32 GPUs × 730 h.
+            assert.equal(Math.round(line.monthlyUsd), Math.round((55.04 / 8) * 32 * 730));
+            assert.match(line.assumption, /^32 GPU × \$6\.880\/GPU-h on-demand \(p5\.48xlarge\)/);
+            assert.ok(reports.prod!.cost.ceilingOnDemand.some((l) => l.item === "GPU pool multinode-h100 at its limit"));
+        });
+
         it("keeps scale-to-zero dev models out of the floor", () => {
             assert.ok(!reports.dev!.cost.floor.some((l) => l.item.startsWith("model endpoint")));
         });

@@ -33,7 +33,7 @@ describe("stacks", () => {
         assert.deepEqual([eks.inputs.endpointPrivateAccess, eks.inputs.endpointPublicAccess], [true, true]);
         assert.deepEqual(eks.inputs.publicAccessCidrs, ["198.51.100.24/32", "203.0.113.0/26"]);
         const pools = k8sObjects(prod, "NodePool");
-        assert.deepEqual(pools.map((p) => p.metadata.name).sort(), ["burst-h100", "inference-l40s", "platform", "shared-l4"]);
+        assert.deepEqual(pools.map((p) => p.metadata.name).sort(), ["burst-h100", "inference-l40s", "multinode-h100", "platform", "shared-l4"]);
         assert.ok(pools.some((p) => p.spec.template.metadata.labels["nvidia.com/device-plugin.config"] === "shared-l4"));
         const policies = k8sObjects(prod, "ValidatingPolicy");
         assert.ok(policies.length > 0);
@@ -142,7 +142,7 @@ describe("stacks", () => {
             const monitoring = ofType(prod, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "kube-prometheus-stack")!;
             const keda = ofType(prod, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "keda")!;
             const endpoints = ofType(prod, "genai-platform:index:ModelEndpoint");
-            assert.equal(endpoints.length, 3);
+            assert.equal(endpoints.length, 4);
             for (const so of ofType(prod, "kubernetes:keda.sh/v1alpha1:ScaledObject")) {
                 assert.ok(so.dependsOn.includes(monitoring.urn) && so.dependsOn.includes(keda.urn), so.name);
                 assert.equal(so.inputs.spec.triggers[0].metadata.serverAddress, "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090");
