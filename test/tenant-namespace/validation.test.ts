@@ -7,7 +7,7 @@ import { TenantNamespace, TenantNamespaceArgs, TenantSpec, validateTenants } fro
 import { runWithMocks } from "../../plan/recorder";
 import { expected, GATEWAY, MODELS, POOLS, rejected, RESEARCH, ROLE_ARN, tenantArgs, WEB } from "./fixtures";
 
-const RESERVED = "expected a namespace the platform does not use (not default, kube-system, kube-node-lease, kube-public, karpenter, gpu-operator, kyverno, llm-gateway)";
+const RESERVED = "expected a namespace the platform does not use (not default, kube-system, kube-node-lease, kube-public, karpenter, gpu-operator, kyverno, lws-system, efa-device-plugin, llm-gateway)";
 const POOL_RULE = "expected one of the cluster's GPU pools (shared-l4, big-h100)";
 const MODEL_RULE = `expected a model the gateway routes (${MODELS.join(", ")})`;
 
