@@ -56,6 +56,25 @@ describe("policies: Kubernetes resources", () => {
         });
     });
 
+    describe("LeaderWorkerSet pod templates (kubernetes-sigs/lws v0.10.0)", () => {
+        const lws = (leader: Record<string, any> | undefined, worker: Record<string, any>) =>
+            resource("kubernetes:leaderworkerset.x-k8s.io/v1:LeaderWorkerSet", k8s("r1-group", "models", {
+                spec: { leaderWorkerTemplate: { size: 2, ...(leader ? { leaderTemplate: { spec: leader } } : {}), workerTemplate: { spec: worker } } },
+            }), { name: "r1-group" });
+
+        it("checks the leader and the worker template, naming which", async () => {
+            const bad = lws({ containers: [container("vllm-leader")] }, { containers: [container("vllm-worker", { resources: undefined })] });
+            assert.deepEqual(await messages(containerResources, bad), [
+                'LeaderWorkerSet "r1-group" workerTemplate container "vllm-worker" does not set resources.requests.cpu, resources.requests.memory, resources.limits.memory.',
+            ]);
+        });
+
+        it("reads the worker template as the leader's when leaderTemplate is absent, as the LWS controller does", async () => {
+            const bad = lws(undefined, { containers: [container("vllm", { resources: undefined })] });
+            assert.equal((await messages(containerResources, bad)).length, 2);
+        });
+    });
+
     describe("k8s-image-provenance", () => {
         it("resolves image references as container runtimes do", () => {
             assert.deepEqual(parseImage("nginx"), { repository: "docker.io/library/nginx", tag: undefined, digest: undefined });
