@@ -148,15 +148,17 @@ function endpointGpuFloor(resources: readonly RecordedResource[], pools: PoolFac
             .map((d) => ({ d, pod: d.inputs.spec?.leaderWorkerTemplate?.leaderTemplate?.spec ?? {}, podsPerReplica: Number(d.inputs.spec?.leaderWorkerTemplate?.size ?? 1) })),
     ];
     return workloads.flatMap(({ d, pod, podsPerReplica }) => {
-        const gpus = podsPerReplica * (pod.containers ?? []).reduce((n: number, c: any) => n + Number(c.resources?.limits?.["nvidia.com/gpu"] ?? 0), 0);
+        const perPod = (pod.containers ?? []).reduce((n: number, c: any) => n + Number(c.resources?.limits?.["nvidia.com/gpu"] ?? 0), 0);
+        const gpus = podsPerReplica * perPod;
         if (gpus === 0) return [];
         const key = `${d.inputs.metadata.namespace}/${d.inputs.metadata.name}`;
         const replicas = scaled.get(key) ?? Number(d.inputs.spec.replicas ?? 1);
         if (replicas === 0) return [];
         const poolName = pod.nodeSelector?.["genai-platform.io/pool"];
         const pool = pools.find((p) => p.name === poolName);
-        // A replica's GPUs share one node: a 4-GPU tensor-parallel group runs on a 4-GPU size, priced as such.
-        const price = cheapestHolding(pool?.families ?? [], Math.ceil(gpus / (pool?.advertisedPerGpu ?? 1)), table);
+        // A pod's GPUs share one node: a 4-GPU tensor-parallel group runs on a 4-GPU size, priced as such
+        // (a multi-node replica's pods each take such a node).
+        const price = cheapestHolding(pool?.families ?? [], Math.ceil(perPod / (pool?.advertisedPerGpu ?? 1)), table);
         if (!price) {
             unpriced.push(`model endpoint ${key} (pool ${poolName})`);
             return [];

@@ -338,6 +338,10 @@ export const THROUGHPUT_ASSUMPTIONS: readonly ThroughputAssumption[] = [
     { maxParamsB: 9, gpuName: "h100", gpusPerReplica: 1, tokensPerSecond: 6000 },
     { maxParamsB: 80, gpuName: "l40s", gpusPerReplica: 4, tokensPerSecond: 800 },
     { maxParamsB: 80, gpuName: "h100", gpusPerReplica: 4, tokensPerSecond: 3000 },
+    // Two 8 × H100 nodes (pipeline parallel 2) for a ~700B FP8 mixture-of-experts model such as DeepSeek-R1
+    // (37B parameters active per token): decode reads the active experts, not all weights, so it is priced
+    // near the 72B-on-4-H100 row per replica, less the pipeline's bubble. An assumption like every row.
+    { maxParamsB: 700, gpuName: "h100", gpusPerReplica: 16, tokensPerSecond: 2500 },
     { maxParamsB: 80, gpuName: "h100", gpusPerReplica: 8, tokensPerSecond: 4500 },
 ];
 
@@ -353,6 +357,10 @@ export interface SelfHostedPriceInput {
     advertisedPerGpu: number;
     /** Measured tokens/s per replica, replacing the assumption table. */
     measuredThroughput?: number;
+    /** Nodes one replica spans (a multi-node endpoint), each holding `tensorParallelSize` GPUs. Default 1. */
+    nodes?: number;
+    /** The model's size in billions of parameters when the config gives it (`parametersBillions`); else read from the name. */
+    parametersBillions?: number;
 }
 
 /** One family's derivation, kept so the plan and tests can show the arithmetic. */
@@ -417,12 +425,14 @@ const sixDigits = (n: number) => Number(n.toPrecision(6));
  * no price in `table` or no throughput assumption for the model.
  */
 export function selfHostedPrice(table: RegionPriceTable, input: SelfHostedPriceInput): SelfHostedPrice | { problem: string } {
-    const params = modelParamsB(input.model);
-    const wholeGpus = input.tensorParallelSize;
+    const params = input.parametersBillions ?? modelParamsB(input.model);
+    // Each node of a multi-node replica holds tensorParallelSize GPUs of the family's size that holds them.
+    const perNode = input.tensorParallelSize;
+    const wholeGpus = perNode * (input.nodes ?? 1);
     const basis: SelfHostedPriceBasis[] = [];
     for (const family of input.families) {
-        const size = sizeHolding(table, family, wholeGpus);
-        if (!size) return { problem: `no ${table.region} on-demand price in plan/prices.ts for a ${family} instance with ${wholeGpus} GPU(s)` };
+        const size = sizeHolding(table, family, perNode);
+        if (!size) return { problem: `no ${table.region} on-demand price in plan/prices.ts for a ${family} instance with ${perNode} GPU(s)` };
         const tokensPerSecond = input.measuredThroughput ?? assumedThroughput(GPU_FAMILIES[family]?.gpuName ?? family, params, wholeGpus, input.model);
         if (typeof tokensPerSecond === "string") return { problem: tokensPerSecond };
         // A shared slice holds 1/advertisedPerGpu of one GPU and gets that share of its time (and throughput).

@@ -36,6 +36,8 @@ export function modelPrice(config: PlatformConfig, i: number, region: PriceRegio
         families: poolFamilies(pool),
         advertisedPerGpu: poolAdvertisedPerGpu(pool),
         measuredThroughput: m.measuredThroughput,
+        nodes: m.nodes,
+        parametersBillions: m.parametersBillions,
     });
     if ("problem" in price) {
         const key = m.measuredThroughput !== undefined ? "pool" : "measuredThroughput";
