@@ -64,6 +64,17 @@ describe("self-hosted price derivation (issue 15)", () => {
         assert.equal(price.costPerToken, 3.64328e-6);
     });
 
+    it("a multi-node replica pays for every node it spans: DeepSeek-R1 on 2 × p5.48xlarge, its size from parametersBillions", () => {
+        const price = selfHostedPrice(east, { model: "deepseek-ai/DeepSeek-R1", tensorParallelSize: 8, nodes: 2, parametersBillions: 671, families: ["p5"], advertisedPerGpu: 1 });
+        assert.ok("basis" in price, JSON.stringify(price));
+        const [basis] = price.basis;
+        assert.deepEqual([basis.instanceType, basis.gpusPerNode, basis.gpusPerReplica, basis.tokensPerSecond], ["p5.48xlarge", 8, 16, 2500]);
+        assert.equal(basis.replicaHourly, basis.instanceHourly * 2);
+        // Without nodes it would be priced as one node's GPUs, half the cost of what the replica holds.
+        const oneNode = selfHostedPrice(east, { model: "deepseek-ai/DeepSeek-R1", tensorParallelSize: 8, parametersBillions: 671, families: ["p5"], advertisedPerGpu: 1 });
+        assert.deepEqual(oneNode, { problem: "no throughput assumption in plan/prices.ts for a 671B model on 8 × h100; set measuredThroughput (tokens/s one replica serves)" });
+    });
+
     it("a time-sliced replica holds a share of the GPU and gets that share of its throughput: the same price per token", () => {
         const whole = selfHostedPrice(east, { model: "Qwen/Qwen2.5-1.5B-Instruct", tensorParallelSize: 1, ...L4_POOL });
         const slice = selfHostedPrice(east, { model: "Qwen/Qwen2.5-1.5B-Instruct", tensorParallelSize: 1, families: ["g6"], advertisedPerGpu: 4 });
