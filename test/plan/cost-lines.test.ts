@@ -69,21 +69,24 @@ const PROD: Expected = {
         ["model endpoint models/qwen25-1-5b: 2 warm replica(s)", 587.5], // 2 quarter-slices fill 1 g6.xlarge: 0.8048 × 730
         ["model endpoint models/qwen25-72b: 2 warm replica(s)", 15319.25], // 2 × 4 GPUs of g6e.12xlarge: 8 × 10.49264/4 × 730
         ["model endpoint models/llama31-8b: 2 warm replica(s)", 2717.06], // 2 × g6e.xlarge 1.861 × 730
+        ["model endpoint models/deepseek-r1-group: 2 warm replica(s) of 2 nodes", 160716.8], // 2 groups × 2 p5.48xlarge: 32 × 55.04/8 × 730
         ["CPU pool platform", 147.17], // 4 vCPU × 0.0504 × 730, on-demand
     ],
     ceilingOnDemand: [
-        ["GPU pool burst-h100 at its limit", 80358.4], // 16 × p5 6.88/GPU × 730
+        ["GPU pool multinode-h100 at its limit", 160716.8], // 32 × p5 6.88/GPU × 730
         ["GPU pool shared-l4 at its limit", 4700.03], // 8 × 0.8048 × 730
+        ["GPU pool burst-h100 at its limit", 80358.4], // 16 × p5 6.88/GPU × 730
         ["GPU pool inference-l40s at its limit", 43472.96], // 32 × 1.861 × 730
         ["CPU pool platform at its limit", 3532.03], // 96 vCPU × 0.0504 × 730
     ],
     ceilingSpot: [
-        ["GPU pool burst-h100 at its limit", 44197.12], // × 0.55
+        ["GPU pool multinode-h100 at its limit", 160716.8], // on-demand only
         ["GPU pool shared-l4 at its limit", 1880.01], // × 0.4
+        ["GPU pool burst-h100 at its limit", 44197.12], // × 0.55
         ["GPU pool inference-l40s at its limit", 43472.96], // on-demand only
         ["CPU pool platform at its limit", 3532.03], // on-demand only
     ],
-    totals: { floor: 20125.92, ceilingOnDemand: 133418.36, ceilingSpot: 94437.06 },
+    totals: { floor: 180842.72, ceilingOnDemand: 294135.16, ceilingSpot: 255153.86 },
 };
 
 describe("cost estimate, line by line (issue 15)", () => {
@@ -112,6 +115,8 @@ describe("cost estimate, line by line (issue 15)", () => {
             { model: "qwen25-72b", inputCostPerToken: 3.64328e-6, outputCostPerToken: 3.64328e-6 },
             { model: "llama31-8b", inputCostPerToken: 2.58472e-7, outputCostPerToken: 2.58472e-7 },
             { model: "qwen25-1-5b", inputCostPerToken: 7.45185e-8, outputCostPerToken: 7.45185e-8 },
+            // 2 × p5.48xlarge 55.04 $/h ÷ 3600 ÷ 2500 tokens/s (the H100 × 16 assumption): a replica spans both nodes.
+            { model: "deepseek-r1", inputCostPerToken: 1.22311e-5, outputCostPerToken: 1.22311e-5 },
         ]);
         const markdown = renderMarkdown({ stack: "prod", resources: recorded.prod!, placeholders: [], productionOverrides: [], violations: [], policyConfig: "policies/config.prod.json", cost });
         assert.ok(markdown.includes("| `qwen25-72b` | $3.6433 | $3.6433 |\n"), markdown.slice(markdown.indexOf("### What the gateway")));
