@@ -14,6 +14,7 @@ import { efaDevicePluginObjects } from "../harness/fixtures/efa-device-plugin";
 import { leaderWorkerSetControllerObjects } from "../harness/fixtures/leaderworkerset";
 import { releaseSource } from "../harness/helm";
 import { podSecurityFindings } from "../harness/pod-security";
+import { MOCK_DEPLOYER_ARN } from "../../plan/mock-outputs";
 import { ofType, RecordedResource, runWithMocks } from "../harness";
 
 const POOLS: GpuClusterArgs["pools"] = [
@@ -22,7 +23,7 @@ const POOLS: GpuClusterArgs["pools"] = [
 ];
 
 function args(overrides: Partial<GpuClusterArgs> = {}): GpuClusterArgs {
-    return { pools: POOLS, endpoint: { publicAccessCidrs: ["203.0.113.0/24"] }, multiNode: true, ...overrides };
+    return { pools: POOLS, endpoint: { publicAccessCidrs: ["203.0.113.0/24"] }, deployerPrincipalArn: MOCK_DEPLOYER_ARN, multiNode: true, ...overrides };
 }
 
 async function declare(a: GpuClusterArgs): Promise<{ resources: RecordedResource[]; cluster: GpuCluster }> {
