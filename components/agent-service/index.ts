@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { PROVISION_TIMEOUT } from "../internal/database-provisioning";
 import { asArgs, type KubernetesObject } from "../internal/k8s-object";
 import { generatedPassword } from "../internal/managed-state";
 import { AgentServiceArgs, ResolvedAgentServiceArgs, validateAgentServiceArgs } from "./args";
@@ -7,7 +8,6 @@ import {
     DATABASE_SECRET_KEYS,
     databaseName,
     objectNames,
-    PROVISION_DEADLINE_SECONDS,
     renderAutoscaler,
     renderDeployment,
     renderNetworkPolicy,
@@ -76,7 +76,7 @@ export class AgentService extends pulumi.ComponentResource {
             dependsOn: [secrets.provision],
             // Jobs are immutable: a changed Job is a new one; a failed one (same name) is deleted first.
             deleteBeforeReplace: true,
-            customTimeouts: { create: `${PROVISION_DEADLINE_SECONDS / 60 + 1}m`, update: `${PROVISION_DEADLINE_SECONDS / 60 + 1}m` },
+            customTimeouts: { create: PROVISION_TIMEOUT, update: PROVISION_TIMEOUT },
         });
         const serviceAccount = register(k8s.core.v1.ServiceAccount, "sa", renderServiceAccount(settings));
         register(k8s.networking.v1.NetworkPolicy, "egress", renderNetworkPolicy(settings));
