@@ -188,7 +188,14 @@ export function langfuseValues(r: ResolvedObservabilityStackArgs, facts: Langfus
             host: facts.redisHost,
             port: CACHE_PORT,
             tls: { enabled: true },
-            auth: { username: CACHE_USER, existingSecret: LANGFUSE_SECRET, existingSecretPasswordKey: SECRET_KEYS.redisPassword },
+            auth: {
+                username: CACHE_USER,
+                existingSecret: LANGFUSE_SECRET,
+                existingSecretPasswordKey: SECRET_KEYS.redisPassword,
+                // On a shared cache Langfuse keeps its keys in a logical database of its own (chart 2.0.0
+                // templates/_helpers.tpl builds REDIS_CONNECTION_STRING with `/{{ .Values.redis.auth.database }}`).
+                ...(l.redisDatabase !== 0 ? { database: l.redisDatabase } : {}),
+            },
         },
         clickhouse: clickhouseValues(l.clickhouse, r.production),
         // No access keys: the AWS SDK in the pods takes the Pod Identity role's credentials.
