@@ -9,6 +9,7 @@ import { closestName, didYouMeanHint } from "../components/internal/did-you-mean
 import { tagProblems } from "../components/internal/aws-tags";
 import { Hidden, HIDDEN, Problem, ValidationError } from "../components/internal/errors";
 import { MAX_CONFIG_BYTES, MAX_TENANTS } from "../components/internal/limits";
+import { Architecture } from "../components/internal/architecture";
 import { StateSharing } from "../components/internal/managed-state-args";
 import { looksLikeSecretKey } from "../components/internal/secret-keys";
 import { UniqueNames } from "../components/internal/unique-names";
@@ -68,6 +69,7 @@ const cluster = z.strictObject({
         .strictObject({
             capacityTypes: z.array(z.enum(["spot", "on-demand"])).optional(),
             instanceCategories: z.array(z.string()).optional(),
+            architectures: z.array(z.enum([Architecture.Amd64, Architecture.Arm64])).optional(),
             cpuLimit: z.number().optional(),
             memoryLimitGiB: z.number().optional(),
         })
