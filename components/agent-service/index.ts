@@ -29,10 +29,12 @@ export { databaseName, DATABASE_SECRET_KEYS, PROVISION_SCRIPT } from "./manifest
  * OTel collector, which stamps the tenant and forwards to Langfuse with keys
  * the tenant never holds; allowed out of the tenant's default deny to exactly those.
  *
- * Where the checkpoint database lives: on the platform gateway's RDS instance,
- * as a database and role per agent service, created by a Job in the gateway's
- * namespace that uses the master URL from the gateway's Secret (the pattern of
- * the team-sync Job). Chosen over an RDS instance per agent because an agent's
+ * Where the checkpoint database lives: on the platform gateway's RDS instance
+ * (the stack's shared one when it shares state), as a database and role per
+ * agent service, created by the platform's provisioning Job
+ * (components/internal/database-provisioning.ts) in the namespace of the
+ * Secret holding the instance's master URL (`database.adminSecret`: the
+ * gateway's, or `platform-state`). Chosen over an RDS instance per agent because an agent's
  * checkpoints are small and bursty (a smallest Multi-AZ instance costs more
  * than most agents' traffic), because the gateway's instance is already
  * backed up, encrypted, in the cluster's private subnets and reachable from

@@ -67,8 +67,12 @@ export class SharedState extends pulumi.ComponentResource {
         }, args);
 
         const provider = args.provider;
-        const register = (Kind: new (n: string, a: any, o: pulumi.CustomResourceOptions) => pulumi.CustomResource, suffix: string, obj: KubernetesObject, extra: pulumi.CustomResourceOptions = {}) =>
-            new Kind(`${name}-${suffix}`, asArgs(obj), { parent: this, provider, ...extra });
+        const register = <A, R extends pulumi.CustomResource>(
+            Kind: new (n: string, a: A, o: pulumi.CustomResourceOptions) => R,
+            suffix: string,
+            obj: KubernetesObject,
+            extra: pulumi.CustomResourceOptions = {},
+        ): R => new Kind(`${name}-${suffix}`, asArgs<A>(obj), { parent: this, provider, ...extra });
         const namespace = register(k8s.core.v1.Namespace, "namespace", renderNamespace(MANAGED));
         const inNamespace = { dependsOn: [namespace] };
         renderNetworkPolicies(MANAGED).forEach((p) => register(k8s.networking.v1.NetworkPolicy, p.metadata.name, p, inNamespace));
