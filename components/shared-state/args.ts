@@ -7,7 +7,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import { Problems } from "../internal/errors";
 import type { StateNetwork } from "../internal/managed-state";
 import { CacheArgs, checkStoreOwnerName, PostgresArgs, resolveCache, resolvePostgres, validateCache, validatePostgres } from "../internal/managed-state-args";
-import { PG_IDENTIFIER_MAX } from "../internal/database-provisioning";
+import { isPostgresIdentifier, POSTGRES_IDENTIFIER_RULE } from "../internal/validators";
 
 /** The namespace holding the instance's master URL and the Jobs that create its databases; nothing else runs there. */
 export const STATE_NAMESPACE = "platform-state";
@@ -31,9 +31,6 @@ export interface ResolvedSharedStateArgs {
     tags: Record<string, string>;
 }
 
-/** A role and database name the provisioning Job quotes as an identifier: lower case, starting with a letter. */
-const PG_IDENTIFIER = /^[a-z][a-z0-9_]*$/;
-
 /**
  * Sharing is a non-production posture (one failure domain, no standby):
  * production stacks keep dedicated, Multi-AZ state per component.
@@ -54,7 +51,7 @@ export function validateSharedStateArgs(name: string, args: SharedStateArgs): Re
     checkStoreOwnerName(p, name, "the RDS instance and the ElastiCache replication group");
     if (p.check(r.databases.length > 0, "databases", r.databases, "give at least one database")) {
         r.databases.forEach((db, i) => {
-            p.at("databases").check(PG_IDENTIFIER.test(db) && db.length <= PG_IDENTIFIER_MAX, i, db, `expected a PostgreSQL identifier: lower case letters, digits and '_', starting with a letter, at most ${PG_IDENTIFIER_MAX} characters`);
+            p.at("databases").check(isPostgresIdentifier(db), i, db, POSTGRES_IDENTIFIER_RULE);
             p.at("databases").check(r.databases.indexOf(db) === i, i, db, "each database once: it is also its role's name");
         });
     }

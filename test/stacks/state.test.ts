@@ -10,7 +10,8 @@ import * as YAML from "yaml";
 import { loadStackConfig, parseStackConfig, runStack, stackConfigPath } from "../../plan/stack";
 import type { RecordedResource } from "../../plan/recorder";
 import { main } from "../../stacks/program";
-import { expectFailure } from "../harness";
+import { expectFailure, problemLines } from "../harness";
+import { validateSharedStateArgs } from "../../components/shared-state";
 
 type Stack = "dev" | "prod";
 type Config = Record<string, any>;
@@ -48,6 +49,15 @@ describe("state sharing (genai-platform:state)", () => {
 
         it("a shared instance class that is not one", () =>
             expectRejected("dev", (c) => (c[K("state")] = { database: { instanceClass: "t4g.small" } }), `${K("state")}.database.instanceClass: got "t4g.small"; expected an RDS instance class`));
+    });
+
+    it("SharedState refuses database names the provisioning Job could not create as given, and a name twice (it is also the role's)", () => {
+        const args = (databases: string[]) => ({ provider: {} as never, vpcId: "vpc", subnetIds: ["a", "b"], clusterSecurityGroupId: "sg", databases });
+        assert.deepEqual(problemLines(() => validateSharedStateArgs("s", args(["litellm", "Lang-fuse", "litellm"]))), [
+            "databases[1]: expected a PostgreSQL identifier: lower case letters, digits and '_', starting with a letter, at most 63 characters",
+            "databases[2]: each database once: it is also its role's name",
+        ]);
+        assert.deepEqual(problemLines(() => validateSharedStateArgs("s", args([]))), ["databases: give at least one database"]);
     });
 
     describe("dev: one instance and one cache for the gateway and Langfuse", () => {
