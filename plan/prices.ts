@@ -147,9 +147,17 @@ const US_EAST_1: RegionPriceTable = {
         "m7g.medium": 0.0408,
         "m7g.large": 0.0816,
         "m7g.xlarge": 0.1632,
+        // Graviton system nodes: dev's t4g.medium, prod's second type m6g.large (Karpenter's table).
+        "t4g.medium": 0.0336,
+        "m6g.large": 0.077,
+        // Dev's shared state: db.t4g.small (RDS for PostgreSQL single-AZ, us-east-1 $0.032: infratally.com
+        // "AWS RDS pricing explained (2026)" quoting the RDS pricing page) and cache.t4g.micro (not re-read here:
+        // half of cache.t4g.small, ElastiCache pricing t4g sizes linearly; verify at aws.amazon.com/elasticache/pricing).
+        "db.t4g.small": 0.032,
         "db.t4g.medium": 0.065,
         "db.m7g.large": 0.168,
         "db.r7g.large": 0.239,
+        "cache.t4g.micro": 0.016,
         "cache.t4g.small": 0.032,
         "cache.t4g.medium": 0.065,
         "cache.m7g.large": 0.158,
@@ -191,7 +199,7 @@ const US_WEST_2: RegionPriceTable = {
     region: "us-west-2",
     recorded: "2026-12-02",
     sources: {
-        ec2: `${SKYPILOT_CATALOG}; p5e.48xlarge has no On-Demand offer (Capacity Blocks only), so it is not priced; g4dn, p4d not recorded`,
+        ec2: `${SKYPILOT_CATALOG}; p5e.48xlarge has no On-Demand offer (Capacity Blocks only), so it is not priced; g4dn, p4d not recorded; t4g.medium and m6g.large derived: us-east-1's × ${US_WEST_2_EC2_RATIO} (not in the catalog as read)`,
         eks: "same as us-east-1: Amazon EKS charges standard support at one per-cluster-hour rate in every commercial Region; not separately recorded",
         rds: derivedWest("RDS instance and storage prices"),
         elasticache: derivedWest("ElastiCache node prices"),
@@ -219,6 +227,9 @@ const US_WEST_2: RegionPriceTable = {
         "m7g.medium": 0.0408,
         "m7g.large": 0.0816,
         "m7g.xlarge": 0.1632,
+        // Not in the catalog as read: us-east-1's, as every general-purpose figure recorded here equals it.
+        "t4g.medium": 0.0336 * US_WEST_2_EC2_RATIO,
+        "m6g.large": 0.077 * US_WEST_2_EC2_RATIO,
         ...usWest2Managed.instances,
     },
     flat: {
@@ -236,6 +247,8 @@ const US_WEST_2: RegionPriceTable = {
  * the managed services not found for Seoul are us-east-1's × that ratio.
  */
 const SEOUL_EC2_RATIO = 0.1239 / 0.1008;
+/** Seoul ÷ us-east-1 for Graviton (m7g.medium 0.0502 ÷ 0.0408 in the catalog): prices the Graviton types the catalog read lacks. */
+const SEOUL_GRAVITON_RATIO = 0.0502 / 0.0408;
 const seoulManaged = derivedManaged(SEOUL_EC2_RATIO);
 const derivedSeoul = (what: string) => `derived: us-east-1 ${what} × ${SEOUL_EC2_RATIO.toFixed(4)} (ap-northeast-2 ÷ us-east-1 EC2 on-demand, m7i.large 0.1239 ÷ 0.1008, in ${SKYPILOT_CATALOG}); no ap-northeast-2 figure found`;
 
@@ -243,7 +256,7 @@ const AP_NORTHEAST_2: RegionPriceTable = {
     region: "ap-northeast-2",
     recorded: "2026-12-02",
     sources: {
-        ec2: `${SKYPILOT_CATALOG}; no On-Demand offer recorded there for p4de, p5e or p6-b200 in ap-northeast-2 (not priced); g4dn, p4d not recorded; m7g.large derived as m7g.xlarge ÷ 2 (sizes are priced linearly within the family there: medium 0.0502, xlarge 0.2006)`,
+        ec2: `${SKYPILOT_CATALOG}; no On-Demand offer recorded there for p4de, p5e or p6-b200 in ap-northeast-2 (not priced); g4dn, p4d not recorded; m7g.large derived as m7g.xlarge ÷ 2 (sizes are priced linearly within the family there: medium 0.0502, xlarge 0.2006); t4g.medium and m6g.large derived: us-east-1's × ${SEOUL_GRAVITON_RATIO.toFixed(4)} (m7g.medium 0.0502 ÷ 0.0408; not in the catalog as read)`,
         eks: "same as us-east-1: Amazon EKS charges standard support at one per-cluster-hour rate in every commercial Region; not separately recorded",
         rds: derivedSeoul("RDS instance and storage prices"),
         elasticache: derivedSeoul("ElastiCache node prices"),
@@ -269,6 +282,9 @@ const AP_NORTHEAST_2: RegionPriceTable = {
         "m7g.medium": 0.0502,
         "m7g.large": 0.2006 / 2,
         "m7g.xlarge": 0.2006,
+        // Not in the catalog as read: us-east-1's × Seoul's Graviton ratio (m7g.medium 0.0502 ÷ 0.0408).
+        "t4g.medium": 0.0336 * SEOUL_GRAVITON_RATIO,
+        "m6g.large": 0.077 * SEOUL_GRAVITON_RATIO,
         ...seoulManaged.instances,
     },
     flat: {

@@ -9,6 +9,8 @@ import { closestName, didYouMeanHint } from "../components/internal/did-you-mean
 import { tagProblems } from "../components/internal/aws-tags";
 import { Hidden, HIDDEN, Problem, ValidationError } from "../components/internal/errors";
 import { MAX_CONFIG_BYTES, MAX_TENANTS } from "../components/internal/limits";
+import { Architecture } from "../components/internal/architecture";
+import { StateSharing } from "../components/internal/managed-state-args";
 import { looksLikeSecretKey } from "../components/internal/secret-keys";
 import { UniqueNames } from "../components/internal/unique-names";
 
@@ -67,6 +69,7 @@ const cluster = z.strictObject({
         .strictObject({
             capacityTypes: z.array(z.enum(["spot", "on-demand"])).optional(),
             instanceCategories: z.array(z.string()).optional(),
+            architectures: z.array(z.enum([Architecture.Amd64, Architecture.Arm64])).optional(),
             cpuLimit: z.number().optional(),
             memoryLimitGiB: z.number().optional(),
         })
@@ -142,6 +145,16 @@ const gateway = z.strictObject({
     ingress: z
         .strictObject({ certificateArn: z.string(), host: z.string().optional(), scheme: z.enum(["internal", "internet-facing"]).optional(), inboundCidrs: z.array(z.string()).optional() })
         .optional(),
+});
+
+/** Where the gateway's and Langfuse's databases and caches live (components/internal/managed-state-args.ts StateSharing). */
+const state = z.strictObject({
+    /** `shared`: one PostgreSQL instance and one cache for both; `dedicated`: each its own. Default per environment (dev shared, prod dedicated). */
+    sharing: z.enum([StateSharing.Dedicated, StateSharing.Shared]).optional(),
+    /** Sizes of the shared instance (`sharing: shared` only; dedicated instances are sized at `gateway.database`). */
+    database: z.strictObject({ instanceClass: z.string().optional(), allocatedStorageGiB: z.number().optional() }).optional(),
+    /** Sizes of the shared cache (`sharing: shared` only). */
+    cache: z.strictObject({ nodeType: z.string().optional(), nodes: z.number().optional() }).optional(),
 });
 
 const observability = z.strictObject({
@@ -241,6 +254,8 @@ const platformConfigShape = z.strictObject({
     gateway: gateway.default({ hosted: [] }),
     /** Langfuse tracing and Prometheus/Grafana metrics; sizes default per environment. */
     observability: observability.default({}),
+    /** Shared or dedicated state for the gateway and Langfuse; default per environment. */
+    state: state.default({}),
     /** Teams sharing the platform: a namespace, quotas, access and a gateway team each. */
     tenants: z.array(tenant).max(MAX_TENANTS, `at most ${MAX_TENANTS.toLocaleString("en-US")} tenants in one stack (README, "How far one stack goes"); split the teams over more stacks`).default([]),
     openaiApiKey: secretValue.optional(),

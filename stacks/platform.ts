@@ -19,6 +19,7 @@ import {
 } from "../components/gpu-cluster";
 import type { AgentPlatformFacts } from "../components/agent-service";
 import { HIDDEN, Problem, ValidationError } from "../components/internal/errors";
+import { CACHE_PORT, type ExternalState, POSTGRES_PORT, StateSharing } from "../components/internal/managed-state-args";
 import { poolAdvertisedPerGpu } from "../components/internal/gpu-instances";
 import { COMPONENT_NAME_MAX } from "../components/internal/naming";
 import { EndpointDemand, endpointCapacityProblems, TenantDemand, tenantCapacityProblems } from "../components/internal/pool-capacity";
@@ -29,6 +30,8 @@ import { baseUrl, createKedaRelease, EndpointCluster, KEDA_NAMESPACE, ModelEndpo
 import { renderDeployment, VLLM_PORT } from "../components/model-endpoint/manifests";
 import { renderLeaderWorkerSet } from "../components/model-endpoint/leader-worker-set";
 import { observabilityNamespaces, ObservabilityStack, ObservabilityStackArgs, PROMETHEUS_URL, validateObservabilityStackArgs } from "../components/observability-stack";
+import { DATABASE_NAME as LANGFUSE_DATABASE } from "../components/observability-stack/values";
+import { SharedState, SharedStateArgs, STATE_NAMESPACE, validateSharedStateArgs } from "../components/shared-state";
 import { resolveTenant, TenantNamespace, TenantNamespaceArgs, validateTenants } from "../components/tenant-namespace";
 import { asArgs } from "../components/internal/k8s-object";
 import { isCidr, zoneSubnets } from "../components/internal/cidr";
@@ -51,6 +54,8 @@ export const PROFILES = {
         platformPool: { capacityTypes: ["spot", "on-demand"] as ("spot" | "on-demand")[] },
         /** Idle models scale to zero; the gateway's traffic wakes them. */
         scaleToZero: true,
+        /** The gateway and Langfuse share one PostgreSQL instance and one cache (a database, role and cache database each). */
+        state: { sharing: StateSharing.Shared as StateSharing },
         production: false,
     },
     prod: {
@@ -59,6 +64,8 @@ export const PROFILES = {
         systemNodes: { minSize: 2, desiredSize: 2, maxSize: 3 },
         platformPool: { capacityTypes: ["on-demand"] as ("spot" | "on-demand")[] },
         scaleToZero: false,
+        /** Separate and HA: each component's own Multi-AZ instance and failover cache (validatePlatform refuses shared). */
+        state: { sharing: StateSharing.Dedicated as StateSharing },
         production: true,
     },
 };
@@ -90,7 +97,8 @@ export function addonNamespaces(config: PlatformConfig): string[] {
  * namespace twice and inherit its policy exemptions).
  */
 export function platformNamespaces(config: PlatformConfig): string[] {
-    return [...new Set([...SYSTEM_NAMESPACES, ...addonNamespaces(config), MODELS_NAMESPACE, gatewayNamespace({})])];
+    // The shared state's namespace is reserved in either mode: a stack may switch to sharing later.
+    return [...new Set([...SYSTEM_NAMESPACES, ...addonNamespaces(config), MODELS_NAMESPACE, gatewayNamespace({}), STATE_NAMESPACE])];
 }
 
 export function clusterArgs(config: PlatformConfig): GpuClusterArgs {
@@ -196,10 +204,80 @@ function loadBalancerSubnets(config: PlatformConfig, scheme: "internal" | "inter
     return scheme === "internet-facing" ? subnets.public : subnets.private;
 }
 
-export function observabilityArgs(config: PlatformConfig, cluster: ClusterFacts): ObservabilityStackArgs {
+/** The stack's state sharing: its config's, else its environment profile's. */
+export function stateSharing(config: PlatformConfig): StateSharing {
+    return config.state.sharing ?? PROFILES[config.environment].state.sharing;
+}
+
+/**
+ * The shared instance's databases, and the cache database each consumer
+ * keeps its keys in: LiteLLM selects none (its router and cache settings take
+ * host, port and password only, so it stays in 0), Langfuse takes 1.
+ */
+export const SHARED_STATE_CONSUMERS = {
+    gateway: { database: "litellm", cacheDatabase: 0 },
+    langfuse: { database: LANGFUSE_DATABASE, cacheDatabase: 1 },
+} as const;
+
+export function sharedStateArgs(config: PlatformConfig, cluster: ClusterFacts): SharedStateArgs {
+    return {
+        ...stateNetwork(cluster),
+        databases: [SHARED_STATE_CONSUMERS.gateway.database, SHARED_STATE_CONSUMERS.langfuse.database],
+        database: config.state.database,
+        cache: config.state.cache,
+        tags: tags(config),
+    };
+}
+
+type SharedServer = Pick<SharedState, "databases" | "cache" | "ready">;
+
+/** What the gateway and Langfuse are each given of a shared server. */
+export function externalStates(server: SharedServer): { gateway: ExternalState; langfuse: ExternalState } {
+    const of = (c: { database: string; cacheDatabase: number }): ExternalState => ({ database: server.databases[c.database], cache: { ...server.cache, database: c.cacheDatabase }, ready: server.ready });
+    return { gateway: of(SHARED_STATE_CONSUMERS.gateway), langfuse: of(SHARED_STATE_CONSUMERS.langfuse) };
+}
+
+/** A SharedState's outputs before it exists: validation reads the names and indexes, never the pending values. */
+function pendingSharedServer(): SharedServer {
+    const pending = pulumi.output("");
+    const database = (name: string) => ({ host: pending, port: POSTGRES_PORT, name, password: pending, adminSecret: { namespace: STATE_NAMESPACE, name: "", key: "" } });
+    const { gateway, langfuse } = SHARED_STATE_CONSUMERS;
+    return { databases: { [gateway.database]: database(gateway.database), [langfuse.database]: database(langfuse.database) }, cache: { host: pending, port: CACHE_PORT, password: pending }, ready: [] };
+}
+
+/**
+ * Combinations of `state` with other keys that cannot hold: production keeps
+ * dedicated, Multi-AZ state (one shared instance would be one failure domain
+ * for the gateway and Langfuse, with no standby); sizes go to the servers the
+ * mode creates.
+ */
+function stateProblems(config: PlatformConfig): Problem[] {
+    const problems: Problem[] = [];
+    const key = (path: string) => `${NAMESPACE}:${path}`;
+    if (stateSharing(config) === StateSharing.Shared) {
+        if (PROFILES[config.environment].production) {
+            problems.push({ path: key("state.sharing"), value: StateSharing.Shared, allowed: `expected "${StateSharing.Dedicated}" in a production stack: production keeps the gateway's and Langfuse's state separate and HA (each its own Multi-AZ instance and failover cache)` });
+        }
+        for (const field of ["database", "cache"] as const) {
+            if (config.gateway[field] !== undefined) {
+                problems.push({ path: key(`gateway.${field}`), value: config.gateway[field], allowed: `not with ${key("state.sharing")} "${StateSharing.Shared}": the gateway's ${field} is on the shared server; size it at ${key(`state.${field}`)}` });
+            }
+        }
+    } else {
+        for (const field of ["database", "cache"] as const) {
+            if (config.state[field] !== undefined) {
+                problems.push({ path: key(`state.${field}`), value: config.state[field], allowed: `sizes the shared ${field} of ${key("state.sharing")} "${StateSharing.Shared}"; with "${StateSharing.Dedicated}" size each component's (${key(`gateway.${field}`)})` });
+            }
+        }
+    }
+    return problems;
+}
+
+export function observabilityArgs(config: PlatformConfig, cluster: ClusterFacts, externalState?: ExternalState): ObservabilityStackArgs {
     const o = config.observability;
     return {
         ...stateNetwork(cluster),
+        externalState,
         loadBalancerSourceCidrs: loadBalancerSubnets(config, o.ingress?.scheme),
         addons: cluster.addons,
         production: PROFILES[config.environment].production,
@@ -216,7 +294,7 @@ export function observabilityArgs(config: PlatformConfig, cluster: ClusterFacts)
     };
 }
 
-export function gatewayArgs(config: PlatformConfig, cluster: ClusterFacts, region: PriceRegion | undefined, langfuse?: LlmGatewayArgs["langfuse"], dependsOn: pulumi.Resource[] = []): LlmGatewayArgs {
+export function gatewayArgs(config: PlatformConfig, cluster: ClusterFacts, region: PriceRegion | undefined, langfuse?: LlmGatewayArgs["langfuse"], dependsOn: pulumi.Resource[] = [], externalState?: ExternalState): LlmGatewayArgs {
     const g = config.gateway;
     return {
         ...stateNetwork(cluster),
@@ -232,8 +310,8 @@ export function gatewayArgs(config: PlatformConfig, cluster: ClusterFacts, regio
             contextWindowFallbacks: g.contextWindowFallbacks,
         },
         replicas: g.replicas,
-        database: g.database,
-        cache: g.cache,
+        // Shared state is sized at `state` (stateProblems refuses gateway.database/cache beside it).
+        ...(externalState ? { externalState } : { database: g.database, cache: g.cache }),
         ingress: g.ingress,
         langfuse,
         tags: tags(config),
@@ -278,6 +356,7 @@ export function platformNames(stackName: string) {
         keda: `${base}-keda`,
         observability: `${base}-observability`,
         gateway: `${base}-gateway`,
+        state: `${base}-state`,
         modelsNamespace: `${base}-models`,
     };
 }
@@ -422,10 +501,17 @@ export function validatePlatform(config: PlatformConfig, stackName: string, awsR
         // Priced only once its endpoint is valid: a bad tensorParallelSize is reported there, not again as unpriceable.
         if (region && endpointProblems.length === 0) problems.push(...modelPriceProblems(config, i, region));
     });
+    problems.push(...stateProblems(config));
+    const shared = stateSharing(config) === StateSharing.Shared;
+    const external = shared ? externalStates(pendingSharedServer()) : undefined;
+    if (shared) {
+        const state = `${NAMESPACE}:state.`;
+        problems.push(...onStackName(problemsOf(state, () => validateSharedStateArgs(names.state, sharedStateArgs(config, facts))), state, stackName, "SharedState", names.state));
+    }
     const observability = `${NAMESPACE}:observability.`;
-    problems.push(...onStackName(problemsOf(observability, () => validateObservabilityStackArgs(names.observability, observabilityArgs(config, facts)), observabilityKey), observability, stackName, "ObservabilityStack", names.observability));
+    problems.push(...onStackName(problemsOf(observability, () => validateObservabilityStackArgs(names.observability, observabilityArgs(config, facts, external?.langfuse)), observabilityKey), observability, stackName, "ObservabilityStack", names.observability));
     const gateway = `${NAMESPACE}:gateway.`;
-    problems.push(...onStackName(problemsOf(gateway, () => validateLlmGatewayArgs(names.gateway, gatewayArgs(config, facts, region)), gatewayKey(config)), gateway, stackName, "LlmGateway", names.gateway));
+    problems.push(...onStackName(problemsOf(gateway, () => validateLlmGatewayArgs(names.gateway, gatewayArgs(config, facts, region, undefined, [], external?.gateway)), gatewayKey(config)), gateway, stackName, "LlmGateway", names.gateway));
     problems.push(...writtenTenantKeys(config)(problemsOf(`${NAMESPACE}:`, () => validateTenants(config.tenants, { pools: facts.pools.map(tenantPool), gatewayModels: gatewayModelNames(config), reservedNamespaces: platformNamespaces(config) }))));
     problems.push(...capacityProblems(config, facts));
     // EKS allows one access entry per principal: a cluster admin (the deployer, admin as the cluster's creator, too)
@@ -584,7 +670,9 @@ export function createPlatform(config: PlatformConfig, stackName: string, awsReg
     const names = platformNames(stackName);
     const cluster = new GpuCluster(names.cluster, clusterArgs(config));
     const keda = createKedaRelease(names.keda, cluster.provider, cluster, cluster.addons, addonPlacement(cluster.settings.mode, "critical"));
-    const observability = new ObservabilityStack(names.observability, observabilityArgs(config, cluster));
+    const shared = stateSharing(config) === StateSharing.Shared ? new SharedState(names.state, sharedStateArgs(config, cluster), { dependsOn: cluster.addons }) : undefined;
+    const external = shared && externalStates(shared);
+    const observability = new ObservabilityStack(names.observability, observabilityArgs(config, cluster, external?.langfuse));
     // The quota exists before the endpoints' pods, so it counts every one of them.
     const models = modelsNamespace(names.modelsNamespace, cluster, modelsGpuQuota(config, cluster));
     modelsNetworkPolicies(names.modelsNamespace, cluster, models[0]);
@@ -592,7 +680,7 @@ export function createPlatform(config: PlatformConfig, stackName: string, awsReg
     const endpointDeps = [keda, observability.monitoringRelease, ...models, ...cluster.addons];
     for (const m of config.models) new ModelEndpoint(m.name, endpointArgs(config, m, cluster, endpointDeps));
     // Its ServiceMonitor needs the Prometheus operator's CRDs.
-    const gateway = new LlmGateway(names.gateway, gatewayArgs(config, cluster, region, observability.langfuse, [observability.monitoringRelease]), { dependsOn: cluster.addons });
+    const gateway = new LlmGateway(names.gateway, gatewayArgs(config, cluster, region, observability.langfuse, [observability.monitoringRelease], external?.gateway), { dependsOn: cluster.addons });
     const tenants = config.tenants.map((t) => new TenantNamespace(`tenant-${t.name}`, tenantArgs(config, t, cluster, gateway.adminConnection), { dependsOn: [gateway] }));
     return {
         clusterName: cluster.clusterName,

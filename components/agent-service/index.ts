@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { PROVISION_TIMEOUT } from "../internal/database-provisioning";
 import { asArgs, type KubernetesObject } from "../internal/k8s-object";
 import { generatedPassword } from "../internal/managed-state";
 import { AgentServiceArgs, ResolvedAgentServiceArgs, validateAgentServiceArgs } from "./args";
@@ -7,7 +8,6 @@ import {
     DATABASE_SECRET_KEYS,
     databaseName,
     objectNames,
-    PROVISION_DEADLINE_SECONDS,
     renderAutoscaler,
     renderDeployment,
     renderNetworkPolicy,
@@ -29,10 +29,12 @@ export { databaseName, DATABASE_SECRET_KEYS, PROVISION_SCRIPT } from "./manifest
  * OTel collector, which stamps the tenant and forwards to Langfuse with keys
  * the tenant never holds; allowed out of the tenant's default deny to exactly those.
  *
- * Where the checkpoint database lives: on the platform gateway's RDS instance,
- * as a database and role per agent service, created by a Job in the gateway's
- * namespace that uses the master URL from the gateway's Secret (the pattern of
- * the team-sync Job). Chosen over an RDS instance per agent because an agent's
+ * Where the checkpoint database lives: on the platform gateway's RDS instance
+ * (the stack's shared one when it shares state), as a database and role per
+ * agent service, created by the platform's provisioning Job
+ * (components/internal/database-provisioning.ts) in the namespace of the
+ * Secret holding the instance's master URL (`database.adminSecret`: the
+ * gateway's, or `platform-state`). Chosen over an RDS instance per agent because an agent's
  * checkpoints are small and bursty (a smallest Multi-AZ instance costs more
  * than most agents' traffic), because the gateway's instance is already
  * backed up, encrypted, in the cluster's private subnets and reachable from
@@ -76,7 +78,7 @@ export class AgentService extends pulumi.ComponentResource {
             dependsOn: [secrets.provision],
             // Jobs are immutable: a changed Job is a new one; a failed one (same name) is deleted first.
             deleteBeforeReplace: true,
-            customTimeouts: { create: `${PROVISION_DEADLINE_SECONDS / 60 + 1}m`, update: `${PROVISION_DEADLINE_SECONDS / 60 + 1}m` },
+            customTimeouts: { create: PROVISION_TIMEOUT, update: PROVISION_TIMEOUT },
         });
         const serviceAccount = register(k8s.core.v1.ServiceAccount, "sa", renderServiceAccount(settings));
         register(k8s.networking.v1.NetworkPolicy, "egress", renderNetworkPolicy(settings));

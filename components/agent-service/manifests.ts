@@ -4,27 +4,18 @@
  * component adds it as secret Outputs), and every credential reaches a
  * container through a secretKeyRef.
  */
-import { createHash } from "crypto";
+import { PG_IDENTIFIER_MAX, renderDatabaseProvisionJob } from "../internal/database-provisioning";
 import type { KubernetesObject } from "../internal/k8s-object";
-import { RERUN_WHEN_FAILED } from "../internal/litellm-admin";
 import { physicalName } from "../internal/naming";
 import { namespacePeer, tcp } from "../internal/network-policy";
-import { IMAGES } from "../internal/versions";
 import { TENANT_LABEL } from "../tenant-namespace/manifests";
 import type { AgentGateway, ResolvedAgentServiceArgs } from "./args";
 
 /** Keys of the Secrets the component writes. */
 export const DATABASE_SECRET_KEYS = { url: "url", password: "password" } as const;
-export const PROVISION_BACKOFF_LIMIT = 3;
-/** How long one provisioning run may take, retries included. */
-export const PROVISION_DEADLINE_SECONDS = 600;
+export { PROVISION_BACKOFF_LIMIT, PROVISION_DEADLINE_SECONDS, PROVISION_SCRIPT } from "../internal/database-provisioning";
 
-/** PostgreSQL truncates identifiers past 63 bytes (NAMEDATALEN - 1): longer names are cut with a hash, never truncated into a collision. */
-const PG_IDENTIFIER_MAX = 63;
-/** Job names are also the pods' `job-name` label value: 63 at most, less the "-<hash>" suffix. */
-const JOB_PREFIX_MAX = 63 - 9;
-
-/** The Postgres identifier of the agent's database and its role: `agent_<tenant>_<name>`, '-' as '_'. */
+/** The Postgres identifier of the agent's database and its role: `agent_<tenant>_<name>`, '-' as '_' (longer names are cut with a hash, never truncated into a collision). */
 export function databaseName(r: Pick<ResolvedAgentServiceArgs, "tenant" | "name">): string {
     return physicalName(["agent", r.tenant, r.name], PG_IDENTIFIER_MAX).replace(/-/g, "_");
 }
@@ -199,79 +190,17 @@ export function renderNetworkPolicy(r: ResolvedAgentServiceArgs): KubernetesObje
 }
 
 /**
- * Creates the agent's role and database on the server, idempotently, and
- * never drops anything: re-running it (a new Job) only resets the role's
- * password to the one in the Secret and re-applies the grants. The master URL
- * comes from `ADMIN_URL` (a secretKeyRef) and is psql's connection argument
- * inside this pod only; the role's password is read by psql itself
- * (`\getenv`, psql ≥ 15), never on a command line. `GRANT role TO
- * CURRENT_USER` lets a non-superuser master (RDS `rds_superuser`) create a
- * database owned by the role: PostgreSQL 16+ requires the creator be able to
- * SET ROLE to the owner (CREATE DATABASE, "OWNER"). Every other role loses
- * CONNECT to the database (REVOKE ... FROM PUBLIC), so agents sharing the
- * server cannot read each other's checkpoints.
- */
-export const PROVISION_SCRIPT = String.raw`set -eu
-export PGCONNECT_TIMEOUT=10
-tries=0
-until psql "$ADMIN_URL" -XAtqc 'SELECT 1' > /dev/null; do
-  tries=$((tries + 1))
-  [ "$tries" -lt 30 ] || { echo "agent-db: server not reachable after 5 minutes" >&2; exit 1; }
-  sleep 10
-done
-psql "$ADMIN_URL" -X -q -v ON_ERROR_STOP=1 -v db="$DB_NAME" -v role="$DB_NAME" <<'SQL'
-SET client_min_messages = warning;
-\getenv pw DB_PASSWORD
-SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
-ALTER ROLE :"role" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'pw';
-GRANT :"role" TO CURRENT_USER;
-SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \gexec
-REVOKE ALL ON DATABASE :"db" FROM PUBLIC;
-GRANT ALL ON DATABASE :"db" TO :"role";
-SQL
-echo "agent-db: database and role $DB_NAME are ready"
-`;
-
-/**
- * The provisioning Job, in the admin Secret's namespace (the master
- * credentials never leave it). Its name ends in a hash of its pod spec: the
- * same desired state is the same Job (no re-run); a failed run is re-run by
- * the next `up` (`RERUN_WHEN_FAILED`).
+ * The agent's provisioning Job (components/internal/database-provisioning.ts),
+ * in the admin Secret's namespace: the master credentials never leave it.
  */
 export function renderProvisionJob(r: ResolvedAgentServiceArgs): KubernetesObject {
-    const admin = r.database.adminSecret;
-    const podSpec = {
-        restartPolicy: "Never",
-        automountServiceAccountToken: false,
-        securityContext: { runAsNonRoot: true, runAsUser: 70, runAsGroup: 70, seccompProfile: { type: "RuntimeDefault" } },
-        containers: [{
-            name: "provision",
-            image: IMAGES.postgresClient.image,
-            command: ["/bin/sh", "-c", PROVISION_SCRIPT],
-            env: [
-                secretEnv("ADMIN_URL", admin.name, admin.key),
-                { name: "DB_NAME", value: databaseName(r) },
-                secretEnv("DB_PASSWORD", objectNames(r).provisionPassword, DATABASE_SECRET_KEYS.password),
-                // psql writes no history in batch mode, but wants a writable HOME for ~/.psqlrc lookups.
-                { name: "HOME", value: "/tmp" },
-            ],
-            resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-        }],
-        volumes: [{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "4Mi" } }],
-    };
-    const hash = createHash("sha256").update(JSON.stringify(podSpec)).digest("hex").slice(0, 8);
     // Not the agent's pods: no selector or NetworkPolicy of the agent's may match them.
-    const jobLabels = { ...labels(r), "app.kubernetes.io/name": "agent-db-provision" };
-    return {
-        apiVersion: "batch/v1",
-        kind: "Job",
-        metadata: { name: `${physicalName(["agent-db", r.tenant, r.name], JOB_PREFIX_MAX)}-${hash}`, namespace: admin.namespace, labels: jobLabels, annotations: { ...RERUN_WHEN_FAILED } },
-        spec: {
-            backoffLimit: PROVISION_BACKOFF_LIMIT,
-            activeDeadlineSeconds: PROVISION_DEADLINE_SECONDS,
-            template: { metadata: { labels: jobLabels }, spec: podSpec },
-        },
-    };
+    return renderDatabaseProvisionJob({
+        nameParts: ["agent-db", r.tenant, r.name],
+        namespace: r.database.adminSecret.namespace,
+        labels: { ...labels(r), "app.kubernetes.io/name": "agent-db-provision" },
+        adminSecret: r.database.adminSecret,
+        database: databaseName(r),
+        passwordSecret: { name: objectNames(r).provisionPassword, key: DATABASE_SECRET_KEYS.password },
+    });
 }

@@ -1,4 +1,5 @@
 import { DEPLOYER_CIDRS_RULE, PRIVATE_ONLY_RULE } from "../../policies/lib/eks-endpoint";
+import { Architecture, ARCHITECTURES, instanceArchitecture } from "../internal/architecture";
 import { checkNodeLabels } from "../internal/labels";
 import { MAX_GP3_GIB, maxPoolGpus } from "../internal/limits";
 import { checkAllowList, isCidr } from "../internal/cidr";
@@ -133,7 +134,12 @@ export interface EndpointArgs {
  * controller); tainted `CriticalAddonsOnly` so nothing else lands there.
  */
 export interface SystemNodeArgs {
-    /** Instance types. Default `["m7i.large"]`. */
+    /**
+     * Instance types, all of one architecture (a managed node group runs one
+     * AMI type, chosen from it). Default `["m7g.large"]`: Graviton, as every
+     * image that lands here ships arm64 (Karpenter, the EKS add-ons, the node
+     * exporter; README "Graviton (arm64)").
+     */
     instanceTypes?: string[];
     /** Default 2 (Karpenter's two replicas spread over nodes). */
     minSize?: number;
@@ -154,6 +160,13 @@ export interface PlatformPoolArgs {
     capacityTypes?: Exclude<CapacityType, "reserved">[];
     /** EC2 instance categories (c, m, r …). Default `["c", "m", "r"]`. */
     instanceCategories?: string[];
+    /**
+     * CPU architectures Karpenter may launch. Default `["amd64"]`: allow
+     * `arm64` (Graviton) once every image that lands on the pool ships it
+     * (components/internal/versions.ts IMAGE_ARCHITECTURES; pods running an
+     * image without arm64 keep to amd64 nodes either way).
+     */
+    architectures?: Architecture[];
     /** Most vCPUs the pool may hold. Default 64. */
     cpuLimit?: number;
     /** Most memory the pool may hold, GiB. Default 256. */
@@ -311,8 +324,8 @@ export function resolveGpuClusterArgs(args: GpuClusterArgs): ResolvedGpuClusterA
         endpoint: { publicAccess: true, publicAccessCidrs: [], ...args.endpoint },
         adminPrincipalArns: args.adminPrincipalArns ?? [],
         deployerPrincipalArn: args.deployerPrincipalArn,
-        systemNodes: { instanceTypes: ["m7i.large"], minSize: 2, desiredSize: 2, maxSize: 3, ...args.systemNodes },
-        platformPool: { capacityTypes: ["on-demand"], instanceCategories: ["c", "m", "r"], cpuLimit: 64, memoryLimitGiB: 256, ...args.platformPool },
+        systemNodes: { instanceTypes: ["m7g.large"], minSize: 2, desiredSize: 2, maxSize: 3, ...args.systemNodes },
+        platformPool: { capacityTypes: ["on-demand"], instanceCategories: ["c", "m", "r"], architectures: [Architecture.Amd64], cpuLimit: 64, memoryLimitGiB: 256, ...args.platformPool },
         pools: (args.pools ?? []).map(resolvePool).map((pool) => ({ ...pool, efa: efa(pool) })),
         kyverno: { enforcement: "Enforce", allowedRegistries: DEFAULT_ALLOWED_REGISTRIES, admissionReplicas: 3, exemptNamespaces: [], ...args.kyverno },
         albIngress: args.albIngress ?? false,
@@ -441,6 +454,7 @@ function validatePlatformPool(p: Problems, pool: Required<PlatformPoolArgs>): vo
     p.check(pool.capacityTypes.length > 0, "capacityTypes", pool.capacityTypes, "give at least one capacity type");
     pool.capacityTypes.forEach((c, i) => p.at("capacityTypes").check(c === "spot" || c === "on-demand", i, c, 'expected "spot" or "on-demand"'));
     p.check(pool.instanceCategories.length > 0 && pool.instanceCategories.every((c) => /^[a-z]$/.test(c)), "instanceCategories", pool.instanceCategories, 'expected EC2 instance categories such as ["c", "m", "r"]');
+    p.check(pool.architectures.length > 0 && pool.architectures.every((a) => ARCHITECTURES.includes(a)), "architectures", pool.architectures, `expected one or more of ${ARCHITECTURES.join(", ")}`);
     p.check(isInt(pool.cpuLimit, 4), "cpuLimit", pool.cpuLimit, "expected a whole number of vCPUs ≥ 4");
     p.check(isInt(pool.memoryLimitGiB, 16), "memoryLimitGiB", pool.memoryLimitGiB, "expected a whole number of GiB ≥ 16");
 }
@@ -468,7 +482,10 @@ export function validateGpuClusterArgs(name: string, args: GpuClusterArgs): Reso
     checkPrincipalArns(p.at("adminPrincipalArns"), r.adminPrincipalArns);
     checkPrincipalArn(p, "deployerPrincipalArn", r.deployerPrincipalArn);
     const sys = p.at("systemNodes");
-    sys.check(r.systemNodes.instanceTypes.length > 0, "instanceTypes", r.systemNodes.instanceTypes, "give at least one instance type");
+    if (sys.check(r.systemNodes.instanceTypes.length > 0, "instanceTypes", r.systemNodes.instanceTypes, "give at least one instance type")) {
+        const arches = [...new Set(r.systemNodes.instanceTypes.map(instanceArchitecture))];
+        sys.check(arches.length === 1, "instanceTypes", r.systemNodes.instanceTypes, `expected instance types of one architecture (a managed node group runs one AMI type); these mix ${arches.join(" and ")}`);
+    }
     sys.check(
         isInt(r.systemNodes.minSize, 1) && r.systemNodes.minSize <= r.systemNodes.desiredSize && r.systemNodes.desiredSize <= r.systemNodes.maxSize,
         "desiredSize",

@@ -1,3 +1,4 @@
+import { type Architecture, instanceArchitecture } from "../internal/architecture";
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
@@ -47,6 +48,9 @@ export { addonPlacement, type AddonTier, type Placement, type Toleration } from 
 export const GPU_QUOTA_LABEL = "genai-platform.io/gpu-quota";
 
 /** Namespaces the platform's own add-ons run in; exempt from tenant admission policies. */
+/** The EKS AMI type of the system node group, per architecture of its instance types (EKS API `AMITypes`). */
+const SYSTEM_AMI_TYPES: Record<Architecture, string> = { amd64: "AL2023_x86_64_STANDARD", arm64: "AL2023_ARM_64_STANDARD" };
+
 export const SYSTEM_NAMESPACES = [
     "kube-system",
     "kube-node-lease",
@@ -299,8 +303,9 @@ export class GpuCluster extends pulumi.ComponentResource {
             subnetIds,
             instanceTypes,
             capacityType: "ON_DEMAND",
-            amiType: "AL2023_x86_64_STANDARD",
-            diskSize: 50,
+            amiType: SYSTEM_AMI_TYPES[instanceArchitecture(instanceTypes[0])],
+            // Karpenter, CoreDNS and the add-ons' images fit EKS's default root volume many times over.
+            diskSize: 20,
             scalingConfig: { minSize, desiredSize, maxSize },
             updateConfig: { maxUnavailable: 1 },
             labels: BOOTSTRAP_NODE_SELECTOR,

@@ -223,7 +223,7 @@ export function renderKarpenterPool(pool: ResolvedPool, ctx: PoolRenderContext):
 
 /**
  * The platform's CPU capacity: an untainted NodePool (current-generation
- * c/m/r, amd64, AL2023) labelled PLATFORM_NODE_SELECTOR, bounded by CPU and
+ * c/m/r of the pool's architectures, AL2023) labelled PLATFORM_NODE_SELECTOR, bounded by CPU and
  * memory limits and by `nvidia.com/gpu: 0` so it can never buy a GPU. Busy
  * nodes are consolidated (add-ons run ≥ 2 replicas behind PDBs).
  */
@@ -248,7 +248,7 @@ export function renderPlatformPool(pool: Required<PlatformPoolArgs>, ctx: PoolRe
                             { key: "karpenter.k8s.aws/instance-category", operator: "In", values: pool.instanceCategories },
                             { key: "karpenter.k8s.aws/instance-generation", operator: "Gt", values: ["5"] },
                             { key: "karpenter.sh/capacity-type", operator: "In", values: pool.capacityTypes },
-                            { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
+                            { key: "kubernetes.io/arch", operator: "In", values: [...pool.architectures] },
                             { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
                         ],
                         expireAfter: "720h",

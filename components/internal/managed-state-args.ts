@@ -3,6 +3,7 @@
  * PostgreSQL on RDS and Valkey/Redis on ElastiCache. Pure: the resources are
  * in `managed-state.ts`.
  */
+import type * as pulumi from "@pulumi/pulumi";
 import { Problems } from "./errors";
 import { isInt } from "./validators";
 import { checkDnsLabel, COMPONENT_NAME_MAX } from "./naming";
@@ -97,4 +98,46 @@ export function validateCache(p: Problems, cache: Required<CacheArgs>, productio
     if (p.check(isInt(cache.nodes, 1, 6), "nodes", cache.nodes, "expected 1 to 6 nodes") && production) {
         p.check(cache.nodes >= 2, "nodes", cache.nodes, "production needs 2+ cache nodes for automatic failover across zones");
     }
+}
+
+/**
+ * Where a stack's gateway and Langfuse keep their state: each on a PostgreSQL
+ * instance and a cache of its own (`dedicated`, production's posture: each
+ * Multi-AZ, each failing alone), or both on one instance and one cache
+ * (`shared`: each its own database and role, and its own cache database).
+ */
+export const StateSharing = { Dedicated: "dedicated", Shared: "shared" } as const;
+export type StateSharing = (typeof StateSharing)[keyof typeof StateSharing];
+
+/**
+ * A database and role of its own on a PostgreSQL server another component
+ * owns, and the Secret holding that server's master URL (for Jobs that add
+ * more databases there, in its namespace only).
+ */
+export interface ExternalDatabase {
+    host: pulumi.Input<string>;
+    port: number;
+    /** Database name, also its owning role's name. */
+    name: string;
+    /** The role's generated password; secret. */
+    password: pulumi.Input<string>;
+    adminSecret: { namespace: string; name: string; key: string };
+}
+
+/** A Valkey/Redis another component owns, and which of its logical databases (SELECT index) this consumer keeps its keys in. */
+export interface ExternalCache {
+    host: pulumi.Input<string>;
+    port: number;
+    /** AUTH token; secret. */
+    password: pulumi.Input<string>;
+    /** Logical database index, 0–15 (ElastiCache cluster mode disabled serves 16; cluster mode enabled only 0). */
+    database: number;
+}
+
+/** State a component is given instead of creating its own (StateSharing.Shared). */
+export interface ExternalState {
+    database: ExternalDatabase;
+    cache: ExternalCache;
+    /** What must exist before the consumer's pods connect: the servers and the Job that created its database. Default none. */
+    ready?: pulumi.Resource[];
 }

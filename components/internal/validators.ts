@@ -88,3 +88,11 @@ export const isAwsRegion = (v: unknown): v is string => typeof v === "string" &&
 
 /** A 12-digit AWS account id. */
 export const isAwsAccountId = (v: unknown): v is string => typeof v === "string" && /^[0-9]{12}$/.test(v);
+
+/**
+ * A PostgreSQL identifier the platform creates (a database and its role):
+ * lower case letters, digits and '_', starting with a letter, within
+ * NAMEDATALEN − 1 = 63 bytes, so it needs no quoting and is never truncated.
+ */
+export const isPostgresIdentifier = (v: unknown): v is string => typeof v === "string" && v.length <= 63 && /^[a-z][a-z0-9_]*$/.test(v);
+export const POSTGRES_IDENTIFIER_RULE = "expected a PostgreSQL identifier: lower case letters, digits and '_', starting with a letter, at most 63 characters";

@@ -166,3 +166,70 @@ export const KUBERNETES_VERSIONS = {
     supported: ["1.33", "1.34", "1.35", "1.36"],
     source: "Amazon EKS Kubernetes release calendar, standard support as of 2026-11",
 } as const;
+
+/** The CPU architectures one image's manifest list ships, and where that was read. */
+export interface ImageArchitectures {
+    architectures: readonly ("amd64" | "arm64")[];
+    evidence: string;
+}
+
+/**
+ * Architectures of the images that can land on arm64 (Graviton) nodes, keyed
+ * by the reference as rendered (digest dropped): checked 2026-12-02 from each
+ * project's release build at (or, where marked, next to) the pinned version.
+ * An image not listed counts as amd64 only: components keep it off arm64 nodes
+ * (`architectureSelector`), and the deploy-semantics tier reports any pod
+ * running it that could land on one. README "Graviton (arm64)" has the table.
+ */
+export const IMAGE_ARCHITECTURES: Readonly<Record<string, ImageArchitectures>> = {
+    "public.ecr.aws/karpenter/controller:1.13.0": {
+        architectures: ["amd64", "arm64"],
+        evidence: "aws/karpenter-provider-aws .ko.yaml defaultPlatforms [linux/arm64, linux/amd64] (ko builds the controller; unchanged through v1.14.1)",
+    },
+    "ghcr.io/berriai/litellm-non_root:main-v1.81.0-stable": {
+        architectures: ["amd64"],
+        evidence:
+            "no arm64 build confirmed for the v1.81 images: BerriAI/litellm#16180 (\"Add arm64 support\", open 2025-11), and later stable images whose linux/arm64 " +
+            "entries hold x86_64 binaries (BerriAI/litellm#29382, v1.83.14-stable; #26974, 1.84.0-dev2)",
+    },
+    "quay.io/prometheus/node-exporter:v1.12.1-distroless": {
+        architectures: ["amd64", "arm64"],
+        evidence: "prometheus/node_exporter Makefile DOCKER_ARCHS ?= amd64 armv7 arm64 ppc64le s390x (Makefile.common builds and pushes one image per arch plus the manifest list)",
+    },
+    "quay.io/prometheus/prometheus:v3.14.0-distroless": {
+        architectures: ["amd64", "arm64"],
+        evidence: "prometheus/prometheus Makefile DOCKER_ARCHS ?= amd64 armv7 arm64 ppc64le s390x",
+    },
+    "quay.io/prometheus/alertmanager:v0.34.0": {
+        architectures: ["amd64", "arm64"],
+        evidence: "prometheus/alertmanager Makefile DOCKER_ARCHS ?= amd64 armv7 arm64 ppc64le s390x",
+    },
+    "quay.io/prometheus-operator/prometheus-operator:v0.93.1": {
+        architectures: ["amd64", "arm64"],
+        evidence: "prometheus-operator/prometheus-operator scripts/push-docker-image.sh CPU_ARCHS amd64 arm64 arm ppc64le s390x, one manifest list per image",
+    },
+    "quay.io/prometheus-operator/prometheus-config-reloader:v0.93.1": {
+        architectures: ["amd64", "arm64"],
+        evidence: "prometheus-operator/prometheus-operator scripts/push-docker-image.sh (same build as the operator)",
+    },
+    ...Object.fromEntries(["kyvernopre", "kyverno", "background-controller", "cleanup-controller", "reports-controller", "kyverno-cli"].map((name) => [`reg.kyverno.io/kyverno/${name}:v1.19.0`, {
+        architectures: ["amd64", "arm64"],
+        evidence: "kyverno/kyverno v1.19.0 Makefile: ko build --platform=all (PLATFORMS := all) over a multi-arch base",
+    }])),
+    "nvcr.io/nvidia/gpu-operator:v26.7.0": {
+        architectures: ["amd64", "arm64"],
+        evidence: "NVIDIA/gpu-operator .github/workflows/image-builds.yaml: build-gpu-operator-arm64 and -amd64 jobs, then one multi-arch manifest",
+    },
+    "ghcr.io/clickhouse/clickhouse-operator:v0.0.5": {
+        architectures: ["amd64", "arm64"],
+        evidence: "ClickHouse/clickhouse-operator at v0.0.5 (491f9b3): release.yaml runs make docker-buildx-latest, PLATFORMS ?= linux/arm64,linux/amd64,linux/s390x,linux/ppc64le",
+    },
+    "docker.langfuse.com/langfuse/langfuse:4.4.0": {
+        architectures: ["amd64", "arm64"],
+        evidence: "langfuse/langfuse v4.4.0 .github/workflows/pipeline.yml build-docker-image-release: web on linux/amd64 and linux/arm64 runners, merged into one manifest",
+    },
+    "docker.langfuse.com/langfuse/langfuse-worker:4.4.0": {
+        architectures: ["amd64", "arm64"],
+        evidence: "langfuse/langfuse v4.4.0 .github/workflows/pipeline.yml build-docker-image-release: worker on linux/amd64 and linux/arm64",
+    },
+};

@@ -3,7 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { AlbIngressArgs, checkHostName, resolveAlbIngress, ResolvedAlbIngress, validateAlbIngress } from "../internal/alb-ingress";
 import { Problems } from "../internal/errors";
 import { isAwsRegion, isInt, isNonNegativeNumber, isPositiveNumber } from "../internal/validators";
-import type { CacheArgs, PostgresArgs } from "../internal/managed-state-args";
+import type { CacheArgs, ExternalState, PostgresArgs } from "../internal/managed-state-args";
 import { checkStoreOwnerName, resolveCache, resolvePostgres, validateCache, validatePostgres } from "../internal/managed-state-args";
 import { checkDnsLabel } from "../internal/naming";
 import { BEDROCK_MODEL_RULE, parseBedrockModel } from "./bedrock";
@@ -162,10 +162,18 @@ export interface LlmGatewayArgs {
     replicas?: number;
     /** Container resources. Defaults as documented on each field. */
     resources?: GatewayResourceArgs;
-    /** RDS PostgreSQL settings. Defaults follow `production`. */
+    /** RDS PostgreSQL settings. Defaults follow `production`. Not with `externalState`. */
     database?: DatabaseArgs;
-    /** ElastiCache settings. Defaults follow `production`. */
+    /** ElastiCache settings. Defaults follow `production`. Not with `externalState`. */
     cache?: CacheArgs;
+    /**
+     * Keep the state on servers another component owns (a SharedState)
+     * instead of creating an RDS instance and a cache: a database and role of
+     * the gateway's own there, and the cache's logical database 0 (LiteLLM's
+     * router and cache settings take a host, port and password only). Default:
+     * the gateway creates its own.
+     */
+    externalState?: ExternalState;
     /** Expose the gateway through an ALB. Default: none (in-cluster Service only). */
     ingress?: IngressArgs;
     /** Tags on every AWS resource. Default none. */
@@ -193,6 +201,8 @@ export interface ResolvedLlmGatewayArgs {
     resources: Required<GatewayResourceArgs>;
     database: Required<DatabaseArgs>;
     cache: Required<CacheArgs>;
+    /** The state is another component's (`externalState`): the gateway creates no RDS instance or cache. */
+    externalState: boolean;
     ingress?: ResolvedAlbIngress & Pick<IngressArgs, "host">;
     tags: Record<string, string>;
 }
@@ -232,6 +242,7 @@ export function resolveLlmGatewayArgs(name: string, args: LlmGatewayArgs): Resol
             performanceInsights: db.performanceInsights ?? production,
         },
         cache: resolveCache(production, args.cache),
+        externalState: args.externalState !== undefined,
         ingress: args.ingress ? resolveAlbIngress(args.ingress) : undefined,
         tags: args.tags ?? {},
     };
@@ -339,9 +350,17 @@ function validateRouting(p: Problems, r: ResolvedLlmGatewayArgs): void {
     validateFallbacks(at, "contextWindowFallbacks", r.routing.contextWindowFallbacks, models);
 }
 
-function validateState(p: Problems, r: ResolvedLlmGatewayArgs): void {
-    validatePostgres(p.at("database"), r.database);
-    validateCache(p.at("cache"), r.cache, r.production);
+function validateState(p: Problems, r: ResolvedLlmGatewayArgs, args: LlmGatewayArgs): void {
+    const external = args.externalState;
+    if (!external) {
+        validatePostgres(p.at("database"), r.database);
+        validateCache(p.at("cache"), r.cache, r.production);
+        return;
+    }
+    const sizes = "the state is on servers another component owns (externalState): size them there";
+    p.check(args.database === undefined, "database", args.database, sizes);
+    p.check(args.cache === undefined, "cache", args.cache, sizes);
+    p.at("externalState").check(external.cache.database === 0, "cache.database", external.cache.database, "expected 0: LiteLLM's router and cache settings select no other logical database");
 }
 
 function validateIngress(p: Problems, ingress: NonNullable<ResolvedLlmGatewayArgs["ingress"]>): void {
@@ -386,7 +405,7 @@ export function validateLlmGatewayArgs(name: string, args: LlmGatewayArgs): Reso
     validateRouting(p, r);
     if (args.langfuse) validateLangfuse(p.at("langfuse"), args.langfuse);
     validateDeployment(p, r);
-    validateState(p, r);
+    validateState(p, r, args);
     if (r.ingress) validateIngress(p.at("ingress"), r.ingress);
     p.throwIfAny(`LlmGateway "${name}" args`);
     return r;

@@ -66,8 +66,9 @@ export class LlmGateway extends pulumi.ComponentResource {
     };
     /**
      * The gateway's PostgreSQL server as AgentService creates checkpoint
-     * databases on it: its host, and the Secret (in the gateway's namespace)
-     * holding the master URL, which only a Job in that namespace reads.
+     * databases on it: its host, and the Secret holding the master URL, which
+     * only a Job in that Secret's namespace reads (the gateway's own namespace,
+     * or a SharedState's when the gateway is given `externalState`).
      */
     readonly database: { host: pulumi.Output<string>; port: number; adminSecret: { namespace: string; name: string; key: string } };
     /** @internal Args with defaults applied, for the platform program; not part of the tenant API (stripped from the .d.ts). */
@@ -103,7 +104,7 @@ export class LlmGateway extends pulumi.ComponentResource {
 
         const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, withPodAnnotation(renderDeployment(settings, configChecksum(configYaml)), SECRET_DIGEST_ANNOTATION, secretDigest), {
             ...inNamespace,
-            dependsOn: [namespace, serviceAccount, configMap, secret, ...podIdentity],
+            dependsOn: [namespace, serviceAccount, configMap, secret, ...podIdentity, ...(args.externalState?.ready ?? [])],
         });
         new k8s.core.v1.Service(`${name}-service`, asArgs(renderService(settings)), inNamespace);
         this.createMetricsScrape(name, settings, args, inNamespace, deployment, secret);
@@ -115,7 +116,8 @@ export class LlmGateway extends pulumi.ComponentResource {
         this.models = servedModels(settings);
         this.namespace = settings.namespace;
         this.serviceName = names.service;
-        this.database = { host: state.databaseHost, port: POSTGRES_PORT, adminSecret: { namespace: settings.namespace, name: names.secret, key: SECRET_ENV.databaseUrl } };
+        // With its own instance the gateway's URL is the master's; on a shared one the master URL stays in its owner's namespace.
+        this.database = { host: state.databaseHost, port: POSTGRES_PORT, adminSecret: state.adminSecret ?? { namespace: settings.namespace, name: names.secret, key: SECRET_ENV.databaseUrl } };
         this.adminConnection = {
             namespace: settings.namespace,
             serviceName: names.service,

@@ -2,6 +2,7 @@
  * Pure renderers of the gateway's Kubernetes objects. No Pulumi inside; the
  * Secret's values are added by the component, never rendered here.
  */
+import { architectureSelector } from "../internal/architecture";
 import { createHash } from "crypto";
 import { renderAlbIngress } from "../internal/alb-ingress";
 import type { KubernetesObject } from "../internal/k8s-object";
@@ -116,6 +117,8 @@ function env(r: ResolvedLlmGatewayArgs) {
     ];
 }
 
+const withNodeSelector = (selector: Record<string, string>) => (Object.keys(selector).length > 0 ? { nodeSelector: selector } : {});
+
 function topologySpread(r: ResolvedLlmGatewayArgs) {
     const spread = (topologyKey: string, whenUnsatisfiable: string) => ({
         maxSkew: 1,
@@ -194,6 +197,8 @@ export function renderDeployment(r: ResolvedLlmGatewayArgs, configChecksum: stri
                         seccompProfile: { type: "RuntimeDefault" },
                     },
                     topologySpreadConstraints: topologySpread(r),
+                    // LiteLLM ships no confirmed arm64 build (versions.ts IMAGE_ARCHITECTURES): amd64 nodes only.
+                    ...withNodeSelector(architectureSelector([IMAGES.litellm.image])),
                     containers: [container(r)],
                     volumes: [
                         { name: "config", configMap: { name: names.configMap } },

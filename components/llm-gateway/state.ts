@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createCache, createPostgres, generatedPassword, StateNetwork } from "../internal/managed-state";
-import { CACHE_PORT } from "../internal/managed-state-args";
+import { CACHE_PORT, type ExternalState } from "../internal/managed-state-args";
 import { AWS_NAME_LIMITS, physicalName } from "../internal/naming";
 import type { ResolvedLlmGatewayArgs } from "./args";
 
@@ -21,9 +21,26 @@ export interface GatewayState {
     redisHost: pulumi.Output<string>;
     redisPort: pulumi.Output<string>;
     redisPassword: pulumi.Output<string>;
+    /** The Secret (namespace, name, key) holding the server's master URL, for Jobs that add databases to it. */
+    adminSecret?: { namespace: string; name: string; key: string };
 }
 
-export function createState(name: string, r: ResolvedLlmGatewayArgs, net: StateNetwork, parent: pulumi.Resource): GatewayState {
+/** The gateway's database and role, and cache database 0, on servers another component owns (a SharedState). */
+function externalGatewayState(external: ExternalState): GatewayState {
+    const db = external.database;
+    const url = pulumi.interpolate`postgresql://${db.name}:${db.password}@${db.host}:${db.port}/${db.name}?sslmode=require`;
+    return {
+        databaseUrl: pulumi.secret(url),
+        databaseHost: pulumi.output(db.host),
+        redisHost: pulumi.output(external.cache.host),
+        redisPort: pulumi.output(String(external.cache.port)),
+        redisPassword: pulumi.secret(external.cache.password),
+        adminSecret: db.adminSecret,
+    };
+}
+
+export function createState(name: string, r: ResolvedLlmGatewayArgs, net: StateNetwork & { externalState?: ExternalState }, parent: pulumi.Resource): GatewayState {
+    if (net.externalState) return externalGatewayState(net.externalState);
     const tags = { ...r.tags, "genai-platform.io/component": `llm-gateway/${name}` };
     const store = { owner: `LiteLLM gateway ${name}`, production: r.production, tags, parent };
     const masterPassword = generatedPassword(`${name}-db-password`, 32, parent);

@@ -6,7 +6,7 @@ import { CERT_MANAGER_NAMESPACE, CLICKHOUSE_OPERATOR_NAMESPACE, MONITORING_NAMES
 import { AlbIngressArgs, checkHostName, resolveAlbIngress, ResolvedAlbIngress, validateAlbIngress } from "../internal/alb-ingress";
 import { Problems } from "../internal/errors";
 import { isDnsSubdomain, isInt, isPrometheusDuration, isVolumeSize, PROMETHEUS_DURATION_RULE, VOLUME_SIZE_RULE } from "../internal/validators";
-import type { CacheArgs, PostgresArgs } from "../internal/managed-state-args";
+import type { CacheArgs, ExternalState, PostgresArgs } from "../internal/managed-state-args";
 import { checkStoreOwnerName, resolveCache, resolvePostgres, validateCache, validatePostgres } from "../internal/managed-state-args";
 import { checkDnsLabel } from "../internal/naming";
 
@@ -144,6 +144,14 @@ export interface ObservabilityStackArgs {
     loadBalancerSourceCidrs?: string[];
     /** Namespace of Karpenter, whose node and pool metrics give GPUs per pool; `false` on EKS Auto Mode (no Karpenter to scrape). Default `"karpenter"`. */
     karpenterNamespace?: string | false;
+    /**
+     * Keep Langfuse's state on servers another component owns (a SharedState)
+     * instead of creating an RDS instance and a cache: a database and role of
+     * Langfuse's own there, and the cache's logical database `cache.database`
+     * (the chart's `redis.auth.database`). `langfuse.database` and
+     * `langfuse.cache` must then be unset. Default: Langfuse gets its own.
+     */
+    externalState?: ExternalState;
     /** Tags on every AWS resource. Default none. */
     tags?: Record<string, string>;
 }
@@ -164,6 +172,10 @@ export interface ResolvedObservabilityStackArgs {
         eventRetentionDays: number;
         database: Required<LangfuseDatabaseArgs> & { multiAz: boolean; deletionProtection: boolean };
         cache: Required<LangfuseCacheArgs>;
+        /** The state is another component's (`externalState`): Langfuse creates no RDS instance or cache. */
+        externalState: boolean;
+        /** Logical database of the cache Langfuse keeps its keys in: 0 on its own cache. */
+        redisDatabase: number;
         clickhouse: Required<Omit<ClickHouseArgs, "storageClassName">> & Pick<ClickHouseArgs, "storageClassName">;
     };
     prometheus: Required<Omit<PrometheusArgs, "storageClassName">> & Pick<PrometheusArgs, "storageClassName"> & {
@@ -212,7 +224,7 @@ export function observabilityNamespaces(args: Pick<ObservabilityStackArgs, "lang
     return [MONITORING_NAMESPACE, CERT_MANAGER_NAMESPACE, CLICKHOUSE_OPERATOR_NAMESPACE, langfuseNamespace(args.langfuse)];
 }
 
-function resolveLangfuse(production: boolean, args: LangfuseDeploymentArgs = {}, ingress?: ObservabilityIngressArgs): ResolvedObservabilityStackArgs["langfuse"] {
+function resolveLangfuse(production: boolean, args: LangfuseDeploymentArgs = {}, ingress?: ObservabilityIngressArgs, external?: ExternalState): ResolvedObservabilityStackArgs["langfuse"] {
     const ch = args.clickhouse ?? {};
     const replicas = production ? 2 : 1;
     return {
@@ -227,6 +239,8 @@ function resolveLangfuse(production: boolean, args: LangfuseDeploymentArgs = {},
         eventRetentionDays: args.eventRetentionDays ?? (production ? 90 : 30),
         database: { ...resolvePostgres(production, args.database), multiAz: production, deletionProtection: production },
         cache: resolveCache(production, args.cache),
+        externalState: external !== undefined,
+        redisDatabase: external?.cache.database ?? 0,
         clickhouse: {
             replicas: ch.replicas ?? (production ? 3 : 1),
             storageSize: ch.storageSize ?? (production ? "200Gi" : "20Gi"),
@@ -243,7 +257,7 @@ export function resolveObservabilityStackArgs(name: string, args: ObservabilityS
     return {
         name,
         production,
-        langfuse: resolveLangfuse(production, args.langfuse, args.ingress),
+        langfuse: resolveLangfuse(production, args.langfuse, args.ingress, args.externalState),
         prometheus: {
             retention: args.prometheus?.retention ?? (production ? "30d" : "7d"),
             storageSize,
@@ -308,13 +322,19 @@ function validateLangfuse(p: Problems, l: ResolvedObservabilityStackArgs["langfu
     p.check(SLUG.test(String(l.projectId)), "projectId", l.projectId, SLUG_RULE);
     p.check(EMAIL.test(String(l.adminEmail)), "adminEmail", l.adminEmail, 'expected an email address such as "platform@example.com"');
     p.check(isInt(l.eventRetentionDays, 1, 3650), "eventRetentionDays", l.eventRetentionDays, "expected a whole number of days from 1 to 3650");
-    validateState(p, l, production);
+    validateState(p, l, production, given);
     validateClickHouse(p.at("clickhouse"), l.clickhouse, production);
 }
 
-function validateState(p: Problems, l: ResolvedObservabilityStackArgs["langfuse"], production: boolean): void {
-    validatePostgres(p.at("database"), l.database);
-    validateCache(p.at("cache"), l.cache, production);
+function validateState(p: Problems, l: ResolvedObservabilityStackArgs["langfuse"], production: boolean, given?: LangfuseDeploymentArgs): void {
+    if (!l.externalState) {
+        validatePostgres(p.at("database"), l.database);
+        validateCache(p.at("cache"), l.cache, production);
+        return;
+    }
+    const sizes = "Langfuse's state is on servers another component owns (externalState): size them there";
+    p.check(given?.database === undefined, "database", given?.database, sizes);
+    p.check(given?.cache === undefined, "cache", given?.cache, sizes);
 }
 
 function validateClickHouse(p: Problems, ch: ResolvedObservabilityStackArgs["langfuse"]["clickhouse"], production: boolean): void {
@@ -380,6 +400,8 @@ export function validateObservabilityStackArgs(name: string, args: Observability
     p.check(["karpenter", "auto"].includes(r.clusterMode), "clusterMode", r.clusterMode, 'expected "karpenter" or "auto"');
     r.loadBalancerSourceCidrs.forEach((cidr, i) => p.at("loadBalancerSourceCidrs").check(isCidr(cidr), i, cidr, 'expected an IPv4 CIDR such as "10.0.192.0/22"'));
     if (r.karpenterNamespace !== false) checkDnsLabel(p, "karpenterNamespace", r.karpenterNamespace);
+    // Cluster mode disabled serves databases 0–15; cluster mode enabled only 0 (Amazon ElastiCache user guide, "Modifying cluster mode").
+    if (args.externalState) p.at("externalState").check(isInt(args.externalState.cache.database, 0, 15), "cache.database", args.externalState.cache.database, "expected a logical database from 0 to 15");
     p.throwIfAny(`ObservabilityStack "${name}" args`);
     return r;
 }

@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import { helmReleaseArgs } from "../internal/helm";
 import { asArgs, type KubernetesObject } from "../internal/k8s-object";
 import { generatedPassword } from "../internal/managed-state";
+import type { ExternalState } from "../internal/managed-state-args";
 import { CHARTS } from "../internal/versions";
 import { httpsUrl, ObservabilityStackArgs, ResolvedObservabilityStackArgs, validateObservabilityStackArgs } from "./args";
 import { renderAlertmanagerReceiversSecret, renderAlertRules, renderDashboardConfigMaps, renderIngresses, renderGrafanaAdminSecret, renderLangfuseSecret, renderNamespace, renderServiceMonitors } from "./manifests";
@@ -101,8 +102,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         const provider = args.provider;
         const after = args.addons ?? [];
 
-        const secrets = this.generateSecrets(name);
-        const state = createLangfuseState(name, settings, args, { database: secrets.databasePassword, cache: secrets.redisPassword }, this);
+        const secrets = this.generateSecrets(name, args.externalState);
+        const state = createLangfuseState(name, settings, args, secrets.statePasswords, this);
         this.bucketName = state.bucketName;
 
         const register = <A, R extends pulumi.CustomResource>(
@@ -219,7 +220,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     }
 
     /** Every credential, pinned in state rather than left to the charts to invent (they would differ on reinstall). */
-    private generateSecrets(name: string) {
+    private generateSecrets(name: string, external: ExternalState | undefined) {
         const opts = { parent: this };
         // Salt hashes the API keys and the encryption key seals stored credentials: a new value breaks both,
         // so no edit to these declarations ever replaces them.
@@ -231,9 +232,12 @@ export class ObservabilityStack extends pulumi.ComponentResource {
 
         const salt = password("langfuse-salt", 44, pinned);
         const encryptionKey = new random.RandomBytes(`${name}-langfuse-encryption-key`, { length: 32 }, pinned).hex;
-        const databasePassword = generatedPassword(`${name}-langfuse-db-password`, 32, this);
+        // Langfuse's own database and cache are created with these; external ones come with their credentials.
         // ElastiCache AUTH tokens: 16–128 characters; alphanumeric keeps the Redis URL valid unescaped.
-        const redisPassword = generatedPassword(`${name}-langfuse-cache-auth`, 64, this);
+        const statePasswords = external ? undefined : {
+            database: generatedPassword(`${name}-langfuse-db-password`, 32, this),
+            cache: generatedPassword(`${name}-langfuse-cache-auth`, 64, this),
+        };
         const publicKey = pulumi.secret(pulumi.interpolate`pk-lf-${key("langfuse-public-key")}`);
         const secretKey = pulumi.secret(pulumi.interpolate`sk-lf-${key("langfuse-secret-key")}`);
         const adminPassword = pulumi.secret(password("langfuse-admin-password", 32));
@@ -241,9 +245,9 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             salt,
             encryptionKey,
             nextauthSecret: password("langfuse-nextauth-secret", 48),
-            databasePassword: databasePassword.result,
+            databasePassword: external?.database.password ?? statePasswords!.database.result,
             clickhousePassword: password("langfuse-clickhouse-password", 32),
-            redisPassword: redisPassword.result,
+            redisPassword: external?.cache.password ?? statePasswords!.cache.result,
             initPublicKey: publicKey,
             initSecretKey: secretKey,
             initUserPassword: adminPassword,
@@ -251,8 +255,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         const data = Object.fromEntries(langfuseSecretKeys().map((k) => [SECRET_KEYS[k], values[k]]));
         return {
             data,
-            databasePassword,
-            redisPassword,
+            statePasswords,
             publicKey,
             secretKey,
             adminPassword,

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
 import { podIdentityTrustPolicy } from "../internal/iam";
 import { createCache as createManagedCache, createPostgres, StateNetwork } from "../internal/managed-state";
+import type { ExternalState } from "../internal/managed-state-args";
 import { AWS_NAME_LIMITS, physicalName } from "../internal/naming";
 import type { ResolvedObservabilityStackArgs } from "./args";
 import { bucketAccessPolicy, lifecycleRules, tlsOnlyBucketPolicy } from "./iam";
@@ -16,9 +17,11 @@ import { DATABASE_NAME, DATABASE_USER, LANGFUSE_SERVICE_ACCOUNT, LangfuseStateFa
 
 export interface ClusterInputs extends StateNetwork {
     clusterName: pulumi.Input<string>;
+    /** Servers another component owns: Langfuse creates no database or cache of its own. */
+    externalState?: ExternalState;
 }
 
-/** Generated credentials the AWS resources are created with. */
+/** Generated credentials the AWS resources are created with (none when the state is another component's). */
 export interface StatePasswords {
     database: random.RandomPassword;
     cache: random.RandomPassword;
@@ -132,20 +135,27 @@ function createBucketAccess(c: Context, bucket: aws.s3.Bucket): pulumi.Resource[
     return [role, policy, association];
 }
 
+/** Langfuse's database and cache: its own, or (externalState) the hosts of another component's, which that component makes ready. */
+function ownStores(c: Context, external: ExternalState | undefined, passwords: StatePasswords | undefined) {
+    if (external) return { databaseHost: pulumi.output(external.database.host), redisHost: pulumi.output(external.cache.host), ready: external.ready ?? [] };
+    const database = createDatabase(c, passwords!.database);
+    const cache = createCache(c, passwords!.cache);
+    return { databaseHost: database.address, redisHost: cache.primaryEndpointAddress, ready: [database, cache] };
+}
+
 export function createLangfuseState(
     name: string,
     r: ResolvedObservabilityStackArgs,
     cluster: ClusterInputs,
-    passwords: StatePasswords,
+    passwords: StatePasswords | undefined,
     parent: pulumi.Resource,
 ): LangfuseState {
     const c: Context = { name, r, cluster, parent, tags: { ...r.tags, "genai-platform.io/component": `observability-stack/${name}` } };
-    const database = createDatabase(c, passwords.database);
-    const cache = createCache(c, passwords.cache);
+    const stores = ownStores(c, cluster.externalState, passwords);
     const storage = createBucket(c);
     const access = createBucketAccess(c, storage.bucket);
-    const facts = pulumi.all([database.address, cache.primaryEndpointAddress, storage.bucket.bucket, storage.region]).apply(
+    const facts = pulumi.all([stores.databaseHost, stores.redisHost, storage.bucket.bucket, storage.region]).apply(
         ([databaseHost, redisHost, bucket, region]) => ({ databaseHost, redisHost, bucket, region }),
     );
-    return { facts, bucketName: storage.bucket.bucket, ready: [database, cache, ...storage.ready, ...access] };
+    return { facts, bucketName: storage.bucket.bucket, ready: [...stores.ready, ...storage.ready, ...access] };
 }

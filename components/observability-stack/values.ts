@@ -127,17 +127,22 @@ export function langfuseInitEnv(r: ResolvedObservabilityStackArgs): Record<strin
  * 4 GiB each, ClickHouse 2 CPU / 8 GiB. Requested, so the scheduler (and the
  * capacity the platform gives itself) counts them; ClickHouse's memory limit
  * is raised with its request (the chart's default limit is 4Gi, under it).
- * Outside production the chart's own defaults stand.
+ * Outside production the chart's own defaults stand, but for ClickHouse's CPU
+ * request: half a core (the chart asks one, langfuse 2.0.0 values.yaml
+ * `clickhouse.resources`) for dev's trickle of traces, so what dev runs idle
+ * fits the one platform node its idle floor prices
+ * (test/semantics/idle-capacity.test.ts); its memory request and limit stay.
  */
 const LANGFUSE_PRODUCTION_RESOURCES = { requests: { cpu: "2", memory: "4Gi" } };
 const CLICKHOUSE_PRODUCTION_RESOURCES = { requests: { cpu: "2", memory: "8Gi" }, limits: { memory: "8Gi" } };
+const CLICKHOUSE_DEV_RESOURCES = { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } };
 
 function clickhouseValues(ch: ResolvedObservabilityStackArgs["langfuse"]["clickhouse"], production: boolean) {
     const className = ch.storageClassName !== undefined ? { className: ch.storageClassName } : {};
     return {
         deploy: true,
         auth: { existingSecret: LANGFUSE_SECRET, existingSecretKey: SECRET_KEYS.clickhousePassword },
-        cluster: { replicas: ch.replicas, storage: { size: ch.storageSize, ...className }, ...(production ? { resources: CLICKHOUSE_PRODUCTION_RESOURCES } : {}) },
+        cluster: { replicas: ch.replicas, storage: { size: ch.storageSize, ...className }, resources: production ? CLICKHOUSE_PRODUCTION_RESOURCES : CLICKHOUSE_DEV_RESOURCES },
         keeper: { replicas: ch.keeperReplicas, storage: { size: ch.keeperStorageSize, ...className } },
     };
 }
@@ -188,7 +193,14 @@ export function langfuseValues(r: ResolvedObservabilityStackArgs, facts: Langfus
             host: facts.redisHost,
             port: CACHE_PORT,
             tls: { enabled: true },
-            auth: { username: CACHE_USER, existingSecret: LANGFUSE_SECRET, existingSecretPasswordKey: SECRET_KEYS.redisPassword },
+            auth: {
+                username: CACHE_USER,
+                existingSecret: LANGFUSE_SECRET,
+                existingSecretPasswordKey: SECRET_KEYS.redisPassword,
+                // On a shared cache Langfuse keeps its keys in a logical database of its own (chart 2.0.0
+                // templates/_helpers.tpl builds REDIS_CONNECTION_STRING with `/{{ .Values.redis.auth.database }}`).
+                ...(l.redisDatabase !== 0 ? { database: l.redisDatabase } : {}),
+            },
         },
         clickhouse: clickhouseValues(l.clickhouse, r.production),
         // No access keys: the AWS SDK in the pods takes the Pod Identity role's credentials.

@@ -196,7 +196,7 @@ describe("examples/agent-workflow end to end (LangGraph + PostgreSQL + gateway a
         it("gives the agent's role a database of its own that no other role can connect to, and re-running never drops it", () => {
             psql(databaseUrl, "CREATE TABLE IF NOT EXISTS survives (v text); INSERT INTO survives VALUES ('kept')");
             const rerunPassword = randomBytes(16).toString("hex");
-            assert.match(provision(adminUrl, rerunPassword), /agent-db: database and role agent_research_assistant are ready/);
+            assert.match(provision(adminUrl, rerunPassword), /provision-db: database and role agent_research_assistant are ready/);
             // A re-run resets the password to the Secret's and keeps the data.
             assert.equal(psql(roleUrl(adminUrl, DB_NAME, rerunPassword), "SELECT v FROM survives"), "kept");
             assert.throws(() => psql(databaseUrl, "SELECT 1"), /password authentication failed/);

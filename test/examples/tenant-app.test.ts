@@ -78,7 +78,8 @@ describe("examples/tenant-app", () => {
         assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, "http://otel-collector.langfuse.svc.cluster.local:4318");
         assert.equal(env.OTEL_EXPORTER_OTLP_HEADERS, undefined);
         const [job] = k8sObjects(resources, "Job");
-        assert.equal(job.metadata.namespace, "llm-gateway", "the database is provisioned beside the gateway's master credentials");
+        // Dev shares one instance between the gateway and Langfuse (genai-platform:state.sharing): its master URL lives in platform-state.
+        assert.equal(job.metadata.namespace, "platform-state", "the database is provisioned beside the shared instance's master credentials");
         const db = resources.find((r) => r.name === "research-agent-checkpoint-db")!;
         assert.match(db.inputs.stringData.url, /^postgresql:\/\/agent_research_research_agent:[^@]+@[^:]+:5432\/agent_research_research_agent\?sslmode=require$/);
         const policy = k8sObjects(resources, "NetworkPolicy").find((p) => p.metadata.name === "research-agent-egress")!;

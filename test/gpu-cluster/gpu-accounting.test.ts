@@ -137,6 +137,12 @@ describe("platform CPU capacity (issue 8 item 19)", () => {
         assert.deepEqual(group.inputs.taints, [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" }]);
     });
 
+    it("launches the architectures the pool allows: amd64 by default, Graviton too when asked", async () => {
+        const arch = (resources: RecordedResource[]) => nodePool(resources, "platform").spec.template.spec.requirements.find((r: any) => r.key === "kubernetes.io/arch").values;
+        assert.deepEqual(arch(await declare([l4])), ["amd64"]);
+        assert.deepEqual(arch(await declare([l4], { platformPool: { architectures: ["arm64", "amd64"] } })), ["arm64", "amd64"]);
+    });
+
     it("reserves the platform pool's name and checks its limits", async () => {
         const message = await rejected([{ ...l4, name: "platform" }], { platformPool: { cpuLimit: 2, capacityTypes: ["reserved" as "spot"] } });
         assert.match(message, /pools\[0\]\.name: got "platform"; "platform" names the platform's CPU NodePool/);

@@ -62,6 +62,8 @@ describe("GpuCluster", () => {
         it("runs an on-demand bootstrap node group, tainted CriticalAddonsOnly, and the pinned Pod Identity agent", () => {
             const ng = one(resources, "aws:eks/nodeGroup:NodeGroup", "t-system");
             assert.equal(ng.inputs.capacityType, "ON_DEMAND");
+            // Graviton by default, on the AMI of its architecture, with EKS's default 20 GiB root volume.
+            assert.deepEqual([ng.inputs.instanceTypes, ng.inputs.amiType, ng.inputs.diskSize], [["m7g.large"], "AL2023_ARM_64_STANDARD", 20]);
             assert.deepEqual(ng.inputs.labels, { "genai-platform.io/node-role": "bootstrap" });
             assert.deepEqual(ng.inputs.taints, [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" }]);
             const addon = one(resources, "aws:eks/addon:Addon", "t-pod-identity-agent");
@@ -302,6 +304,16 @@ describe("GpuCluster bad input", () => {
         { title: "Kubernetes version outside the window", args: args({ kubernetesVersion: "1.29" }), messages: ['kubernetesVersion: got "1.29"; expected a supported EKS version: 1.33, 1.34, 1.35, 1.36'] },
         { title: "unknown instance family", args: args({ pools: [{ ...l4Pool, instanceFamilies: ["m7i"] }] }), messages: ['pools[0].instanceFamilies[0]: got "m7i"; expected one of the GPU families'] },
         { title: "no pools", args: args({ pools: [] }), messages: ["pools: got []; give at least one GPU pool"] },
+        {
+            title: "system instance types of two architectures (one node group runs one AMI type)",
+            args: args({ systemNodes: { instanceTypes: ["m7g.large", "m7i.large"] } }),
+            messages: ['systemNodes.instanceTypes: got ["m7g.large","m7i.large"]; expected instance types of one architecture (a managed node group runs one AMI type); these mix arm64 and amd64'],
+        },
+        {
+            title: "a platform pool architecture Kubernetes does not know",
+            args: args({ platformPool: { architectures: ["x86_64" as "amd64"] } }),
+            messages: ['platformPool.architectures: got ["x86_64"]; expected one or more of amd64, arm64'],
+        },
         {
             title: "registry allow-list entries that could never match an image (a scheme, a tag, upper case)",
             args: args({ kyverno: { allowedRegistries: ["nvcr.io", "https://ghcr.io", "docker.io/vllm:0.1", "Quay.io/Org"] } }),

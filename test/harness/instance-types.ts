@@ -11,6 +11,7 @@
  * `pkg/providers/instancetype/types.go`).
  */
 import { GPU_RESOURCE } from "../../components/gpu-cluster/manifests";
+import { instanceArchitecture } from "../../components/internal/architecture";
 import { allocatable as karpenterAllocatable, EFA_RESOURCE, GPU_FAMILIES, type InstanceShape } from "../../components/internal/gpu-instances";
 
 export type { InstanceShape };
@@ -34,21 +35,31 @@ const GPU_SIZES: Record<string, Sizes> = {
 
 /** Generation 6 and 7 Intel C/M/R sizes share their ENI limits; memory is 2, 4 or 8 GiB per vCPU. */
 const GENERAL_SIZES: [string, number, number][] = [["large", 2, 29], ["xlarge", 4, 58], ["2xlarge", 8, 58], ["4xlarge", 16, 234], ["8xlarge", 32, 234], ["12xlarge", 48, 234], ["16xlarge", 64, 737], ["24xlarge", 96, 737]];
-const GENERAL_FAMILIES: Record<string, { memoryPerVcpu: number; largest: [string, number] }> = {
+const GENERAL_FAMILIES: Record<string, { memoryPerVcpu: number; largest: [string, number]; medium?: boolean }> = {
     c6i: { memoryPerVcpu: 2, largest: ["32xlarge", 128] },
     m6i: { memoryPerVcpu: 4, largest: ["32xlarge", 128] },
     r6i: { memoryPerVcpu: 8, largest: ["32xlarge", 128] },
     c7i: { memoryPerVcpu: 2, largest: ["48xlarge", 192] },
     m7i: { memoryPerVcpu: 4, largest: ["48xlarge", 192] },
     r7i: { memoryPerVcpu: 8, largest: ["48xlarge", 192] },
+    // Graviton (arm64): the same ENI limits from large up; they also come in medium (1 vCPU) and end at 16xlarge.
+    c6g: { memoryPerVcpu: 2, largest: ["16xlarge", 64], medium: true },
+    m6g: { memoryPerVcpu: 4, largest: ["16xlarge", 64], medium: true },
+    r6g: { memoryPerVcpu: 8, largest: ["16xlarge", 64], medium: true },
+    c7g: { memoryPerVcpu: 2, largest: ["16xlarge", 64], medium: true },
+    m7g: { memoryPerVcpu: 4, largest: ["16xlarge", 64], medium: true },
+    r7g: { memoryPerVcpu: 8, largest: ["16xlarge", 64], medium: true },
 };
+
+/** Graviton burstable sizes: `[size, vCPUs, memory GiB, max pods]` (vpclimits: t4g.medium 3 × (6 − 1) + 2 = 17). */
+const T4G_SIZES: [string, number, number, number][] = [["nano", 2, 0.5, 4], ["micro", 2, 1, 4], ["small", 2, 2, 11], ["medium", 2, 4, 17], ["large", 2, 8, 35], ["xlarge", 4, 16, 58], ["2xlarge", 8, 32, 58]];
 
 export const INSTANCE_TYPES: readonly InstanceShape[] = [
     ...Object.entries(GPU_SIZES).flatMap(([family, sizes]) =>
         sizes.map(([size, vcpus, memGiB, gpus, maxPods]) => ({ instanceType: `${family}.${size}`, vcpus, memoryMiB: memGiB * GIB, gpus, maxPods })),
     ),
     ...Object.entries(GENERAL_FAMILIES).flatMap(([family, f]) =>
-        [...GENERAL_SIZES, [...f.largest, 737] as [string, number, number]].map(([size, vcpus, maxPods]) => ({
+        [...(f.medium ? [["medium", 1, 8] as [string, number, number]] : []), ...GENERAL_SIZES.filter(([, vcpus]) => vcpus < f.largest[1]), [...f.largest, 737] as [string, number, number]].map(([size, vcpus, maxPods]) => ({
             instanceType: `${family}.${size}`,
             vcpus,
             memoryMiB: vcpus * f.memoryPerVcpu * GIB,
@@ -56,6 +67,7 @@ export const INSTANCE_TYPES: readonly InstanceShape[] = [
             maxPods,
         })),
     ),
+    ...T4G_SIZES.map(([size, vcpus, memGiB, maxPods]) => ({ instanceType: `t4g.${size}`, vcpus, memoryMiB: memGiB * GIB, gpus: 0, maxPods })),
 ];
 
 export function instanceShape(instanceType: string): InstanceShape | undefined {
@@ -70,7 +82,7 @@ export function instanceShape(instanceType: string): InstanceShape | undefined {
  * Managed node groups add none of the prefixed ones.
  */
 export function instanceLabels(shape: InstanceShape, prefix?: string): Record<string, string> {
-    const upstream = { "node.kubernetes.io/instance-type": shape.instanceType, "kubernetes.io/arch": "amd64", "kubernetes.io/os": "linux" };
+    const upstream = { "node.kubernetes.io/instance-type": shape.instanceType, "kubernetes.io/arch": instanceArchitecture(shape.instanceType), "kubernetes.io/os": "linux" };
     if (!prefix) return upstream;
     const [family, size] = shape.instanceType.split(".");
     const [, category, generation] = /^([a-z]+)(\d+)/.exec(family) ?? [];

@@ -10,12 +10,15 @@
  * - shared GPU pools: the slices one node advertises can all be used, i.e.
  *   that many slice pods fit on the node Karpenter launches for one of them;
  * - capacity: the platform's non-GPU pods, replicas included, pack into the
- *   capacity it gives itself (node group max size, or a NodePool's limits).
+ *   capacity it gives itself (node group max size, or a NodePool's limits);
+ * - architecture: no pod whose images lack an arm64 build can land on an
+ *   arm64 (Graviton) node.
  */
 import * as YAML from "yaml";
 import { type Container, containersOf, type PodSpec, type Toleration, workloadOfObject } from "../../policies/lib/pod-specs";
 import { parseQuantity } from "../../components/internal/quantity";
 import { DEVICE_PLUGIN_CONFIG_LABEL, GPU_RESOURCE, MIG_CONFIG_LABEL } from "../../components/gpu-cluster/manifests";
+import { Architecture, imageArchitectures } from "../../components/internal/architecture";
 import { EFA_RESOURCE, GPU_FAMILIES } from "../../components/internal/gpu-instances";
 import type { RecordedResource } from "../../plan/recorder";
 import type { KubernetesObject } from "./conformance";
@@ -315,7 +318,7 @@ const AUTO_MODE_NODE = { ephemeralGiB: 80, maxPodsCap: 110 };
  * The built-in Auto Mode pools (EKS user guide, "Review built-in node pools"
  * and "Run critical add-ons"): on-demand C/M/R generation > 4 on the default
  * NodeClass; `system` is tainted CriticalAddonsOnly and allows arm64 too
- * (arm64 shapes are not modelled here), `general-purpose` is amd64 only.
+ * (its arm64 shapes are Graviton), `general-purpose` is amd64 only.
  */
 function autoModeBuiltInPools(): NodeSource[] {
     const base = (name: string, taints: Taint[], arch: string[]): NodeSource => ({
@@ -423,7 +426,7 @@ function unknownInstanceType(instanceType: string): never {
 
 // ---- evaluation ----
 
-export type SchedulingCheck = "placement" | "fit" | "sharedPacking" | "capacity";
+export type SchedulingCheck = "placement" | "fit" | "sharedPacking" | "capacity" | "architecture";
 
 export interface SchedulingFinding {
     object: string;
@@ -538,6 +541,36 @@ function capacityFindings(placed: { pod: PodTemplate; sources: NodeSource[] }[],
     ];
 }
 
+const ARCH = "kubernetes.io/arch";
+
+/** The instance types of `source` a pod of `spec` may land on that are arm64 (Graviton); none when a taint keeps it off. */
+function arm64Landings(spec: PodSpec, source: NodeSource): string[] {
+    if (untoleratedTaints(spec, source).length) return [];
+    return candidates(source)
+        .filter((c) => (c.labels.get(ARCH) as string[] | undefined)?.includes(Architecture.Arm64) && matchesLabels(spec, c))
+        .map((c) => c.shape.instanceType);
+}
+
+/**
+ * A pod can land on an arm64 node only if every image it runs ships arm64
+ * (components/internal/versions.ts IMAGE_ARCHITECTURES; an image not recorded
+ * counts as amd64 only): otherwise the kubelet pulls no matching manifest, or
+ * runs a binary the CPU cannot (exec format error). DaemonSets count: they run
+ * on every node they tolerate. Containers without an image (fixtures of EKS's
+ * own add-ons, which EKS builds for both) are not judged.
+ */
+function architectureFindings(pods: readonly PodTemplate[], sources: readonly NodeSource[]): SchedulingFinding[] {
+    return pods.flatMap((pod) => {
+        const images = [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])].map((c) => c.image).filter((i): i is string => !!i);
+        const amd64Only = [...new Set(images.filter((i) => !imageArchitectures(i).includes(Architecture.Arm64)))];
+        if (!amd64Only.length) return [];
+        const landings = sources.map((s) => [s.name, arm64Landings(pod.spec, s)] as const).filter(([, types]) => types.length > 0);
+        if (!landings.length) return [];
+        const where = landings.map(([name, types]) => `${name} (${types.slice(0, 3).join(", ")}${types.length > 3 ? ", …" : ""})`).join("; ");
+        return [finding(pod, "architecture", `${amd64Only.join(", ")} ${amd64Only.length === 1 ? "has" : "have"} no recorded arm64 build, but the pod can land on arm64 nodes of ${where}: keep it on amd64 (nodeSelector ${ARCH}: amd64) or record the image's arm64 build in IMAGE_ARCHITECTURES`)];
+    });
+}
+
 /**
  * Every scheduling problem of the pods among `objects` on the cluster whose
  * node sources are `sources`.
@@ -575,7 +608,7 @@ export function schedulingFindings(objects: readonly KubernetesObject[], given: 
         if (packing) findings.push(finding(pod, "sharedPacking", packing));
         if (!(pod.requests[GPU_RESOURCE] > 0)) placed.push({ pod, sources: fitting.map((f) => f.source) });
     }
-    return [...findings, ...capacityFindings(placed, overheads)];
+    return [...findings, ...architectureFindings(pods, sources), ...capacityFindings(placed, overheads)];
 }
 
 /** The most a source's biggest candidate offers, per resource, after DaemonSets. */

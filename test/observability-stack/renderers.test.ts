@@ -98,7 +98,7 @@ describe("ObservabilityStack renderers", () => {
         it("run ClickHouse in-cluster with persistent storage from the component's Secret", () => {
             assert.equal(values.clickhouse.deploy, true);
             assert.deepEqual(values.clickhouse.auth, { existingSecret: LANGFUSE_SECRET, existingSecretKey: "clickhouse-password" });
-            assert.deepEqual(values.clickhouse.cluster, { replicas: 1, storage: { size: "20Gi" } });
+            assert.deepEqual(values.clickhouse.cluster, { replicas: 1, storage: { size: "20Gi" }, resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } } });
             assert.deepEqual(values.clickhouse.keeper, { replicas: 1, storage: { size: "5Gi" } });
             const withClass: Json = langfuseValues(resolved({ langfuse: { clickhouse: { storageClassName: "gp3" } } }), FACTS);
             assert.equal(withClass.clickhouse.cluster.storage.className, "gp3");
@@ -163,7 +163,9 @@ describe("ObservabilityStack renderers", () => {
             assert.deepEqual([values.langfuse.web.replicas, values.langfuse.worker.replicas], [1, 1]);
             assert.deepEqual([prod.langfuse.web.replicas, prod.langfuse.worker.replicas], [2, 2]);
             assert.deepEqual([prod.langfuse.web.resources, prod.langfuse.worker.resources], [{ requests: { cpu: "2", memory: "4Gi" } }, { requests: { cpu: "2", memory: "4Gi" } }]);
-            assert.deepEqual([values.langfuse.web.resources, values.clickhouse.cluster.resources], [undefined, undefined], "outside production the chart's defaults stand");
+            assert.equal(values.langfuse.web.resources, undefined, "outside production the chart's defaults stand");
+            // …but for ClickHouse's CPU request, half the chart's core, so dev's idle fits the one platform node its floor prices.
+            assert.deepEqual(values.clickhouse.cluster.resources, { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } });
             assert.deepEqual(prod.clickhouse.cluster, { replicas: 3, storage: { size: "200Gi" }, resources: { requests: { cpu: "2", memory: "8Gi" }, limits: { memory: "8Gi" } } });
         });
     });

@@ -35,11 +35,9 @@ const DEV: Expected = {
     floor: [
         ["EKS control plane genai-dev-eks", 73.0], // $0.10/h
         ["NAT gateways (1)", 41.85], // 0.045 × 730 + 200 GB × 0.045
-        ["node group genai-dev-system", 155.17], // 2 × m7i.large 0.1008 × 730 + 2 × 50 GiB × 0.08
-        ["RDS genai-dev-observability-langfuse-db", 49.75], // db.t4g.medium 0.065 × 730 + 20 GiB × 0.115
-        ["RDS genai-dev-gateway-db", 49.75],
-        ["ElastiCache genai-dev-observability-langfuse-cache", 23.36], // cache.t4g.small 0.032 × 730
-        ["ElastiCache genai-dev-gateway-cache", 23.36],
+        ["node group genai-dev-system", 52.26], // 2 × t4g.medium 0.0336 × 730 + 2 × 20 GiB × 0.08
+        ["RDS genai-dev-state-db", 25.66], // shared: db.t4g.small 0.032 × 730 + 20 GiB × 0.115
+        ["ElastiCache genai-dev-state-cache", 11.68], // shared: cache.t4g.micro 0.016 × 730
         ["S3 buckets (1)", 2.3], // 100 GB × 0.023
         ["KMS keys (1)", 1.0],
         ["CPU pool platform", 58.87], // 4 vCPU × 0.2016/4 × 0.4 spot × 730
@@ -52,14 +50,14 @@ const DEV: Expected = {
         ["GPU pool gpu-small at its limit", 940.01], // × 0.4
         ["CPU pool platform at its limit", 470.94], // × 0.4
     ],
-    totals: { floor: 478.41, ceilingOnDemand: 3946.9, ceilingSpot: 1830.48 },
+    totals: { floor: 266.61, ceilingOnDemand: 3735.11, ceilingSpot: 1618.69 },
 };
 
 const PROD: Expected = {
     floor: [
         ["EKS control plane genai-prod-eks", 73.0],
         ["NAT gateways (3)", 125.55], // 3 × (0.045 × 730 + 200 × 0.045)
-        ["node group genai-prod-system", 155.17], // 2 × m7i.large + 2 × 50 GiB gp3
+        ["node group genai-prod-system", 122.34], // 2 × m7g.large 0.0816 × 730 + 2 × 20 GiB gp3
         ["RDS genai-prod-observability-langfuse-db", 268.28], // 2 × db.m7g.large 0.168 × 730 + 2 × 100 GiB × 0.115
         ["RDS genai-prod-gateway-db", 268.28],
         ["ElastiCache genai-prod-observability-langfuse-cache", 230.68], // 2 × cache.m7g.large 0.158 × 730
@@ -86,7 +84,7 @@ const PROD: Expected = {
         ["GPU pool inference-l40s at its limit", 43472.96], // on-demand only
         ["CPU pool platform at its limit", 3532.03], // on-demand only
     ],
-    totals: { floor: 180842.72, ceilingOnDemand: 294135.16, ceilingSpot: 255153.86 },
+    totals: { floor: 180809.89, ceilingOnDemand: 294102.33, ceilingSpot: 255121.03 },
 };
 
 describe("cost estimate, line by line (issue 15)", () => {
@@ -154,8 +152,8 @@ describe("plan report: cost breakdown chart (issue 15)", () => {
             "xychart-beta",
             '  title "Monthly cost, USD (us-east-1)"',
             '  x-axis ["Idle floor", "Ceiling on-demand", "Ceiling spot"]',
-            '  y-axis "USD/month" 0 --> 3947',
-            "  bar [478.41, 3946.9, 1830.48]",
+            '  y-axis "USD/month" 0 --> 3736',
+            "  bar [266.61, 3735.11, 1618.69]",
             "```",
         ]);
     });
@@ -165,7 +163,7 @@ describe("plan report: cost breakdown chart (issue 15)", () => {
         const at = (s: string) => markdown.indexOf(s);
         assert.ok(at("## Components and dependencies") < at("## Cost breakdown") && at("## Cost breakdown") < at("## Policy verdicts"), markdown.slice(0, 500));
         assert.ok(markdown.includes(`## Cost breakdown\n\n${costCharts(cost).join("\n")}\n`));
-        assert.ok(markdown.includes('  "node group genai-dev-system" : 155.17\n'));
+        assert.ok(markdown.includes('  "node group genai-dev-system" : 52.26\n'));
         assert.ok(markdown.includes(`- rds: ${cost.sources.rds}`), "the report says where each price came from");
     });
 });

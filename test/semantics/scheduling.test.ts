@@ -14,6 +14,8 @@ import { resolveGpuClusterArgs } from "../../components/gpu-cluster/args";
 import { renderKarpenterPool } from "../../components/gpu-cluster/manifests";
 import { GPU_FAMILIES } from "../../components/internal/gpu-instances";
 import { MOCK_DEPLOYER_ARN } from "../../plan/mock-outputs";
+import { instanceArchitecture } from "../../components/internal/architecture";
+import { IMAGES } from "../../components/internal/versions";
 
 const MIB = 2 ** 20;
 const GIB = 2 ** 30;
@@ -58,6 +60,7 @@ interface PodOptions {
     affinity?: Requirement[][];
     tolerations?: Record<string, string>[];
     requests?: Record<string, string>;
+    image?: string;
 }
 
 function deployment(name: string, o: PodOptions = {}): KubernetesObject {
@@ -65,7 +68,7 @@ function deployment(name: string, o: PodOptions = {}): KubernetesObject {
         ...(o.nodeSelector ? { nodeSelector: o.nodeSelector } : {}),
         ...(o.affinity ? { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: o.affinity.map((matchExpressions) => ({ matchExpressions })) } } } } : {}),
         ...(o.tolerations ? { tolerations: o.tolerations } : {}),
-        containers: [{ name: "main", resources: { requests: o.requests ?? { cpu: "100m", memory: "128Mi" } } }],
+        containers: [{ name: "main", ...(o.image ? { image: o.image } : {}), resources: { requests: o.requests ?? { cpu: "100m", memory: "128Mi" } } }],
     };
     return { apiVersion: "apps/v1", kind: o.kind ?? "Deployment", metadata: { name, namespace: "platform" }, spec: { replicas: o.replicas, template: { spec } } };
 }
@@ -302,6 +305,60 @@ describe("scheduling and capacity", () => {
             assert.deepEqual(schedulingFindings(platformPods(20), [systemNodes(3), cpuPool({ cpu: 16 })]), []);
             assert.deepEqual(schedulingFindings(platformPods(40), [systemNodes(3), cpuPool({ cpu: 16 })]).map((f) => f.check), ["capacity"]);
             assert.deepEqual(schedulingFindings(platformPods(400), [systemNodes(3), cpuPool()]), []);
+        });
+    });
+
+    describe("architecture: no image without an arm64 build on a Graviton node", () => {
+        const LITELLM = IMAGES.litellm.image;
+        const graviton = { ...systemNodes(2, "m7g.large"), name: "node group graviton" };
+        const intel = { ...systemNodes(2, "m7i.large"), name: "node group intel" };
+        const architecture = (objects: KubernetesObject[], sources: NodeSource[]) => schedulingFindings(objects, sources).filter((f) => f.check === "architecture");
+
+        it("names instance architectures as EC2 does: a g among a family's attributes (or a1) is Graviton", () => {
+            const arm64 = ["m7g.large", "c7gn.xlarge", "r8gd.2xlarge", "t4g.medium", "im4gn.large", "g5g.xlarge", "x2gd.large", "hpc7g.4xlarge", "a1.large"];
+            const amd64 = ["m7i.large", "m7i-flex.large", "c7a.xlarge", "g6.xlarge", "g4dn.xlarge", "p5en.48xlarge", "r7iz.large", "inf2.xlarge"];
+            assert.deepEqual(arm64.map(instanceArchitecture), arm64.map(() => "arm64"));
+            assert.deepEqual(amd64.map(instanceArchitecture), amd64.map(() => "amd64"));
+            assert.equal(candidates(graviton)[0].labels.get("kubernetes.io/arch")![0], "arm64");
+        });
+
+        it("planted defect: an amd64-only image without the affinity is reported where it could land on arm64", () => {
+            const [f, ...more] = architecture([deployment("gateway", { image: LITELLM })], [graviton, intel]);
+            assert.equal(more.length, 0);
+            assert.equal(
+                f.message,
+                `Deployment gateway in namespace "platform": architecture: ${LITELLM} has no recorded arm64 build, but the pod can land on arm64 nodes of node group graviton (m7g.large): ` +
+                    "keep it on amd64 (nodeSelector kubernetes.io/arch: amd64) or record the image's arm64 build in IMAGE_ARCHITECTURES",
+            );
+        });
+
+        it("the same pod kept on amd64 by nodeSelector or node affinity is not", () => {
+            assert.deepEqual(architecture([deployment("gateway", { image: LITELLM, nodeSelector: { "kubernetes.io/arch": "amd64" } })], [graviton, intel]), []);
+            assert.deepEqual(architecture([deployment("gateway", { image: LITELLM, affinity: [[{ key: "kubernetes.io/arch", operator: "NotIn", values: ["arm64"] }]] })], [graviton, intel]), []);
+        });
+
+        it("an image recorded with arm64, or a pod a taint keeps off the Graviton nodes, is not", () => {
+            assert.deepEqual(architecture([deployment("karpenter", { image: "public.ecr.aws/karpenter/controller:1.13.0@sha256:ea73" })], [graviton]), []);
+            const tainted = { ...graviton, taints: [{ key: "CriticalAddonsOnly", effect: "NoSchedule" }] };
+            assert.deepEqual(architecture([deployment("gateway", { image: LITELLM })], [tainted, intel]), []);
+        });
+
+        it("a DaemonSet that tolerates every taint is judged on every node it runs on, an unrecorded image as amd64 only", () => {
+            const tainted = { ...graviton, taints: [{ key: "CriticalAddonsOnly", effect: "NoSchedule" }] };
+            const agent = (image: string) => deployment("agent", { kind: "DaemonSet", image, tolerations: [{ operator: "Exists" }] });
+            assert.deepEqual(architecture([agent("quay.io/prometheus/node-exporter:v1.12.1-distroless")], [tainted]), []);
+            assert.deepEqual(architecture([agent("example.com/agent:1.0")], [tainted]).map((f) => f.object), ["DaemonSet agent"]);
+        });
+
+        it("the stacks' system node groups are Graviton on the ARM AMI, and the gateway keeps to amd64", async function () {
+            skipWithoutReference(this);
+            for (const stack of ["dev", "prod"] as const) {
+                const cluster = await renderedCluster(stack, { mode: "managed" });
+                const group = cluster.resources.find((r) => r.type === "aws:eks/nodeGroup:NodeGroup")!;
+                assert.deepEqual([group.inputs.instanceTypes.map(instanceArchitecture), group.inputs.amiType], [group.inputs.instanceTypes.map(() => "arm64"), "AL2023_ARM_64_STANDARD"], stack);
+                const gateway = cluster.objects.find((o) => o.kind === "Deployment" && o.metadata.namespace === "llm-gateway")!;
+                assert.deepEqual((gateway.spec as any).template.spec.nodeSelector, { "kubernetes.io/arch": "amd64" }, stack);
+            }
         });
     });
 
