@@ -39,9 +39,11 @@ export type {
     Dtype,
     EndpointCluster,
     EndpointResourceArgs,
+    InferenceGatewayRef,
     ModelEndpointArgs,
     ModelRoute,
     MonitoringArgs,
+    Routing,
     SecretRef,
 } from "./model-endpoint";
 

@@ -13,6 +13,8 @@ import { Architecture } from "../components/internal/architecture";
 import { StateSharing } from "../components/internal/managed-state-args";
 import { looksLikeSecretKey } from "../components/internal/secret-keys";
 import { UniqueNames } from "../components/internal/unique-names";
+import { Routing } from "../components/model-endpoint/args";
+import { PRIORITY_CLASSES, type PriorityClass } from "../components/model-endpoint/inference-pool";
 
 export const NAMESPACE = "genai-platform";
 
@@ -121,6 +123,8 @@ const model = z.strictObject({
     nodes: z.number().optional(),
     /** The model's size in billions of parameters: checks it fits its GPUs and sizes the startup budget. Required with `nodes` ≥ 2. */
     parametersBillions: z.number().optional(),
+    /** ModelEndpoint `routing`: "kv-aware" (through the inference Gateway's InferencePool) or "service"; default kv-aware in prod with maxReplicas > 1. */
+    routing: z.enum([Routing.KvAware, Routing.Service]).optional(),
 });
 
 const hostedModel = z.strictObject({
@@ -213,6 +217,11 @@ const tenant = z.strictObject({
         .strictObject({ cpuRequest: z.string().optional(), memoryRequest: z.string().optional(), cpuLimit: z.string().optional(), memoryLimit: z.string().optional() })
         .optional(),
     principals: z.array(z.strictObject({ arn: z.string(), access: z.enum(["edit", "view"]).optional() })).optional(),
+    /**
+     * Priority of the tenant's requests to kv-aware models (their InferenceObjective):
+     * "interactive" is served before "batch" when a pool queues. Default interactive.
+     */
+    priority: z.enum(Object.keys(PRIORITY_CLASSES) as [PriorityClass, ...PriorityClass[]]).optional(),
     team: z.strictObject({
         maxBudgetUsd: z.number(),
         budgetDuration: z.string().optional(),

@@ -26,7 +26,26 @@ import { EndpointDemand, endpointCapacityProblems, TenantDemand, tenantCapacityP
 import { principalKey } from "../components/internal/principal-arn";
 import { isInt } from "../components/internal/validators";
 import { gatewayNamespace, LlmGateway, LlmGatewayArgs, SelfHostedRoute, validateLlmGatewayArgs } from "../components/llm-gateway";
-import { baseUrl, createKedaRelease, EndpointCluster, KEDA_NAMESPACE, ModelEndpoint, ModelEndpointArgs, ResolvedModelEndpointArgs, resolveModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
+import {
+    createInferenceGateway,
+    createKedaRelease,
+    EndpointCluster,
+    INFERENCE_GATEWAY_NAMESPACE,
+    inferenceGatewayRef,
+    KEDA_NAMESPACE,
+    ModelEndpoint,
+    ModelEndpointArgs,
+    OBJECTIVE_HEADER,
+    ResolvedModelEndpointArgs,
+    objectiveName,
+    PRIORITY_CLASSES,
+    type PriorityClass,
+    resolveModelEndpointArgs,
+    routeOf,
+    Routing,
+    validateModelEndpointArgs,
+} from "../components/model-endpoint";
+import { EPP_EXT_PROC_PORT } from "../components/model-endpoint/inference-pool";
 import { renderDeployment, VLLM_PORT } from "../components/model-endpoint/manifests";
 import { renderLeaderWorkerSet } from "../components/model-endpoint/leader-worker-set";
 import { observabilityNamespaces, ObservabilityStack, ObservabilityStackArgs, PROMETHEUS_URL, validateObservabilityStackArgs } from "../components/observability-stack";
@@ -35,7 +54,7 @@ import { SharedState, SharedStateArgs, STATE_NAMESPACE, validateSharedStateArgs 
 import { resolveTenant, TenantNamespace, TenantNamespaceArgs, validateTenants } from "../components/tenant-namespace";
 import { asArgs } from "../components/internal/k8s-object";
 import { isCidr, zoneSubnets } from "../components/internal/cidr";
-import { namespaceIngressPolicies, platformPeer, tcp } from "../components/internal/network-policy";
+import { namespaceIngressPolicies, namespacePeer, platformPeer, tcp } from "../components/internal/network-policy";
 import { GATEWAY_POD_LABELS } from "../components/llm-gateway/manifests";
 import { PROMETHEUS_PEER } from "../components/observability-stack/network-policies";
 import { NAMESPACE, PlatformConfig } from "./config";
@@ -88,7 +107,7 @@ const secret = (value: string | undefined) => (value === undefined ? undefined :
 
 /** Namespaces of add-ons installed by chart (their pods are the charts' own): exempt from the tenant admission policies. */
 export function addonNamespaces(config: PlatformConfig): string[] {
-    return [KEDA_NAMESPACE, ...observabilityNamespaces(config.observability)];
+    return [KEDA_NAMESPACE, ...observabilityNamespaces(config.observability), INFERENCE_GATEWAY_NAMESPACE];
 }
 
 /**
@@ -122,9 +141,14 @@ export function clusterArgs(config: PlatformConfig): GpuClusterArgs {
     };
 }
 
-/** PromQL that rises while the gateway receives requests for `model`: wakes an endpoint scaled to zero. */
+/**
+ * PromQL that rises while the gateway receives requests for `model`, under its
+ * own name or a priority route's (`<model>@batch`, which a batch team's alias
+ * may report): wakes an endpoint scaled to zero.
+ */
 export function gatewayDemandQuery(model: string): string {
-    return `sum(rate(litellm_proxy_total_requests_metric_total{requested_model="${model}"}[2m]))`;
+    const names = (Object.keys(PRIORITY_CLASSES) as PriorityClass[]).map((p) => priorityModelName(model, p).replace(/[.\\^$|?*+()[\]{}]/g, "\\\\$&"));
+    return `sum(rate(litellm_proxy_total_requests_metric_total{requested_model=~"${names.join("|")}"}[2m]))`;
 }
 
 export function endpointArgs(config: PlatformConfig, m: PlatformConfig["models"][number], cluster: EndpointCluster, dependsOn: pulumi.Resource[] = []): ModelEndpointArgs {
@@ -160,22 +184,57 @@ export function endpointArgs(config: PlatformConfig, m: PlatformConfig["models"]
             ...(minReplicas === 0 ? { wakeQuery: gatewayDemandQuery(served) } : {}),
         },
         production: profile.production,
+        routing: m.routing,
+        inferenceGateway: inferenceGatewayRef(),
         tags: tags(config),
         dependsOn,
     };
 }
 
+/** The platform's endpoints with their defaults applied (and their index in `models`), for those whose pool exists (validation reports the others). */
+function resolvedEndpoints(config: PlatformConfig, pools: readonly GpuPoolInfo[]) {
+    return config.models.flatMap((m, index) => {
+        const pool = pools.find((p) => p.name === m.pool);
+        return pool ? [{ index, endpoint: resolveModelEndpointArgs(m.name, endpointArgs(config, m, { provider: {} as k8s.Provider, pools }), pool) }] : [];
+    });
+}
+
+/** True when some endpoint routes kv-aware: the cluster then needs the inference Gateway. */
+export function needsInferenceGateway(config: PlatformConfig, pools: readonly GpuPoolInfo[]): boolean {
+    return resolvedEndpoints(config, pools).some(({ endpoint }) => endpoint.routing.mode === Routing.KvAware);
+}
+
 /**
- * The gateway's self-hosted routes, known from config alone (each endpoint's
- * Service DNS name), each priced per token from its pool's price in `region`
- * (stacks/pricing.ts) so tenants' budgets count self-hosted use. A model that
- * cannot be priced (reported by validatePlatform) gets no price.
+ * The gateway model name through which requests of `priority` reach a kv-aware
+ * model: the model's own name for interactive traffic, `<name>@batch` for
+ * batch. Teams of batch tenants alias the model to it (`priorityTeam`).
  */
-export function selfHostedRoutes(config: PlatformConfig, region: PriceRegion | undefined): SelfHostedRoute[] {
-    return config.models.map((m, i) => {
-        const price = region === undefined ? undefined : modelPrice(config, i, region);
+export function priorityModelName(modelName: string, priority: PriorityClass): string {
+    return priority === "interactive" ? modelName : `${modelName}@${priority}`;
+}
+
+/**
+ * The gateway's self-hosted routes, known from config and the pools: each
+ * endpoint's Service, or for a kv-aware endpoint the inference Gateway with
+ * the header that picks its HTTPRoute, once per priority class, each carrying
+ * the InferenceObjective of its class (OBJECTIVE_HEADER). Each is priced per
+ * token from its pool's price in `region` (stacks/pricing.ts) so tenants'
+ * budgets count self-hosted use; a model that cannot be priced (reported by
+ * validatePlatform) gets no price.
+ */
+export function selfHostedRoutes(config: PlatformConfig, pools: readonly GpuPoolInfo[], region: PriceRegion | undefined): SelfHostedRoute[] {
+    return resolvedEndpoints(config, pools).flatMap(({ index, endpoint: r }) => {
+        const price = region === undefined ? undefined : modelPrice(config, index, region);
         const cost = price && "costPerToken" in price ? { inputCostPerToken: price.costPerToken, outputCostPerToken: price.costPerToken } : {};
-        return { servedModelName: m.servedModelName ?? m.name, baseUrl: baseUrl({ name: m.name, namespace: MODELS_NAMESPACE }), ...cost };
+        const route = routeOf(r);
+        if (r.routing.mode !== Routing.KvAware) return [{ servedModelName: route.servedModelName, baseUrl: route.baseUrl, ...cost }];
+        return (Object.keys(PRIORITY_CLASSES) as PriorityClass[]).map((priority) => ({
+            modelName: priorityModelName(route.servedModelName, priority),
+            servedModelName: route.servedModelName,
+            baseUrl: route.baseUrl,
+            headers: { ...route.headers, [OBJECTIVE_HEADER]: objectiveName(r.name, priority) },
+            ...cost,
+        }));
     });
 }
 
@@ -299,7 +358,7 @@ export function gatewayArgs(config: PlatformConfig, cluster: ClusterFacts, regio
     return {
         ...stateNetwork(cluster),
         production: PROFILES[config.environment].production,
-        selfHosted: selfHostedRoutes(config, region),
+        selfHosted: selfHostedRoutes(config, cluster.pools, region),
         hosted: g.hosted,
         providerKeys: { openai: secret(config.openaiApiKey), anthropic: secret(config.anthropicApiKey), gemini: secret(config.geminiApiKey) },
         routing: {
@@ -319,9 +378,9 @@ export function gatewayArgs(config: PlatformConfig, cluster: ClusterFacts, regio
     };
 }
 
-/** The model names the gateway will serve, known from config. */
-export function gatewayModelNames(config: PlatformConfig): string[] {
-    return [...new Set([...config.models.map((m) => m.servedModelName ?? m.name), ...config.gateway.hosted.map((h) => h.modelName)])];
+/** The model names the gateway will serve, known from config and the pools (a kv-aware model's priority routes included). */
+export function gatewayModelNames(config: PlatformConfig, pools: readonly GpuPoolInfo[]): string[] {
+    return [...new Set([...selfHostedRoutes(config, pools, undefined).map((r) => r.modelName ?? r.servedModelName), ...config.gateway.hosted.map((h) => h.modelName)])];
 }
 
 /** A pool as tenants see it: physical GPU limit and the nvidia.com/gpu each GPU advertises (their quota's unit). */
@@ -333,14 +392,36 @@ export function tenantArgs(
     cluster: ClusterFacts,
     gateway: TenantNamespaceArgs["gateway"],
 ): TenantNamespaceArgs {
+    const { priority, ...spec } = t;
     return {
-        ...t,
+        ...spec,
+        team: { ...t.team, ...priorityTeam(config, cluster.pools, t.team.models, priority ?? "interactive") },
         provider: cluster.provider,
         clusterName: cluster.clusterName,
         pools: cluster.pools.map(tenantPool),
         gateway,
-        knownModels: gatewayModelNames(config),
+        knownModels: gatewayModelNames(config, cluster.pools),
         tags: tags(config),
+    };
+}
+
+/**
+ * How a tenant's requests carry its priority: LiteLLM cannot set a header per
+ * team (team-based tag routing is an Enterprise feature at
+ * main-v1.81.0-stable), so each kv-aware model has one route per priority
+ * class (`selfHostedRoutes`), and a team whose priority is not interactive
+ * aliases every kv-aware model it may call to that class's route (LiteLLM
+ * team `model_aliases`), which it is then also allowed.
+ */
+function priorityTeam(config: PlatformConfig, pools: readonly GpuPoolInfo[], models: string[] | undefined, priority: PriorityClass): { models?: string[]; modelAliases?: Record<string, string> } {
+    if (priority === "interactive") return {};
+    const kvAware = resolvedEndpoints(config, pools).map(({ endpoint }) => endpoint).filter((r) => r.routing.mode === Routing.KvAware).map((r) => r.servedModelName);
+    const aliased = kvAware.filter((m) => models === undefined || models.includes(m));
+    if (aliased.length === 0) return {};
+    const target = (m: string) => priorityModelName(m, priority);
+    return {
+        ...(models ? { models: [...models, ...aliased.map(target).filter((m) => !models.includes(m))] } : {}),
+        modelAliases: Object.fromEntries(aliased.map((m) => [m, target(m)])),
     };
 }
 
@@ -358,6 +439,7 @@ export function platformNames(stackName: string) {
         gateway: `${base}-gateway`,
         state: `${base}-state`,
         modelsNamespace: `${base}-models`,
+        inferenceGateway: `${base}-infgw`,
     };
 }
 
@@ -512,7 +594,7 @@ export function validatePlatform(config: PlatformConfig, stackName: string, awsR
     problems.push(...onStackName(problemsOf(observability, () => validateObservabilityStackArgs(names.observability, observabilityArgs(config, facts, external?.langfuse)), observabilityKey), observability, stackName, "ObservabilityStack", names.observability));
     const gateway = `${NAMESPACE}:gateway.`;
     problems.push(...onStackName(problemsOf(gateway, () => validateLlmGatewayArgs(names.gateway, gatewayArgs(config, facts, region, undefined, [], external?.gateway)), gatewayKey(config)), gateway, stackName, "LlmGateway", names.gateway));
-    problems.push(...writtenTenantKeys(config)(problemsOf(`${NAMESPACE}:`, () => validateTenants(config.tenants, { pools: facts.pools.map(tenantPool), gatewayModels: gatewayModelNames(config), reservedNamespaces: platformNamespaces(config) }))));
+    problems.push(...writtenTenantKeys(config)(problemsOf(`${NAMESPACE}:`, () => validateTenants(config.tenants, { pools: facts.pools.map(tenantPool), gatewayModels: gatewayModelNames(config, facts.pools), reservedNamespaces: platformNamespaces(config) }))));
     problems.push(...capacityProblems(config, facts));
     // EKS allows one access entry per principal: a cluster admin (the deployer, admin as the cluster's creator, too)
     // cannot also be a tenant principal.
@@ -604,10 +686,13 @@ function modelsNamespace(name: string, cluster: GpuCluster, gpus: number): pulum
  * vLLM's port: tenants reach the platform's models through the gateway,
  * where their budgets and rate limits apply.
  */
-function modelsNetworkPolicies(namespaceName: string, cluster: GpuCluster, namespace: pulumi.Resource): void {
+function modelsNetworkPolicies(namespaceName: string, cluster: GpuCluster, namespace: pulumi.Resource, kvAware: boolean): void {
+    const { namespace: gatewayNs, proxyPodLabels } = inferenceGatewayRef();
     const policies = namespaceIngressPolicies(MODELS_NAMESPACE, { [PLATFORM_MANAGED_LABEL]: "true" }, [
         { name: "allow-gateway-to-models", from: [platformPeer(GATEWAY_POD_LABELS)], ports: tcp([VLLM_PORT]) },
         { name: "allow-prometheus-to-models", from: [PROMETHEUS_PEER], ports: tcp([VLLM_PORT]) },
+        // The inference Gateway's proxy sends to the replica the picker chose, after asking the picker (ext-proc gRPC).
+        ...(kvAware ? [{ name: "allow-inference-gateway-to-models", from: [namespacePeer(gatewayNs, proxyPodLabels)], ports: tcp([VLLM_PORT, EPP_EXT_PROC_PORT]) }] : []),
     ]);
     for (const p of policies) {
         new k8s.networking.v1.NetworkPolicy(`${namespaceName}-${p.metadata.name}`, asArgs<k8s.networking.v1.NetworkPolicyArgs>(p), { provider: cluster.provider, dependsOn: [namespace] });
@@ -675,9 +760,18 @@ export function createPlatform(config: PlatformConfig, stackName: string, awsReg
     const observability = new ObservabilityStack(names.observability, observabilityArgs(config, cluster, external?.langfuse));
     // The quota exists before the endpoints' pods, so it counts every one of them.
     const models = modelsNamespace(names.modelsNamespace, cluster, modelsGpuQuota(config, cluster));
-    modelsNetworkPolicies(names.modelsNamespace, cluster, models[0]);
-    // Endpoints need the KEDA and Prometheus operator CRDs (ScaledObject, ServiceMonitor) first.
-    const endpointDeps = [keda, observability.monitoringRelease, ...models, ...cluster.addons];
+    const kvAware = needsInferenceGateway(config, cluster.pools);
+    modelsNetworkPolicies(names.modelsNamespace, cluster, models[0], kvAware);
+    const inferenceGateway = kvAware
+        ? createInferenceGateway(names.inferenceGateway, cluster.provider, {
+              placement: addonPlacement(cluster.settings.mode),
+              routeNamespaces: [MODELS_NAMESPACE],
+              replicas: PROFILES[config.environment].production ? 2 : 1,
+              clients: [platformPeer(GATEWAY_POD_LABELS)],
+          }, cluster.addons)
+        : undefined;
+    // Endpoints need the KEDA and Prometheus operator CRDs (ScaledObject, ServiceMonitor) first, kv-aware ones the Gateway's.
+    const endpointDeps = [keda, observability.monitoringRelease, ...models, ...cluster.addons, ...(inferenceGateway?.resources ?? [])];
     for (const m of config.models) new ModelEndpoint(m.name, endpointArgs(config, m, cluster, endpointDeps));
     // Its ServiceMonitor needs the Prometheus operator's CRDs.
     const gateway = new LlmGateway(names.gateway, gatewayArgs(config, cluster, region, observability.langfuse, [observability.monitoringRelease], external?.gateway), { dependsOn: cluster.addons });

@@ -96,3 +96,7 @@ export const isAwsAccountId = (v: unknown): v is string => typeof v === "string"
  */
 export const isPostgresIdentifier = (v: unknown): v is string => typeof v === "string" && v.length <= 63 && /^[a-z][a-z0-9_]*$/.test(v);
 export const POSTGRES_IDENTIFIER_RULE = "expected a PostgreSQL identifier: lower case letters, digits and '_', starting with a letter, at most 63 characters";
+/** An HTTP field name: an RFC 9110 token. */
+export const isHttpHeaderName = (v: unknown): v is string => typeof v === "string" && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(v);
+/** An HTTP field value that stays on one line: printable ASCII, no CR or LF (which would split the request). */
+export const isHttpHeaderValue = (v: unknown): v is string => typeof v === "string" && /^[\x20-\x7e]*$/.test(v);

@@ -80,7 +80,70 @@ export const CHARTS = {
         version: "v0.5.30",
         source: "aws/eks-charts v0.0.242 (5239609) stable/aws-efa-k8s-device-plugin, chart v0.5.30, app v0.5.20",
     },
+    /**
+     * The in-cluster Gateway API implementation in front of kv-aware
+     * ModelEndpoints (InferencePool backends). agentgateway over Envoy AI
+     * Gateway (v1.1.0 on Envoy Gateway v1.9.0), because:
+     * - weight: one controller Deployment (100m / 128Mi requested) and one Rust
+     *   proxy per Gateway; Envoy AI Gateway needs Envoy Gateway's controller, the
+     *   AI Gateway controller as its extension server, and an ext_proc sidecar in
+     *   every Envoy pod;
+     * - maturity: agentgateway v1.0.0 passed the Inference Extension v1.4.0
+     *   conformance (core 12/12) and is listed on the v1.6.0 implementations page;
+     *   Envoy AI Gateway's only report is for v0.5.1, it is not listed, and v1.1.x is
+     *   tested with Gateway API v1.5.x and Envoy Gateway 1.8.1 (we run v1.6.1 CRDs);
+     *   agentgateway v1.4.1's go.mod pins gateway-api v1.6.1;
+     * - Pod Security: the controller renders allowPrivilegeEscalation false,
+     *   readOnlyRootFilesystem, runAsNonRoot, drop ALL (templates/deployment.yaml),
+     *   and the proxy the same plus runAsUser 10101 and only the baseline-safe sysctl
+     *   net.ipv4.ip_unprivileged_port_start (controller/pkg/helm/agentgateway/
+     *   templates/_helpers.tpl); neither sets a seccomp profile, which the
+     *   controller's podSecurityContext value and the proxy's AgentgatewayParameters
+     *   `deployment` overlay add, so both pass `restricted`;
+     * - fit with LiteLLM: InferencePool is a plain HTTPRoute backendRef
+     *   (`inferenceExtension.enabled`), with no AI-specific route kind: LiteLLM stays
+     *   the tenant-facing gateway (keys, budgets, hosted providers, tracing) and the
+     *   Gateway only picks the replica. Envoy AI Gateway's InferencePool support runs
+     *   through its extension server hooking Envoy Gateway's xDS translation, and
+     *   its AIGatewayRoute duplicates what LiteLLM does.
+     * Installed from the `agentgateway` chart; its CRDs (the `agentgateway-crds`
+     * chart's templates, plain YAML) come from CRD_MANIFESTS.
+     */
+    agentgateway: {
+        chart: "oci://ghcr.io/agentgateway/charts/agentgateway",
+        version: "v1.4.1",
+        source: "agentgateway/agentgateway v1.4.1 (163ea214) controller/install/helm/agentgateway, pushed to oci://ghcr.io/agentgateway/charts (.github/workflows/release.yml); proxy image cr.agentgateway.dev/agentgateway:v1.4.1 from the same appVersion",
+    },
 } as const satisfies Record<string, PinnedChart>;
+
+/** A set of CRDs installed from pinned upstream manifests (`kubectl apply -f <url>`), where no chart ships them. */
+export interface PinnedCrdManifests {
+    /** Manifest URLs, each at a tag. */
+    urls: readonly string[];
+    source: string;
+}
+
+/** CRDs the kv-aware routing path needs, applied before the charts and objects that use them. */
+export const CRD_MANIFESTS = {
+    gatewayApi: {
+        urls: ["https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/standard-install.yaml"],
+        source: "kubernetes-sigs/gateway-api v1.6.1 standard channel release asset (the install agentgateway v1.4.1 controller/Makefile uses)",
+    },
+    inferencePool: {
+        urls: ["https://raw.githubusercontent.com/kubernetes-sigs/gateway-api-inference-extension/v1.6.0/config/crd/bases/inference.networking.k8s.io_inferencepools.yaml"],
+        source: "kubernetes-sigs/gateway-api-inference-extension v1.6.0 (992e5c29) config/crd/bases: InferencePool inference.networking.k8s.io/v1",
+    },
+    inferenceObjective: {
+        urls: ["https://raw.githubusercontent.com/llm-d/llm-d-router/v0.10.0/config/crd/bases/llm-d.ai_inferenceobjectives.yaml"],
+        source: "llm-d/llm-d-router v0.10.0 (71f4f099) config/crd/bases: InferenceObjective llm-d.ai/v1alpha2, the only group EPP v0.10.0 reconciles when both are installed (RELEASE-NOTES.md, PR #1449)",
+    },
+    agentgateway: {
+        urls: ["agentgatewaybackends", "agentgatewaymodels", "agentgatewayparameters", "agentgatewaypolicies"].map(
+            (plural) => `https://raw.githubusercontent.com/agentgateway/agentgateway/v1.4.1/controller/install/helm/agentgateway-crds/templates/agentgateway.dev_${plural}.yaml`,
+        ),
+        source: "agentgateway/agentgateway v1.4.1 (163ea214) controller/install/helm/agentgateway-crds/templates: the CRD chart's four templates, plain YAML without template directives",
+    },
+} as const satisfies Record<string, PinnedCrdManifests>;
 
 /** Container images the platform runs itself (charts pin their own). */
 export const IMAGES = {
@@ -97,6 +160,12 @@ export const IMAGES = {
         source:
             "Official curl image 8.21.0 (curl/curl-container; Alpine-based: busybox sh, sed, base64, no jq), " +
             "from quay.io because docker.io/curlimages is outside the platform's allowed registries",
+    },
+    endpointPicker: {
+        image: "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.0",
+        source:
+            "llm-d/llm-d-router v0.10.0 endpoint picker (EPP), the image chart llm-d-router-gateway v0.10.0 ships (hack/push-chart.sh); " +
+            "Dockerfile.epp runs it as 65532:65532",
     },
     postgresClient: {
         image: "public.ecr.aws/docker/library/postgres:17.6-alpine3.22",

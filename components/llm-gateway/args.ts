@@ -2,7 +2,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { AlbIngressArgs, checkHostName, resolveAlbIngress, ResolvedAlbIngress, validateAlbIngress } from "../internal/alb-ingress";
 import { Problems } from "../internal/errors";
-import { isAwsRegion, isInt, isNonNegativeNumber, isPositiveNumber } from "../internal/validators";
+import { isAwsRegion, isHttpHeaderName, isHttpHeaderValue, isInt, isNonNegativeNumber, isPositiveNumber } from "../internal/validators";
 import type { CacheArgs, ExternalState, PostgresArgs } from "../internal/managed-state-args";
 import { checkStoreOwnerName, resolveCache, resolvePostgres, validateCache, validatePostgres } from "../internal/managed-state-args";
 import { checkDnsLabel } from "../internal/naming";
@@ -47,6 +47,12 @@ export interface SelfHostedRoute extends DeploymentLimits {
     inputCostPerToken?: number;
     /** USD the gateway charges per generated token (LiteLLM `output_cost_per_token`). Default: none. */
     outputCostPerToken?: number;
+    /**
+     * Headers sent with every request of this route (LiteLLM `extra_headers`),
+     * e.g. the ones that pick a kv-aware endpoint's HTTPRoute on the inference
+     * Gateway and its InferenceObjective. Default none.
+     */
+    headers?: Record<string, string>;
 }
 
 /** A self-hosted route with its model name resolved. */
@@ -273,6 +279,13 @@ function isHttpUrl(value: unknown): boolean {
     }
 }
 
+/** Header names are tokens; values are printable on one line (no CR/LF, which would split the request). */
+function checkHeaders(at: Problems, headers: Record<string, string> | undefined): void {
+    for (const [name, value] of Object.entries(headers ?? {})) {
+        at.at("headers").check(isHttpHeaderName(name) && isHttpHeaderValue(value), name, value, "expected a header name of letters, digits and !#$%&'*+.^_`|~- and a printable ASCII value on one line");
+    }
+}
+
 /** What makes two deployments the same: the group they serve and the backend they call. */
 function deploymentKey(modelName: string, backend: string): string {
     return `${modelName}\u0000${backend}`;
@@ -296,7 +309,9 @@ function validateRoutes(p: Problems, r: ResolvedLlmGatewayArgs, args: LlmGateway
             const cost = route[key];
             if (cost !== undefined) at.check(isNonNegativeNumber(cost), key, cost, "expected a finite number of USD per token ≥ 0");
         }
-        checkDuplicate(at, route.modelName, `hosted_vllm/${route.servedModelName} at ${route.baseUrl}`);
+        checkHeaders(at, route.headers);
+        const headers = Object.entries(route.headers ?? {}).map(([k, v]) => ` ${k}: ${v}`).join("");
+        checkDuplicate(at, route.modelName, `hosted_vllm/${route.servedModelName} at ${route.baseUrl}${headers}`);
     });
     r.hosted.forEach((route, i) => {
         const at = p.at("hosted").at(i);

@@ -45,6 +45,8 @@ export interface LiteLlmParams {
     /** Custom pricing (litellm/types/utils.py `CustomPricingLiteLLMParams`), USD per token. */
     input_cost_per_token?: number;
     output_cost_per_token?: number;
+    /** Headers LiteLLM adds to every request of the deployment. */
+    extra_headers?: Record<string, string>;
 }
 
 export interface ModelListEntry {
@@ -112,6 +114,7 @@ export function selfHostedEntry(route: ResolvedSelfHostedRoute): ModelListEntry 
             ...limits(route),
             ...(route.inputCostPerToken !== undefined ? { input_cost_per_token: route.inputCostPerToken } : {}),
             ...(route.outputCostPerToken !== undefined ? { output_cost_per_token: route.outputCostPerToken } : {}),
+            ...(route.headers && Object.keys(route.headers).length > 0 ? { extra_headers: { ...route.headers } } : {}),
         },
     };
 }

@@ -7,7 +7,7 @@ import { GPU_FAMILIES, poolAdvertisedPerGpu, poolFamilies, sliceShare } from "..
 import { MAX_CONTEXT_TOKENS } from "../internal/limits";
 import { checkDnsLabel } from "../internal/naming";
 import { parseQuantity } from "../internal/quantity";
-import { isDnsSubdomain, isInt, isPrometheusDuration, isSecretKey, isVolumeSize, PROMETHEUS_DURATION_RULE, SECRET_KEY_RULE, SECRET_NAME_RULE } from "../internal/validators";
+import { isDnsSubdomain, isInt, isPort, isPrometheusDuration, isSecretKey, isVolumeSize, PROMETHEUS_DURATION_RULE, SECRET_KEY_RULE, SECRET_NAME_RULE } from "../internal/validators";
 import { MIN_STARTUP_SECONDS, multiNodeEfa, multiNodeResources, startupBudgetSeconds, validateModelFit, validateMultiNode } from "./multi-node";
 
 /** The Prometheus of the platform's kube-prometheus-stack release, as seen from inside the cluster. */
@@ -101,6 +101,59 @@ export interface MonitoringArgs {
     scrapeInterval?: string;
 }
 
+// ---- KV-cache-aware routing (inference-pool.ts renders it) ----
+
+/**
+ * How the gateway reaches the endpoint's replicas. `kv-aware`: through the
+ * cluster's inference Gateway to an InferencePool whose endpoint picker (llm-d
+ * router) scores replicas by prefix-cache hits, KV-cache use and queue depth.
+ * `service`: through the Service (kube-proxy picks a replica at random).
+ */
+export const Routing = { KvAware: "kv-aware", Service: "service" } as const;
+export type Routing = (typeof Routing)[keyof typeof Routing];
+
+/** The in-cluster Gateway kv-aware endpoints attach their HTTPRoute to (`InferenceGateway.ref`). */
+export interface InferenceGatewayRef {
+    /** Gateway name. */
+    name: string;
+    /** Gateway namespace. */
+    namespace: string;
+    /** Port of the Gateway's HTTP listener (and of the Service the implementation creates for it). */
+    port: number;
+    /** Labels of the Gateway's proxy pods, which the endpoint's namespace must admit. */
+    proxyPodLabels: Record<string, string>;
+}
+
+/** Routing args, resolved. */
+export interface ResolvedRouting {
+    mode: Routing;
+    /** Present when `mode` is kv-aware. */
+    gateway?: InferenceGatewayRef;
+}
+
+/**
+ * kv-aware by default where replicas share traffic in production (more than
+ * one replica, or a model over several nodes): the endpoint picker then keeps
+ * requests with a shared prefix on the replica that holds it. `nodes` is the
+ * multi-node endpoint's node count (1 for a Deployment).
+ */
+export function defaultRouting(production: boolean, maxReplicas: number, nodes = 1): Routing {
+    return production && (maxReplicas > 1 || nodes > 1) ? Routing.KvAware : Routing.Service;
+}
+
+function validateRouting(p: Problems, r: ResolvedModelEndpointArgs, args: ModelEndpointArgs): void {
+    const mode = r.routing.mode;
+    if (!p.check(Object.values(Routing).includes(mode), "routing", mode, `expected one of ${Object.values(Routing).map((m) => `"${m}"`).join(", ")}`)) return;
+    if (mode !== Routing.KvAware) return;
+    const why = args.routing === undefined ? " (the default for a production endpoint with more than one replica)" : "";
+    const g = r.routing.gateway;
+    if (!p.check(g !== undefined, "inferenceGateway", g, `routing "kv-aware"${why} needs the cluster's inference Gateway (InferenceGateway.ref); or set routing to "service"`)) return;
+    const at = p.at("inferenceGateway");
+    checkDnsLabel(at, "name", g!.name);
+    checkDnsLabel(at, "namespace", g!.namespace);
+    at.check(isPort(g!.port), "port", g!.port, "expected a TCP port from 1 to 65535");
+}
+
 export interface ModelEndpointArgs {
     /** The cluster to deploy into. */
     cluster: EndpointCluster;
@@ -186,6 +239,13 @@ export interface ModelEndpointArgs {
     /** Tags on the AWS resources (the S3 weights role and its Pod Identity association). Default none. */
     tags?: Record<string, string>;
     /**
+     * How the gateway reaches the replicas (`Routing`). Default `"kv-aware"` for a
+     * `production` endpoint with `autoscaling.maxReplicas` > 1, else `"service"`.
+     */
+    routing?: Routing;
+    /** The inference Gateway a kv-aware endpoint routes through (`InferenceGateway.ref`). Required when routing is kv-aware. */
+    inferenceGateway?: InferenceGatewayRef;
+    /**
      * Releases whose CRDs or webhooks this endpoint needs first, e.g. the KEDA
      * release (ScaledObject) and kube-prometheus-stack (ServiceMonitor). Default none.
      */
@@ -232,6 +292,7 @@ export interface ResolvedModelEndpointArgs {
     parametersBillions?: number;
     /** `vpc.amazonaws.com/efa` each pod of a multi-node replica asks for; undefined without EFA or with one node. */
     efaInterfaces?: number;
+    routing: ResolvedRouting;
 }
 
 /** Seconds a stopping pod keeps serving while the Service drops it, before vLLM gets SIGTERM. */
@@ -337,6 +398,8 @@ export function resolveModelEndpointArgs(name: string, args: ModelEndpointArgs, 
     const nodes = args.nodes ?? 1;
     const sized = { parametersBillions: args.parametersBillions, dtype: args.dtype, quantization: args.quantization, weights: resolveWeights(args) };
     const wholeNode = isInt(nodes, 2) && !pool.sharing ? multiNodeResources({ pool }) : undefined;
+    const maxReplicas = args.autoscaling?.maxReplicas ?? Math.max(typeof minReplicas === "number" ? minReplicas : 1, 1);
+    const routing = args.routing ?? defaultRouting(args.production ?? false, maxReplicas, typeof nodes === "number" ? nodes : 1);
     return {
         name,
         namespace: args.namespace,
@@ -360,7 +423,7 @@ export function resolveModelEndpointArgs(name: string, args: ModelEndpointArgs, 
         autoscaling: {
             ...withDefaults<Omit<AutoscalingArgs, "wakeQuery">>({
                 minReplicas,
-                maxReplicas: Math.max(typeof minReplicas === "number" ? minReplicas : 1, 1),
+                maxReplicas,
                 allowScaleToZero: false,
                 allowMultiNodeScaleToZero: false,
                 targetQueueDepth: 5,
@@ -376,6 +439,7 @@ export function resolveModelEndpointArgs(name: string, args: ModelEndpointArgs, 
         nodes,
         parametersBillions: args.parametersBillions,
         efaInterfaces: isInt(nodes, 2) ? multiNodeEfa({ nodes, pool }) : undefined,
+        routing: { mode: routing, ...(routing === Routing.KvAware ? { gateway: args.inferenceGateway } : {}) },
     };
 }
 
@@ -579,6 +643,7 @@ export function validateModelEndpointArgs(name: string, args: ModelEndpointArgs)
     validateAutoscaling(p, r);
     validateMultiNode(p, r);
     validateModelFit(p, r);
+    validateRouting(p, r, args);
     p.throwIfAny(`ModelEndpoint "${name}" args`);
     return r;
 }

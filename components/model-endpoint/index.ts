@@ -8,6 +8,21 @@ import { ModelEndpointArgs, ResolvedModelEndpointArgs, ResolvedWeights, validate
 import { s3ReadPolicy } from "./iam";
 import { renderGroupNetworkPolicy, renderLeaderWorkerSet } from "./leader-worker-set";
 import {
+    ENDPOINT_HEADER,
+    endpointHeaderValue,
+    gatewayBaseUrl,
+    renderEppConfigMap,
+    renderEppDeployment,
+    renderEppPodDisruptionBudget,
+    renderEppRole,
+    renderEppRoleBinding,
+    renderEppService,
+    renderEppServiceAccount,
+    renderHttpRoute,
+    renderInferenceObjectives,
+    renderInferencePool,
+} from "./inference-pool";
+import {
     baseUrl,
     renderCacheClaim,
     renderDeployment,
@@ -23,14 +38,38 @@ import {
 export * from "./args";
 export { createKedaRelease, KEDA_NAMESPACE } from "./keda";
 export { baseUrl, queueDepthQuery, VLLM_PORT } from "./manifests";
+export { createInferenceGateway, inferenceGatewayRef, INFERENCE_GATEWAY_NAMESPACE, type InferenceGateway } from "./inference-gateway";
+export { ENDPOINT_HEADER, endpointHeaderValue, gatewayBaseUrl, OBJECTIVE_HEADER, objectiveName, poolSelector, PRIORITY_CLASSES, type PriorityClass } from "./inference-pool";
 
 /** What the gateway needs to route to the endpoint; plain strings, known at plan time. */
 export interface ModelRoute {
     /** Name clients send as `model` (the gateway's `hosted_vllm/<servedModelName>`). */
     servedModelName: string;
-    /** In-cluster OpenAI-compatible base URL, `http://<svc>.<ns>.svc.cluster.local:8000/v1`. */
+    /**
+     * In-cluster OpenAI-compatible base URL: the Service's,
+     * `http://<svc>.<ns>.svc.cluster.local:8000/v1`, or for a kv-aware endpoint the
+     * inference Gateway's, where the request also carries `headers`.
+     */
     baseUrl: string;
     namespace: string;
+    /** Headers the gateway must send with every request (ENDPOINT_HEADER picks a kv-aware endpoint's HTTPRoute). */
+    headers?: Record<string, string>;
+}
+
+/** Registers a rendered object as a child of the endpoint, named `<endpoint>-<suffix>`, after the endpoint's dependencies and `needs`. */
+type Register = <A, R extends pulumi.CustomResource>(
+    Kind: new (n: string, a: A, o: pulumi.CustomResourceOptions) => R,
+    suffix: string,
+    obj: KubernetesObject,
+    needs?: pulumi.Resource[],
+    extra?: Omit<pulumi.CustomResourceOptions, "dependsOn">,
+) => R;
+
+/** The gateway's route to the endpoint: its Service, or for kv-aware routing the inference Gateway plus the header that picks its HTTPRoute. */
+export function routeOf(r: ResolvedModelEndpointArgs): ModelRoute {
+    const route = { servedModelName: r.servedModelName, namespace: r.namespace };
+    const g = r.routing.gateway;
+    return g ? { ...route, baseUrl: gatewayBaseUrl(g), headers: { [ENDPOINT_HEADER]: endpointHeaderValue(r) } } : { ...route, baseUrl: baseUrl(r) };
 }
 
 /**
@@ -59,13 +98,8 @@ export class ModelEndpoint extends pulumi.ComponentResource {
         const provider = args.cluster.provider;
         const after = [...(args.cluster.addons ?? []), ...(args.dependsOn ?? [])];
         // Renderers return plain objects shaped like each kind's args (the conformance tests hold them to the upstream schemas).
-        const register = <A, R extends pulumi.CustomResource>(
-            Kind: new (n: string, a: A, o: pulumi.CustomResourceOptions) => R,
-            suffix: string,
-            obj: KubernetesObject,
-            needs: pulumi.Resource[] = [],
-            extra: Omit<pulumi.CustomResourceOptions, "dependsOn"> = {},
-        ): R => new Kind(`${name}-${suffix}`, obj as unknown as A, { parent: this, provider, ...extra, dependsOn: [...after, ...needs] });
+        const register: Register = (Kind, suffix, obj, needs = [], extra = {}) =>
+            new Kind(`${name}-${suffix}`, obj as never, { parent: this, provider, ...extra, dependsOn: [...after, ...needs] });
 
         const podNeeds: pulumi.Resource[] = [register(k8s.core.v1.ServiceAccount, "sa", renderServiceAccount(settings))];
         if (settings.weights.source === "s3") {
@@ -95,12 +129,14 @@ export class ModelEndpoint extends pulumi.ComponentResource {
         register(k8s.policy.v1.PodDisruptionBudget, "pdb", renderPodDisruptionBudget(settings));
         register(k8s.apiextensions.CustomResource, "monitor", renderServiceMonitor(settings));
         register(k8s.apiextensions.CustomResource, "scaler", renderScaledObject(settings), [workload]);
+        if (settings.routing.gateway) this.createInferencePool(settings, register);
 
         this.servedModelName = settings.servedModelName;
         this.namespace = settings.namespace;
         this.serviceName = settings.name;
-        this.route = { servedModelName: settings.servedModelName, baseUrl: baseUrl(settings), namespace: settings.namespace };
-        this.baseUrl = service.metadata.apply((m) => baseUrl({ name: m.name, namespace: m.namespace }));
+        this.route = routeOf(settings);
+        // A kv-aware endpoint is reached through the inference Gateway, not its Service.
+        this.baseUrl = settings.routing.gateway ? pulumi.output(this.route.baseUrl) : service.metadata.apply((m) => baseUrl({ name: m.name, namespace: m.namespace }));
 
         this.registerOutputs({
             baseUrl: this.baseUrl,
@@ -109,6 +145,20 @@ export class ModelEndpoint extends pulumi.ComponentResource {
             serviceName: this.serviceName,
             ...(this.weightsRoleArn ? { weightsRoleArn: this.weightsRoleArn } : {}),
         });
+    }
+
+    /** The endpoint picker, its InferencePool, the HTTPRoute on the inference Gateway and the priority objectives. */
+    private createInferencePool(settings: ResolvedModelEndpointArgs, register: Register): void {
+        const sa = register(k8s.core.v1.ServiceAccount, "epp-sa", renderEppServiceAccount(settings));
+        const role = register(k8s.rbac.v1.Role, "epp-role", renderEppRole(settings));
+        const binding = register(k8s.rbac.v1.RoleBinding, "epp-rolebinding", renderEppRoleBinding(settings), [sa, role]);
+        const config = register(k8s.core.v1.ConfigMap, "epp-config", renderEppConfigMap(settings));
+        register(k8s.apps.v1.Deployment, "epp", renderEppDeployment(settings), [binding, config]);
+        register(k8s.policy.v1.PodDisruptionBudget, "epp-pdb", renderEppPodDisruptionBudget(settings));
+        const service = register(k8s.core.v1.Service, "epp-svc", renderEppService(settings));
+        const pool = register(k8s.apiextensions.CustomResource, "inference-pool", renderInferencePool(settings, settings.nodes), [service]);
+        register(k8s.apiextensions.CustomResource, "http-route", renderHttpRoute(settings, settings.routing.gateway!), [pool]);
+        renderInferenceObjectives(settings).forEach((o) => register(k8s.apiextensions.CustomResource, `objective-${o.metadata.name.slice(settings.name.length + 1)}`, o, [pool]));
     }
 
     /** The Pod Identity role that reads the model's S3 prefix, bound to the endpoint's ServiceAccount. */

@@ -65,6 +65,13 @@ export interface TenantTeamArgs {
     rpm?: number;
     /** Gateway model names the team may call; each must be routed by the gateway. Default: every routed model (`knownModels`). */
     models?: string[];
+    /**
+     * LiteLLM team `model_aliases`: a model name the team asks for → the gateway
+     * model its requests go to (both routed by the gateway, the target among
+     * `models`), e.g. a kv-aware model → its `@batch` route, so the team's
+     * requests carry the batch InferenceObjective. Default none.
+     */
+    modelAliases?: Record<string, string>;
 }
 
 /** Pods outside the namespace allowed to connect in (an ingress controller, Prometheus). */
@@ -230,6 +237,7 @@ export function resolveTenant(spec: TenantSpec, ctx: Pick<TenantContext, "pools"
             rpm: team.rpm,
             // Listed explicitly rather than LiteLLM's "[] = every model", so a new route is a visible change.
             models: team.models ?? [...ctx.gatewayModels],
+            modelAliases: { ...team.modelAliases },
         },
         allowIngressFrom: (spec.allowIngressFrom ?? []).map((s) => ({ namespace: s.namespace, podLabels: s.podLabels ?? {} })),
         gatewayIngressPorts: spec.gatewayIngressPorts ?? [8000],
@@ -312,6 +320,9 @@ function validateTeam(p: Problems, t: ResolvedTenant, models: readonly string[])
         p.at("models").check(models.includes(m), i, m, `expected a model the gateway routes (${models.join(", ") || "none"})`);
         p.at("models").check(team.models.indexOf(m) === i, i, m, "list each model once");
     });
+    for (const [from, to] of Object.entries(team.modelAliases)) {
+        p.at("modelAliases").check(models.includes(from) && team.models.includes(to), from, to, `expected a model the gateway routes aliased to one of the team's models (${team.models.join(", ")})`);
+    }
 }
 
 function validateNetwork(p: Problems, t: ResolvedTenant): void {

@@ -242,6 +242,8 @@ export function teamRequest(t: ResolvedTenant): Record<string, unknown> {
         tpm_limit: t.team.tpm ?? null,
         rpm_limit: t.team.rpm ?? null,
         models: t.team.models,
+        // Always sent, so removing the last alias clears the team's (update_team replaces the map).
+        model_aliases: t.team.modelAliases,
         metadata: { "managed-by": "genai-platform", namespace: t.name },
     };
 }

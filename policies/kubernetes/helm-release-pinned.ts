@@ -14,7 +14,7 @@ const DEFAULT_REPOSITORIES = [
     "https://langfuse.github.io/langfuse-k8s",
     "https://aws.github.io/eks-charts",
 ];
-const DEFAULT_OCI_PREFIXES = ["oci://public.ecr.aws/karpenter/", "oci://quay.io/jetstack/charts/", "oci://ghcr.io/clickhouse/", "oci://registry.k8s.io/lws/charts/"];
+const DEFAULT_OCI_PREFIXES = ["oci://public.ecr.aws/karpenter/", "oci://quay.io/jetstack/charts/", "oci://ghcr.io/clickhouse/", "oci://registry.k8s.io/lws/charts/", "oci://ghcr.io/agentgateway/charts/"];
 
 interface Config {
     allowedRepositories: string[];

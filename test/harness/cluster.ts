@@ -6,7 +6,7 @@
  */
 import type { RecordedResource } from "../../plan/recorder";
 import { loadStackConfig, runStack, StackConfig } from "../../plan/stack";
-import { KubernetesObject, helmReleases } from "./conformance";
+import { KubernetesObject, helmReleases, NON_OBJECT_TYPES } from "./conformance";
 import { crdApiVersions, isCrd, KindScopes, releaseSource, ReleaseSource, renderRelease, standInFor } from "./helm";
 import { CLICKHOUSE_FIXTURE, clickhouseOperatorWorkloads } from "./fixtures/clickhouse";
 import { GPU_OPERATOR_FIXTURE, gpuOperatorOperands } from "./fixtures/gpu-operator";
@@ -15,6 +15,9 @@ import { NODES_FIXTURE, clusterNodes } from "./fixtures/nodes";
 import { PROMETHEUS_OPERATOR_FIXTURE, prometheusOperatorWorkloads } from "./fixtures/prometheus-operator";
 import { EKS_ADDONS_FIXTURE, eksAddonWorkloads } from "./fixtures/eks-addons";
 import { LEADER_WORKER_SET_FIXTURE, leaderWorkerSetWorkloads } from "./fixtures/leaderworkerset";
+import { AGENTGATEWAY_FIXTURE, agentgatewayProxies } from "./fixtures/agentgateway";
+import { CRD_MANIFESTS_FIXTURE, crdManifestObjects } from "./fixtures/crd-manifests";
+import { CHARTS } from "../../components/internal/versions";
 import { networkPolicyEnforced } from "./network";
 
 export type StackName = "dev" | "prod";
@@ -153,7 +156,9 @@ async function renderReleases(resources: readonly RecordedResource[], kubeVersio
             const deps = before(release.urn);
             result = (async () => {
                 const earlier = await Promise.all(releases.filter((r) => deps.has(r.urn)).map(render));
-                const crds = [...platform, ...earlier.flatMap((e) => e.objects.filter(isCrd))];
+                // CRDs the program applies from manifests count as installed for the releases that wait for them.
+                const applied = crdManifestObjects(resources.filter((r) => deps.has(r.urn)));
+                const crds = [...platform, ...applied, ...earlier.flatMap((e) => e.objects.filter(isCrd))];
                 const source = releaseSource(release);
                 return { release, source, apiVersions: crdApiVersions(crds), objects: await renderRelease(source, kubeVersion, crds) };
             })();
@@ -175,6 +180,8 @@ function operatorFixtures(resources: readonly RecordedResource[], releases: read
         if (referencesKyverno(source)) add(KYVERNO_FIXTURE, kyvernoWebhooks(rendered, source.namespace, objects));
         add(PROMETHEUS_OPERATOR_FIXTURE, prometheusOperatorWorkloads(rendered, source.namespace));
     }
+    const agentgateway = releases.filter((r) => r.source.chart === CHARTS.agentgateway.chart).map((r) => r.source.namespace);
+    add(AGENTGATEWAY_FIXTURE, agentgatewayProxies(agentgateway, objects));
     add(EKS_ADDONS_FIXTURE, eksAddonWorkloads(resources, networkPolicyEnforced(resources)));
     add(NODES_FIXTURE, clusterNodes(resources, objects));
     return fixtures;
@@ -202,15 +209,16 @@ async function build(stack: StackName, mode: ClusterMode | undefined): Promise<R
     // A release whose chart the reference lacks is a declared stand-in fixture, and says so.
     const originOf = (source: ReleaseSource) => { const standIn = standInFor(source); return standIn ? `fixture:${standIn.fixture}` : `chart:${source.name}`; };
     const charted = releases.flatMap(({ source, objects }) => objects.map((o) => withOrigin(o, originOf(source))));
-    const oursRaw = resources.filter((r) => r.type.startsWith("kubernetes:") && !["kubernetes:helm.sh/v3:Release", "pulumi:providers:kubernetes"].includes(r.type));
-    const scopes = new KindScopes([...platform, ...charted, ...oursRaw.map((r) => r.inputs as KubernetesObject)].filter(isCrd));
+    const oursRaw = resources.filter((r) => r.type.startsWith("kubernetes:") && !NON_OBJECT_TYPES.has(r.type));
+    const manifests = crdManifestObjects(resources).map((o) => withOrigin(o, `fixture:${CRD_MANIFESTS_FIXTURE}`));
+    const scopes = new KindScopes([...platform, ...manifests, ...charted, ...oursRaw.map((r) => r.inputs as KubernetesObject)].filter(isCrd));
     // The Kubernetes provider puts an object without a namespace in "default" (none of our providers sets another).
     const ours = oursRaw.map((r) => {
         const obj = withOrigin(r.inputs as KubernetesObject, `ours:${r.urn}`);
         if (!scopes.clusterScoped(obj) && !obj.metadata.namespace) obj.metadata.namespace = "default";
         return obj;
     });
-    const known = [...ours, ...charted];
+    const known = [...ours, ...charted, ...manifests];
     const objects = [...known, ...operatorFixtures(resources, releases, known)];
     for (const fixture of objects.filter((o) => o.origin.startsWith("fixture:"))) {
         if (!scopes.clusterScoped(fixture) && !fixture.metadata.namespace) throw new Error(`fixture ${fixture.kind} ${fixture.metadata.name} has no namespace`);

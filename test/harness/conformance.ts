@@ -39,7 +39,8 @@ export interface KubernetesObject {
     [k: string]: unknown;
 }
 
-const NON_OBJECT_TYPES = new Set(["kubernetes:helm.sh/v3:Release", "pulumi:providers:kubernetes"]);
+/** Resources that are not one Kubernetes object: releases, providers, manifest bundles (`CRD_MANIFESTS`, see crd-manifests.ts). */
+export const NON_OBJECT_TYPES = new Set(["kubernetes:helm.sh/v3:Release", "pulumi:providers:kubernetes", "kubernetes:yaml/v2:ConfigGroup"]);
 
 /** The Kubernetes objects among the recorded resources (Helm releases and providers excluded). */
 export function kubernetesObjects(resources: readonly RecordedResource[]): KubernetesObject[] {
@@ -60,6 +61,13 @@ const CRD_FILES: Record<string, string> = {
     "policies.kyverno.io/v1:ValidatingPolicy": "kyverno-v1.19.0/policies.kyverno.io_validatingpolicies.yaml",
     "policies.kyverno.io/v1:MutatingPolicy": "kyverno-v1.19.0/policies.kyverno.io_mutatingpolicies.yaml",
     "leaderworkerset.x-k8s.io/v1:LeaderWorkerSet": "lws-v0.10.0/leaderworkerset.x-k8s.io_leaderworkersets.yaml",
+    // KV-cache-aware routing: Gateway API v1.6.1 standard, InferencePool v1, InferenceObjective, agentgateway v1.4.1.
+    "gateway.networking.k8s.io/v1:GatewayClass": "gateway-api-v1.6.1/gateway.networking.k8s.io_gatewayclasses.yaml",
+    "gateway.networking.k8s.io/v1:Gateway": "gateway-api-v1.6.1/gateway.networking.k8s.io_gateways.yaml",
+    "gateway.networking.k8s.io/v1:HTTPRoute": "gateway-api-v1.6.1/gateway.networking.k8s.io_httproutes.yaml",
+    "inference.networking.k8s.io/v1:InferencePool": "gateway-api-inference-extension-v1.6.0/inference.networking.k8s.io_inferencepools.yaml",
+    "llm-d.ai/v1alpha2:InferenceObjective": "llm-d-router-v0.10.0/llm-d.ai_inferenceobjectives.yaml",
+    "agentgateway.dev/v1alpha1:AgentgatewayParameters": "agentgateway-v1.4.1/agentgateway.dev_agentgatewayparameters.yaml",
 };
 
 /** Kinds validated by the kubernetes-models packages: `apiVersion:Kind` → module path. */
@@ -251,6 +259,7 @@ export const REFERENCE_CHARTS: Record<keyof typeof CHARTS, string> = {
     awsLoadBalancerController: "aws-load-balancer-controller-3.5.0",
     leaderWorkerSet: "lws-0.10.0",
     efaDevicePlugin: "aws-efa-k8s-device-plugin-v0.5.30",
+    agentgateway: "agentgateway-v1.4.1",
 };
 
 /** The reference folder of `chart` at `version`, or undefined when we pin no such chart. */

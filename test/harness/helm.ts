@@ -15,6 +15,7 @@ import { unzipSync } from "fflate";
 import * as YAML from "yaml";
 import type { RecordedResource } from "../../plan/recorder";
 import { KubernetesObject, REFERENCE_DIR, referenceChartFolder } from "./conformance";
+import { AGENTGATEWAY_FIXTURE, agentgatewayControllerObjects } from "./fixtures/agentgateway";
 import { AWS_LOAD_BALANCER_CONTROLLER_FIXTURE, awsLoadBalancerControllerObjects } from "./fixtures/aws-load-balancer-controller";
 import { EFA_DEVICE_PLUGIN_FIXTURE, efaDevicePluginObjects } from "./fixtures/efa-device-plugin";
 import { LEADER_WORKER_SET_FIXTURE, leaderWorkerSetControllerObjects } from "./fixtures/leaderworkerset";
@@ -31,6 +32,7 @@ const STAND_INS: Record<string, { fixture: string; objects: (release: ReleaseSou
     "aws-load-balancer-controller-3.5.0": { fixture: AWS_LOAD_BALANCER_CONTROLLER_FIXTURE, objects: awsLoadBalancerControllerObjects },
     "lws-0.10.0": { fixture: LEADER_WORKER_SET_FIXTURE, objects: leaderWorkerSetControllerObjects },
     "aws-efa-k8s-device-plugin-v0.5.30": { fixture: EFA_DEVICE_PLUGIN_FIXTURE, objects: efaDevicePluginObjects },
+    "agentgateway-v1.4.1": { fixture: AGENTGATEWAY_FIXTURE, objects: agentgatewayControllerObjects },
 };
 
 /** The stand-in fixture for `release`'s chart when the reference lacks the full chart, else undefined. */

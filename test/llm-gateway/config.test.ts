@@ -35,6 +35,13 @@ describe("llm-gateway config renderer", () => {
             }
         });
 
+        it("sends a route's headers with every request (extra_headers): a kv-aware endpoint's HTTPRoute and objective on the shared inference Gateway", () => {
+            const baseUrl = "http://inference-gateway.agentgateway-system.svc.cluster.local:8080/v1";
+            const headers = { "x-genai-platform-endpoint": "models.mistral", "x-llm-d-inference-objective": "mistral-batch" };
+            const [entry] = renderLiteLlmConfig(resolved({ selfHosted: [{ modelName: "mistral@batch", servedModelName: "mistral", baseUrl, headers }] })).model_list;
+            assert.deepEqual(entry, { model_name: "mistral@batch", litellm_params: { model: "hosted_vllm/mistral", api_base: baseUrl, extra_headers: headers } });
+        });
+
         it("keeps one entry per deployment, so a model group with two endpoints is load-balanced", () => {
             const { model_list } = renderLiteLlmConfig(full());
             const llama = model_list.filter((e) => e.model_name === "llama-3.1-8b");

@@ -6,6 +6,7 @@ import { BEDROCK_MODEL, deploy, minimalArgs, SELF_HOSTED } from "./fixtures";
 
 const MODEL_NAME_RULE = "expected 1–128 characters: letters, digits and . _ : / @ -, starting with a letter or digit";
 const ROUTED = "(llama-3.1-8b, qwen-2.5-32b)";
+const HEADER_RULE = "expected a header name of letters, digits and !#$%&'*+.^_`|~- and a printable ASCII value on one line";
 
 /** Constructs an LlmGateway that must be rejected; returns the message and the types registered besides the provider. */
 function rejected(args: (provider: k8s.Provider) => LlmGatewayArgs, name = "gateway") {
@@ -65,6 +66,14 @@ const CASES: Case[] = [
             `routing.fallbacks.llama-3.1-8b[0]: got "gpt-5"; unknown model; fallbacks go to a routed model ${ROUTED}`,
             `routing.fallbacks.mistral: got "mistral"; unknown model; fallbacks start from a routed model ${ROUTED}`,
             'routing.contextWindowFallbacks.qwen-2.5-32b[0]: got "qwen-2.5-32b"; a model cannot fall back to itself',
+        ],
+    },
+    {
+        title: "route headers that would split the request or are no HTTP field name",
+        args: (provider) => minimalArgs(provider, { selfHosted: [{ ...SELF_HOSTED[0], headers: { "x-ok": "a", "bad header": "b", "x-inject": "v\r\nHost: evil" } }] }),
+        problems: [
+            `selfHosted[0].headers.bad header: got "b"; ${HEADER_RULE}`,
+            `selfHosted[0].headers.x-inject: got "v\\r\\nHost: evil"; ${HEADER_RULE}`,
         ],
     },
     {

@@ -61,7 +61,7 @@ describe("production endpoints survive node expiry (issue 8 item 8)", () => {
     });
 
     it("spreads production replicas over nodes so the PDB's one-at-a-time drain keeps one serving", async () => {
-        const { resources, error } = await construct({ production: true, autoscaling: { minReplicas: 2, maxReplicas: 4 } });
+        const { resources, error } = await construct({ production: true, autoscaling: { minReplicas: 2, maxReplicas: 4 }, routing: "service" });
         assert.equal(error, undefined);
         assert.deepEqual(podSpec(resources).topologySpreadConstraints, [
             { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { "app.kubernetes.io/name": "vllm", "app.kubernetes.io/instance": "llama" } } },
@@ -69,7 +69,7 @@ describe("production endpoints survive node expiry (issue 8 item 8)", () => {
     });
 
     it("defaults a production endpoint to 2 replicas", async () => {
-        const { resources, error } = await construct({ production: true });
+        const { resources, error } = await construct({ production: true, routing: "service" });
         assert.equal(error, undefined);
         const scaler = resources.find((r) => r.inputs?.kind === "ScaledObject")!;
         assert.equal(scaler.inputs.spec.minReplicaCount, 2);

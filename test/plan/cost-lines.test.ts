@@ -68,7 +68,8 @@ const PROD: Expected = {
         ["model endpoint models/qwen25-72b: 2 warm replica(s)", 15319.25], // 2 × 4 GPUs of g6e.12xlarge: 8 × 10.49264/4 × 730
         ["model endpoint models/llama31-8b: 2 warm replica(s)", 2717.06], // 2 × g6e.xlarge 1.861 × 730
         ["model endpoint models/deepseek-r1-group: 2 warm replica(s) of 2 nodes", 160716.8], // 2 groups × 2 p5.48xlarge: 32 × 55.04/8 × 730
-        ["CPU pool platform", 147.17], // 4 vCPU × 0.0504 × 730, on-demand
+        // 8 vCPU × 0.0504 × 730, on-demand: the three kv-aware endpoints' pickers (1 CPU each) take the platform's own requests to 4.7 vCPU, past one node.
+        ["CPU pool platform", 294.34],
     ],
     ceilingOnDemand: [
         ["GPU pool multinode-h100 at its limit", 160716.8], // 32 × p5 6.88/GPU × 730
@@ -110,9 +111,13 @@ describe("cost estimate, line by line (issue 15)", () => {
         const cost = estimateCost(recorded.prod!, "us-east-1");
         // test/plan/self-hosted-cost.test.ts derives each figure.
         assert.deepEqual(cost.selfHosted, [
+            // Every prod model routes kv-aware: its batch-priority route (`<model>@batch`) costs the same.
             { model: "qwen25-72b", inputCostPerToken: 3.64328e-6, outputCostPerToken: 3.64328e-6 },
+            { model: "qwen25-72b@batch", inputCostPerToken: 3.64328e-6, outputCostPerToken: 3.64328e-6 },
             { model: "llama31-8b", inputCostPerToken: 2.58472e-7, outputCostPerToken: 2.58472e-7 },
+            { model: "llama31-8b@batch", inputCostPerToken: 2.58472e-7, outputCostPerToken: 2.58472e-7 },
             { model: "qwen25-1-5b", inputCostPerToken: 7.45185e-8, outputCostPerToken: 7.45185e-8 },
+            { model: "qwen25-1-5b@batch", inputCostPerToken: 7.45185e-8, outputCostPerToken: 7.45185e-8 },
             // 2 × p5.48xlarge 55.04 $/h ÷ 3600 ÷ 2500 tokens/s (the H100 × 16 assumption): a replica spans both nodes.
             { model: "deepseek-r1", inputCostPerToken: 1.22311e-5, outputCostPerToken: 1.22311e-5 },
         ]);

@@ -24,7 +24,7 @@ const PUBLIC_API = [
     "GpuClusterArgs", "GpuPoolArgs", "GpuPoolInfo", "GpuSharing", "KyvernoArgs", "NetworkArgs", "PlatformPoolArgs", "SystemNodeArgs",
     // ModelEndpoint
     "AutoscalingArgs", "CacheAccessMode", "CacheVolumeArgs", "Dtype", "EndpointCluster", "EndpointResourceArgs", "ModelEndpointArgs",
-    "ModelRoute", "MonitoringArgs", "SecretRef",
+    "ModelRoute", "MonitoringArgs", "SecretRef", "InferenceGatewayRef", "Routing",
     // LlmGateway
     "AlbIngressArgs", "CacheArgs", "CacheEngine", "DatabaseArgs", "DeploymentLimits", "GatewayResourceArgs", "HostedProvider", "HostedRoute",
     "IngressArgs", "IngressScheme", "KeyedProvider", "LangfuseArgs", "LlmGatewayArgs", "ProviderKeys", "RoutingArgs", "RoutingStrategy",

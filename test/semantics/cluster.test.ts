@@ -38,7 +38,7 @@ describe("deploy semantics: the cluster's objects", function () {
     });
 
     it("puts every namespaced object in a namespace, and no cluster-scoped one", () => {
-        const clusterScoped = new Set(["Namespace", "Node", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "StorageClass", "APIService", "NodePool", "EC2NodeClass", "ValidatingPolicy", "MutatingPolicy", "ClusterPolicy", "PriorityClass", "FlowSchema", "PriorityLevelConfiguration", "ClusterIssuer", "IngressClass", "IngressClassParams", "NodeOverlay"]);
+        const clusterScoped = new Set(["Namespace", "Node", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "StorageClass", "APIService", "NodePool", "EC2NodeClass", "ValidatingPolicy", "MutatingPolicy", "ClusterPolicy", "PriorityClass", "FlowSchema", "PriorityLevelConfiguration", "ClusterIssuer", "IngressClass", "IngressClassParams", "NodeOverlay", "GatewayClass"]);
         for (const o of prod) {
             if (clusterScoped.has(o.kind)) assert.equal(o.metadata.namespace, undefined, `${o.kind} ${o.metadata.name} (${o.origin})`);
             else assert.ok(o.metadata.namespace, `${o.kind} ${o.metadata.name} (${o.origin}) has no namespace`);

@@ -190,7 +190,10 @@ describe("Kyverno admission (CEL executed)", function () {
 
         it("the models quota is what the platform's endpoints can hold at once, a rollout's surge pod included", () => {
             let needed = 0;
-            for (const deployment of objects.filter((o) => o.kind === "Deployment" && o.metadata?.namespace === "models")) {
+            // The model servers (vLLM); the kv-aware endpoints' pickers beside them hold no GPU.
+            const servers = objects.filter((o) => o.kind === "Deployment" && o.metadata?.namespace === "models" && (o.spec as any).template.metadata.labels["app.kubernetes.io/name"] === "vllm");
+            assert.ok(objects.some((o) => o.kind === "Deployment" && o.metadata?.namespace === "models" && !servers.includes(o)), "the kv-aware endpoints' pickers run beside them");
+            for (const deployment of servers) {
                 const scaled = objects.find((o) => o.kind === "ScaledObject" && (o.spec as any).scaleTargetRef?.name === deployment.metadata?.name);
                 assert.ok(scaled, `ScaledObject of ${deployment.metadata?.name}`);
                 const spec = deployment.spec as any;

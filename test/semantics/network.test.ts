@@ -379,6 +379,53 @@ function neededFlows(v: StackView): Expectation[] {
     ];
 }
 
+/**
+ * The kv-aware path: LiteLLM → the inference Gateway's proxy (its Service) →
+ * the endpoint picker (ext-proc, through its Service) and the replica it picks
+ * (by pod address); the picker → vLLM's /metrics; the proxy → the controller's
+ * xDS. Every stack has at least one kv-aware endpoint.
+ */
+function inferenceGatewayView(v: StackView) {
+    const services = servicesOf(v.objects);
+    const proxies = v.pods.filter((p) => p.namespace === "agentgateway-system" && p.labels["gateway.networking.k8s.io/gateway-name"] === "inference-gateway");
+    assert.ok(proxies.length > 0, "the inference Gateway's proxy pods (fixture of what agentgateway creates)");
+    const proxyService = services.find((s) => proxies.some((p) => selects(s, p)))!;
+    const controller = v.pods.find((p) => p.namespace === "agentgateway-system" && p.labels.agentgateway === "agentgateway")!;
+    const controllerService = services.find((s) => selects(s, controller))!;
+    const pools = v.objects.filter((o) => o.kind === "InferencePool").map((pool) => {
+        const spec = pool.spec as { selector: { matchLabels: Record<string, string> }; endpointPickerRef: { name: string; port: { number: number } } };
+        const servers = v.pods.filter((p) => p.namespace === pool.metadata?.namespace && Object.entries(spec.selector.matchLabels).every(([k, val]) => p.labels[k] === val));
+        const pickerService = services.find((s) => s.namespace === pool.metadata?.namespace && s.name === spec.endpointPickerRef.name)!;
+        const picker = v.pods.find((p) => selects(pickerService, p))!;
+        assert.ok(servers.length > 0 && picker, `InferencePool ${pool.metadata?.name}: its vLLM pods and its picker`);
+        return { servers, picker, pickerService, port: spec.endpointPickerRef.port.number };
+    });
+    assert.ok(pools.length > 0, "the stack has kv-aware endpoints");
+    return { proxies, proxyService, controller, controllerService, pools };
+}
+
+function inferenceGatewayFlows(v: StackView): Expectation[] {
+    const g = inferenceGatewayView(v);
+    const via = (e: Expectation, service: Service): Expectation => ({ ...e, flow: { ...e.flow, via: service } });
+    return [
+        via(expect(at(v.gatewayPod), at(g.proxies[0]), 8080, "allowed", "the LLM gateway calls kv-aware models through the inference Gateway"), g.proxyService),
+        ...g.proxies.map((proxy) => via(expect(at(proxy), at(g.controller), 9978, "allowed", "the proxy takes its config from the controller (xDS)"), g.controllerService)),
+        ...g.pools.flatMap((pool) => [
+            ...g.proxies.map((proxy) => via(expect(at(proxy), at(pool.picker), pool.port, "allowed", "the proxy asks the endpoint picker (ext-proc gRPC)"), pool.pickerService)),
+            ...pool.servers.flatMap((server) => [
+                ...g.proxies.map((proxy) => expect(at(proxy), at(server), 8000, "allowed", "the proxy sends to the replica the picker chose")),
+                expect(at(pool.picker), at(server), 8000, "allowed", "the picker reads vLLM's /metrics (KV cache, queue)"),
+            ]),
+        ]),
+        ...v.tenants.flatMap((t) => [
+            via(expect(tenantPod(t), at(g.proxies[0]), 8080, "denied", "the inference Gateway carries only the LLM gateway's traffic"), g.proxyService),
+            expect(tenantPod(t), at(g.proxies[0]), 8080, "denied", "not by pod address either"),
+            ...g.pools.map((pool) => expect(tenantPod(t), at(pool.picker), pool.port, "denied", "tenants cannot steer the picker")),
+            expect(tenantPod(t), at(g.controller), 9978, "denied", "nor read the Gateway's config"),
+        ]),
+    ];
+}
+
 function isolationFlows(v: StackView): Expectation[] {
     const { prometheus, grafana, alertmanager, langfuseWeb, langfuseWorker, clickhouse } = v.platform;
     return v.tenants.flatMap((t) => {
@@ -427,6 +474,9 @@ for (const [stack, mode] of [["dev", "managed"], ["prod", "managed"], ["dev", "a
                 assert.ok(findings.length > 0 && findings.every((f) => /deepseek-r1-group.* is denied but is needed \((a group's Ray workers join its head|Ray and NCCL reach a group's workers on ports they pick)\)/.test(f)), findings.join("\n"));
             });
         }
+        it("lets the LLM gateway, and only it, reach kv-aware models through the inference Gateway, its proxies the pickers and replicas", () => {
+            assert.deepEqual(flowFindings(v.objects, v.facts, inferenceGatewayFlows(v)), []);
+        });
 
         it("derives the API server's webhook calls from every webhook configuration: Kyverno, KEDA, cert-manager, ClickHouse, the Prometheus Operator", () => {
             const called = new Set(v.webhooks.map((w) => w.pod.namespace));

@@ -64,7 +64,7 @@ describe("deploy semantics: the real charts", function () {
                 // When ../shared/reference gains the full chart, this list empties and helm renders it.
                 const standIns = cluster.releases.filter((r) => standInFor(r.source)).map((r) => `${r.source.chart}@${r.source.version}`);
                 const pinned = (c: { chart: string; version: string }) => `${c.chart}@${c.version}`;
-                const expected = stack === "prod" ? [CHARTS.leaderWorkerSet, CHARTS.efaDevicePlugin, CHARTS.awsLoadBalancerController].map(pinned) : [];
+                const expected = stack === "prod" ? [CHARTS.leaderWorkerSet, CHARTS.efaDevicePlugin, CHARTS.awsLoadBalancerController, CHARTS.agentgateway].map(pinned) : [pinned(CHARTS.agentgateway)];
                 assert.deepEqual([...standIns].sort(), expected.sort());
             });
 

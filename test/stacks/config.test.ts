@@ -42,6 +42,8 @@ const CORPUS: { title: string; stack: Stack; edit: (c: Config) => void; messages
     { title: "an unknown environment", stack: "dev", edit: (c) => (c[K("environment")] = "staging"), messages: [`${K("environment")}: got "staging"; Invalid option: expected one of "dev"|"prod"`] },
     { title: "an unknown hosted provider", stack: "dev", edit: (c) => (gateway(c).hosted[0].provider = "cohere"), messages: [`${K("gateway")}.hosted[0].provider: got "cohere"`] },
     { title: "an unknown routing strategy", stack: "prod", edit: (c) => (gateway(c).routingStrategy = "round-robin"), messages: [`${K("gateway")}.routingStrategy: got "round-robin"`] },
+    { title: "an unknown endpoint routing", stack: "dev", edit: (c) => (models(c)[0].routing = "round-robin"), messages: [`${K("models")}[0].routing: got "round-robin"; Invalid option: expected one of "kv-aware"|"service"`] },
+    { title: "an unknown tenant priority", stack: "prod", edit: (c) => (c[K("tenants")][0].priority = "urgent"), messages: [`${K("tenants")}[0].priority: got "urgent"; Invalid option: expected one of "interactive"|"batch"`] },
     // Unknown keys, with hints.
     { title: "a misspelt cluster key", stack: "dev", edit: (c) => (cluster(c).kubernetesVersoin = "1.35"), messages: [`${K("cluster")}.kubernetesVersoin: got "1.35"; unknown key; did you mean "kubernetesVersion"?`] },
     { title: "a misspelt top-level key", stack: "dev", edit: (c) => (c[K("pool")] = []), messages: [`${K("pool")}: got []; unknown key; did you mean "pools"?`] },

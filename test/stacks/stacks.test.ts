@@ -93,7 +93,9 @@ describe("stacks", () => {
             const config = gatewayConfig(dev);
             const self = config.model_list.find((m: any) => m.model_name === "qwen25-7b");
             assert.equal(self.litellm_params.model, "hosted_vllm/qwen25-7b");
-            assert.equal(self.litellm_params.api_base, "http://qwen25-7b.models.svc.cluster.local:8000/v1");
+            // Dev's one model opts in to kv-aware routing: through the inference Gateway, its HTTPRoute picked by header.
+            assert.equal(self.litellm_params.api_base, "http://inference-gateway.agentgateway-system.svc.cluster.local:8080/v1");
+            assert.equal(self.litellm_params.extra_headers["x-genai-platform-endpoint"], "models.qwen25-7b");
             assert.deepEqual(config.router_settings.fallbacks, [{ "qwen25-7b": ["gpt-4.1-mini"] }]);
         });
 
@@ -108,8 +110,10 @@ describe("stacks", () => {
             for (const so of k8sObjects(prod, "ScaledObject")) assert.equal(so.spec.idleReplicaCount, undefined);
             const config = gatewayConfig(prod);
             for (const d of deployments) {
+                // Replicated prod endpoints route kv-aware: through the inference Gateway to their InferencePool.
                 const route = config.model_list.find((m: any) => m.litellm_params.model === `hosted_vllm/${d.metadata.name}`);
-                assert.equal(route?.litellm_params.api_base, `http://${d.metadata.name}.models.svc.cluster.local:8000/v1`);
+                assert.equal(route?.litellm_params.api_base, "http://inference-gateway.agentgateway-system.svc.cluster.local:8080/v1");
+                assert.equal(route?.litellm_params.extra_headers["x-genai-platform-endpoint"], `models.${d.metadata.name}`);
             }
             const gateway = k8sObjects(prod, "Deployment").find((d) => d.spec.template.spec.containers[0].image.includes("litellm"))!;
             assert.equal(gateway.spec.replicas, 3);

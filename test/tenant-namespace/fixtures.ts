@@ -45,6 +45,7 @@ export const RESEARCH_TEAM_REQUEST = {
     tpm_limit: 200000,
     rpm_limit: 600,
     models: ["llama-3.1-8b", "gpt-4o"],
+    model_aliases: {},
     metadata: { "managed-by": "genai-platform", namespace: "research" },
 };
 

@@ -225,6 +225,14 @@ describe("TenantNamespace renderers", () => {
             assert.deepEqual(pod.volumes, [{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "4Mi" } }]);
         });
 
+        it("sends the team's model aliases (how a batch tenant's requests reach the batch routes of kv-aware models)", () => {
+            const spec = { ...RESEARCH, team: { ...RESEARCH.team, models: ["llama-3.1-8b", "llama-3.1-8b@batch"], modelAliases: { "llama-3.1-8b": "llama-3.1-8b@batch" } } };
+            const tenant = validateTenantNamespaceArgs(spec.name, tenantArgs(NO_PROVIDER, spec, { knownModels: ["llama-3.1-8b", "llama-3.1-8b@batch"] })).tenant;
+            const batch = renderTeamSyncJob(tenant, GATEWAY) as any;
+            const batchEnv = Object.fromEntries(batch.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+            assert.deepEqual(JSON.parse(batchEnv.TEAM_JSON).model_aliases, { "llama-3.1-8b": "llama-3.1-8b@batch" });
+        });
+
         it("upserts the team with a deterministic team_id and the tenant's budget, period, limits and models", () => {
             const { budget_duration: period, ...team } = RESEARCH_TEAM_REQUEST;
             assert.deepEqual(JSON.parse(env.TEAM_JSON), team, "budget_duration is added by the script only when it changes");

@@ -57,6 +57,14 @@ const CASES: Case[] = [
         problems: [`name: got "${"r".repeat(41)}"; expected ${DNS_LABEL_RULE.replace("63", "40")}`],
     },
     {
+        title: "model aliases from a model the gateway does not route, or to one the team may not call",
+        args: tenant({ team: { ...RESEARCH.team, modelAliases: { "llama-3.1-8b": "qwen-2.5-32b", "mistral": "gpt-4o" } } }),
+        problems: [
+            'team.modelAliases.llama-3.1-8b: got "qwen-2.5-32b"; expected a model the gateway routes aliased to one of the team\'s models (llama-3.1-8b, gpt-4o)',
+            'team.modelAliases.mistral: got "gpt-4o"; expected a model the gateway routes aliased to one of the team\'s models (llama-3.1-8b, gpt-4o)',
+        ],
+    },
+    {
         title: "a namespace the platform uses (system, or the gateway's)",
         args: tenant({ name: "llm-gateway" }),
         problems: [`name: got "llm-gateway"; ${RESERVED}`],
@@ -177,7 +185,7 @@ describe("TenantNamespace validation", () => {
         });
         assert.equal(run.result.gpuQuota, 0);
         assert.deepEqual(run.result.gpuPools, ["shared-l4", "big-h100"]);
-        assert.deepEqual(run.result.team, { maxBudgetUsd: 25, budgetDuration: "30d", tpm: undefined, rpm: undefined, models: MODELS });
+        assert.deepEqual(run.result.team, { maxBudgetUsd: 25, budgetDuration: "30d", tpm: undefined, rpm: undefined, models: MODELS, modelAliases: {} });
     });
 });
 
