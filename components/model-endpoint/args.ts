@@ -145,7 +145,7 @@ function validateRouting(p: Problems, r: ResolvedModelEndpointArgs, args: ModelE
     const mode = r.routing.mode;
     if (!p.check(Object.values(Routing).includes(mode), "routing", mode, `expected one of ${Object.values(Routing).map((m) => `"${m}"`).join(", ")}`)) return;
     if (mode !== Routing.KvAware) return;
-    const why = args.routing === undefined ? " (the default for a production endpoint with more than one replica)" : "";
+    const why = args.routing === undefined ? " (the default for a production endpoint with more than one replica or node)" : "";
     const g = r.routing.gateway;
     if (!p.check(g !== undefined, "inferenceGateway", g, `routing "kv-aware"${why} needs the cluster's inference Gateway (InferenceGateway.ref); or set routing to "service"`)) return;
     const at = p.at("inferenceGateway");

@@ -113,7 +113,7 @@ describe("ModelEndpoint: KV-cache-aware routing", () => {
         it("refuses kv-aware routing without the inference Gateway, naming the default that chose it, before registering anything", async () => {
             const { error, resources } = await construct({ production: true, autoscaling: { minReplicas: 2, maxReplicas: 4 } });
             assert.ok(error instanceof ValidationError, String(error));
-            assert.match(error.message, /inferenceGateway: got \(missing\); routing "kv-aware" \(the default for a production endpoint with more than one replica\) needs the cluster's inference Gateway/);
+            assert.match(error.message, /inferenceGateway: got \(missing\); routing "kv-aware" \(the default for a production endpoint with more than one replica or node\) needs the cluster's inference Gateway/);
             assert.deepEqual(resources.map((r) => r.type), ["pulumi:providers:kubernetes"]);
         });
 

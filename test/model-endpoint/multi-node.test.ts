@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type { GpuPoolInfo } from "../../components/gpu-cluster";
 import { ValidationError } from "../../components/internal/errors";
-import { validateModelEndpointArgs } from "../../components/model-endpoint";
+import { inferenceGatewayRef, validateModelEndpointArgs } from "../../components/model-endpoint";
 import { LEADER_SCRIPT, renderGroupNetworkPolicy, renderLeaderWorkerSet, WORKER_SCRIPT } from "../../components/model-endpoint/leader-worker-set";
 import { renderScaledObject, renderService, vllmArgs } from "../../components/model-endpoint/manifests";
 import { KV_CACHE_HEADROOM, modelFit, startupBudgetSeconds } from "../../components/model-endpoint/multi-node";
@@ -33,6 +33,8 @@ const R1: Partial<TestArgs> = {
     quantization: "fp8",
     production: true,
     autoscaling: { minReplicas: 2, maxReplicas: 2 },
+    // Multi-node production endpoints default to kv-aware routing (test/model-endpoint/inference-pool.test.ts covers it); these tests are about the group.
+    routing: "service",
     cluster: { pools: POOLS },
 };
 
@@ -59,6 +61,19 @@ describe("ModelEndpoint: multi-node (LeaderWorkerSet)", () => {
             assert.equal(lws.inputs.metadata.name, "r1-group");
             const scaler = resources.find((r) => r.inputs.kind === "ScaledObject")!;
             assert.ok(scaler.dependsOn.includes(lws.urn), "the ScaledObject waits for its LeaderWorkerSet");
+        });
+
+        it("routes a kv-aware multi-node endpoint to its group leaders only (worker-index 0), the pods that serve HTTP", async () => {
+            const { resources, error } = await construct({ ...R1, routing: "kv-aware", inferenceGateway: inferenceGatewayRef() }, "r1");
+            assert.equal(error, undefined);
+            const pool = resources.find((r) => r.inputs?.kind === "InferencePool")!.inputs;
+            assert.equal(pool.spec.selector.matchLabels["leaderworkerset.sigs.k8s.io/worker-index"], "0");
+            const lws = resources.find((r) => r.inputs?.kind === "LeaderWorkerSet")!.inputs;
+            const leader = lws.spec.leaderWorkerTemplate.leaderTemplate.metadata.labels as Record<string, string>;
+            const worker = lws.spec.leaderWorkerTemplate.workerTemplate.metadata.labels as Record<string, string>;
+            const { ["leaderworkerset.sigs.k8s.io/worker-index"]: _index, ...podLabels } = pool.spec.selector.matchLabels as Record<string, string>;
+            // LWS adds worker-index itself (0 on the leader); the rest of the selector is on both templates.
+            for (const labels of [leader, worker]) for (const [k, v] of Object.entries(podLabels)) assert.equal(labels[k], v, k);
         });
 
         it("keeps single-node endpoints on a Deployment", async () => {
