@@ -68,7 +68,7 @@ const PROD: Expected = {
         ["model endpoint models/qwen25-72b: 2 warm replica(s)", 15319.25], // 2 × 4 GPUs of g6e.12xlarge: 8 × 10.49264/4 × 730
         ["model endpoint models/llama31-8b: 2 warm replica(s)", 2717.06], // 2 × g6e.xlarge 1.861 × 730
         ["model endpoint models/deepseek-r1-group: 2 warm replica(s) of 2 nodes", 160716.8], // 2 groups × 2 p5.48xlarge: 32 × 55.04/8 × 730
-        // 8 vCPU × 0.0504 × 730, on-demand: the three kv-aware endpoints' pickers (1 CPU each) take the platform's own requests to 4.7 vCPU, past one node.
+        // 8 vCPU × 0.0504 × 730, on-demand: the four kv-aware endpoints' pickers (1 CPU each) take the platform's own requests to 5.7 vCPU, past one node.
         ["CPU pool platform", 294.34],
     ],
     ceilingOnDemand: [
@@ -85,7 +85,7 @@ const PROD: Expected = {
         ["GPU pool inference-l40s at its limit", 43472.96], // on-demand only
         ["CPU pool platform at its limit", 3532.03], // on-demand only
     ],
-    totals: { floor: 180809.89, ceilingOnDemand: 294102.33, ceilingSpot: 255121.03 },
+    totals: { floor: 180957.06, ceilingOnDemand: 294102.33, ceilingSpot: 255121.03 },
 };
 
 describe("cost estimate, line by line (issue 15)", () => {
@@ -120,6 +120,7 @@ describe("cost estimate, line by line (issue 15)", () => {
             { model: "qwen25-1-5b@batch", inputCostPerToken: 7.45185e-8, outputCostPerToken: 7.45185e-8 },
             // 2 × p5.48xlarge 55.04 $/h ÷ 3600 ÷ 2500 tokens/s (the H100 × 16 assumption): a replica spans both nodes.
             { model: "deepseek-r1", inputCostPerToken: 1.22311e-5, outputCostPerToken: 1.22311e-5 },
+            { model: "deepseek-r1@batch", inputCostPerToken: 1.22311e-5, outputCostPerToken: 1.22311e-5 },
         ]);
         const markdown = renderMarkdown({ stack: "prod", resources: recorded.prod!, placeholders: [], productionOverrides: [], violations: [], policyConfig: "policies/config.prod.json", cost });
         assert.ok(markdown.includes("| `qwen25-72b` | $3.6433 | $3.6433 |\n"), markdown.slice(markdown.indexOf("### What the gateway")));

@@ -33,9 +33,12 @@ describe("stacks: KV-cache-aware routing", () => {
 
     it("prod: every replicated endpoint gets an InferencePool behind the inference Gateway", () => {
         const pools = k8sObjects(recorded.prod, "InferencePool").map((p) => p.metadata.name).sort();
-        assert.deepEqual(pools, ["llama31-8b", "qwen25-1-5b", "qwen25-72b"]);
+        // DeepSeek-R1 spans two nodes (a LeaderWorkerSet): kv-aware too, its pool selecting only group leaders.
+        assert.deepEqual(pools, ["deepseek-r1", "llama31-8b", "qwen25-1-5b", "qwen25-72b"]);
+        const deepseek = k8sObjects(recorded.prod, "InferencePool").find((p) => p.metadata.name === "deepseek-r1")!;
+        assert.equal(deepseek.spec.selector.matchLabels["leaderworkerset.sigs.k8s.io/worker-index"], "0");
         const routes = k8sObjects(recorded.prod, "HTTPRoute");
-        assert.deepEqual(routes.map((r) => r.spec.parentRefs[0].name), ["inference-gateway", "inference-gateway", "inference-gateway"]);
+        assert.deepEqual(routes.map((r) => r.spec.parentRefs[0].name), ["inference-gateway", "inference-gateway", "inference-gateway", "inference-gateway"]);
         assert.equal(ofType(recorded.prod, "kubernetes:helm.sh/v3:Release").filter((r) => r.inputs.chart === "oci://ghcr.io/agentgateway/charts/agentgateway").length, 1);
         assert.deepEqual(k8sObjects(recorded.prod, "Gateway").map((g) => `${g.metadata.namespace}/${g.metadata.name}`), ["agentgateway-system/inference-gateway"]);
     });
