@@ -193,6 +193,12 @@ let counter = 0;
 /**
  * Runs `program` under the mock runtime and waits until every registration
  * has finished. Returns the recorded resources in registration order.
+ *
+ * Rejects when the real run would fail, not only when `program` throws: a
+ * registration that fails, an `apply` that throws or an Output that rejects
+ * (with or without a resource depending on it) surfaces in Node only as an
+ * unhandled rejection, and the Node.js language host fails the program on
+ * every one (see `observeRunFailures`).
  */
 export async function runWithMocks<T>(program: () => T | Promise<T>, options: MockRunOptions = {}): Promise<MockRun<T>> {
     const record = new Map<string, RecordedResource>();
@@ -214,9 +220,65 @@ export async function runWithMocks<T>(program: () => T | Promise<T>, options: Mo
     const features = { ...state.getStore() };
     settings.setMockOptions(new RecordingMonitor(mocks, record), project, stack, options.preview ?? false);
     Object.assign(state.getStore(), pickFeatureFlags(features));
-    const result = await program();
-    await settings.waitForRPCs();
+    const result = await observeRunFailures(async () => {
+        const value = await program();
+        await settled();
+        return value;
+    });
     return { resources: [...record.values()], result };
+}
+
+/**
+ * Waits until the program is quiet: every RPC answered, and the applies and
+ * registrations those answers set off run too (Node reports a rejection as
+ * unhandled only once the microtask queue has drained, so let a macrotask pass
+ * and wait again while that started more work).
+ */
+async function settled(): Promise<void> {
+    let done: unknown;
+    do {
+        done = (state.getStore().settings as { rpcDone: unknown }).rpcDone;
+        await settings.waitForRPCs();
+        await new Promise((resolve) => setImmediate(resolve));
+    } while (done !== (state.getStore().settings as { rpcDone: unknown }).rpcDone);
+}
+
+/**
+ * Runs `run` collecting what would fail the real program, the way
+ * @pulumi/pulumi v3.270.0 does: `cmd/run/run.ts` (the Node.js language host)
+ * and `automation/server.ts` (inline programs) put process-wide
+ * `uncaughtException` / `unhandledRejection` handlers round the program, so
+ * any such error fails it, and `runtime/resource.ts` `runAsyncResourceOp`
+ * re-rejects a failed registration precisely so that it reaches them.
+ * `automation/server.ts` also fails a run that logged an error
+ * (`log.hasErrors()`). The handlers are ours only for this run.
+ */
+async function observeRunFailures<T>(run: () => Promise<T>): Promise<T> {
+    const errors = new Set<unknown>();
+    const collect = (err: unknown) => void errors.add(err);
+    process.on("uncaughtException", collect);
+    process.on("unhandledRejection", collect);
+    try {
+        const result = await run();
+        if (errors.size > 0) throw runFailure([...errors]);
+        if (pulumi.log.hasErrors()) throw new Error("the program logged an error with pulumi.log.error (printed above); Pulumi fails such a run");
+        return result;
+    } finally {
+        process.off("uncaughtException", collect);
+        process.off("unhandledRejection", collect);
+    }
+}
+
+/**
+ * One error for everything that failed the run: the error itself when there
+ * was one (its class and message kept, no stack in the message), else one
+ * line per distinct message. The same rejection reaches the handlers from
+ * every Output that awaited it, so messages are deduplicated.
+ */
+function runFailure(errors: unknown[]): Error {
+    const messages = [...new Set(errors.map((e) => (e instanceof Error ? e.message : String(e))))];
+    if (messages.length === 1) return errors[0] instanceof Error ? errors[0] : new Error(messages[0]);
+    return new Error(`The program failed with ${messages.length} errors:\n${messages.map((m) => `  - ${m}`).join("\n")}`);
 }
 
 /** Resolves an Output's value in a mock run (tests and the plan only). */
