@@ -271,14 +271,24 @@ async function observeRunFailures<T>(run: () => Promise<T>): Promise<T> {
 
 /**
  * One error for everything that failed the run: the error itself when there
- * was one (its class and message kept, no stack in the message), else one
- * line per distinct message. The same rejection reaches the handlers from
- * every Output that awaited it, so messages are deduplicated.
+ * was one (its class kept), else one line per distinct message. The same
+ * rejection reaches the handlers from every Output that awaited it, so
+ * messages are deduplicated; and each registration that awaited it prefixed
+ * the same error object's message (`rpc.ts` serializeAllProperties), so only
+ * the innermost prefix, the property that failed first, is kept.
  */
 function runFailure(errors: unknown[]): Error {
+    for (const e of errors) if (e instanceof Error) e.message = innermostProperty(e.message);
     const messages = [...new Set(errors.map((e) => (e instanceof Error ? e.message : String(e))))];
     if (messages.length === 1) return errors[0] instanceof Error ? errors[0] : new Error(messages[0]);
     return new Error(`The program failed with ${messages.length} errors:\n${messages.map((m) => `  - ${m}`).join("\n")}`);
+}
+
+const SERIALIZING = /^(?:error serializing property "[^"]*": )+(?=error serializing property "[^"]*": )/;
+
+/** `error serializing property "a": error serializing property "b": why` → `error serializing property "b": why`. */
+function innermostProperty(message: string): string {
+    return message.replace(SERIALIZING, "");
 }
 
 /** Resolves an Output's value in a mock run (tests and the plan only). */

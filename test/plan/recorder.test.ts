@@ -56,8 +56,9 @@ for (const preview of [false, true]) {
             const program = () => new SizedSecret("db", { length: pulumi.output(8) });
             await assert.rejects(runWithMocks(program, { preview }), (e: unknown) => {
                 assert.ok(e instanceof ValidationError, String(e));
-                // The runtime prefixes the one error object's message at each registration it failed: the password's, then the component's outputs.
-                assert.equal(e.message, 'error serializing property "outputs": error serializing property "length": Invalid SizedSecret "db" args (1 problem):\n  - length: got 8; an integer of at least 16');
+                // The runtime prefixed the one error object's message at each registration it failed (the password's, then the
+                // component's outputs): the message keeps the first, the property whose value failed.
+                assert.equal(e.message, 'error serializing property "length": Invalid SizedSecret "db" args (1 problem):\n  - length: got 8; an integer of at least 16');
                 return true;
             });
         });
