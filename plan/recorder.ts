@@ -259,7 +259,15 @@ async function observeRunFailures<T>(run: () => Promise<T>): Promise<T> {
     process.on("uncaughtException", collect);
     process.on("unhandledRejection", collect);
     try {
-        const result = await run();
+        let result: T;
+        try {
+            result = await run();
+        } catch (e) {
+            // What the program started before it threw still runs: let it end under these handlers (its
+            // rejections are this same failure), rather than reach whatever the process has after them.
+            await settled();
+            throw e;
+        }
         if (errors.size > 0) throw runFailure([...errors]);
         if (pulumi.log.hasErrors()) throw new Error("the program logged an error with pulumi.log.error (printed above); Pulumi fails such a run");
         return result;

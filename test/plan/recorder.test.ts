@@ -72,14 +72,31 @@ for (const preview of [false, true]) {
     });
 }
 
-describe("runWithMocks on a run that does not fail", () => {
-    it("resolves, and leaves the process's error handlers as it found them", async () => {
+describe("runWithMocks, its handlers and its message", () => {
+    it("resolves a run that does not fail, and leaves the process's error handlers as it found them", async () => {
         const before = [process.listenerCount("unhandledRejection"), process.listenerCount("uncaughtException")];
         const { resources } = await runWithMocks(() => new SizedSecret("db", { length: pulumi.output(32) }));
         assert.deepEqual(resources.map((r) => r.type), ["test:index:SizedSecret", "random:index/randomPassword:RandomPassword"]);
         assert.deepEqual([process.listenerCount("unhandledRejection"), process.listenerCount("uncaughtException")], before);
         await assert.rejects(runWithMocks(() => void pulumi.output(1).apply(() => Promise.reject(new Error("late")))), { message: "late" });
         assert.deepEqual([process.listenerCount("unhandledRejection"), process.listenerCount("uncaughtException")], before);
+    });
+
+    it("rejects with the error a program throws, and lets nothing it started fail after the run", async () => {
+        const program = () => {
+            new random.RandomString("s", { length: pulumi.output(Promise.reject<number>(new Error("lookup failed"))) });
+            throw new Error("program threw");
+        };
+        const escaped: unknown[] = [];
+        const record = (e: unknown) => void escaped.push(e);
+        await assert.rejects(runWithMocks(program), { message: "program threw" });
+        process.on("unhandledRejection", record);
+        try {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        } finally {
+            process.off("unhandledRejection", record);
+        }
+        assert.deepEqual(escaped, []);
     });
 
     it("reports several distinct failures as one message, a line each", async () => {
