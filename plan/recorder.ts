@@ -250,8 +250,10 @@ async function settled(): Promise<void> {
  * `uncaughtException` / `unhandledRejection` handlers round the program, so
  * any such error fails it, and `runtime/resource.ts` `runAsyncResourceOp`
  * re-rejects a failed registration precisely so that it reaches them.
- * `automation/server.ts` also fails a run that logged an error
- * (`log.hasErrors()`). The handlers are ours only for this run.
+ * `pulumi.log.error` alone fails nothing here, as it fails no `pulumi up`
+ * (pulumi/pulumi#5085, and the SDK's log.error doc since #6573); only the
+ * Automation API's inline server checks `log.hasErrors()`, and the plan
+ * stands for the CLI. The handlers are ours only for this run.
  */
 async function observeRunFailures<T>(run: () => Promise<T>): Promise<T> {
     const errors = new Set<unknown>();
@@ -269,7 +271,6 @@ async function observeRunFailures<T>(run: () => Promise<T>): Promise<T> {
             throw e;
         }
         if (errors.size > 0) throw runFailure([...errors]);
-        if (pulumi.log.hasErrors()) throw new Error("the program logged an error with pulumi.log.error (printed above); Pulumi fails such a run");
         return result;
     } finally {
         process.off("uncaughtException", collect);

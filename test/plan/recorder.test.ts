@@ -99,6 +99,18 @@ describe("runWithMocks, its handlers and its message", () => {
         assert.deepEqual(escaped, []);
     });
 
+    it("does not fail a run for pulumi.log.error alone, as pulumi up does not (pulumi/pulumi#5085)", async () => {
+        const logged: unknown[] = [];
+        const error = console.error;
+        console.error = (...args: unknown[]) => void logged.push(args.join(" "));
+        try {
+            await runWithMocks(() => void pulumi.log.error("noted, not fatal"));
+        } finally {
+            console.error = error;
+        }
+        assert.deepEqual(logged, ["error: [runtime] noted, not fatal"]);
+    });
+
     it("reports several distinct failures as one message, a line each", async () => {
         const program = () => {
             pulumi.output(1).apply(() => Promise.reject(new Error("first")));
