@@ -257,20 +257,34 @@ async function settled(): Promise<void> {
  */
 async function observeRunFailures<T>(run: () => Promise<T>): Promise<T> {
     const errors = new Set<unknown>();
-    const collect = (err: unknown) => void errors.add(err);
+    let reports = 0;
+    const collect = (err: unknown) => {
+        errors.add(err);
+        reports++;
+    };
     process.on("uncaughtException", collect);
     process.on("unhandledRejection", collect);
+    // A failed run goes on rejecting the Outputs that awaited the failure: let them all come in under these
+    // handlers (they are this same failure), rather than reach whatever the process has after them.
+    const drain = async () => {
+        let seen: number;
+        do {
+            seen = reports;
+            await settled();
+        } while (reports !== seen);
+    };
     try {
         let result: T;
         try {
             result = await run();
         } catch (e) {
-            // What the program started before it threw still runs: let it end under these handlers (its
-            // rejections are this same failure), rather than reach whatever the process has after them.
-            await settled();
+            await drain();
             throw e;
         }
-        if (errors.size > 0) throw runFailure([...errors]);
+        if (errors.size > 0) {
+            await drain();
+            throw runFailure([...errors]);
+        }
         return result;
     } finally {
         process.off("uncaughtException", collect);
