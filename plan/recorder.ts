@@ -193,6 +193,12 @@ let counter = 0;
 /**
  * Runs `program` under the mock runtime and waits until every registration
  * has finished. Returns the recorded resources in registration order.
+ *
+ * Rejects when the real run would fail, not only when `program` throws: a
+ * registration that fails, an `apply` that throws or an Output that rejects
+ * (with or without a resource depending on it) surfaces in Node only as an
+ * unhandled rejection, and the Node.js language host fails the program on
+ * every one (see `observeRunFailures`).
  */
 export async function runWithMocks<T>(program: () => T | Promise<T>, options: MockRunOptions = {}): Promise<MockRun<T>> {
     const record = new Map<string, RecordedResource>();
@@ -214,9 +220,98 @@ export async function runWithMocks<T>(program: () => T | Promise<T>, options: Mo
     const features = { ...state.getStore() };
     settings.setMockOptions(new RecordingMonitor(mocks, record), project, stack, options.preview ?? false);
     Object.assign(state.getStore(), pickFeatureFlags(features));
-    const result = await program();
-    await settings.waitForRPCs();
+    const result = await observeRunFailures(async () => {
+        const value = await program();
+        await settled();
+        return value;
+    });
     return { resources: [...record.values()], result };
+}
+
+/**
+ * Waits until the program is quiet: every RPC answered, and the applies and
+ * registrations those answers set off run too (Node reports a rejection as
+ * unhandled only once the microtask queue has drained, so let a macrotask pass
+ * and wait again while that started more work).
+ */
+async function settled(): Promise<void> {
+    let done: unknown;
+    do {
+        done = (state.getStore().settings as { rpcDone: unknown }).rpcDone;
+        await settings.waitForRPCs();
+        await new Promise((resolve) => setImmediate(resolve));
+    } while (done !== (state.getStore().settings as { rpcDone: unknown }).rpcDone);
+}
+
+/**
+ * Runs `run` collecting what would fail the real program, the way
+ * @pulumi/pulumi v3.270.0 does: `cmd/run/run.ts` (the Node.js language host)
+ * and `automation/server.ts` (inline programs) put process-wide
+ * `uncaughtException` / `unhandledRejection` handlers round the program, so
+ * any such error fails it, and `runtime/resource.ts` `runAsyncResourceOp`
+ * re-rejects a failed registration precisely so that it reaches them.
+ * `pulumi.log.error` alone fails nothing here, as it fails no `pulumi up`
+ * (pulumi/pulumi#5085, and the SDK's log.error doc since #6573); only the
+ * Automation API's inline server checks `log.hasErrors()`, and the plan
+ * stands for the CLI. The handlers are ours only for this run.
+ */
+async function observeRunFailures<T>(run: () => Promise<T>): Promise<T> {
+    const errors = new Set<unknown>();
+    let reports = 0;
+    const collect = (err: unknown) => {
+        errors.add(err);
+        reports++;
+    };
+    process.on("uncaughtException", collect);
+    process.on("unhandledRejection", collect);
+    // A failed run goes on rejecting the Outputs that awaited the failure: let them all come in under these
+    // handlers (they are this same failure), rather than reach whatever the process has after them.
+    const drain = async () => {
+        let seen: number;
+        do {
+            seen = reports;
+            await settled();
+        } while (reports !== seen);
+    };
+    try {
+        let result: T;
+        try {
+            result = await run();
+        } catch (e) {
+            await drain();
+            throw e;
+        }
+        if (errors.size > 0) {
+            await drain();
+            throw runFailure([...errors]);
+        }
+        return result;
+    } finally {
+        process.off("uncaughtException", collect);
+        process.off("unhandledRejection", collect);
+    }
+}
+
+/**
+ * One error for everything that failed the run: the error itself when there
+ * was one (its class kept), else one line per distinct message. The same
+ * rejection reaches the handlers from every Output that awaited it, so
+ * messages are deduplicated; and each registration that awaited it prefixed
+ * the same error object's message (`rpc.ts` serializeAllProperties), so only
+ * the innermost prefix, the property that failed first, is kept.
+ */
+function runFailure(errors: unknown[]): Error {
+    for (const e of errors) if (e instanceof Error) e.message = innermostProperty(e.message);
+    const messages = [...new Set(errors.map((e) => (e instanceof Error ? e.message : String(e))))];
+    if (messages.length === 1) return errors[0] instanceof Error ? errors[0] : new Error(messages[0]);
+    return new Error(`The program failed with ${messages.length} errors:\n${messages.map((m) => `  - ${m}`).join("\n")}`);
+}
+
+const SERIALIZING = /^(?:error serializing property "[^"]*": )+(?=error serializing property "[^"]*": )/;
+
+/** `error serializing property "a": error serializing property "b": why` → `error serializing property "b": why`. */
+function innermostProperty(message: string): string {
+    return message.replace(SERIALIZING, "");
 }
 
 /** Resolves an Output's value in a mock run (tests and the plan only). */
