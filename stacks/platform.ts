@@ -26,7 +26,7 @@ import { EndpointDemand, endpointCapacityProblems, TenantDemand, tenantCapacityP
 import { principalKey } from "../components/internal/principal-arn";
 import { isInt } from "../components/internal/validators";
 import { gatewayNamespace, LlmGateway, LlmGatewayArgs, SelfHostedRoute, validateLlmGatewayArgs } from "../components/llm-gateway";
-import { baseUrl, createKedaRelease, EndpointCluster, KEDA_NAMESPACE, ModelEndpoint, ModelEndpointArgs, ResolvedModelEndpointArgs, resolveModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
+import { baseUrl, createKedaRelease, KEDA_NAMESPACE, KnownModelEndpointArgs, ModelEndpoint, ResolvedModelEndpointArgs, resolveModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
 import { renderDeployment, VLLM_PORT } from "../components/model-endpoint/manifests";
 import { renderLeaderWorkerSet } from "../components/model-endpoint/leader-worker-set";
 import { observabilityNamespaces, ObservabilityStack, ObservabilityStackArgs, PROMETHEUS_URL, validateObservabilityStackArgs } from "../components/observability-stack";
@@ -74,7 +74,13 @@ export const PROFILES = {
 export const MODELS_NAMESPACE = "models";
 
 /** What the components after the cluster need of it; a GpuCluster provides all of it. */
-export interface ClusterFacts extends EndpointCluster {
+export interface ClusterFacts {
+    /** The cluster's Kubernetes provider: the components after it get it as a resource option. */
+    provider: k8s.Provider;
+    /** The GPU pools, plain: the platform validates its endpoints and tenants against them before declaring anything. */
+    pools: GpuPoolInfo[];
+    /** Add-ons the components' pods and objects need first (GPU Operator, Kyverno): their `dependsOn`. */
+    addons?: pulumi.Resource[];
     vpcId: pulumi.Input<string>;
     privateSubnetIds: pulumi.Input<string>[];
     clusterSecurityGroupId: pulumi.Input<string>;
@@ -127,13 +133,13 @@ export function gatewayDemandQuery(model: string): string {
     return `sum(rate(litellm_proxy_total_requests_metric_total{requested_model="${model}"}[2m]))`;
 }
 
-export function endpointArgs(config: PlatformConfig, m: PlatformConfig["models"][number], cluster: EndpointCluster, dependsOn: pulumi.Resource[] = []): ModelEndpointArgs {
+export function endpointArgs(config: PlatformConfig, m: PlatformConfig["models"][number], cluster: Pick<ClusterFacts, "pools" | "clusterName">): KnownModelEndpointArgs {
     const profile = PROFILES[config.environment];
     const served = m.servedModelName ?? m.name;
     // Production endpoints keep two replicas unless the stack says otherwise (ModelEndpoint `production`).
     const minReplicas = m.autoscaling?.minReplicas ?? (profile.scaleToZero ? 0 : profile.production ? 2 : 1);
     return {
-        cluster,
+        cluster: { pools: cluster.pools, clusterName: cluster.clusterName },
         pool: m.pool,
         namespace: MODELS_NAMESPACE,
         model: m.model,
@@ -161,7 +167,6 @@ export function endpointArgs(config: PlatformConfig, m: PlatformConfig["models"]
         },
         production: profile.production,
         tags: tags(config),
-        dependsOn,
     };
 }
 
@@ -547,7 +552,7 @@ function surgePods(strategy: DeploymentShape["strategy"]): number {
  * MIG slice is one), so the sum is the quota the models namespace needs: no
  * more (a quota is a promise on the pools' capacity), no less.
  */
-export function modelsGpuQuota(config: PlatformConfig, cluster: EndpointCluster): number {
+export function modelsGpuQuota(config: PlatformConfig, cluster: Pick<ClusterFacts, "pools" | "clusterName">): number {
     return config.models.reduce((sum, m) => {
         const endpoint = validateModelEndpointArgs(m.name, endpointArgs(config, m, cluster));
         if (endpoint.nodes > 1) return sum + groupGpus(endpoint);
@@ -678,7 +683,7 @@ export function createPlatform(config: PlatformConfig, stackName: string, awsReg
     modelsNetworkPolicies(names.modelsNamespace, cluster, models[0]);
     // Endpoints need the KEDA and Prometheus operator CRDs (ScaledObject, ServiceMonitor) first.
     const endpointDeps = [keda, observability.monitoringRelease, ...models, ...cluster.addons];
-    for (const m of config.models) new ModelEndpoint(m.name, endpointArgs(config, m, cluster, endpointDeps));
+    for (const m of config.models) new ModelEndpoint(m.name, endpointArgs(config, m, cluster), { provider: cluster.provider, dependsOn: endpointDeps });
     // Its ServiceMonitor needs the Prometheus operator's CRDs.
     const gateway = new LlmGateway(names.gateway, gatewayArgs(config, cluster, region, observability.langfuse, [observability.monitoringRelease], external?.gateway), { dependsOn: cluster.addons });
     const tenants = config.tenants.map((t) => new TenantNamespace(`tenant-${t.name}`, tenantArgs(config, t, cluster, gateway.adminConnection), { dependsOn: [gateway] }));
