@@ -6,7 +6,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    addonPlacement,
     GPU_QUOTA_LABEL,
     GPU_RESOURCE,
     GpuCluster,
@@ -26,7 +25,7 @@ import { EndpointDemand, endpointCapacityProblems, TenantDemand, tenantCapacityP
 import { principalKey } from "../components/internal/principal-arn";
 import { isInt } from "../components/internal/validators";
 import { gatewayNamespace, LlmGateway, LlmGatewayArgs, SelfHostedRoute, validateLlmGatewayArgs } from "../components/llm-gateway";
-import { baseUrl, createKedaRelease, KEDA_NAMESPACE, KnownModelEndpointArgs, ModelEndpoint, ResolvedModelEndpointArgs, resolveModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
+import { baseUrl, KnownModelEndpointArgs, ModelEndpoint, ResolvedModelEndpointArgs, resolveModelEndpointArgs, validateModelEndpointArgs } from "../components/model-endpoint";
 import { renderDeployment, VLLM_PORT } from "../components/model-endpoint/manifests";
 import { renderLeaderWorkerSet } from "../components/model-endpoint/leader-worker-set";
 import { observabilityNamespaces, ObservabilityStack, ObservabilityStackArgs, PROMETHEUS_URL, validateObservabilityStackArgs } from "../components/observability-stack";
@@ -94,7 +93,7 @@ const secret = (value: string | undefined) => (value === undefined ? undefined :
 
 /** Namespaces of add-ons installed by chart (their pods are the charts' own): exempt from the tenant admission policies. */
 export function addonNamespaces(config: PlatformConfig): string[] {
-    return [KEDA_NAMESPACE, ...observabilityNamespaces(config.observability)];
+    return observabilityNamespaces(config.observability);
 }
 
 /**
@@ -358,7 +357,6 @@ export function platformNames(stackName: string) {
     const base = `genai-${stackName}`;
     return {
         cluster: base,
-        keda: `${base}-keda`,
         observability: `${base}-observability`,
         gateway: `${base}-gateway`,
         state: `${base}-state`,
@@ -674,15 +672,14 @@ export function createPlatform(config: PlatformConfig, stackName: string, awsReg
     for (const o of overrides) pulumi.log.warn(o);
     const names = platformNames(stackName);
     const cluster = new GpuCluster(names.cluster, clusterArgs(config));
-    const keda = createKedaRelease(names.keda, cluster.provider, cluster, cluster.addons, addonPlacement(cluster.settings.mode, "critical"));
     const shared = stateSharing(config) === StateSharing.Shared ? new SharedState(names.state, sharedStateArgs(config, cluster), { dependsOn: cluster.addons }) : undefined;
     const external = shared && externalStates(shared);
     const observability = new ObservabilityStack(names.observability, observabilityArgs(config, cluster, external?.langfuse));
     // The quota exists before the endpoints' pods, so it counts every one of them.
     const models = modelsNamespace(names.modelsNamespace, cluster, modelsGpuQuota(config, cluster));
     modelsNetworkPolicies(names.modelsNamespace, cluster, models[0]);
-    // Endpoints need the KEDA and Prometheus operator CRDs (ScaledObject, ServiceMonitor) first.
-    const endpointDeps = [keda, observability.monitoringRelease, ...models, ...cluster.addons];
+    // Endpoints need the KEDA (a cluster add-on) and Prometheus operator CRDs (ScaledObject, ServiceMonitor) first.
+    const endpointDeps = [observability.monitoringRelease, ...models, ...cluster.addons];
     for (const m of config.models) new ModelEndpoint(m.name, endpointArgs(config, m, cluster), { provider: cluster.provider, dependsOn: endpointDeps });
     // Its ServiceMonitor needs the Prometheus operator's CRDs.
     const gateway = new LlmGateway(names.gateway, gatewayArgs(config, cluster, region, observability.langfuse, [observability.monitoringRelease], external?.gateway), { dependsOn: cluster.addons });

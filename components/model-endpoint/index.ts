@@ -32,7 +32,6 @@ import {
 } from "./manifests";
 
 export * from "./args";
-export { createKedaRelease, KEDA_NAMESPACE } from "./keda";
 export { baseUrl, queueDepthQuery, VLLM_PORT } from "./manifests";
 
 /** What the gateway needs to route to the endpoint. */

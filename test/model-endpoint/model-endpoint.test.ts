@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GpuCluster } from "../../components/gpu-cluster";
 import { GPU_TOLERATION, POOL_LABEL } from "../../components/gpu-cluster/manifests";
-import { DEFAULT_PROMETHEUS_URL, ModelEndpoint, createKedaRelease } from "../../components/model-endpoint";
+import { DEFAULT_PROMETHEUS_URL, ModelEndpoint } from "../../components/model-endpoint";
 import { ValidationError } from "../../components/internal/errors";
 import { IMAGES } from "../../components/internal/versions";
 import { runWithMocks, valueOf } from "../../plan/recorder";
@@ -384,7 +384,7 @@ describe("ModelEndpoint", () => {
 
         it("registers every child after the resources in its dependsOn option (KEDA, cluster add-ons)", async () => {
             const { resources } = await construct({ model: "s3://acme-models/llama" }, "llama", undefined, (provider) => {
-                const keda = createKedaRelease("genai", provider);
+                const keda = new k8s.helm.v3.Release("genai-keda", { chart: "keda" }, { provider });
                 const gpuOperator = new k8s.helm.v3.Release("gpu-operator", { chart: "gpu-operator" }, { provider });
                 return { dependsOn: [keda, gpuOperator] };
             });
