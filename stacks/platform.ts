@@ -31,7 +31,7 @@ import { renderLeaderWorkerSet } from "../components/model-endpoint/leader-worke
 import { observabilityNamespaces, ObservabilityStack, ObservabilityStackArgs, PROMETHEUS_URL, validateObservabilityStackArgs } from "../components/observability-stack";
 import { DATABASE_NAME as LANGFUSE_DATABASE } from "../components/observability-stack/values";
 import { SharedState, SharedStateArgs, STATE_NAMESPACE, validateSharedStateArgs } from "../components/shared-state";
-import { resolveTenant, TenantNamespace, TenantNamespaceArgs, validateTenants } from "../components/tenant-namespace";
+import { GatewayConnection, KnownTenantNamespaceArgs, resolveTenant, TenantNamespace, validateTenants } from "../components/tenant-namespace";
 import { asArgs } from "../components/internal/k8s-object";
 import { isCidr, zoneSubnets } from "../components/internal/cidr";
 import { namespaceIngressPolicies, platformPeer, tcp } from "../components/internal/network-policy";
@@ -334,12 +334,11 @@ const tenantPool = (p: GpuPoolInfo) => ({ name: p.name, gpuLimit: p.gpuLimit, ad
 export function tenantArgs(
     config: PlatformConfig,
     t: PlatformConfig["tenants"][number],
-    cluster: ClusterFacts,
-    gateway: TenantNamespaceArgs["gateway"],
-): TenantNamespaceArgs {
+    cluster: Pick<ClusterFacts, "pools" | "clusterName">,
+    gateway: GatewayConnection,
+): KnownTenantNamespaceArgs {
     return {
         ...t,
-        provider: cluster.provider,
         clusterName: cluster.clusterName,
         pools: cluster.pools.map(tenantPool),
         gateway,
@@ -625,7 +624,7 @@ export interface PlatformOutputs {
     /** Every GPU pool, as a tenant program's ModelEndpoint needs it. */
     gpuPools: GpuPoolInfo[];
     /** Tenant name → its namespace. */
-    tenantNamespaces: Record<string, string>;
+    tenantNamespaces: Record<string, pulumi.Output<string>>;
     gatewayUrl: string;
     gatewayModels: string[];
     modelsNamespace: string;
@@ -650,7 +649,7 @@ export interface PlatformOutputs {
     productionOverrides: string[];
 }
 
-function agentPlatform(cluster: GpuCluster, gateway: LlmGateway, observability: ObservabilityStack, tenants: TenantNamespace[]): AgentPlatformFacts {
+function agentPlatform(config: PlatformConfig, cluster: GpuCluster, gateway: LlmGateway, observability: ObservabilityStack): AgentPlatformFacts {
     const { namespace, serviceName, port, podLabels } = gateway.adminConnection;
     const network = cluster.settings.network;
     return {
@@ -658,7 +657,8 @@ function agentPlatform(cluster: GpuCluster, gateway: LlmGateway, observability: 
         // The gateway's RDS instance sits in the cluster's private subnets (its subnet group).
         database: { ...gateway.database, cidrs: zoneSubnets(network.vpcCidr, network.availabilityZoneCount).private },
         tracing: observability.collector,
-        tenantModels: Object.fromEntries(tenants.map((t) => [t.namespace, t.settings.team.models])),
+        // What each TenantNamespace gives its team, resolved from the same config.
+        tenantModels: Object.fromEntries(config.tenants.map((t) => [t.name, resolveTenant(t, { pools: cluster.pools.map(tenantPool), gatewayModels: gatewayModelNames(config) }).team.models])),
         allowedRegistries: cluster.settings.kyverno.allowedRegistries,
     };
 }
@@ -683,7 +683,7 @@ export function createPlatform(config: PlatformConfig, stackName: string, awsReg
     for (const m of config.models) new ModelEndpoint(m.name, endpointArgs(config, m, cluster), { provider: cluster.provider, dependsOn: endpointDeps });
     // Its ServiceMonitor needs the Prometheus operator's CRDs.
     const gateway = new LlmGateway(names.gateway, gatewayArgs(config, cluster, region, observability.langfuse, [observability.monitoringRelease], external?.gateway), { dependsOn: cluster.addons });
-    const tenants = config.tenants.map((t) => new TenantNamespace(`tenant-${t.name}`, tenantArgs(config, t, cluster, gateway.adminConnection), { dependsOn: [gateway] }));
+    const tenants = config.tenants.map((t) => new TenantNamespace(`tenant-${t.name}`, tenantArgs(config, t, cluster, gateway.adminConnection), { provider: cluster.provider, dependsOn: [gateway] }));
     return {
         clusterName: cluster.clusterName,
         kubeconfig: cluster.kubeconfig,
@@ -691,7 +691,7 @@ export function createPlatform(config: PlatformConfig, stackName: string, awsReg
         vpcId: cluster.vpcId,
         gpuPools: cluster.pools,
         tenantNamespaces: Object.fromEntries(tenants.map((t, i) => [config.tenants[i].name, t.namespace])),
-        agentPlatform: agentPlatform(cluster, gateway, observability, tenants),
+        agentPlatform: agentPlatform(config, cluster, gateway, observability),
         gatewayUrl: gateway.baseUrl,
         gatewayModels: gateway.models,
         modelsNamespace: MODELS_NAMESPACE,

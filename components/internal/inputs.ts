@@ -44,25 +44,48 @@ export function validatedInputs<F extends object, R>(
 
 /**
  * Top-level fields of the objects the renderers produce (besides apiVersion
- * and kind): what `liftObject` passes through. A renderer that adds another
- * is refused at registration rather than dropped silently.
+ * and kind): what `liftObject` passes through unless told which. Not a
+ * Secret's `data` or `stringData`: the Secret class wraps them in
+ * `pulumi.secret` even when they resolve to nothing (registering a secret
+ * null), so a component passes its secret data to the Secret itself.
  */
-const OBJECT_FIELDS = ["metadata", "spec", "data", "stringData", "type", "immutable", "rules", "roleRef", "subjects", "automountServiceAccountToken"] as const;
+const OBJECT_FIELDS = ["metadata", "spec", "type", "immutable", "rules", "roleRef", "subjects", "automountServiceAccountToken"];
+
+/** What `liftObject` knows of an object before it resolves. */
+export interface ObjectHead {
+    /** Plain: `CustomResource` derives its type token from them. */
+    apiVersion: string;
+    kind: string;
+    /** The top-level fields to lift. Default `OBJECT_FIELDS`. */
+    fields?: readonly string[];
+    /** The name the object must resolve with (an item of a rendered list, registered by position). */
+    name?: string;
+}
+
+/**
+ * The head of an object rendered from the plain args alone: its fields, and
+ * with `named`, its name.
+ */
+export function headOf(obj: KubernetesObject, named = false): ObjectHead {
+    const fields = Object.keys(obj).filter((k) => k !== "apiVersion" && k !== "kind");
+    return { apiVersion: obj.apiVersion, kind: obj.kind, fields, ...(named ? { name: obj.metadata.name } : {}) };
+}
 
 /**
  * A rendered object that only exists inside an Output, as the args of its
- * `@pulumi/kubernetes` class: each top-level field an Output of its own.
- * `apiVersion` and `kind` must be plain (`CustomResource` derives its type
- * token from them), so the caller gives them.
+ * `@pulumi/kubernetes` class: each top-level field an Output of its own. A
+ * resolved object of another kind or name, or with another field, is refused
+ * at registration rather than dropped silently.
  */
-export function liftObject<T>(obj: pulumi.Output<KubernetesObject>, head: { apiVersion: string; kind: string }): T {
+export function liftObject<T>(obj: pulumi.Output<KubernetesObject>, head: ObjectHead): T {
+    const { apiVersion, kind, name, fields = OBJECT_FIELDS } = head;
     const checked = obj.apply((o) => {
-        const extra = Object.keys(o).filter((k) => k !== "apiVersion" && k !== "kind" && !(OBJECT_FIELDS as readonly string[]).includes(k));
-        if (o.apiVersion !== head.apiVersion || o.kind !== head.kind || extra.length > 0) {
-            throw new Error(`cannot register ${o.kind} ${o.metadata.name}: expected ${head.apiVersion} ${head.kind} with fields ${OBJECT_FIELDS.join(", ")}; got ${o.apiVersion} ${o.kind}${extra.length ? ` and ${extra.join(", ")}` : ""}`);
+        const extra = Object.keys(o).filter((k) => k !== "apiVersion" && k !== "kind" && !fields.includes(k));
+        if (o.apiVersion !== apiVersion || o.kind !== kind || (name !== undefined && o.metadata.name !== name) || extra.length > 0) {
+            const expected = `${apiVersion} ${kind}${name !== undefined ? ` ${name}` : ""} with fields ${fields.join(", ")}`;
+            throw new Error(`cannot register ${o.kind} ${o.metadata.name}: expected ${expected}; got ${o.apiVersion} ${o.kind}${extra.length ? ` with ${extra.join(", ")}` : ""}`);
         }
         return o;
     });
-    const fields = Object.fromEntries(OBJECT_FIELDS.map((k) => [k, checked.apply((o) => o[k])]));
-    return { ...head, ...fields } as unknown as T;
+    return { apiVersion, kind, ...Object.fromEntries(fields.map((k) => [k, checked.apply((o) => o[k])])) } as unknown as T;
 }

@@ -201,7 +201,7 @@ export interface ModelEndpointArgs {
  */
 export type KnownModelEndpointArgs = Omit<ModelEndpointArgs, "namespace" | "cluster"> & {
     namespace: string;
-    cluster: { pools: readonly GpuPoolInfo[]; clusterName?: pulumi.Input<string> };
+    cluster: Omit<EndpointCluster, "pools"> & { pools: readonly GpuPoolInfo[] };
 };
 
 /** Where the weights come from, after validation. */
