@@ -17,6 +17,7 @@ import {
     validateGpuClusterArgs,
 } from "../components/gpu-cluster";
 import type { AgentPlatformFacts } from "../components/agent-service";
+import type { PlatformStackOutputs } from "../components/platform-outputs";
 import { HIDDEN, Problem, ValidationError } from "../components/internal/errors";
 import { CACHE_PORT, type ExternalState, POSTGRES_PORT, StateSharing } from "../components/internal/managed-state-args";
 import { poolAdvertisedPerGpu } from "../components/internal/gpu-instances";
@@ -616,38 +617,12 @@ function modelsNetworkPolicies(namespaceName: string, cluster: GpuCluster, names
     }
 }
 
-export interface PlatformOutputs {
-    clusterName: pulumi.Output<string>;
-    kubeconfig: pulumi.Output<string>;
-    oidcIssuerUrl: pulumi.Output<string>;
-    vpcId: pulumi.Output<string>;
-    /** Every GPU pool, as a tenant program's ModelEndpoint needs it. */
-    gpuPools: GpuPoolInfo[];
-    /** Tenant name → its namespace. */
-    tenantNamespaces: Record<string, pulumi.Output<string>>;
-    gatewayUrl: string;
-    gatewayModels: string[];
-    modelsNamespace: string;
-    langfuseUrl: string;
-    prometheusUrl: string;
-    /** Where people log in to Langfuse and Grafana, when the stack exposes them. */
-    langfusePublicUrl?: string;
-    grafanaUrl?: string;
-    /**
-     * What a tenant program's AgentService needs of the platform (gateway,
-     * checkpoint server, the OTel collector, models per tenant); plain. No
-     * Langfuse key is an output: a tenant program reads every output of this
-     * stack, and the keys read the whole project (every tenant's traces).
-     */
-    agentPlatform: AgentPlatformFacts;
-    /** Langfuse's initialised owner; the password is a secret output (`pulumi stack output --show-secrets`). */
-    langfuseAdminEmail: string;
-    langfuseAdminPassword: pulumi.Output<string>;
-    /** Grafana's `admin` password, secret. */
-    grafanaAdminPassword: pulumi.Output<string>;
-    /** Production protections this stack lowers by named override, with their reasons (stacks/posture.ts). */
-    productionOverrides: string[];
-}
+/**
+ * The stack's outputs: `PlatformStackOutputs` (components/platform-outputs.ts,
+ * the contract tenant programs read through a StackReference), each as an
+ * Input of its type, so the compiler holds the stack to that contract.
+ */
+export type PlatformOutputs = { [K in keyof PlatformStackOutputs]: pulumi.Input<PlatformStackOutputs[K]> };
 
 function agentPlatform(config: PlatformConfig, cluster: GpuCluster, gateway: LlmGateway, observability: ObservabilityStack): AgentPlatformFacts {
     const { namespace, serviceName, port, podLabels } = gateway.adminConnection;
@@ -690,7 +665,9 @@ export function createPlatform(config: PlatformConfig, stackName: string, awsReg
         oidcIssuerUrl: cluster.oidcIssuerUrl,
         vpcId: cluster.vpcId,
         gpuPools: cluster.pools,
-        tenantNamespaces: Object.fromEntries(tenants.map((t, i) => [config.tenants[i].name, t.namespace])),
+        tenantPools: cluster.pools.map(tenantPool),
+        tenantNamespaces: pulumi.output(Object.fromEntries(tenants.map((t, i) => [config.tenants[i].name, t.namespace]))),
+        gateway: gateway.adminConnection,
         agentPlatform: agentPlatform(config, cluster, gateway, observability),
         gatewayUrl: gateway.baseUrl,
         gatewayModels: gateway.models,

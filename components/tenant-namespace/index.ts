@@ -103,7 +103,7 @@ export class TenantNamespace extends pulumi.ComponentResource {
             : register(k8s.rbac.v1.RoleBinding, obj.metadata.name, at, [namespace], {}, head));
         rbac((r) => renderAccessRbac(r.tenant));
         // Gated on the resolved args like every other child: nothing registers from args that fail validation.
-        this.createAccessEntries(name, shape.tenant, resolved.apply(() => args.clusterName), after());
+        this.createAccessEntries(name, shape.tenant, resolved.apply(() => pulumi.output(args.clusterName)), after());
 
         // The gateway team, kept in step by a Job in the gateway's namespace (the gateway is private)
         // that writes the team's key into the tenant's Secret.
