@@ -73,10 +73,11 @@ export const PROFILES = {
 /** Namespace of the platform's own model endpoints. */
 export const MODELS_NAMESPACE = "models";
 
-/** What the components after the cluster need of it; a GpuCluster provides all of it. */
+/**
+ * What the components after the cluster need of it in their args; a GpuCluster
+ * provides all of it. Its Kubernetes provider reaches them as a resource option.
+ */
 export interface ClusterFacts {
-    /** The cluster's Kubernetes provider: the components after it get it as a resource option. */
-    provider: k8s.Provider;
     /** The GPU pools, plain: the platform validates its endpoints and tenants against them before declaring anything. */
     pools: GpuPoolInfo[];
     /** Add-ons the components' pods and objects need first (GPU Operator, Kyverno): their `dependsOn`. */
@@ -187,7 +188,6 @@ export function selfHostedRoutes(config: PlatformConfig, region: PriceRegion | u
 /** What a component with its own databases needs of the cluster: where to put them and whom to admit. */
 function stateNetwork(cluster: ClusterFacts) {
     return {
-        provider: cluster.provider,
         clusterName: cluster.clusterName,
         vpcId: cluster.vpcId,
         subnetIds: cluster.privateSubnetIds,
@@ -491,7 +491,6 @@ export function validatePlatform(config: PlatformConfig, stackName: string, awsR
     const settings = resolveGpuClusterArgs(clusterArgs(config));
     const pending = pulumi.output("");
     const facts: ClusterFacts = {
-        provider: {} as k8s.Provider,
         pools: settings.pools.map((p) => ({ ...p, instanceFamilies: p.instanceFamilies ?? [], gpuNames: p.gpuNames ?? [] })),
         vpcId: pending,
         privateSubnetIds: Array.from({ length: settings.network.availabilityZoneCount }, () => pending),
@@ -647,9 +646,9 @@ export function createPlatform(config: PlatformConfig, stackName: string, awsReg
     for (const o of overrides) pulumi.log.warn(o);
     const names = platformNames(stackName);
     const cluster = new GpuCluster(names.cluster, clusterArgs(config));
-    const shared = stateSharing(config) === StateSharing.Shared ? new SharedState(names.state, sharedStateArgs(config, cluster), { dependsOn: cluster.addons }) : undefined;
+    const shared = stateSharing(config) === StateSharing.Shared ? new SharedState(names.state, sharedStateArgs(config, cluster), { provider: cluster.provider, dependsOn: cluster.addons }) : undefined;
     const external = shared && externalStates(shared);
-    const observability = new ObservabilityStack(names.observability, observabilityArgs(config, cluster, external?.langfuse));
+    const observability = new ObservabilityStack(names.observability, observabilityArgs(config, cluster, external?.langfuse), { provider: cluster.provider });
     // The quota exists before the endpoints' pods, so it counts every one of them.
     const models = modelsNamespace(names.modelsNamespace, cluster, modelsGpuQuota(config, cluster));
     modelsNetworkPolicies(names.modelsNamespace, cluster, models[0]);
@@ -657,7 +656,7 @@ export function createPlatform(config: PlatformConfig, stackName: string, awsReg
     const endpointDeps = [observability.monitoringRelease, ...models, ...cluster.addons];
     for (const m of config.models) new ModelEndpoint(m.name, endpointArgs(config, m, cluster), { provider: cluster.provider, dependsOn: endpointDeps });
     // Its ServiceMonitor needs the Prometheus operator's CRDs.
-    const gateway = new LlmGateway(names.gateway, gatewayArgs(config, cluster, region, observability.langfuse, [observability.monitoringRelease], external?.gateway), { dependsOn: cluster.addons });
+    const gateway = new LlmGateway(names.gateway, gatewayArgs(config, cluster, region, observability.langfuse, [observability.monitoringRelease], external?.gateway), { provider: cluster.provider, dependsOn: cluster.addons });
     const tenants = config.tenants.map((t) => new TenantNamespace(`tenant-${t.name}`, tenantArgs(config, t, cluster, gateway.adminConnection), { provider: cluster.provider, dependsOn: [gateway] }));
     return {
         clusterName: cluster.clusterName,
