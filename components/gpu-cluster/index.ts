@@ -272,7 +272,9 @@ export class GpuCluster extends pulumi.ComponentResource {
             kubeconfig: this.kubeconfig,
             oidcIssuerUrl: this.oidcIssuerUrl,
             vpcId: this.vpcId,
-            pools: this.pools.map((p) => ({ name: p.name, gpuLimit: p.gpuLimit })),
+            clusterSecurityGroupId: this.clusterSecurityGroupId,
+            privateSubnetIds: this.privateSubnetIds,
+            pools: this.pools,
         });
     }
 

@@ -130,7 +130,15 @@ export class LlmGateway extends pulumi.ComponentResource {
             // v1.1.7 pkg/resolvers/endpoints.go getMatchingServiceClusterIPs).
             podLabels: selectorLabels(settings),
         };
-        this.registerOutputs({ baseUrl: this.baseUrl, models: this.models, namespace: this.namespace, masterKey: this.masterKey });
+        this.registerOutputs({
+            baseUrl: this.baseUrl,
+            models: this.models,
+            namespace: this.namespace,
+            serviceName: this.serviceName,
+            masterKey: this.masterKey,
+            adminConnection: this.adminConnection,
+            database: this.database,
+        });
     }
 
     /** The Secret's values, one per `secretEnvNames` (the same list the Deployment reads). */
