@@ -37,7 +37,7 @@ const PLAIN_FACTS: Record<string, string[]> = {
     GpuCluster: ["pools"],
     LlmGateway: ["adminConnection", "baseUrl", "database", "models", "namespace", "serviceName"],
     // And grafanaUrl, langfusePublicUrl when the stack is exposed (unset here).
-    ObservabilityStack: ["langfuse", "langfuseAdminEmail", "namespaces", "prometheusUrl"],
+    ObservabilityStack: ["collector", "langfuse", "langfuseAdminEmail", "namespaces", "prometheusUrl"],
 };
 
 /** A component's public properties: own, enumerable, not Pulumi's (`urn`, `__…`) nor the platform-only `settings`. */
