@@ -2,11 +2,12 @@ import assert from "node:assert/strict";
 import { GpuCluster, KEDA_NAMESPACE, SYSTEM_NAMESPACES } from "../../components/gpu-cluster";
 import { addonPlacement } from "../../components/gpu-cluster/values";
 import { CHARTS } from "../../components/internal/versions";
+import { MOCK_DEPLOYER_ARN } from "../../plan/mock-outputs";
 import { runWithMocks } from "../../plan/recorder";
 import { helmValueErrors, skipWithoutReference } from "../harness/conformance";
 import type { RecordedResource } from "../harness";
 
-const ARGS = { pools: [{ name: "l4", instanceFamilies: ["g6"], gpuLimit: 8 }], endpoint: { publicAccessCidrs: ["203.0.113.0/24"] } };
+const ARGS = { pools: [{ name: "l4", instanceFamilies: ["g6"], gpuLimit: 8 }], endpoint: { publicAccessCidrs: ["203.0.113.0/24"] }, deployerPrincipalArn: MOCK_DEPLOYER_ARN };
 
 async function clusterRun(mode: "karpenter" | "auto" = "karpenter") {
     return runWithMocks(() => {

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AgentService, GpuCluster, LlmGateway, ModelEndpoint, ObservabilityStack, TenantNamespace } from "../../components";
+import { MOCK_DEPLOYER_ARN } from "../../plan/mock-outputs";
 import { type RecordedResource, runWithMocks } from "../../plan/recorder";
 import { agentArgs } from "../agent-service/fixtures";
 import { minimalArgs as gatewayArgs } from "../llm-gateway/fixtures";
@@ -19,7 +20,7 @@ type Component = pulumi.ComponentResource;
 
 /** Each component, constructed with `opts` and no provider arg. */
 const COMPONENTS: Record<string, (opts: pulumi.ComponentResourceOptions) => Component> = {
-    GpuCluster: (opts) => new GpuCluster("cluster", { pools: [{ name: "l4", instanceFamilies: ["g6"], gpuLimit: 8 }], endpoint: { publicAccessCidrs: ["203.0.113.0/24"] } }, opts),
+    GpuCluster: (opts) => new GpuCluster("cluster", { pools: [{ name: "l4", instanceFamilies: ["g6"], gpuLimit: 8 }], endpoint: { publicAccessCidrs: ["203.0.113.0/24"] }, deployerPrincipalArn: MOCK_DEPLOYER_ARN }, opts),
     ModelEndpoint: (opts) => new ModelEndpoint("llama", { cluster: { pools: ENDPOINT_POOLS, clusterName: "genai-test" }, pool: "l4", namespace: "models", model: "s3://acme-models/llama" }, opts),
     LlmGateway: (opts) => new LlmGateway("gateway", { ...gatewayArgs(undefined as unknown as k8s.Provider), provider: undefined }, opts),
     ObservabilityStack: (opts) => new ObservabilityStack("obs", { ...observabilityArgs(undefined as unknown as k8s.Provider), provider: undefined }, opts),
