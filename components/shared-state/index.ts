@@ -101,6 +101,7 @@ export class SharedState extends pulumi.ComponentResource {
         }
         this.cache = { host: cache.primaryEndpointAddress, port: CACHE_PORT, password: pulumi.secret(authToken.result) };
         this.ready = [instance, cache, ...jobs];
-        this.registerOutputs({ databases: settings.databases });
+        // Every public output; the passwords inside stay secret Outputs.
+        this.registerOutputs({ databases: this.databases, cache: this.cache });
     }
 }

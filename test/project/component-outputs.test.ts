@@ -14,6 +14,7 @@ import { agentArgs } from "../agent-service/fixtures";
 import { minimalArgs as gatewayArgs } from "../llm-gateway/fixtures";
 import { POOLS as ENDPOINT_POOLS } from "../model-endpoint/fixtures";
 import { minimalArgs as observabilityArgs } from "../observability-stack/fixtures";
+import { SharedState } from "../../components/shared-state";
 import { RESEARCH, tenantArgs } from "../tenant-namespace/fixtures";
 
 type Component = pulumi.ComponentResource;
@@ -26,6 +27,7 @@ const COMPONENTS: Record<string, (opts: pulumi.ComponentResourceOptions) => Comp
     ObservabilityStack: (opts) => new ObservabilityStack("obs", { ...observabilityArgs(undefined as unknown as k8s.Provider), provider: undefined }, opts),
     TenantNamespace: (opts) => new TenantNamespace("research", { ...tenantArgs(undefined as unknown as k8s.Provider, RESEARCH), provider: undefined }, opts),
     AgentService: (opts) => new AgentService("assistant", agentArgs(), opts),
+    SharedState: (opts) => new SharedState("state", { vpcId: "vpc-1", subnetIds: ["subnet-a", "subnet-b"], clusterSecurityGroupId: "sg-1", databases: ["litellm", "langfuse"] }, opts),
 };
 
 /**
@@ -38,6 +40,7 @@ const PLAIN_FACTS: Record<string, string[]> = {
     GpuCluster: ["pools"],
     LlmGateway: ["adminConnection", "baseUrl", "database", "models", "namespace", "serviceName"],
     // And grafanaUrl, langfusePublicUrl when the stack is exposed (unset here).
+    SharedState: ["cache", "databases"],
     ObservabilityStack: ["collector", "langfuse", "langfuseAdminEmail", "namespaces", "prometheusUrl"],
 };
 
