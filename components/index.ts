@@ -113,6 +113,9 @@ export type {
     AgentTracing,
 } from "./agent-service";
 
+// What the platform stack exports, as a tenant program reads it through a StackReference.
+export type { PlatformStackOutputs } from "./platform-outputs";
+
 // What invalid args throw, before any resource is registered.
 export { ValidationError } from "./internal/errors";
 export type { Problem } from "./internal/errors";

@@ -36,6 +36,8 @@ export interface RecordedResource {
     retainOnDelete: boolean;
     /** `deleteBeforeReplace` as registered (managed resources only). */
     deleteBeforeReplace?: boolean;
+    /** Names the resource was registered under before (`aliases` with a `name`), managed resources only. */
+    aliasNames?: string[];
     /** `customTimeouts` as registered, e.g. `{ create: "16m" }` (managed resources only). */
     customTimeouts?: { create?: string; update?: string; delete?: string };
     /** Outputs registered by a component through `registerOutputs`, secrets unwrapped. */
@@ -118,6 +120,7 @@ class RecordingMonitor extends MockMonitor {
                     retainOnDelete: req.getRetainondelete() === true,
                     deleteBeforeReplace: req.getDeletebeforereplace() === true,
                     customTimeouts: customTimeouts(req.getCustomtimeouts()),
+                    aliasNames: req.getAliasesList().map((a: any) => a.getSpec()?.getName()).filter(Boolean),
                     secretOutputs: [],
                 });
                 markAdditionalSecretOutputs(res, req.getAdditionalsecretoutputsList());

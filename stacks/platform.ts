@@ -18,6 +18,7 @@ import {
     validateGpuClusterArgs,
 } from "../components/gpu-cluster";
 import type { AgentPlatformFacts } from "../components/agent-service";
+import type { PlatformStackOutputs } from "../components/platform-outputs";
 import { HIDDEN, Problem, ValidationError } from "../components/internal/errors";
 import { CACHE_PORT, type ExternalState, POSTGRES_PORT, StateSharing } from "../components/internal/managed-state-args";
 import { poolAdvertisedPerGpu } from "../components/internal/gpu-instances";
@@ -28,13 +29,10 @@ import { isInt } from "../components/internal/validators";
 import { gatewayNamespace, LlmGateway, LlmGatewayArgs, SelfHostedRoute, validateLlmGatewayArgs } from "../components/llm-gateway";
 import {
     createInferenceGateway,
-    createKedaRelease,
-    EndpointCluster,
     INFERENCE_GATEWAY_NAMESPACE,
     inferenceGatewayRef,
-    KEDA_NAMESPACE,
+    KnownModelEndpointArgs,
     ModelEndpoint,
-    ModelEndpointArgs,
     OBJECTIVE_HEADER,
     ResolvedModelEndpointArgs,
     objectiveName,
@@ -51,7 +49,7 @@ import { renderLeaderWorkerSet } from "../components/model-endpoint/leader-worke
 import { observabilityNamespaces, ObservabilityStack, ObservabilityStackArgs, PROMETHEUS_URL, validateObservabilityStackArgs } from "../components/observability-stack";
 import { DATABASE_NAME as LANGFUSE_DATABASE } from "../components/observability-stack/values";
 import { SharedState, SharedStateArgs, STATE_NAMESPACE, validateSharedStateArgs } from "../components/shared-state";
-import { resolveTenant, TenantNamespace, TenantNamespaceArgs, validateTenants } from "../components/tenant-namespace";
+import { GatewayConnection, KnownTenantNamespaceArgs, resolveTenant, TenantNamespace, validateTenants } from "../components/tenant-namespace";
 import { asArgs } from "../components/internal/k8s-object";
 import { isCidr, zoneSubnets } from "../components/internal/cidr";
 import { namespaceIngressPolicies, namespacePeer, platformPeer, tcp } from "../components/internal/network-policy";
@@ -92,8 +90,15 @@ export const PROFILES = {
 /** Namespace of the platform's own model endpoints. */
 export const MODELS_NAMESPACE = "models";
 
-/** What the components after the cluster need of it; a GpuCluster provides all of it. */
-export interface ClusterFacts extends EndpointCluster {
+/**
+ * What the components after the cluster need of it in their args; a GpuCluster
+ * provides all of it. Its Kubernetes provider reaches them as a resource option.
+ */
+export interface ClusterFacts {
+    /** The GPU pools, plain: the platform validates its endpoints and tenants against them before declaring anything. */
+    pools: GpuPoolInfo[];
+    /** Add-ons the components' pods and objects need first (GPU Operator, Kyverno): their `dependsOn`. */
+    addons?: pulumi.Resource[];
     vpcId: pulumi.Input<string>;
     privateSubnetIds: pulumi.Input<string>[];
     clusterSecurityGroupId: pulumi.Input<string>;
@@ -107,7 +112,7 @@ const secret = (value: string | undefined) => (value === undefined ? undefined :
 
 /** Namespaces of add-ons installed by chart (their pods are the charts' own): exempt from the tenant admission policies. */
 export function addonNamespaces(config: PlatformConfig): string[] {
-    return [KEDA_NAMESPACE, ...observabilityNamespaces(config.observability), INFERENCE_GATEWAY_NAMESPACE];
+    return [...observabilityNamespaces(config.observability), INFERENCE_GATEWAY_NAMESPACE];
 }
 
 /**
@@ -151,13 +156,13 @@ export function gatewayDemandQuery(model: string): string {
     return `sum(rate(litellm_proxy_total_requests_metric_total{requested_model=~"${names.join("|")}"}[2m]))`;
 }
 
-export function endpointArgs(config: PlatformConfig, m: PlatformConfig["models"][number], cluster: EndpointCluster, dependsOn: pulumi.Resource[] = []): ModelEndpointArgs {
+export function endpointArgs(config: PlatformConfig, m: PlatformConfig["models"][number], cluster: Pick<ClusterFacts, "pools" | "clusterName">): KnownModelEndpointArgs {
     const profile = PROFILES[config.environment];
     const served = m.servedModelName ?? m.name;
     // Production endpoints keep two replicas unless the stack says otherwise (ModelEndpoint `production`).
     const minReplicas = m.autoscaling?.minReplicas ?? (profile.scaleToZero ? 0 : profile.production ? 2 : 1);
     return {
-        cluster,
+        cluster: { pools: cluster.pools, clusterName: cluster.clusterName },
         pool: m.pool,
         namespace: MODELS_NAMESPACE,
         model: m.model,
@@ -187,7 +192,6 @@ export function endpointArgs(config: PlatformConfig, m: PlatformConfig["models"]
         routing: m.routing,
         inferenceGateway: inferenceGatewayRef(),
         tags: tags(config),
-        dependsOn,
     };
 }
 
@@ -195,7 +199,7 @@ export function endpointArgs(config: PlatformConfig, m: PlatformConfig["models"]
 function resolvedEndpoints(config: PlatformConfig, pools: readonly GpuPoolInfo[]) {
     return config.models.flatMap((m, index) => {
         const pool = pools.find((p) => p.name === m.pool);
-        return pool ? [{ index, endpoint: resolveModelEndpointArgs(m.name, endpointArgs(config, m, { provider: {} as k8s.Provider, pools }), pool) }] : [];
+        return pool ? [{ index, endpoint: resolveModelEndpointArgs(m.name, endpointArgs(config, m, { pools: [...pools], clusterName: "" }), pool) }] : [];
     });
 }
 
@@ -241,7 +245,6 @@ export function selfHostedRoutes(config: PlatformConfig, pools: readonly GpuPool
 /** What a component with its own databases needs of the cluster: where to put them and whom to admit. */
 function stateNetwork(cluster: ClusterFacts) {
     return {
-        provider: cluster.provider,
         clusterName: cluster.clusterName,
         vpcId: cluster.vpcId,
         subnetIds: cluster.privateSubnetIds,
@@ -389,14 +392,13 @@ const tenantPool = (p: GpuPoolInfo) => ({ name: p.name, gpuLimit: p.gpuLimit, ad
 export function tenantArgs(
     config: PlatformConfig,
     t: PlatformConfig["tenants"][number],
-    cluster: ClusterFacts,
-    gateway: TenantNamespaceArgs["gateway"],
-): TenantNamespaceArgs {
+    cluster: Pick<ClusterFacts, "pools" | "clusterName">,
+    gateway: GatewayConnection,
+): KnownTenantNamespaceArgs {
     const { priority, ...spec } = t;
     return {
         ...spec,
         team: { ...t.team, ...priorityTeam(config, cluster.pools, t.team.models, priority ?? "interactive") },
-        provider: cluster.provider,
         clusterName: cluster.clusterName,
         pools: cluster.pools.map(tenantPool),
         gateway,
@@ -434,7 +436,6 @@ export function platformNames(stackName: string) {
     const base = `genai-${stackName}`;
     return {
         cluster: base,
-        keda: `${base}-keda`,
         observability: `${base}-observability`,
         gateway: `${base}-gateway`,
         state: `${base}-state`,
@@ -570,7 +571,6 @@ export function validatePlatform(config: PlatformConfig, stackName: string, awsR
     const settings = resolveGpuClusterArgs(clusterArgs(config));
     const pending = pulumi.output("");
     const facts: ClusterFacts = {
-        provider: {} as k8s.Provider,
         pools: settings.pools.map((p) => ({ ...p, instanceFamilies: p.instanceFamilies ?? [], gpuNames: p.gpuNames ?? [] })),
         vpcId: pending,
         privateSubnetIds: Array.from({ length: settings.network.availabilityZoneCount }, () => pending),
@@ -629,7 +629,7 @@ function surgePods(strategy: DeploymentShape["strategy"]): number {
  * MIG slice is one), so the sum is the quota the models namespace needs: no
  * more (a quota is a promise on the pools' capacity), no less.
  */
-export function modelsGpuQuota(config: PlatformConfig, cluster: EndpointCluster): number {
+export function modelsGpuQuota(config: PlatformConfig, cluster: Pick<ClusterFacts, "pools" | "clusterName">): number {
     return config.models.reduce((sum, m) => {
         const endpoint = validateModelEndpointArgs(m.name, endpointArgs(config, m, cluster));
         if (endpoint.nodes > 1) return sum + groupGpus(endpoint);
@@ -699,40 +699,14 @@ function modelsNetworkPolicies(namespaceName: string, cluster: GpuCluster, names
     }
 }
 
-export interface PlatformOutputs {
-    clusterName: pulumi.Output<string>;
-    kubeconfig: pulumi.Output<string>;
-    oidcIssuerUrl: pulumi.Output<string>;
-    vpcId: pulumi.Output<string>;
-    /** Every GPU pool, as a tenant program's ModelEndpoint needs it. */
-    gpuPools: GpuPoolInfo[];
-    /** Tenant name → its namespace. */
-    tenantNamespaces: Record<string, string>;
-    gatewayUrl: string;
-    gatewayModels: string[];
-    modelsNamespace: string;
-    langfuseUrl: string;
-    prometheusUrl: string;
-    /** Where people log in to Langfuse and Grafana, when the stack exposes them. */
-    langfusePublicUrl?: string;
-    grafanaUrl?: string;
-    /**
-     * What a tenant program's AgentService needs of the platform (gateway,
-     * checkpoint server, the OTel collector, models per tenant); plain. No
-     * Langfuse key is an output: a tenant program reads every output of this
-     * stack, and the keys read the whole project (every tenant's traces).
-     */
-    agentPlatform: AgentPlatformFacts;
-    /** Langfuse's initialised owner; the password is a secret output (`pulumi stack output --show-secrets`). */
-    langfuseAdminEmail: string;
-    langfuseAdminPassword: pulumi.Output<string>;
-    /** Grafana's `admin` password, secret. */
-    grafanaAdminPassword: pulumi.Output<string>;
-    /** Production protections this stack lowers by named override, with their reasons (stacks/posture.ts). */
-    productionOverrides: string[];
-}
+/**
+ * The stack's outputs: `PlatformStackOutputs` (components/platform-outputs.ts,
+ * the contract tenant programs read through a StackReference), each as an
+ * Input of its type, so the compiler holds the stack to that contract.
+ */
+export type PlatformOutputs = { [K in keyof PlatformStackOutputs]: pulumi.Input<PlatformStackOutputs[K]> };
 
-function agentPlatform(cluster: GpuCluster, gateway: LlmGateway, observability: ObservabilityStack, tenants: TenantNamespace[]): AgentPlatformFacts {
+function agentPlatform(config: PlatformConfig, cluster: GpuCluster, gateway: LlmGateway, observability: ObservabilityStack): AgentPlatformFacts {
     const { namespace, serviceName, port, podLabels } = gateway.adminConnection;
     const network = cluster.settings.network;
     return {
@@ -740,7 +714,8 @@ function agentPlatform(cluster: GpuCluster, gateway: LlmGateway, observability: 
         // The gateway's RDS instance sits in the cluster's private subnets (its subnet group).
         database: { ...gateway.database, cidrs: zoneSubnets(network.vpcCidr, network.availabilityZoneCount).private },
         tracing: observability.collector,
-        tenantModels: Object.fromEntries(tenants.map((t) => [t.namespace, t.settings.team.models])),
+        // What each TenantNamespace gives its team, resolved from the same config.
+        tenantModels: Object.fromEntries(config.tenants.map((t) => [t.name, resolveTenant(t, { pools: cluster.pools.map(tenantPool), gatewayModels: gatewayModelNames(config, cluster.pools) }).team.models])),
         allowedRegistries: cluster.settings.kyverno.allowedRegistries,
     };
 }
@@ -754,10 +729,9 @@ export function createPlatform(config: PlatformConfig, stackName: string, awsReg
     for (const o of overrides) pulumi.log.warn(o);
     const names = platformNames(stackName);
     const cluster = new GpuCluster(names.cluster, clusterArgs(config));
-    const keda = createKedaRelease(names.keda, cluster.provider, cluster, cluster.addons, addonPlacement(cluster.settings.mode, "critical"));
-    const shared = stateSharing(config) === StateSharing.Shared ? new SharedState(names.state, sharedStateArgs(config, cluster), { dependsOn: cluster.addons }) : undefined;
+    const shared = stateSharing(config) === StateSharing.Shared ? new SharedState(names.state, sharedStateArgs(config, cluster), { provider: cluster.provider, dependsOn: cluster.addons }) : undefined;
     const external = shared && externalStates(shared);
-    const observability = new ObservabilityStack(names.observability, observabilityArgs(config, cluster, external?.langfuse));
+    const observability = new ObservabilityStack(names.observability, observabilityArgs(config, cluster, external?.langfuse), { provider: cluster.provider });
     // The quota exists before the endpoints' pods, so it counts every one of them.
     const models = modelsNamespace(names.modelsNamespace, cluster, modelsGpuQuota(config, cluster));
     const kvAware = needsInferenceGateway(config, cluster.pools);
@@ -770,20 +744,22 @@ export function createPlatform(config: PlatformConfig, stackName: string, awsReg
               clients: [platformPeer(GATEWAY_POD_LABELS)],
           }, cluster.addons)
         : undefined;
-    // Endpoints need the KEDA and Prometheus operator CRDs (ScaledObject, ServiceMonitor) first, kv-aware ones the Gateway's.
-    const endpointDeps = [keda, observability.monitoringRelease, ...models, ...cluster.addons, ...(inferenceGateway?.resources ?? [])];
-    for (const m of config.models) new ModelEndpoint(m.name, endpointArgs(config, m, cluster, endpointDeps));
+    // Endpoints need the KEDA (a cluster add-on) and Prometheus operator CRDs (ScaledObject, ServiceMonitor) first, kv-aware ones the Gateway's.
+    const endpointDeps = [observability.monitoringRelease, ...models, ...cluster.addons, ...(inferenceGateway?.resources ?? [])];
+    for (const m of config.models) new ModelEndpoint(m.name, endpointArgs(config, m, cluster), { provider: cluster.provider, dependsOn: endpointDeps });
     // Its ServiceMonitor needs the Prometheus operator's CRDs.
-    const gateway = new LlmGateway(names.gateway, gatewayArgs(config, cluster, region, observability.langfuse, [observability.monitoringRelease], external?.gateway), { dependsOn: cluster.addons });
-    const tenants = config.tenants.map((t) => new TenantNamespace(`tenant-${t.name}`, tenantArgs(config, t, cluster, gateway.adminConnection), { dependsOn: [gateway] }));
+    const gateway = new LlmGateway(names.gateway, gatewayArgs(config, cluster, region, observability.langfuse, [observability.monitoringRelease], external?.gateway), { provider: cluster.provider, dependsOn: cluster.addons });
+    const tenants = config.tenants.map((t) => new TenantNamespace(`tenant-${t.name}`, tenantArgs(config, t, cluster, gateway.adminConnection), { provider: cluster.provider, dependsOn: [gateway] }));
     return {
         clusterName: cluster.clusterName,
         kubeconfig: cluster.kubeconfig,
         oidcIssuerUrl: cluster.oidcIssuerUrl,
         vpcId: cluster.vpcId,
         gpuPools: cluster.pools,
-        tenantNamespaces: Object.fromEntries(tenants.map((t, i) => [config.tenants[i].name, t.namespace])),
-        agentPlatform: agentPlatform(cluster, gateway, observability, tenants),
+        tenantPools: cluster.pools.map(tenantPool),
+        tenantNamespaces: pulumi.output(Object.fromEntries(tenants.map((t, i) => [config.tenants[i].name, t.namespace]))),
+        gateway: gateway.adminConnection,
+        agentPlatform: agentPlatform(config, cluster, gateway, observability),
         gatewayUrl: gateway.baseUrl,
         gatewayModels: gateway.models,
         modelsNamespace: MODELS_NAMESPACE,

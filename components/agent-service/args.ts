@@ -93,17 +93,29 @@ export interface AgentResourceArgs {
     memory?: string;
 }
 
+/**
+ * Args of an AgentService. The platform's facts (namespace, allowed
+ * registries and models, gateway, database, tracing) may be the platform
+ * stack's outputs read through a StackReference: validated at once when
+ * known, once they resolve otherwise. The Kubernetes provider comes through
+ * the resource options.
+ */
 export interface AgentServiceArgs {
-    /** Kubernetes provider for the platform's cluster. */
-    provider: k8s.Provider;
+    /**
+     * @deprecated Pass the provider as a resource option (`{ provider }` or
+     * `{ providers: { kubernetes } }`), which reaches every child. Still
+     * honoured when the options name no Kubernetes provider; refused when they
+     * name another one.
+     */
+    provider?: k8s.Provider;
     /** The tenant (its name tags traces and names the database). */
     tenant: string;
     /** The tenant's namespace. Default: the tenant's name (what `TenantNamespace` creates). */
-    namespace?: string;
+    namespace?: pulumi.Input<string>;
     /** The workflow's image: from an allowed registry, pinned to a tag other than `latest` or a digest. */
     image: string;
     /** Registries the cluster admits images from (the platform's Kyverno allow-list). Default `DEFAULT_ALLOWED_REGISTRIES`. */
-    allowedRegistries?: string[];
+    allowedRegistries?: pulumi.Input<string[]>;
     /** Port the workflow's HTTP server listens on. Default 8080. */
     port?: number;
     /** Path of its health endpoint (readiness and liveness). Default `"/healthz"`. */
@@ -117,15 +129,15 @@ export interface AgentServiceArgs {
      */
     models: Record<string, string>;
     /** The models the tenant's gateway team may call (its `team.models`). */
-    allowedModels: string[];
+    allowedModels: pulumi.Input<string[]>;
     /** The LLM gateway. */
-    gateway: AgentGateway;
+    gateway: pulumi.Input<AgentGateway>;
     /** The tenant's gateway key Secret. Default `{ name: "llm-gateway-key", key: "api-key" }` (what the team sync writes). */
     keySecret?: { name: string; key: string };
     /** Where the checkpoint database is created. */
-    database: AgentDatabaseServer;
+    database: pulumi.Input<AgentDatabaseServer>;
     /** Trace export: the platform's OTel collector. */
-    tracing: AgentTracing;
+    tracing: pulumi.Input<AgentTracing>;
     /** Replicas and autoscaling. */
     scaling?: AgentScalingArgs;
     /** Resources of one replica. */
@@ -133,6 +145,16 @@ export interface AgentServiceArgs {
     /** Extra plain environment variables (never secrets). Default none. */
     env?: Record<string, string>;
 }
+
+/** `AgentServiceArgs` with the platform's facts known: what validation takes. */
+export type KnownAgentServiceArgs = Omit<AgentServiceArgs, "namespace" | "allowedRegistries" | "allowedModels" | "gateway" | "database" | "tracing"> & {
+    namespace?: string;
+    allowedRegistries?: string[];
+    allowedModels: string[];
+    gateway: AgentGateway;
+    database: AgentDatabaseServer;
+    tracing: AgentTracing;
+};
 
 export interface ResolvedAgentServiceArgs {
     name: string;
@@ -202,7 +224,7 @@ function validateResources(p: Problems, r: Required<AgentResourceArgs>): void {
     if (positive(r.cpu) && positive(r.cpuLimit)) p.check(parseQuantity(r.cpuLimit)! >= parseQuantity(r.cpu)!, "cpuLimit", r.cpuLimit, `must be ≥ resources.cpu (${describeValue(r.cpu)})`);
 }
 
-function validateConnections(p: Problems, args: AgentServiceArgs): void {
+function validateConnections(p: Problems, args: KnownAgentServiceArgs): void {
     const g = p.at("gateway");
     checkDnsLabel(g, "namespace", args.gateway?.namespace);
     checkDnsLabel(g, "serviceName", args.gateway?.serviceName);
@@ -227,7 +249,7 @@ function validateConnections(p: Problems, args: AgentServiceArgs): void {
 }
 
 /** Defaults applied; nothing checked yet. */
-export function resolveAgentServiceArgs(name: string, args: AgentServiceArgs): ResolvedAgentServiceArgs {
+export function resolveAgentServiceArgs(name: string, args: KnownAgentServiceArgs): ResolvedAgentServiceArgs {
     const minReplicas = args.scaling?.minReplicas ?? 2;
     const cpu = args.resources?.cpu ?? "250m";
     const cpuCores = parseQuantity(cpu);
@@ -264,11 +286,10 @@ export function resolveAgentServiceArgs(name: string, args: AgentServiceArgs): R
  * tenant's allowed list, and the gateway, database and collector connections.
  * Throws one ValidationError listing every problem.
  */
-export function validateAgentServiceArgs(name: string, args: AgentServiceArgs): ResolvedAgentServiceArgs {
+export function validateAgentServiceArgs(name: string, args: KnownAgentServiceArgs): ResolvedAgentServiceArgs {
     const p = new Problems();
     checkDnsLabel(p, "name", name, AGENT_NAME_MAX);
     const r = resolveAgentServiceArgs(name, args);
-    p.check(args.provider !== undefined, "provider", args.provider, "expected the platform cluster's k8s.Provider");
     checkDnsLabel(p, "tenant", r.tenant, 40);
     checkDnsLabel(p, "namespace", r.namespace);
     checkImage(p, "image", r.image, args.allowedRegistries ?? DEFAULT_ALLOWED_REGISTRIES);

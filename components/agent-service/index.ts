@@ -1,8 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PROVISION_TIMEOUT } from "../internal/database-provisioning";
-import { asArgs, type KubernetesObject } from "../internal/k8s-object";
+import { liftObject, type ObjectHead, validatedInputs } from "../internal/inputs";
+import type { KubernetesObject } from "../internal/k8s-object";
 import { generatedPassword } from "../internal/managed-state";
+import { childDependsOn, withArgProvider } from "../internal/options";
 import { AgentServiceArgs, ResolvedAgentServiceArgs, validateAgentServiceArgs } from "./args";
 import {
     DATABASE_SECRET_KEYS,
@@ -53,48 +55,64 @@ export { databaseName, DATABASE_SECRET_KEYS, PROVISION_SCRIPT } from "./manifest
  */
 export class AgentService extends pulumi.ComponentResource {
     /** In-cluster URL of the service, `http://<name>.<namespace>.svc.cluster.local:<port>`. */
-    readonly url: string;
-    readonly namespace: string;
-    readonly serviceName: string;
+    readonly url: pulumi.Output<string>;
+    readonly namespace: pulumi.Output<string>;
+    readonly serviceName: pulumi.Output<string>;
     /** The checkpoint database (and its role) on the server. */
-    readonly databaseName: string;
+    readonly databaseName: pulumi.Output<string>;
     /** Secret in `namespace` holding the checkpoint database URL (`url`) and password (`password`). */
-    readonly databaseSecretName: string;
+    readonly databaseSecretName: pulumi.Output<string>;
 
     constructor(name: string, args: AgentServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-        const settings = validateAgentServiceArgs(name, args);
-        super("genai-platform:index:AgentService", name, {}, opts);
-        const provider = args.provider;
-        const names = objectNames(settings);
+        const { resolved: settings } = validatedInputs(
+            {
+                namespace: args.namespace,
+                allowedRegistries: args.allowedRegistries,
+                allowedModels: args.allowedModels,
+                gateway: args.gateway,
+                database: args.database,
+                tracing: args.tracing,
+            },
+            (facts) => validateAgentServiceArgs(name, { ...args, ...facts }),
+        );
+        super("genai-platform:index:AgentService", name, {}, withArgProvider(opts, args.provider, `AgentService "${name}" args`, "provider"));
         const register = <A, R extends pulumi.CustomResource>(
             Kind: new (n: string, a: A, o: pulumi.CustomResourceOptions) => R,
             suffix: string,
-            obj: KubernetesObject,
-            extra: pulumi.CustomResourceOptions = {},
-        ): R => new Kind(`${name}-${suffix}`, asArgs<A>(obj), { parent: this, provider, ...extra });
+            head: ObjectHead,
+            render: (r: ResolvedAgentServiceArgs) => KubernetesObject,
+            needs: pulumi.Resource[] = [],
+            extra: Omit<pulumi.CustomResourceOptions, "dependsOn"> = {},
+            fields: Partial<A> = {},
+        ): R => new Kind(`${name}-${suffix}`, { ...liftObject<A>(settings.apply(render), head), ...fields }, { parent: this, ...extra, dependsOn: childDependsOn(opts?.dependsOn, ...needs) });
 
         const secrets = this.createSecrets(name, settings, args, register);
-        const job = register(k8s.batch.v1.Job, "provision-db", renderProvisionJob(settings), {
-            dependsOn: [secrets.provision],
+        const job = register(k8s.batch.v1.Job, "provision-db", { apiVersion: "batch/v1", kind: "Job" }, renderProvisionJob, [secrets.provision], {
             // Jobs are immutable: a changed Job is a new one; a failed one (same name) is deleted first.
             deleteBeforeReplace: true,
             customTimeouts: { create: PROVISION_TIMEOUT, update: PROVISION_TIMEOUT },
         });
-        const serviceAccount = register(k8s.core.v1.ServiceAccount, "sa", renderServiceAccount(settings));
-        register(k8s.networking.v1.NetworkPolicy, "egress", renderNetworkPolicy(settings));
-        const deployment = register(k8s.apps.v1.Deployment, "deployment", renderDeployment(settings), {
-            dependsOn: [serviceAccount, secrets.database, job],
-        });
-        register(k8s.core.v1.Service, "service", renderService(settings));
-        register(k8s.policy.v1.PodDisruptionBudget, "pdb", renderPodDisruptionBudget(settings));
-        register(k8s.autoscaling.v2.HorizontalPodAutoscaler, "hpa", renderAutoscaler(settings), { dependsOn: [deployment] });
+        const serviceAccount = register(k8s.core.v1.ServiceAccount, "sa", { apiVersion: "v1", kind: "ServiceAccount" }, renderServiceAccount);
+        register(k8s.networking.v1.NetworkPolicy, "egress", { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy" }, renderNetworkPolicy);
+        const deployment = register(k8s.apps.v1.Deployment, "deployment", { apiVersion: "apps/v1", kind: "Deployment" }, renderDeployment, [
+            serviceAccount, secrets.database, job,
+        ]);
+        register(k8s.core.v1.Service, "service", { apiVersion: "v1", kind: "Service" }, renderService);
+        register(k8s.policy.v1.PodDisruptionBudget, "pdb", { apiVersion: "policy/v1", kind: "PodDisruptionBudget" }, renderPodDisruptionBudget);
+        register(k8s.autoscaling.v2.HorizontalPodAutoscaler, "hpa", { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler" }, renderAutoscaler, [deployment]);
 
-        this.namespace = settings.namespace;
-        this.serviceName = names.workload;
-        this.url = `http://${names.workload}.${settings.namespace}.svc.cluster.local:${settings.port}`;
-        this.databaseName = databaseName(settings);
-        this.databaseSecretName = names.databaseSecret;
-        this.registerOutputs({ url: this.url, namespace: this.namespace, serviceName: this.serviceName, databaseName: this.databaseName });
+        this.namespace = settings.apply((s) => s.namespace);
+        this.serviceName = settings.apply((s) => objectNames(s).workload);
+        this.url = settings.apply((s) => `http://${objectNames(s).workload}.${s.namespace}.svc.cluster.local:${s.port}`);
+        this.databaseName = settings.apply((s) => databaseName(s));
+        this.databaseSecretName = settings.apply((s) => objectNames(s).databaseSecret);
+        this.registerOutputs({
+            url: this.url,
+            namespace: this.namespace,
+            serviceName: this.serviceName,
+            databaseName: this.databaseName,
+            databaseSecretName: this.databaseSecretName,
+        });
     }
 
     /**
@@ -104,20 +122,30 @@ export class AgentService extends pulumi.ComponentResource {
      */
     private createSecrets(
         name: string,
-        r: ResolvedAgentServiceArgs,
+        settings: pulumi.Output<ResolvedAgentServiceArgs>,
         args: AgentServiceArgs,
-        register: <A, R extends pulumi.CustomResource>(Kind: new (n: string, a: A, o: pulumi.CustomResourceOptions) => R, suffix: string, obj: KubernetesObject) => R,
+        register: <A, R extends pulumi.CustomResource>(
+            Kind: new (n: string, a: A, o: pulumi.CustomResourceOptions) => R,
+            suffix: string,
+            head: ObjectHead,
+            render: (r: ResolvedAgentServiceArgs) => KubernetesObject,
+            needs?: pulumi.Resource[],
+            extra?: Omit<pulumi.CustomResourceOptions, "dependsOn">,
+            fields?: Partial<A>,
+        ) => R,
     ) {
-        const names = objectNames(r);
         const password = generatedPassword(`${name}-checkpoint-db-password`, 32, this).result;
-        const db = databaseName(r);
-        const withData = (obj: KubernetesObject, stringData: pulumi.Input<Record<string, pulumi.Input<string>>>) => ({ ...obj, stringData: pulumi.secret(stringData) });
-        const url = pulumi.interpolate`postgresql://${db}:${password}@${args.database.host}:${r.database.port}/${db}?sslmode=require`;
+        const db = settings.apply((r) => databaseName(r));
+        const port = settings.apply((r) => r.database.port);
+        // Gated on the resolved args like every other input.
+        const host = settings.apply(() => pulumi.output(args.database).apply((d) => d.host));
+        const url = pulumi.interpolate`postgresql://${db}:${password}@${host}:${port}/${db}?sslmode=require`;
+        // A Secret's data goes to the Secret itself, secret; its shell (metadata, type) is rendered from the args.
+        const secret = (suffix: string, render: (r: ResolvedAgentServiceArgs) => KubernetesObject, stringData: pulumi.Input<Record<string, pulumi.Input<string>>>) =>
+            register(k8s.core.v1.Secret, suffix, { apiVersion: "v1", kind: "Secret" }, render, [], {}, { stringData: pulumi.secret(stringData) });
         return {
-            provision: register(k8s.core.v1.Secret, "provision-password",
-                withData(renderSecretShell(r, names.provisionPassword, r.database.adminSecret.namespace), { [DATABASE_SECRET_KEYS.password]: password })),
-            database: register(k8s.core.v1.Secret, "checkpoint-db",
-                withData(renderSecretShell(r, names.databaseSecret), { [DATABASE_SECRET_KEYS.url]: url, [DATABASE_SECRET_KEYS.password]: password })),
+            provision: secret("provision-password", (r) => renderSecretShell(r, objectNames(r).provisionPassword, r.database.adminSecret.namespace), { [DATABASE_SECRET_KEYS.password]: password }),
+            database: secret("checkpoint-db", (r) => renderSecretShell(r, objectNames(r).databaseSecret), { [DATABASE_SECRET_KEYS.url]: url, [DATABASE_SECRET_KEYS.password]: password }),
         };
     }
 }

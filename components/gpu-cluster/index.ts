@@ -12,6 +12,7 @@ import { CHARTS, EKS_ADDONS } from "../internal/versions";
 import { createAdminAccess, requireDeployer } from "./access";
 import { CONTROL_PLANE_LOG_TYPES, GpuClusterArgs, ResolvedGpuClusterArgs, ResolvedPool, validateGpuClusterArgs } from "./args";
 import { createKarpenter } from "./karpenter";
+import { createKeda } from "./keda";
 import { managedPolicyArn, nodeTrustPolicy } from "./karpenter-iam";
 import { renderKyvernoPolicies } from "./kyverno-policies";
 import { createLoadBalancerController } from "./load-balancer-controller";
@@ -29,10 +30,12 @@ import {
 import { createMultiNodeAddons } from "./multi-node";
 import { createNetwork } from "./network";
 import {
+    addonPlacement,
     EFA_DEVICE_PLUGIN_NAMESPACE,
     GPU_OPERATOR_NAMESPACE,
     gpuOperatorValues,
     KARPENTER_NAMESPACE,
+    KEDA_NAMESPACE,
     KYVERNO_NAMESPACE,
     kyvernoValues,
     LWS_NAMESPACE,
@@ -42,7 +45,7 @@ import {
 export * from "./args";
 export { DEFAULT_STORAGE_CLASS, GPU_TOLERATION, GPU_TAINT, GPU_RESOURCE, POOL_LABEL } from "./manifests";
 export { PLATFORM_MANAGED_LABEL, TENANT_GROUP_PREFIX } from "./kyverno-policies";
-export { addonPlacement, type AddonTier, type Placement, type Toleration } from "./values";
+export { addonPlacement, type AddonTier, KEDA_NAMESPACE, type Placement, type Toleration } from "./values";
 
 /** Namespace label that marks a namespace allowed to run GPU pods; its value is the namespace's GPU quota. */
 export const GPU_QUOTA_LABEL = "genai-platform.io/gpu-quota";
@@ -58,6 +61,7 @@ export const SYSTEM_NAMESPACES = [
     KARPENTER_NAMESPACE,
     GPU_OPERATOR_NAMESPACE,
     KYVERNO_NAMESPACE,
+    KEDA_NAMESPACE,
     LWS_NAMESPACE,
     EFA_DEVICE_PLUGIN_NAMESPACE,
 ];
@@ -87,7 +91,8 @@ export interface GpuPoolInfo {
 /**
  * An EKS cluster ready for GPU inference: VPC, EKS with access entries and
  * envelope encryption, Karpenter with typed GPU pools (or EKS Auto Mode), the
- * NVIDIA GPU Operator and Kyverno admission policies.
+ * NVIDIA GPU Operator, Kyverno admission policies, and KEDA (which scales the
+ * ModelEndpoints on it).
  */
 export class GpuCluster extends pulumi.ComponentResource {
     /** The EKS cluster's name. */
@@ -229,6 +234,7 @@ export class GpuCluster extends pulumi.ComponentResource {
             values: kyvernoValues(settings),
         }), { parent: this, provider: this.provider, dependsOn: platformCapacity });
         addons.push(kyverno);
+        addons.push(createKeda(name, { provider: this.provider, placement: addonPlacement(settings.mode, "critical"), dependsOn: platformCapacity }, this));
         this.registerObjects(
             name,
             renderKyvernoPolicies({
@@ -266,7 +272,9 @@ export class GpuCluster extends pulumi.ComponentResource {
             kubeconfig: this.kubeconfig,
             oidcIssuerUrl: this.oidcIssuerUrl,
             vpcId: this.vpcId,
-            pools: this.pools.map((p) => ({ name: p.name, gpuLimit: p.gpuLimit })),
+            clusterSecurityGroupId: this.clusterSecurityGroupId,
+            privateSubnetIds: this.privateSubnetIds,
+            pools: this.pools,
         });
     }
 

@@ -213,3 +213,22 @@ export function efaDevicePluginValues() {
         tolerations: [{ ...GPU_TOLERATION }],
     };
 }
+
+/** KEDA's namespace: its operator scales every ModelEndpoint (ScaledObject). */
+export const KEDA_NAMESPACE = "keda";
+
+/**
+ * KEDA where the cluster mode puts critical add-ons (`addonPlacement`), never
+ * on GPU nodes. Two replicas of each part with a PDB: one operator leads, the
+ * other takes over, so scaling (and waking idle models) survives a node drain.
+ */
+export function kedaValues(placement: Placement) {
+    const pdb = { minAvailable: 1 };
+    return {
+        ...placement,
+        operator: { replicaCount: 2 },
+        metricsServer: { replicaCount: 2 },
+        webhooks: { replicaCount: 2 },
+        podDisruptionBudget: { operator: pdb, metricServer: pdb, webhooks: pdb },
+    };
+}

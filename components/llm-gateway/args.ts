@@ -140,8 +140,13 @@ export interface GatewayResourceArgs {
 }
 
 export interface LlmGatewayArgs {
-    /** Kubernetes provider of the cluster the gateway runs in (`GpuCluster.provider`). */
-    provider: k8s.Provider;
+    /**
+     * @deprecated Pass the provider as a resource option (`{ provider }` or
+     * `{ providers: { kubernetes } }`), which reaches every child. Still
+     * honoured when the options name no Kubernetes provider; refused when they
+     * name another one.
+     */
+    provider?: k8s.Provider;
     /** VPC of the cluster; the database and cache live there. */
     vpcId: pulumi.Input<string>;
     /** Private subnets (2+ zones) for the database and cache subnet groups. */

@@ -5,6 +5,7 @@ import * as random from "@pulumi/random";
 import { podIdentityTrustPolicy } from "../internal/iam";
 import { asArgs, type KubernetesObject } from "../internal/k8s-object";
 import { POSTGRES_PORT } from "../internal/managed-state-args";
+import { childDependsOn, withArgProvider } from "../internal/options";
 import { LlmGatewayArgs, ResolvedLlmGatewayArgs, servedModels, validateLlmGatewayArgs } from "./args";
 import { configChecksum, PROVIDER_KEY_ENV, renderConfigYaml, renderLiteLlmConfig, SECRET_ENV, secretDataDigest, secretEnvNames } from "./config";
 import { bedrockInvokePolicy } from "./iam";
@@ -76,7 +77,7 @@ export class LlmGateway extends pulumi.ComponentResource {
 
     constructor(name: string, args: LlmGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         const settings = validateLlmGatewayArgs(name, args);
-        super("genai-platform:index:LlmGateway", name, {}, opts);
+        super("genai-platform:index:LlmGateway", name, {}, withArgProvider(opts, args.provider, `LlmGateway "${name}" args`, "provider"));
         this.settings = settings;
         const names = gatewayNames(settings);
 
@@ -90,9 +91,10 @@ export class LlmGateway extends pulumi.ComponentResource {
         const state = createState(name, settings, args, this);
         const podIdentity = this.createBedrockAccess(name, settings, args, names.serviceAccount);
 
-        const provider = args.provider;
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, asArgs(renderNamespace(settings)), { parent: this, provider });
-        const inNamespace = { parent: this, provider, dependsOn: [namespace] };
+        // Every Kubernetes child inherits the provider from the component's options and waits for its dependsOn.
+        const after = (...own: pulumi.Resource[]) => childDependsOn(opts?.dependsOn, ...own);
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, asArgs(renderNamespace(settings)), { parent: this, dependsOn: after() });
+        const inNamespace = { parent: this, dependsOn: after(namespace) };
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-service-account`, asArgs(renderServiceAccount(settings)), inNamespace);
         const configYaml = renderConfigYaml(renderLiteLlmConfig(settings));
         const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, asArgs(renderConfigMap(settings, configYaml)), inNamespace);
@@ -103,11 +105,11 @@ export class LlmGateway extends pulumi.ComponentResource {
         const secretDigest = pulumi.secret(pulumi.all([digestKey.hex, secretData]).apply(([key, data]) => secretDataDigest(key, data)));
 
         const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, withPodAnnotation(renderDeployment(settings, configChecksum(configYaml)), SECRET_DIGEST_ANNOTATION, secretDigest), {
-            ...inNamespace,
-            dependsOn: [namespace, serviceAccount, configMap, secret, ...podIdentity, ...(args.externalState?.ready ?? [])],
+            parent: this,
+            dependsOn: after(namespace, serviceAccount, configMap, secret, ...podIdentity, ...(args.externalState?.ready ?? [])),
         });
         new k8s.core.v1.Service(`${name}-service`, asArgs(renderService(settings)), inNamespace);
-        this.createMetricsScrape(name, settings, args, inNamespace, deployment, secret);
+        this.createMetricsScrape(name, settings, args, after, namespace, deployment, secret);
         new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, asArgs(renderPodDisruptionBudget(settings)), inNamespace);
         const ingress = renderIngress(settings);
         if (ingress) new k8s.networking.v1.Ingress(`${name}-ingress`, asArgs(ingress), inNamespace);
@@ -128,7 +130,15 @@ export class LlmGateway extends pulumi.ComponentResource {
             // v1.1.7 pkg/resolvers/endpoints.go getMatchingServiceClusterIPs).
             podLabels: selectorLabels(settings),
         };
-        this.registerOutputs({ baseUrl: this.baseUrl, models: this.models, namespace: this.namespace, masterKey: this.masterKey });
+        this.registerOutputs({
+            baseUrl: this.baseUrl,
+            models: this.models,
+            namespace: this.namespace,
+            serviceName: this.serviceName,
+            masterKey: this.masterKey,
+            adminConnection: this.adminConnection,
+            database: this.database,
+        });
     }
 
     /** The Secret's values, one per `secretEnvNames` (the same list the Deployment reads). */
@@ -161,24 +171,26 @@ export class LlmGateway extends pulumi.ComponentResource {
         name: string,
         settings: ResolvedLlmGatewayArgs,
         args: LlmGatewayArgs,
-        inNamespace: pulumi.CustomResourceOptions & { dependsOn: pulumi.Resource[] },
+        after: (...own: pulumi.Resource[]) => pulumi.Input<pulumi.Input<pulumi.Resource>[]>,
+        namespace: pulumi.Resource,
         deployment: pulumi.Resource,
         gatewaySecret: pulumi.Resource,
     ): void {
+        const inNamespace = { parent: this, dependsOn: after(namespace) };
         const keyBody = new random.RandomPassword(`${name}-metrics-key`, { length: 48, special: false }, { parent: this });
         const token = new k8s.core.v1.Secret(`${name}-metrics-token`, {
             ...asArgs<k8s.core.v1.SecretArgs>(renderMetricsTokenSecret(settings)),
             stringData: pulumi.secret(pulumi.interpolate`sk-${keyBody.result}`).apply((key) => ({ [METRICS_TOKEN_KEY]: key })),
         }, inNamespace);
         new k8s.apiextensions.CustomResource(`${name}-monitor`, asArgs<k8s.apiextensions.CustomResourceArgs>(renderServiceMonitor(settings)), {
-            ...inNamespace,
-            dependsOn: [...inNamespace.dependsOn, ...(args.dependsOn ?? [])],
+            parent: this,
+            dependsOn: after(namespace, ...(args.dependsOn ?? [])),
         });
         // Waits for the whole run (pulumi-kubernetes' default is 10 minutes); a failed run is re-run by the next `up`.
         const wait = `${Math.ceil(METRICS_KEY_DEADLINE_SECONDS / 60) + 1}m`;
         new k8s.batch.v1.Job(`${name}-metrics-key`, asArgs(renderMetricsKeyJob(settings)), {
-            ...inNamespace,
-            dependsOn: [deployment, gatewaySecret, token],
+            parent: this,
+            dependsOn: after(deployment, gatewaySecret, token),
             deleteBeforeReplace: true,
             customTimeouts: { create: wait, update: wait },
         });

@@ -18,16 +18,24 @@ export const DTYPES: readonly Dtype[] = ["auto", "half", "float16", "bfloat16", 
 
 export type CacheAccessMode = "ReadWriteOnce" | "ReadWriteMany";
 
-/** What the endpoint needs of its cluster. A `GpuCluster` fits as is; so do its exported outputs. */
+/**
+ * What the endpoint needs of its cluster: a `GpuCluster` fits as is, and so
+ * do the platform stack's outputs read through a StackReference (`gpuPools`,
+ * `clusterName`). The Kubernetes provider and the add-ons to wait for come
+ * through the resource options (`{ provider, dependsOn: cluster.addons }`).
+ */
 export interface EndpointCluster {
-    /** Kubernetes provider of the cluster. */
-    provider: k8s.Provider;
-    /** The cluster's GPU pools (`GpuCluster.pools`). */
-    pools: readonly GpuPoolInfo[];
+    /** The cluster's GPU pools (`GpuCluster.pools`, or the platform's `gpuPools` output). */
+    pools: pulumi.Input<readonly GpuPoolInfo[]>;
     /** EKS cluster name. Required only for S3 weights (the Pod Identity association names it). */
     clusterName?: pulumi.Input<string>;
-    /** Add-ons the endpoint's pods and objects need first (`GpuCluster.addons`: GPU Operator, Kyverno). Default none. */
-    addons?: pulumi.Resource[];
+    /**
+     * @deprecated Pass the provider as a resource option (`{ provider }` or
+     * `{ providers: { kubernetes } }`), which reaches every child. Still
+     * honoured when the options name no Kubernetes provider; refused when they
+     * name another one.
+     */
+    provider?: k8s.Provider;
 }
 
 /** An existing Secret holding the Hugging Face token. */
@@ -141,6 +149,14 @@ export function defaultRouting(production: boolean, maxReplicas: number, nodes =
     return production && (maxReplicas > 1 || nodes > 1) ? Routing.KvAware : Routing.Service;
 }
 
+/** The routing mode, from plain args only: which objects the endpoint registers is known before any Input resolves. */
+export function routingMode(args: Pick<ModelEndpointArgs, "routing" | "production" | "autoscaling" | "nodes">): Routing {
+    const minReplicas = args.autoscaling?.minReplicas ?? (args.production ? 2 : 1);
+    const maxReplicas = args.autoscaling?.maxReplicas ?? Math.max(typeof minReplicas === "number" ? minReplicas : 1, 1);
+    const nodes = args.nodes ?? 1;
+    return args.routing ?? defaultRouting(args.production ?? false, maxReplicas, typeof nodes === "number" ? nodes : 1);
+}
+
 function validateRouting(p: Problems, r: ResolvedModelEndpointArgs, args: ModelEndpointArgs): void {
     const mode = r.routing.mode;
     if (!p.check(Object.values(Routing).includes(mode), "routing", mode, `expected one of ${Object.values(Routing).map((m) => `"${m}"`).join(", ")}`)) return;
@@ -159,8 +175,8 @@ export interface ModelEndpointArgs {
     cluster: EndpointCluster;
     /** The GPU pool (one of `cluster.pools`) whose nodes run the replicas. */
     pool: string;
-    /** Existing namespace to deploy into, a DNS-1123 label. */
-    namespace: string;
+    /** Existing namespace to deploy into, a DNS-1123 label (e.g. a `TenantNamespace`'s, or the platform's `tenantNamespaces` output). */
+    namespace: pulumi.Input<string>;
     /**
      * The model: a Hugging Face repo id (`org/name`, downloaded at start), or
      * `s3://bucket/prefix` (streamed with the Run:ai streamer through a
@@ -245,12 +261,16 @@ export interface ModelEndpointArgs {
     routing?: Routing;
     /** The inference Gateway a kv-aware endpoint routes through (`InferenceGateway.ref`). Required when routing is kv-aware. */
     inferenceGateway?: InferenceGatewayRef;
-    /**
-     * Releases whose CRDs or webhooks this endpoint needs first, e.g. the KEDA
-     * release (ScaledObject) and kube-prometheus-stack (ServiceMonitor). Default none.
-     */
-    dependsOn?: pulumi.Resource[];
 }
+
+/**
+ * The facts of `ModelEndpointArgs` a tenant may pass as Outputs, known: the
+ * args validation and the renderers take. The rest of the args are plain.
+ */
+export type KnownModelEndpointArgs = Omit<ModelEndpointArgs, "namespace" | "cluster"> & {
+    namespace: string;
+    cluster: Omit<EndpointCluster, "pools"> & { pools: readonly GpuPoolInfo[] };
+};
 
 /** Where the weights come from, after validation. */
 export type ResolvedWeights =
@@ -360,7 +380,8 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } | un
     return { bucket, prefix: prefix.replace(/\/$/, "") };
 }
 
-function resolveWeights(args: ModelEndpointArgs): ResolvedWeights {
+/** Where the weights come from: follows from `model` and `cacheVolume` alone (plain args). */
+export function resolveWeights(args: ModelEndpointArgs): ResolvedWeights {
     const s3 = typeof args.model === "string" && args.model.startsWith("s3:") ? parseS3Uri(args.model) : undefined;
     if (s3) return { source: "s3", uri: `s3://${s3.bucket}/${s3.prefix}`, ...s3 };
     const cache = args.cacheVolume;
@@ -370,7 +391,7 @@ function resolveWeights(args: ModelEndpointArgs): ResolvedWeights {
     };
 }
 
-function resolveHfToken(args: ModelEndpointArgs, name: string): ResolvedHfToken | undefined {
+export function resolveHfToken(args: ModelEndpointArgs, name: string): ResolvedHfToken | undefined {
     if (args.hfTokenSecret) return { secretName: args.hfTokenSecret.name, key: args.hfTokenSecret.key ?? "token", create: false };
     if (args.hfToken !== undefined) return { secretName: `${name}-hf-token`, key: "token", create: true };
     return undefined;
@@ -390,16 +411,24 @@ function defaultResources(pool: GpuPoolInfo, gpus: number): Required<EndpointRes
     return { cpu: String(4 * gpus), memory: `${24 * gpus}Gi`, shmSize: `${4 * gpus}Gi` };
 }
 
+/**
+ * `startupTimeoutSeconds` with its default: sized from the weights when the
+ * args say how large they are. Plain args only, so the component can set
+ * Pulumi's rollout timeout before Input args resolve.
+ */
+export function defaultedStartupTimeout(args: ModelEndpointArgs): number {
+    const sized = { parametersBillions: args.parametersBillions, dtype: args.dtype, quantization: args.quantization, weights: resolveWeights(args) };
+    return args.startupTimeoutSeconds ?? startupBudgetSeconds(sized) ?? MIN_STARTUP_SECONDS;
+}
+
 /** Applies defaults; `pool` is looked up by name (validation reports a missing one). */
-export function resolveModelEndpointArgs(name: string, args: ModelEndpointArgs, pool: GpuPoolInfo): ResolvedModelEndpointArgs {
+export function resolveModelEndpointArgs(name: string, args: KnownModelEndpointArgs, pool: GpuPoolInfo): ResolvedModelEndpointArgs {
     const tp = args.tensorParallelSize ?? 1;
     const gpus = isInt(tp, 1) ? tp : 1;
     const minReplicas = args.autoscaling?.minReplicas ?? (args.production ? 2 : 1);
     const nodes = args.nodes ?? 1;
-    const sized = { parametersBillions: args.parametersBillions, dtype: args.dtype, quantization: args.quantization, weights: resolveWeights(args) };
     const wholeNode = isInt(nodes, 2) && !pool.sharing ? multiNodeResources({ pool }) : undefined;
-    const maxReplicas = args.autoscaling?.maxReplicas ?? Math.max(typeof minReplicas === "number" ? minReplicas : 1, 1);
-    const routing = args.routing ?? defaultRouting(args.production ?? false, maxReplicas, typeof nodes === "number" ? nodes : 1);
+    const routing = routingMode(args);
     return {
         name,
         namespace: args.namespace,
@@ -418,12 +447,12 @@ export function resolveModelEndpointArgs(name: string, args: ModelEndpointArgs, 
         trustRemoteCode: args.trustRemoteCode ?? false,
         resources: withDefaults<EndpointResourceArgs>(wholeNode ?? defaultResources(pool, gpus), args.resources),
         hfToken: resolveHfToken(args, name),
-        startupTimeoutSeconds: args.startupTimeoutSeconds ?? startupBudgetSeconds(sized) ?? MIN_STARTUP_SECONDS,
+        startupTimeoutSeconds: defaultedStartupTimeout(args),
         terminationGracePeriodSeconds: args.terminationGracePeriodSeconds ?? 120,
         autoscaling: {
             ...withDefaults<Omit<AutoscalingArgs, "wakeQuery">>({
                 minReplicas,
-                maxReplicas,
+                maxReplicas: Math.max(typeof minReplicas === "number" ? minReplicas : 1, 1),
                 allowScaleToZero: false,
                 allowMultiNodeScaleToZero: false,
                 targetQueueDepth: 5,
@@ -445,7 +474,7 @@ export function resolveModelEndpointArgs(name: string, args: ModelEndpointArgs, 
 
 export { poolFamilies };
 
-function validateModel(p: Problems, r: ResolvedModelEndpointArgs, args: ModelEndpointArgs): void {
+function validateModel(p: Problems, r: ResolvedModelEndpointArgs, args: KnownModelEndpointArgs): void {
     const model: unknown = args.model;
     if (typeof model === "string" && model.includes("://")) {
         p.check(
@@ -543,7 +572,7 @@ function validateEngine(p: Problems, r: ResolvedModelEndpointArgs): void {
     });
 }
 
-function validatePod(p: Problems, r: ResolvedModelEndpointArgs, args: ModelEndpointArgs): void {
+function validatePod(p: Problems, r: ResolvedModelEndpointArgs, args: KnownModelEndpointArgs): void {
     const res = p.at("resources");
     res.check(CPU.test(String(r.resources.cpu)), "cpu", r.resources.cpu, 'expected a CPU quantity such as "8" or "7500m"');
     res.check(isVolumeSize(r.resources.memory), "memory", r.resources.memory, 'expected a memory size such as "48Gi"');
@@ -625,7 +654,7 @@ function validateAutoscaling(p: Problems, r: ResolvedModelEndpointArgs): void {
 }
 
 /** Validates ModelEndpoint args against its cluster's pools; throws one ValidationError listing every problem. */
-export function validateModelEndpointArgs(name: string, args: ModelEndpointArgs): ResolvedModelEndpointArgs {
+export function validateModelEndpointArgs(name: string, args: KnownModelEndpointArgs): ResolvedModelEndpointArgs {
     const p = new Problems();
     if (checkDnsLabel(p, "name", name)) {
         p.check(/^[a-z]/.test(name), "name", name, "expected to start with a letter: the name is the Service's (DNS-1035)");

@@ -4,13 +4,29 @@ import * as pulumi from "@pulumi/pulumi";
 import { podIdentityTrustPolicy } from "../internal/iam";
 import type { KubernetesObject } from "../internal/k8s-object";
 import { AWS_NAME_LIMITS, physicalName } from "../internal/naming";
-import { ModelEndpointArgs, ResolvedModelEndpointArgs, ResolvedWeights, validateModelEndpointArgs } from "./args";
+import { liftObject, type ObjectHead, validatedInputs } from "../internal/inputs";
+import { childDependsOn, type DependsOn, withArgProvider } from "../internal/options";
+import {
+    defaultedStartupTimeout,
+    ModelEndpointArgs,
+    ResolvedModelEndpointArgs,
+    ResolvedWeights,
+    resolveHfToken,
+    resolveWeights,
+    Routing,
+    routingMode,
+    validateModelEndpointArgs,
+} from "./args";
 import { s3ReadPolicy } from "./iam";
 import { renderGroupNetworkPolicy, renderLeaderWorkerSet } from "./leader-worker-set";
 import {
     ENDPOINT_HEADER,
     endpointHeaderValue,
     gatewayBaseUrl,
+    INFERENCE_OBJECTIVE_API,
+    INFERENCE_POOL_API,
+    PRIORITY_CLASSES,
+    type PriorityClass,
     renderEppConfigMap,
     renderEppDeployment,
     renderEppPodDisruptionBudget,
@@ -24,6 +40,7 @@ import {
 } from "./inference-pool";
 import {
     baseUrl,
+    LWS_API_VERSION,
     renderCacheClaim,
     renderDeployment,
     renderHfTokenSecret,
@@ -36,12 +53,11 @@ import {
 } from "./manifests";
 
 export * from "./args";
-export { createKedaRelease, KEDA_NAMESPACE } from "./keda";
 export { baseUrl, queueDepthQuery, VLLM_PORT } from "./manifests";
 export { createInferenceGateway, inferenceGatewayRef, INFERENCE_GATEWAY_NAMESPACE, type InferenceGateway } from "./inference-gateway";
 export { ENDPOINT_HEADER, endpointHeaderValue, gatewayBaseUrl, OBJECTIVE_HEADER, objectiveName, poolSelector, PRIORITY_CLASSES, type PriorityClass } from "./inference-pool";
 
-/** What the gateway needs to route to the endpoint; plain strings, known at plan time. */
+/** What the gateway needs to route to the endpoint. */
 export interface ModelRoute {
     /** Name clients send as `model` (the gateway's `hosted_vllm/<servedModelName>`). */
     servedModelName: string;
@@ -60,9 +76,11 @@ export interface ModelRoute {
 type Register = <A, R extends pulumi.CustomResource>(
     Kind: new (n: string, a: A, o: pulumi.CustomResourceOptions) => R,
     suffix: string,
-    obj: KubernetesObject,
+    head: ObjectHead,
+    render: (r: ResolvedModelEndpointArgs) => KubernetesObject,
     needs?: pulumi.Resource[],
     extra?: Omit<pulumi.CustomResourceOptions, "dependsOn">,
+    fields?: Partial<A>,
 ) => R;
 
 /** The gateway's route to the endpoint: its Service, or for kv-aware routing the inference Gateway plus the header that picks its HTTPRoute. */
@@ -72,112 +90,131 @@ export function routeOf(r: ResolvedModelEndpointArgs): ModelRoute {
     return g ? { ...route, baseUrl: gatewayBaseUrl(g), headers: { [ENDPOINT_HEADER]: endpointHeaderValue(r) } } : { ...route, baseUrl: baseUrl(r) };
 }
 
+/** Types of the custom resources the endpoint registers (`CustomResource` takes its type token from them, so they are plain). */
+const SERVICE_MONITOR = { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor" };
+const SCALED_OBJECT = { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject" };
+
 /**
  * One model served by vLLM on a GPU pool: Deployment (with `nodes` ≥ 2 a
  * LeaderWorkerSet of multi-node groups), Service, PDB,
  * ServiceMonitor and a KEDA ScaledObject on queue depth; with S3 weights, a
  * Pod Identity role that can read only the model's prefix.
+ *
+ * `namespace` and the cluster's `pools` and `clusterName` may be Outputs
+ * (another stack's, through a StackReference): known values are validated
+ * in the constructor; Outputs once they resolve, failing the deployment with
+ * the same ValidationError. The Kubernetes provider, and the add-ons and
+ * CRDs to wait for, come through the resource options.
  */
 export class ModelEndpoint extends pulumi.ComponentResource {
     /** In-cluster OpenAI-compatible base URL; resolves once the Service exists. */
     readonly baseUrl: pulumi.Output<string>;
-    readonly servedModelName: string;
-    readonly namespace: string;
-    readonly serviceName: string;
-    /** The same facts as plain strings, for configs rendered at plan time (the gateway's). */
-    readonly route: ModelRoute;
+    readonly servedModelName: pulumi.Output<string>;
+    readonly namespace: pulumi.Output<string>;
+    readonly serviceName: pulumi.Output<string>;
+    /** The same facts, as one object (an `LlmGateway` self-hosted route fits). */
+    readonly route: pulumi.Output<ModelRoute>;
     /** Role the pods read S3 weights with (S3 models only). */
     readonly weightsRoleArn?: pulumi.Output<string>;
-    /** @internal Args with defaults applied, for the platform program; not part of the tenant API (stripped from the .d.ts). */
-    readonly settings: ResolvedModelEndpointArgs;
 
     constructor(name: string, args: ModelEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
-        const settings = validateModelEndpointArgs(name, args);
-        super("genai-platform:index:ModelEndpoint", name, {}, opts);
-        this.settings = settings;
-        const provider = args.cluster.provider;
-        const after = [...(args.cluster.addons ?? []), ...(args.dependsOn ?? [])];
+        const { cluster } = args;
+        const { resolved: settings } = validatedInputs(
+            { namespace: args.namespace, pools: cluster?.pools ?? [] },
+            ({ namespace, pools }) => validateModelEndpointArgs(name, { ...args, namespace, cluster: { ...cluster, pools } }),
+        );
+        super("genai-platform:index:ModelEndpoint", name, {}, withArgProvider(opts, cluster?.provider, `ModelEndpoint "${name}" args`, "cluster.provider"));
         // Renderers return plain objects shaped like each kind's args (the conformance tests hold them to the upstream schemas).
-        const register: Register = (Kind, suffix, obj, needs = [], extra = {}) =>
-            new Kind(`${name}-${suffix}`, obj as never, { parent: this, provider, ...extra, dependsOn: [...after, ...needs] });
+        const register: Register = (Kind, suffix, head, render, needs = [], extra = {}, fields = {}) => new Kind(`${name}-${suffix}`, { ...liftObject(settings.apply(render), head), ...fields }, { parent: this, ...extra, dependsOn: childDependsOn(opts?.dependsOn, ...needs) });
 
-        const podNeeds: pulumi.Resource[] = [register(k8s.core.v1.ServiceAccount, "sa", renderServiceAccount(settings))];
-        if (settings.weights.source === "s3") {
-            const access = this.createWeightsAccess(name, settings.namespace, settings.weights, args);
+        const podNeeds: pulumi.Resource[] = [register(k8s.core.v1.ServiceAccount, "sa", { apiVersion: "v1", kind: "ServiceAccount" }, renderServiceAccount)];
+        // Which objects exist follows from the plain args (model, token, cache), never from an Output.
+        const weights = resolveWeights(args);
+        if (weights.source === "s3") {
+            const access = this.createWeightsAccess(name, settings.apply((s) => s.namespace), weights, args, opts?.dependsOn);
             this.weightsRoleArn = access.roleArn;
             podNeeds.push(...access.resources);
         }
-        const secret = renderHfTokenSecret(settings);
-        if (secret && args.hfToken !== undefined) {
-            const stringData = { [settings.hfToken!.key]: pulumi.secret(args.hfToken) };
-            podNeeds.push(register(k8s.core.v1.Secret, "hf-token", { ...secret, stringData }));
+        if (resolveHfToken(args, name)?.create && args.hfToken !== undefined) {
+            const token = (r: ResolvedModelEndpointArgs) => renderHfTokenSecret(r) as KubernetesObject;
+            const stringData = settings.apply((s) => ({ [s.hfToken!.key]: pulumi.secret(args.hfToken!) }));
+            podNeeds.push(register(k8s.core.v1.Secret, "hf-token", { apiVersion: "v1", kind: "Secret" }, token, [], {}, { stringData }));
         }
-        const claim = renderCacheClaim(settings);
-        if (claim) podNeeds.push(register(k8s.core.v1.PersistentVolumeClaim, "hf-cache", claim));
+        if (weights.source === "huggingface" && weights.cacheVolume) {
+            const claim = (r: ResolvedModelEndpointArgs) => renderCacheClaim(r) as KubernetesObject;
+            podNeeds.push(register(k8s.core.v1.PersistentVolumeClaim, "hf-cache", { apiVersion: "v1", kind: "PersistentVolumeClaim" }, claim));
+        }
 
-        const rollout = `${Math.ceil(rolloutSeconds(settings) / 60)}m`;
+        const rollout = `${Math.ceil(rolloutSeconds({ startupTimeoutSeconds: defaultedStartupTimeout(args) }) / 60)}m`;
         // Pulumi waits for the rollout: a GPU node, the image and the model load, not its 10-minute default.
         const timeouts = { customTimeouts: { create: rollout, update: rollout } };
         // Several nodes per replica: a LeaderWorkerSet of groups (leader-worker-set.ts), its pods open to each other.
-        const workload = settings.nodes > 1
-            ? register(k8s.apiextensions.CustomResource, "group", renderLeaderWorkerSet(settings), [
-                register(k8s.networking.v1.NetworkPolicy, "group", renderGroupNetworkPolicy(settings)),
+        // `nodes` is a plain arg, so which workload exists is known before any Input resolves.
+        const workload = (args.nodes ?? 1) > 1
+            ? register(k8s.apiextensions.CustomResource, "group", { apiVersion: LWS_API_VERSION, kind: "LeaderWorkerSet" }, renderLeaderWorkerSet, [
+                register(k8s.networking.v1.NetworkPolicy, "group", { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy" }, renderGroupNetworkPolicy),
                 ...podNeeds,
             ], timeouts)
-            : register(k8s.apps.v1.Deployment, "vllm", renderDeployment(settings), podNeeds, timeouts);
-        const service = register(k8s.core.v1.Service, "svc", renderService(settings));
-        register(k8s.policy.v1.PodDisruptionBudget, "pdb", renderPodDisruptionBudget(settings));
-        register(k8s.apiextensions.CustomResource, "monitor", renderServiceMonitor(settings));
-        register(k8s.apiextensions.CustomResource, "scaler", renderScaledObject(settings), [workload]);
-        if (settings.routing.gateway) this.createInferencePool(settings, register);
+            : register(k8s.apps.v1.Deployment, "vllm", { apiVersion: "apps/v1", kind: "Deployment" }, renderDeployment, podNeeds, timeouts);
+        const service = register(k8s.core.v1.Service, "svc", { apiVersion: "v1", kind: "Service" }, renderService);
+        register(k8s.policy.v1.PodDisruptionBudget, "pdb", { apiVersion: "policy/v1", kind: "PodDisruptionBudget" }, renderPodDisruptionBudget);
+        register(k8s.apiextensions.CustomResource, "monitor", SERVICE_MONITOR, renderServiceMonitor);
+        register(k8s.apiextensions.CustomResource, "scaler", SCALED_OBJECT, renderScaledObject, [workload]);
+        const kvAware = routingMode(args) === Routing.KvAware;
+        if (kvAware) this.createInferencePool(register);
 
-        this.servedModelName = settings.servedModelName;
-        this.namespace = settings.namespace;
-        this.serviceName = settings.name;
-        this.route = routeOf(settings);
+        this.servedModelName = settings.apply((s) => s.servedModelName);
+        this.namespace = settings.apply((s) => s.namespace);
+        this.serviceName = settings.apply((s) => s.name);
+        this.route = settings.apply(routeOf);
         // A kv-aware endpoint is reached through the inference Gateway, not its Service.
-        this.baseUrl = settings.routing.gateway ? pulumi.output(this.route.baseUrl) : service.metadata.apply((m) => baseUrl({ name: m.name, namespace: m.namespace }));
+        this.baseUrl = kvAware ? this.route.apply((r) => r.baseUrl) : service.metadata.apply((m) => baseUrl({ name: m.name, namespace: m.namespace }));
 
         this.registerOutputs({
             baseUrl: this.baseUrl,
             servedModelName: this.servedModelName,
             namespace: this.namespace,
             serviceName: this.serviceName,
+            route: this.route,
             ...(this.weightsRoleArn ? { weightsRoleArn: this.weightsRoleArn } : {}),
         });
     }
 
     /** The endpoint picker, its InferencePool, the HTTPRoute on the inference Gateway and the priority objectives. */
-    private createInferencePool(settings: ResolvedModelEndpointArgs, register: Register): void {
-        const sa = register(k8s.core.v1.ServiceAccount, "epp-sa", renderEppServiceAccount(settings));
-        const role = register(k8s.rbac.v1.Role, "epp-role", renderEppRole(settings));
-        const binding = register(k8s.rbac.v1.RoleBinding, "epp-rolebinding", renderEppRoleBinding(settings), [sa, role]);
-        const config = register(k8s.core.v1.ConfigMap, "epp-config", renderEppConfigMap(settings));
-        register(k8s.apps.v1.Deployment, "epp", renderEppDeployment(settings), [binding, config]);
-        register(k8s.policy.v1.PodDisruptionBudget, "epp-pdb", renderEppPodDisruptionBudget(settings));
-        const service = register(k8s.core.v1.Service, "epp-svc", renderEppService(settings));
-        const pool = register(k8s.apiextensions.CustomResource, "inference-pool", renderInferencePool(settings, settings.nodes), [service]);
-        register(k8s.apiextensions.CustomResource, "http-route", renderHttpRoute(settings, settings.routing.gateway!), [pool]);
-        renderInferenceObjectives(settings).forEach((o) => register(k8s.apiextensions.CustomResource, `objective-${o.metadata.name.slice(settings.name.length + 1)}`, o, [pool]));
+    private createInferencePool(register: Register): void {
+        const rbac = "rbac.authorization.k8s.io/v1";
+        const sa = register(k8s.core.v1.ServiceAccount, "epp-sa", { apiVersion: "v1", kind: "ServiceAccount" }, renderEppServiceAccount);
+        const role = register(k8s.rbac.v1.Role, "epp-role", { apiVersion: rbac, kind: "Role" }, renderEppRole);
+        const binding = register(k8s.rbac.v1.RoleBinding, "epp-rolebinding", { apiVersion: rbac, kind: "RoleBinding" }, renderEppRoleBinding, [sa, role]);
+        const config = register(k8s.core.v1.ConfigMap, "epp-config", { apiVersion: "v1", kind: "ConfigMap", fields: ["metadata", "data"] }, renderEppConfigMap);
+        register(k8s.apps.v1.Deployment, "epp", { apiVersion: "apps/v1", kind: "Deployment" }, renderEppDeployment, [binding, config]);
+        register(k8s.policy.v1.PodDisruptionBudget, "epp-pdb", { apiVersion: "policy/v1", kind: "PodDisruptionBudget" }, renderEppPodDisruptionBudget);
+        const service = register(k8s.core.v1.Service, "epp-svc", { apiVersion: "v1", kind: "Service" }, renderEppService);
+        const pool = register(k8s.apiextensions.CustomResource, "inference-pool", { apiVersion: INFERENCE_POOL_API, kind: "InferencePool" }, (r) => renderInferencePool(r, r.nodes), [service]);
+        register(k8s.apiextensions.CustomResource, "http-route", { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute" }, (r) => renderHttpRoute(r, r.routing.gateway!), [pool]);
+        // One objective per priority class, registered by position in the rendered list (the classes are fixed).
+        (Object.keys(PRIORITY_CLASSES) as PriorityClass[]).forEach((priority, i) =>
+            register(k8s.apiextensions.CustomResource, `objective-${priority}`, { apiVersion: INFERENCE_OBJECTIVE_API, kind: "InferenceObjective" }, (r) => renderInferenceObjectives(r)[i]!, [pool]));
     }
 
     /** The Pod Identity role that reads the model's S3 prefix, bound to the endpoint's ServiceAccount. */
     private createWeightsAccess(
         name: string,
-        namespace: string,
+        namespace: pulumi.Output<string>,
         weights: Extract<ResolvedWeights, { source: "s3" }>,
         args: ModelEndpointArgs,
+        after: DependsOn,
     ): { roleArn: pulumi.Output<string>; resources: pulumi.Resource[] } {
         const { bucket, prefix } = weights;
-        const opts = { parent: this };
-        const tags = { ...args.tags, "genai-platform.io/model-endpoint": `${namespace}/${name}` };
+        const opts = { parent: this, dependsOn: childDependsOn(after) };
+        const tags = namespace.apply((ns) => ({ ...args.tags, "genai-platform.io/model-endpoint": `${ns}/${name}` }));
         const role = new aws.iam.Role(`${name}-weights`, {
-            name: physicalName([namespace, name, pulumi.getStack(), "weights"], AWS_NAME_LIMITS.iamRole),
-            description: `Reads model weights under s3://${bucket}/${prefix} for ModelEndpoint ${namespace}/${name}`,
+            name: namespace.apply((ns) => physicalName([ns, name, pulumi.getStack(), "weights"], AWS_NAME_LIMITS.iamRole)),
+            description: pulumi.interpolate`Reads model weights under s3://${bucket}/${prefix} for ModelEndpoint ${namespace}/${name}`,
             assumeRolePolicy: JSON.stringify(podIdentityTrustPolicy()),
             tags,
         }, opts);
-        const partition = aws.getPartitionOutput({}, opts).partition;
+        const partition = aws.getPartitionOutput({}, { parent: this }).partition;
         const policy = new aws.iam.RolePolicy(`${name}-weights-read`, {
             name: "model-weights-read",
             role: role.id,

@@ -180,7 +180,7 @@ function spread(r: ResolvedModelEndpointArgs) {
 }
 
 /** Seconds Kubernetes (and Pulumi) should wait for a rollout: node, image and model load. */
-export function rolloutSeconds(r: ResolvedModelEndpointArgs): number {
+export function rolloutSeconds(r: Pick<ResolvedModelEndpointArgs, "startupTimeoutSeconds">): number {
     return r.startupTimeoutSeconds + NODE_AND_IMAGE_SECONDS;
 }
 

@@ -112,8 +112,13 @@ export interface ObservabilityIngressArgs extends AlbIngressArgs {
 }
 
 export interface ObservabilityStackArgs {
-    /** Kubernetes provider of the cluster (`GpuCluster.provider`). Required. */
-    provider: k8s.Provider;
+    /**
+     * @deprecated Pass the provider as a resource option (`{ provider }` or
+     * `{ providers: { kubernetes } }`), which reaches every child. Still
+     * honoured when the options name no Kubernetes provider; refused when they
+     * name another one.
+     */
+    provider?: k8s.Provider;
     /** EKS cluster name, for the Langfuse Pod Identity association (`GpuCluster.clusterName`). Required. */
     clusterName: pulumi.Input<string>;
     /** VPC of the cluster; the database and cache live there (`GpuCluster.vpcId`). Required. */
@@ -283,7 +288,6 @@ const isBlank = (v: unknown) => v === undefined || v === null || v === "";
 
 /** The cluster facts every deployment needs; Inputs are checked only where their value is already known. */
 function validateCluster(p: Problems, args: ObservabilityStackArgs): void {
-    p.check(args.provider !== undefined && args.provider !== null, "provider", args.provider, "expected the cluster's k8s.Provider (GpuCluster.provider)");
     p.check(!isBlank(args.clusterName), "clusterName", args.clusterName, "expected the EKS cluster name (GpuCluster.clusterName), for the Langfuse Pod Identity association");
     p.check(!isBlank(args.vpcId), "vpcId", args.vpcId, "expected the cluster's VPC id (GpuCluster.vpcId)");
     p.check(!isBlank(args.clusterSecurityGroupId), "clusterSecurityGroupId", args.clusterSecurityGroupId, "expected the cluster security group id (GpuCluster.clusterSecurityGroupId)");

@@ -6,6 +6,7 @@ import { asArgs, type KubernetesObject } from "../internal/k8s-object";
 import { generatedPassword } from "../internal/managed-state";
 import type { ExternalState } from "../internal/managed-state-args";
 import { CHARTS } from "../internal/versions";
+import { childDependsOn, withArgProvider } from "../internal/options";
 import { httpsUrl, ObservabilityStackArgs, ResolvedObservabilityStackArgs, validateObservabilityStackArgs } from "./args";
 import { renderAlertmanagerReceiversSecret, renderAlertRules, renderDashboardConfigMaps, renderIngresses, renderGrafanaAdminSecret, renderLangfuseSecret, renderNamespace, renderServiceMonitors } from "./manifests";
 import { renderLangfuseNetworkPolicies, renderMonitoringNetworkPolicies } from "./network-policies";
@@ -97,9 +98,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
 
     constructor(name: string, args: ObservabilityStackArgs, opts?: pulumi.ComponentResourceOptions) {
         const settings = validateObservabilityStackArgs(name, args);
-        super("genai-platform:index:ObservabilityStack", name, {}, opts);
+        super("genai-platform:index:ObservabilityStack", name, {}, withArgProvider(opts, args.provider, `ObservabilityStack "${name}" args`, "provider"));
         this.settings = settings;
-        const provider = args.provider;
         const after = args.addons ?? [];
 
         const secrets = this.generateSecrets(name, args.externalState);
@@ -111,7 +111,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             suffix: string,
             obj: A,
             needs: pulumi.Resource[] = [],
-        ): R => new Kind(`${name}-${suffix}`, obj, { parent: this, provider, dependsOn: [...after, ...needs] });
+        ): R => new Kind(`${name}-${suffix}`, obj, { parent: this, dependsOn: childDependsOn(opts?.dependsOn, ...after, ...needs) });
         // Each namespace's NetworkPolicies, in place before the charts' pods start.
         const fence = (policies: KubernetesObject[], namespace: pulumi.Resource) => policies.map((p) =>
             register(k8s.networking.v1.NetworkPolicy, `${p.metadata.namespace}-${p.metadata.name}`, asArgs<k8s.networking.v1.NetworkPolicyArgs>(p), [namespace]));

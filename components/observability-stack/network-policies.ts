@@ -12,7 +12,7 @@ import { AGENT_POD_LABELS } from "../agent-service/manifests";
 import { namespaceIngressPolicies, namespacePeer, platformPeer, tenantPeer, tcp } from "../internal/network-policy";
 import type { KubernetesObject } from "../internal/k8s-object";
 import { GATEWAY_POD_LABELS } from "../llm-gateway/manifests";
-import { KEDA_NAMESPACE } from "../model-endpoint/values";
+import { KEDA_NAMESPACE } from "../gpu-cluster/values";
 import type { ResolvedObservabilityStackArgs } from "./args";
 import { COLLECTOR_OTLP_PORT, COLLECTOR_POD_LABELS, renderCollectorEgressPolicy } from "./otel-collector";
 import { CLICKHOUSE_OPERATOR_NAMESPACE, KUBE_PROMETHEUS_STACK_RELEASE, LANGFUSE_WEB_POD_LABELS, LANGFUSE_WEB_PORT, MONITORING_NAMESPACE } from "./values";

@@ -13,8 +13,13 @@ import { isPostgresIdentifier, POSTGRES_IDENTIFIER_RULE } from "../internal/vali
 export const STATE_NAMESPACE = "platform-state";
 
 export interface SharedStateArgs extends StateNetwork {
-    /** Kubernetes provider of the cluster the provisioning Jobs run in. */
-    provider: k8s.Provider;
+    /**
+     * @deprecated Pass the provider as a resource option (`{ provider }` or
+     * `{ providers: { kubernetes } }`), which reaches every child. Still
+     * honoured when the options name no Kubernetes provider; refused when they
+     * name another one.
+     */
+    provider?: k8s.Provider;
     /** The databases to create, one role of the same name each (PostgreSQL identifiers, lower case). At least one. */
     databases: string[];
     /** The instance. Default: the non-production sizes (`db.t4g.medium`, 20 GiB, single-AZ). */

@@ -6,6 +6,7 @@ import { asArgs, type KubernetesObject } from "../internal/k8s-object";
 import { createCache, createPostgres, generatedPassword } from "../internal/managed-state";
 import { CACHE_PORT, type ExternalCache, type ExternalDatabase, POSTGRES_PORT } from "../internal/managed-state-args";
 import { AWS_NAME_LIMITS, physicalName } from "../internal/naming";
+import { withArgProvider } from "../internal/options";
 import { SharedStateArgs, STATE_NAMESPACE, validateSharedStateArgs } from "./args";
 import { ADMIN_SECRET, PASSWORD_KEY, passwordSecretName, renderNamespace, renderNetworkPolicies, renderProvisionJob, renderSecretShell } from "./manifests";
 
@@ -40,7 +41,7 @@ export class SharedState extends pulumi.ComponentResource {
 
     constructor(name: string, args: SharedStateArgs, opts?: pulumi.ComponentResourceOptions) {
         const settings = validateSharedStateArgs(name, args);
-        super("genai-platform:index:SharedState", name, {}, opts);
+        super("genai-platform:index:SharedState", name, {}, withArgProvider(opts, args.provider, `SharedState "${name}" args`, "provider"));
         const tags = { ...settings.tags, "genai-platform.io/component": `shared-state/${name}` };
         const store = { owner: `Shared state ${name}`, production: false, tags, parent: this };
         const masterPassword = generatedPassword(`${name}-db-password`, 32, this);
@@ -66,13 +67,13 @@ export class SharedState extends pulumi.ComponentResource {
             parameters: { description: "no eviction", values: [{ name: "maxmemory-policy", value: "noeviction" }] },
         }, args);
 
-        const provider = args.provider;
+        // Kubernetes children inherit the provider from the component's options.
         const register = <A, R extends pulumi.CustomResource>(
             Kind: new (n: string, a: A, o: pulumi.CustomResourceOptions) => R,
             suffix: string,
             obj: KubernetesObject,
             extra: pulumi.CustomResourceOptions = {},
-        ): R => new Kind(`${name}-${suffix}`, asArgs<A>(obj), { parent: this, provider, ...extra });
+        ): R => new Kind(`${name}-${suffix}`, asArgs<A>(obj), { parent: this, ...extra });
         const namespace = register(k8s.core.v1.Namespace, "namespace", renderNamespace(MANAGED));
         const inNamespace = { dependsOn: [namespace] };
         renderNetworkPolicies(MANAGED).forEach((p) => register(k8s.networking.v1.NetworkPolicy, p.metadata.name, p, inNamespace));
@@ -100,6 +101,7 @@ export class SharedState extends pulumi.ComponentResource {
         }
         this.cache = { host: cache.primaryEndpointAddress, port: CACHE_PORT, password: pulumi.secret(authToken.result) };
         this.ready = [instance, cache, ...jobs];
-        this.registerOutputs({ databases: settings.databases });
+        // Every public output; the passwords inside stay secret Outputs.
+        this.registerOutputs({ databases: this.databases, cache: this.cache });
     }
 }

@@ -136,7 +136,7 @@ export interface TenantPoolInfo {
     advertisedPerGpu?: number;
 }
 
-/** How to reach the LLM gateway (LiteLLM) from inside the cluster; all plain stack outputs. */
+/** How to reach the LLM gateway (LiteLLM) from inside the cluster: the platform stack's `gateway` output (no secrets). */
 export interface GatewayConnection {
     /** The gateway's namespace; the team-sync Job runs there, beside the master key Secret. */
     namespace: string;
@@ -153,19 +153,36 @@ export interface GatewayConnection {
     podLabels: Record<string, string>;
 }
 
-/** Args of a TenantNamespace: the tenant, plus the platform facts it needs (plain stack outputs, no platform objects). */
+/**
+ * Args of a TenantNamespace: the tenant, plus the platform facts it needs,
+ * which may be the platform stack's outputs read through a StackReference
+ * (Outputs: validated once they resolve). The Kubernetes provider comes
+ * through the resource options.
+ */
 export interface TenantNamespaceArgs extends TenantSpec {
-    /** Kubernetes provider for the platform's cluster. */
-    provider: k8s.Provider;
+    /**
+     * @deprecated Pass the provider as a resource option (`{ provider }` or
+     * `{ providers: { kubernetes } }`), which reaches every child. Still
+     * honoured when the options name no Kubernetes provider; refused when they
+     * name another one.
+     */
+    provider?: k8s.Provider;
     /** The EKS cluster's name, for the access entries. */
     clusterName: pulumi.Input<string>;
-    /** The cluster's GPU pools and their GPU limits. */
-    pools: TenantPoolInfo[];
-    /** The LLM gateway. */
-    gateway: GatewayConnection;
-    /** Model names the gateway routes (its `models` output). */
-    knownModels: string[];
+    /** The cluster's GPU pools and their GPU limits (the platform's `tenantPools` output). */
+    pools: pulumi.Input<TenantPoolInfo[]>;
+    /** The LLM gateway (the platform's `gateway` output). */
+    gateway: pulumi.Input<GatewayConnection>;
+    /** Model names the gateway routes (the platform's `gatewayModels` output). */
+    knownModels: pulumi.Input<string[]>;
 }
+
+/** `TenantNamespaceArgs` with the facts that may be Outputs known: what validation takes. */
+export type KnownTenantNamespaceArgs = Omit<TenantNamespaceArgs, "pools" | "gateway" | "knownModels"> & {
+    pools: TenantPoolInfo[];
+    gateway: GatewayConnection;
+    knownModels: string[];
+};
 
 export interface ResolvedTenant {
     name: string;
@@ -409,13 +426,12 @@ function validatePools(p: Problems, pools: unknown): pools is TenantPoolInfo[] {
 }
 
 /** Validates TenantNamespace args; throws one ValidationError listing every problem. */
-export function validateTenantNamespaceArgs(name: string, args: TenantNamespaceArgs): ResolvedTenantNamespaceArgs {
+export function validateTenantNamespaceArgs(name: string, args: KnownTenantNamespaceArgs): ResolvedTenantNamespaceArgs {
     const p = new Problems();
     const poolsOk = validatePools(p, args.pools);
     const pools = poolsOk ? args.pools : [];
     const modelsOk = p.check(Array.isArray(args.knownModels) && args.knownModels.every((m) => typeof m === "string" && m.length > 0), "knownModels", args.knownModels, "expected the gateway's model names (non-empty strings)");
     const knownModels = modelsOk ? args.knownModels : [];
-    p.check(args.provider !== undefined, "provider", args.provider, "expected the platform cluster's k8s.Provider");
     p.check(args.clusterName !== undefined && args.clusterName !== "", "clusterName", args.clusterName, "expected the EKS cluster's name");
     validateGateway(p.at("gateway"), args.gateway);
     const ctx: TenantContext = { pools, gatewayModels: knownModels, reservedNamespaces: isDnsLabel(args.gateway?.namespace) ? [args.gateway.namespace] : [] };

@@ -36,8 +36,10 @@ pulumi.runtime.setMocks(
 
 async function check() {
     const { main } = require("./out/program.js");
-    const outputs = await main();
-    const baseUrl = await new Promise((resolve) => outputs.baseUrl.apply(resolve));
+    // main() is synchronous: the platform's outputs arrive as Outputs and flow into the components' args.
+    const outputs = main();
+    const value = (output) => new Promise((resolve) => output.apply(resolve));
+    const [namespace, baseUrl] = await Promise.all([value(outputs.namespace), value(outputs.baseUrl)]);
     await waitForRPCs();
     const expect = (type) => {
         if (!registered.includes(type)) throw new Error(`the tenant example registered no ${type}; registered: ${[...new Set(registered)].join(", ")}`);
@@ -45,8 +47,8 @@ async function check() {
     expect("genai-platform:index:ModelEndpoint");
     expect("genai-platform:index:AgentService");
     expect("kubernetes:apps/v1:Deployment");
-    if (outputs.namespace !== "research" || !/^http:\/\/.+\.research\.svc\.cluster\.local:\d+\/v1$/.test(baseUrl)) {
-        throw new Error(`unexpected outputs: namespace ${outputs.namespace}, baseUrl ${baseUrl}`);
+    if (namespace !== "research" || !/^http:\/\/.+\.research\.svc\.cluster\.local:\d+\/v1$/.test(baseUrl)) {
+        throw new Error(`unexpected outputs: namespace ${namespace}, baseUrl ${baseUrl}`);
     }
     console.log(`tenant example ran against the installed package: ${registered.length} resources, baseUrl ${baseUrl}`);
 }

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { AgentService } from "../../components/agent-service";
+import * as k8sSdk from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ValidationError } from "../../components/internal/errors";
+import { AgentService, AgentServiceArgs, KnownAgentServiceArgs } from "../../components/agent-service";
 import { DEFAULT_ALLOWED_REGISTRIES } from "../../components/gpu-cluster/args";
 import { GPU_QUOTA_LABEL } from "../../components/gpu-cluster";
 import { renderKyvernoPolicies } from "../../components/gpu-cluster/kyverno-policies";
@@ -12,8 +15,9 @@ import { conformanceErrors, kubernetesObjects, skipWithoutReference, type Kubern
 import { admit, compilePolicies, createRequest, storedNamespaces } from "../harness/kyverno";
 import { podSecurityFindings } from "../harness/pod-security";
 import { GENERATED_SECRET_MARK, secretLeaks } from "../harness/secrets";
-import type { RecordedResource } from "../harness";
-import { deployAgent, RDS_HOST } from "./fixtures";
+import { type RecordedResource, runWithMocks, valueOf } from "../harness";
+import { assertSameValidationError, childrenOf, registrations } from "../harness/inputs";
+import { agentArgs, deployAgent, RDS_HOST } from "./fixtures";
 
 const T = {
     component: "genai-platform:index:AgentService",
@@ -72,17 +76,23 @@ describe("AgentService component", () => {
         assert.ok(named(resources, "assistant-provision-db").dependsOn.includes(named(resources, "assistant-provision-password").urn));
     });
 
-    it("exposes its URL and database as plain outputs", () => {
-        assert.equal(agent.url, "http://assistant.research.svc.cluster.local:8080");
-        assert.equal(agent.databaseName, "agent_research_assistant");
-        assert.equal(agent.databaseSecretName, "assistant-checkpoint-db");
+    it("exposes its URL, namespace, service and database as registered Outputs", async () => {
+        const outputs = {
+            url: "http://assistant.research.svc.cluster.local:8080",
+            namespace: "research",
+            serviceName: "assistant",
+            databaseName: "agent_research_assistant",
+            databaseSecretName: "assistant-checkpoint-db",
+        };
+        assert.deepEqual(await valueOf(pulumi.all({ url: agent.url, namespace: agent.namespace, serviceName: agent.serviceName, databaseName: agent.databaseName, databaseSecretName: agent.databaseSecretName })), outputs);
+        assert.deepEqual(named(resources, "assistant").outputs, outputs);
     });
 
     it("two agents of two tenants in one stack never collide", async () => {
         const other = await deployAgent("assistant", { tenant: "search" });
         const job = (rs: RecordedResource[]) => rs.find((r) => r.inputs.kind === "Job")!.inputs.metadata.name;
         assert.notEqual(job(other.resources), job(resources));
-        assert.equal(other.agent.databaseName, "agent_search_assistant");
+        assert.equal(await valueOf(other.agent.databaseName), "agent_search_assistant");
     });
 
     it("passes restricted Pod Security, the workload in the tenant's namespace and the Job in the gateway's", () => {
@@ -124,5 +134,62 @@ describe("AgentService component", () => {
         it("every Kubernetes object validates against its upstream schema", async () => {
             assert.deepEqual(await conformanceErrors(resources), []);
         });
+    });
+});
+
+describe("AgentService from the platform stack's outputs", () => {
+    /** One AgentService from `args`, under mocks; `options` sets its resource options. */
+    const run = (args: AgentServiceArgs, options: (provider: k8sSdk.Provider) => pulumi.ComponentResourceOptions) =>
+        runWithMocks(() => {
+            const provider = new k8sSdk.Provider("k8s", { kubeconfig: "{}" });
+            try {
+                return { agent: new AgentService("assistant", args, options(provider)) };
+            } catch (error) {
+                return { error: error as Error };
+            }
+        });
+    /** The platform's facts as a StackReference gives them: Outputs. */
+    const asOutputs = (a: KnownAgentServiceArgs): AgentServiceArgs => ({
+        ...a,
+        namespace: pulumi.output(a.namespace ?? a.tenant),
+        allowedRegistries: pulumi.output(DEFAULT_ALLOWED_REGISTRIES),
+        allowedModels: pulumi.output(a.allowedModels),
+        gateway: pulumi.output(a.gateway),
+        database: pulumi.output(a.database),
+        tracing: pulumi.output(a.tracing),
+    });
+    const byOption = (provider: k8sSdk.Provider) => ({ provider });
+
+    it("registers the same resources from Output-wrapped platform facts as from plain ones", async () => {
+        const plain = await run(agentArgs(), byOption);
+        const wrapped = await run(asOutputs(agentArgs()), byOption);
+        assert.ok(plain.resources.length >= 12);
+        assert.deepEqual(registrations(wrapped.resources), registrations(plain.resources));
+    });
+
+    it("throws a known bad value before anything registers, and fails the deployment with the same error when an Output carries it", async () => {
+        const bad = agentArgs({ allowedModels: ["gpt-4o"], gateway: { ...agentArgs().gateway, port: 70000 } });
+        const plain = await run(bad, byOption);
+        assert.ok(plain.result.error instanceof ValidationError);
+        assert.match(plain.result.error.message, /gateway\.port: got 70000/);
+        assert.match(plain.result.error.message, /models\.ROUTER_MODEL: got "llama-3\.1-8b"; expected a model the tenant may use \(gpt-4o\)/);
+        assert.deepEqual(plain.resources.map((r) => r.name), ["k8s"]);
+        // The constructor accepts the Outputs; the run (as `pulumi up` would) fails once they resolve.
+        const failure = await run(asOutputs(bad), byOption).then(() => assert.fail("expected the deployment to fail"), (e: Error) => e);
+        assertSameValidationError(failure, plain.result.error);
+    });
+
+    it("registers every Kubernetes child with the provider in its providers option", async () => {
+        const { resources } = await run(agentArgs(), () => ({ providers: { kubernetes: new k8sSdk.Provider("tenant", { kubeconfig: "{}" }) } }));
+        const provider = resources.find((r) => r.name === "tenant")!;
+        const children = childrenOf(resources, resources.find((r) => r.type === T.component)!).filter((r) => r.type.startsWith("kubernetes:"));
+        assert.equal(children.length, 9);
+        for (const child of children) assert.equal(child.provider, `${provider.urn}::tenant-id`, child.name);
+    });
+
+    it("refuses a deprecated provider arg that differs from the provider option", async () => {
+        const { result } = await run({ ...agentArgs(), provider: new k8sSdk.Provider("other", { kubeconfig: "{}" }) }, byOption);
+        assert.ok(result.error instanceof ValidationError);
+        assert.match(result.error.message, /provider: got "\(a k8s\.Provider\)"; the resource options name another Kubernetes provider/);
     });
 });

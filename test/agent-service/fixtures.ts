@@ -1,6 +1,6 @@
 /** Shared args of the AgentService suites: only plain stack outputs, as a tenant program has them. */
 import * as k8s from "@pulumi/kubernetes";
-import { AgentService, AgentServiceArgs } from "../../components/agent-service";
+import { AgentService, KnownAgentServiceArgs } from "../../components/agent-service";
 import { RecordedResource, runWithMocks } from "../../plan/recorder";
 import { GATEWAY, MODELS } from "../tenant-namespace/fixtures";
 
@@ -15,7 +15,7 @@ export const COLLECTOR = {
 };
 
 /** AgentService args without the provider. */
-export function agentArgs(overrides: Partial<AgentServiceArgs> = {}): Omit<AgentServiceArgs, "provider"> {
+export function agentArgs(overrides: Partial<KnownAgentServiceArgs> = {}): KnownAgentServiceArgs {
     return {
         tenant: "research",
         image: IMAGE,
@@ -34,11 +34,11 @@ export function agentArgs(overrides: Partial<AgentServiceArgs> = {}): Omit<Agent
 
 export { MODELS };
 
-/** Deploys one AgentService named `name` under mocks. */
-export async function deployAgent(name = "assistant", overrides: Partial<AgentServiceArgs> = {}): Promise<{ resources: RecordedResource[]; agent: AgentService }> {
+/** Deploys one AgentService named `name` under mocks, the provider as a resource option. */
+export async function deployAgent(name = "assistant", overrides: Partial<KnownAgentServiceArgs> = {}): Promise<{ resources: RecordedResource[]; agent: AgentService }> {
     const run = await runWithMocks(() => {
         const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-        return new AgentService(name, { provider, ...agentArgs(overrides) });
+        return new AgentService(name, agentArgs(overrides), { provider });
     });
     return { resources: run.resources, agent: run.result };
 }

@@ -1,16 +1,16 @@
 import assert from "node:assert/strict";
-import { AgentService, AgentServiceArgs } from "../../components/agent-service";
+import { AgentService, KnownAgentServiceArgs } from "../../components/agent-service";
 import { rejectedWith, validationMessage } from "../harness";
 import { agentArgs } from "./fixtures";
 
 /** Constructs an AgentService named `name` with `overrides`; returns the ValidationError's message and what was registered. */
-const reject = (overrides: Partial<AgentServiceArgs>, name = "assistant") =>
-    rejectedWith((provider) => new AgentService(name, { provider, ...agentArgs(overrides) }));
+const reject = (overrides: Partial<KnownAgentServiceArgs>, name = "assistant") =>
+    rejectedWith((provider) => new AgentService(name, agentArgs(overrides), { provider }));
 
 const subject = 'AgentService "assistant" args';
 
 describe("AgentService validation (bad input: one clear error, nothing registered)", () => {
-    const cases: [string, Partial<AgentServiceArgs>, string[], string?][] = [
+    const cases: [string, Partial<KnownAgentServiceArgs>, string[], string?][] = [
         ["an unpinned image", { image: "ghcr.io/acme/agent" }, ['image: got "ghcr.io/acme/agent"; expected an image pinned to a tag other than latest or to a digest (@sha256:...)']],
         ["an image tagged latest", { image: "ghcr.io/acme/agent:latest" }, ['image: got "ghcr.io/acme/agent:latest"; expected an image pinned to a tag other than latest or to a digest (@sha256:...)']],
         ["an image from a registry outside the allow-list", { image: "docker.io/acme/agent:1.0" }, [

@@ -257,8 +257,8 @@ describe("GpuCluster", () => {
 
         it("enables Auto Mode and renders GPU NodePools on its NodeClass instead of installing Karpenter", () => {
             assert.equal(one(auto, "eks:index:Cluster", "auto-eks").inputs.autoMode.enabled, true);
-            const charts = ofType(auto, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.chart);
-            assert.deepEqual(charts, ["kyverno"]);
+            const charts = ofType(auto, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.chart).sort();
+            assert.deepEqual(charts, ["keda", "kyverno"]);
             const pool = k8sObjects(auto, "NodePool")[0];
             assert.deepEqual(pool.spec.template.spec.nodeClassRef, { group: "eks.amazonaws.com", kind: "NodeClass", name: "default" });
             assert.ok(pool.spec.template.spec.requirements.some((r: any) => r.key === "eks.amazonaws.com/instance-family"));

@@ -1,5 +1,6 @@
 /** Shared setup of the ModelEndpoint suites: a hand-made cluster (provider + pools) under mocks. */
 import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import type { GpuPoolInfo } from "../../components/gpu-cluster";
 import { ModelEndpoint, type ModelEndpointArgs } from "../../components/model-endpoint";
 import { type RecordedResource, runWithMocks } from "../../plan/recorder";
@@ -28,14 +29,16 @@ export interface Construction {
 }
 
 /**
- * Constructs a ModelEndpoint under mocks with a fresh provider. `extra` runs
- * first, inside the same program, and returns more args (e.g. resources to
- * depend on, which can only be created there).
+ * Constructs a ModelEndpoint under mocks with a fresh provider, given as a
+ * resource option. `extra` runs first, inside the same program, and returns
+ * more args; `options` returns the resource options (e.g. resources to depend
+ * on, which can only be created there).
  */
 export async function construct(
     args: Partial<TestArgs>,
     name = "llama",
     extra?: (provider: k8s.Provider) => Partial<TestArgs>,
+    options?: (provider: k8s.Provider) => pulumi.ComponentResourceOptions,
 ): Promise<Construction> {
     const run = await runWithMocks(() => {
         const provider = new k8s.Provider("test-k8s", { kubeconfig: "{}" });
@@ -43,8 +46,8 @@ export async function construct(
         try {
             const endpoint = new ModelEndpoint(name, {
                 ...rest,
-                cluster: { provider, pools: POOLS, clusterName: CLUSTER_NAME, ...cluster },
-            });
+                cluster: { pools: POOLS, clusterName: CLUSTER_NAME, ...cluster },
+            }, { provider, ...options?.(provider) });
             return { endpoint };
         } catch (error) {
             return { error: error as Error };

@@ -1,13 +1,17 @@
 import assert from "node:assert/strict";
+import * as awsSdk from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { GpuCluster } from "../../components/gpu-cluster";
 import { GPU_TOLERATION, POOL_LABEL } from "../../components/gpu-cluster/manifests";
-import { DEFAULT_PROMETHEUS_URL, ModelEndpoint, createKedaRelease } from "../../components/model-endpoint";
+import { DEFAULT_PROMETHEUS_URL, ModelEndpoint } from "../../components/model-endpoint";
+import { ValidationError } from "../../components/internal/errors";
 import { IMAGES } from "../../components/internal/versions";
 import { runWithMocks, valueOf } from "../../plan/recorder";
 import { MOCK_DEPLOYER_ARN } from "../../plan/mock-outputs";
 import { conformanceErrors } from "../harness/conformance";
-import { construct, customResource, one, ofType, podSpec, TYPES, type TestArgs } from "./fixtures";
+import { assertSameValidationError, childrenOf, registrations } from "../harness/inputs";
+import { CLUSTER_NAME, construct, customResource, one, ofType, POOLS, podSpec, TYPES, type TestArgs } from "./fixtures";
 
 const WAKE = 'sum(rate(litellm_deployment_failure_responses_total{api_base=~".*llama.models.svc.*"}[2m]))';
 const TOKEN = "hf_NotARealTokenButUnique1234";
@@ -335,17 +339,18 @@ describe("ModelEndpoint", () => {
     });
 
     describe("outputs and structure", () => {
-        it("exposes the route as plain strings and the base URL as an output", async () => {
+        it("exposes its facts as Outputs, every one registered", async () => {
             const { endpoint, resources } = await construct({ servedModelName: "llama-8b" });
             assert.ok(endpoint);
             const url = "http://llama.models.svc.cluster.local:8000/v1";
-            assert.deepEqual(endpoint.route, { servedModelName: "llama-8b", baseUrl: url, namespace: "models" });
-            assert.equal(endpoint.serviceName, "llama");
-            assert.equal(endpoint.namespace, "models");
-            assert.equal(endpoint.servedModelName, "llama-8b");
+            const route = { servedModelName: "llama-8b", baseUrl: url, namespace: "models" };
+            assert.deepEqual(await valueOf(endpoint.route), route);
+            assert.equal(await valueOf(endpoint.serviceName), "llama");
+            assert.equal(await valueOf(endpoint.namespace), "models");
+            assert.equal(await valueOf(endpoint.servedModelName), "llama-8b");
             assert.equal(await valueOf(endpoint.baseUrl), url);
             const component = one(resources, TYPES.component);
-            assert.deepEqual(component.outputs, { baseUrl: url, servedModelName: "llama-8b", namespace: "models", serviceName: "llama" });
+            assert.deepEqual(component.outputs, { baseUrl: url, servedModelName: "llama-8b", namespace: "models", serviceName: "llama", route });
         });
 
         it("parents every child to the component, names it after the component, and uses the cluster's provider", async () => {
@@ -377,18 +382,78 @@ describe("ModelEndpoint", () => {
             }
         });
 
-        it("registers its objects after the add-ons it is given (KEDA, cluster add-ons)", async () => {
-            const { resources } = await construct({}, "llama", (provider) => {
-                const keda = createKedaRelease("genai", provider);
+        it("registers every child after the resources in its dependsOn option (KEDA, cluster add-ons)", async () => {
+            const { resources } = await construct({ model: "s3://acme-models/llama" }, "llama", undefined, (provider) => {
+                const keda = new k8s.helm.v3.Release("genai-keda", { chart: "keda" }, { provider });
                 const gpuOperator = new k8s.helm.v3.Release("gpu-operator", { chart: "gpu-operator" }, { provider });
-                return { dependsOn: [keda], cluster: { provider, addons: [gpuOperator] } };
+                return { dependsOn: [keda, gpuOperator] };
             });
             const keda = resources.find((r) => r.name === "genai-keda")!;
             const gpuOperator = resources.find((r) => r.name === "gpu-operator")!;
-            for (const obj of resources.filter((r) => r.type.startsWith("kubernetes:") && r.parent === one(resources, TYPES.component).urn)) {
+            const children = childrenOf(resources, one(resources, TYPES.component)).filter((r) => r.custom);
+            assert.ok(children.length >= 9, children.map((r) => r.name).join(", "));
+            for (const obj of children) {
                 assert.ok(obj.dependsOn.includes(keda.urn), `${obj.name} does not wait for KEDA`);
                 assert.ok(obj.dependsOn.includes(gpuOperator.urn), `${obj.name} does not wait for the cluster add-ons`);
             }
+        });
+
+        it("registers every Kubernetes child with the provider in its providers option, and every AWS child with the AWS one", async () => {
+            const { resources } = await construct({ model: "s3://acme-models/llama", hfToken: TOKEN }, "llama", undefined, () => {
+                const kubernetes = new k8s.Provider("tenant-k8s", { kubeconfig: "{}" });
+                const aws = new awsSdk.Provider("tenant-aws", { region: "eu-west-1" });
+                return { provider: undefined, providers: { kubernetes, aws } };
+            });
+            const urnOf = (name: string) => resources.find((r) => r.name === name && r.type.startsWith("pulumi:providers:"))!.urn;
+            const children = childrenOf(resources, one(resources, TYPES.component)).filter((r) => r.custom);
+            for (const child of children) {
+                const expected = child.type.startsWith("kubernetes:") ? urnOf("tenant-k8s") : urnOf("tenant-aws");
+                assert.ok(child.provider?.startsWith(`${expected}::`), `${child.name}: ${child.provider}`);
+            }
+            assert.deepEqual([...new Set(children.map((r) => r.type.split(":")[0]))].sort(), ["aws", "kubernetes"]);
+        });
+
+        it("still honours the deprecated cluster.provider arg, and refuses one that differs from the provider option", async () => {
+            const honoured = await construct({}, "llama", (provider) => ({ cluster: { provider } }), () => ({ provider: undefined }));
+            const provider = honoured.resources.find((r) => r.name === "test-k8s")!;
+            assert.ok(one(honoured.resources, TYPES.deployment).provider?.startsWith(`${provider.urn}::`));
+            const refused = await construct({}, "llama", () => ({ cluster: { provider: new k8s.Provider("other", { kubeconfig: "{}" }) } }));
+            assert.ok(refused.error instanceof ValidationError);
+            assert.match(refused.error.message, /cluster\.provider: got "\(a k8s\.Provider\)"; the resource options name another Kubernetes provider/);
+            assert.equal(ofType(refused.resources, TYPES.component).length, 0);
+        });
+    });
+
+    describe("Input<> args", () => {
+        const GOOD = { namespace: "team-a", pool: "l4", model: "s3://acme-models/llama" };
+
+        it("registers the same resources from Output-wrapped namespace, pools and cluster name as from plain ones", async () => {
+            const plain = await construct(GOOD);
+            const wrapped = await construct({ ...GOOD, namespace: pulumi.output("team-a") }, "llama", () => ({
+                cluster: { pools: pulumi.output(POOLS), clusterName: pulumi.output(CLUSTER_NAME) },
+            }));
+            assert.equal(wrapped.error, undefined);
+            assert.ok(plain.resources.length >= 11);
+            assert.deepEqual(registrations(wrapped.resources), registrations(plain.resources));
+            assert.equal(await valueOf(wrapped.endpoint!.namespace), "team-a");
+        });
+
+        it("throws a known bad value before anything registers", async () => {
+            const { error, resources } = await construct({ namespace: "Team_A" });
+            assert.ok(error instanceof ValidationError);
+            assert.match(error.message, /namespace: got "Team_A"; expected a DNS-1123 label/);
+            assert.deepEqual(resources.map((r) => r.name), ["test-k8s"]);
+        });
+
+        it("fails the deployment with the same ValidationError when an Output carries the bad value", async () => {
+            const plain = await construct({ namespace: "Team_A", pool: "a10g" });
+            // The constructor accepts the Outputs; the run (as `pulumi up` would) fails once they resolve.
+            const failure = await construct({ namespace: pulumi.output("Team_A") }, "llama", () => ({
+                pool: "a10g",
+                cluster: { pools: pulumi.output(POOLS) },
+            })).then(() => assert.fail("expected the deployment to fail"), (e: Error) => e);
+            assertSameValidationError(failure, plain.error);
+            assert.match(plain.error!.message, /pool: got "a10g"; expected one of the cluster's GPU pools/);
         });
     });
 
@@ -422,10 +487,10 @@ describe("ModelEndpoint", () => {
 });
 
 describe("ModelEndpoint on a GpuCluster", () => {
-    it("takes the cluster as is: its provider, pools, name for Pod Identity, and add-ons to wait for", async () => {
+    it("takes the cluster as is (pools, name for Pod Identity), its provider and add-ons as resource options", async () => {
         const { resources } = await runWithMocks(() => {
             const cluster = new GpuCluster("t", { pools: [{ name: "l4", instanceFamilies: ["g6"], gpuLimit: 8 }], endpoint: { publicAccessCidrs: ["203.0.113.0/24"] }, deployerPrincipalArn: MOCK_DEPLOYER_ARN });
-            new ModelEndpoint("qwen", { cluster, pool: "l4", namespace: "models", model: "s3://acme-models/qwen", tensorParallelSize: 4 });
+            new ModelEndpoint("qwen", { cluster, pool: "l4", namespace: "models", model: "s3://acme-models/qwen", tensorParallelSize: 4 }, { provider: cluster.provider, dependsOn: cluster.addons });
         });
         const provider = resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
         const deployment = one(resources, TYPES.deployment);

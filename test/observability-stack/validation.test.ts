@@ -88,10 +88,10 @@ const CASES: Case[] = [
         ],
     },
     {
-        title: "no provider and no subnets",
-        args: () => ({ ...NETWORK, provider: undefined as unknown as k8s.Provider, subnetIds: undefined as unknown as string[] }),
+        // The provider comes through the resource options (or the parent), as for any Pulumi component.
+        title: "no subnets",
+        args: () => ({ ...NETWORK, subnetIds: undefined as unknown as string[] }),
         problems: [
-            "provider: got (missing); expected the cluster's k8s.Provider (GpuCluster.provider)",
             "subnetIds: got (missing); expected the cluster's private subnet ids (GpuCluster.privateSubnetIds)",
         ],
     },

@@ -66,7 +66,7 @@ describe("offline plan", () => {
             const broken = await buildPlan("prod", brokenPolicyConfig(dir));
             fs.rmSync(dir, { recursive: true, force: true });
             const mandatory = broken.violations.filter((v) => v.enforcementLevel === "mandatory");
-            assert.deepEqual(mandatory.map((v) => [v.policyName, v.resourceName]), [["helm-release-pinned", "genai-prod-keda-keda"]]);
+            assert.deepEqual(mandatory.map((v) => [v.policyName, v.resourceName]), [["helm-release-pinned", "genai-prod-keda"]]);
         });
     });
 
@@ -200,7 +200,7 @@ describe("offline plan", () => {
             const result = await cli("--stack", "prod", "--policy-config", brokenPolicyConfig(dir));
             assert.equal(result.code, 1);
             assert.match(result.stdout, /^FAIL: 1 mandatory policy violation/);
-            assert.ok(result.stdout.includes("[mandatory] helm-release-pinned (genai-prod-keda-keda)"));
+            assert.ok(result.stdout.includes("[mandatory] helm-release-pinned (genai-prod-keda)"));
         });
 
         it("exits 1 on invalid config with the problem in its first lines", async () => {

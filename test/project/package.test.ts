@@ -37,6 +37,8 @@ const PUBLIC_API = [
     "TenantPoolInfo", "TenantPrincipal", "TenantQuotaArgs", "TenantSpec", "TenantTeamArgs",
     // AgentService
     "AgentDatabaseServer", "AgentGateway", "AgentPlatformFacts", "AgentResourceArgs", "AgentScalingArgs", "AgentServiceArgs", "AgentTracing",
+    // the platform stack's outputs, as a tenant reads them
+    "PlatformStackOutputs",
     // errors
     "Problem",
 ].sort();

@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import * as pulumiK8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ValidationError } from "../../components/internal/errors";
+import { KnownTenantNamespaceArgs, TenantNamespace, TenantNamespaceArgs } from "../../components/tenant-namespace";
 import { evaluatePolicies } from "../../policies/evaluate";
 import { containerResources } from "../../policies/kubernetes/container-resources";
 import { imageProvenance } from "../../policies/kubernetes/image-provenance";
@@ -6,10 +10,11 @@ import { noHostAccess } from "../../policies/kubernetes/no-host-access";
 import { gpuManagedNamespaces } from "../../policies/stack/gpu-managed-namespaces";
 import { gpuQuotaWithinPoolLimits } from "../../policies/stack/gpu-quota-within-pool-limits";
 import { tenantIsolation } from "../../policies/stack/tenant-isolation";
-import type { RecordedResource } from "../../plan/recorder";
+import { type RecordedResource, runWithMocks } from "../../plan/recorder";
 import { conformanceErrors } from "../harness/conformance";
+import { assertSameValidationError, childrenOf as childrenOfComponent, registrations } from "../harness/inputs";
 import { k8s, resource } from "../policies/helpers";
-import { deploy, object, RESEARCH, ROLE_ARN, VIEWER_ARN, WEB } from "./fixtures";
+import { deploy, object, RESEARCH, ROLE_ARN, tenantArgs, VIEWER_ARN, WEB } from "./fixtures";
 
 const T = {
     component: "genai-platform:index:TenantNamespace",
@@ -122,8 +127,15 @@ describe("TenantNamespace component", () => {
         assert.deepEqual(object(resources, "ServiceAccount", "team-sync-web", "llm-gateway").automountServiceAccountToken, false);
     });
 
-    it("exposes the namespace, team and key Secret as outputs", () => {
-        assert.deepEqual(component(resources, "research").outputs, { namespace: "research", teamId: "research", keySecretName: "llm-gateway-key", gpuQuota: 6 });
+    it("exposes the namespace, team, key Secret, access groups and team models as registered outputs", () => {
+        assert.deepEqual(component(resources, "research").outputs, {
+            namespace: "research",
+            teamId: "research",
+            keySecretName: "llm-gateway-key",
+            accessGroups: { edit: "genai-platform:research:edit", view: "genai-platform:research:view" },
+            teamModels: ["llama-3.1-8b", "gpt-4o"],
+            gpuQuota: 6,
+        });
     });
 
     it("registers only Kubernetes objects that validate against their upstream schemas", async () => {
@@ -142,5 +154,58 @@ describe("TenantNamespace component", () => {
         assert.deepEqual((await evaluatePolicies(withoutDeny, {}, [tenantIsolation])).map((v) => v.message), [
             'Tenant namespace "web" lacks a default-deny NetworkPolicy (podSelector {}, policyTypes [Ingress, Egress], no rules).',
         ]);
+    });
+});
+
+describe("TenantNamespace from another stack's outputs", () => {
+    /** Runs one TenantNamespace for RESEARCH; `wrap` may turn its platform facts into Outputs, `options` sets resource options. */
+    const run = (wrap: (args: KnownTenantNamespaceArgs) => TenantNamespaceArgs, options: (provider: pulumiK8s.Provider) => pulumi.ComponentResourceOptions) =>
+        runWithMocks(() => {
+            const provider = new pulumiK8s.Provider("k8s", { kubeconfig: "{}" });
+            try {
+                return { tenant: new TenantNamespace("research", wrap({ ...tenantArgs(provider, RESEARCH), provider: undefined }), options(provider)) };
+            } catch (error) {
+                return { error: error as Error };
+            }
+        });
+    const outputs = (a: KnownTenantNamespaceArgs): TenantNamespaceArgs => ({
+        ...a,
+        clusterName: pulumi.output(a.clusterName),
+        pools: pulumi.output(a.pools),
+        gateway: pulumi.output(a.gateway),
+        knownModels: pulumi.output(a.knownModels),
+    });
+
+    it("registers the same resources from Output-wrapped pools, gateway, models and cluster name as from plain ones", async () => {
+        const plain = await run((a) => a, (provider) => ({ provider }));
+        const wrapped = await run(outputs, (provider) => ({ provider }));
+        assert.ok(plain.resources.length > 20);
+        assert.deepEqual(registrations(wrapped.resources), registrations(plain.resources));
+    });
+
+    it("fails the deployment with the same ValidationError when an Output carries a bad value", async () => {
+        const bad = (a: KnownTenantNamespaceArgs): KnownTenantNamespaceArgs => ({ ...a, gateway: { ...a.gateway, port: 0 }, knownModels: ["llama-3.1-8b"] });
+        const plain = await run(bad, (provider) => ({ provider }));
+        assert.ok(plain.result.error instanceof ValidationError);
+        assert.deepEqual(plain.resources.map((r) => r.name), ["k8s"], "a known bad value throws before anything registers");
+        // The constructor accepts the Outputs; the run (as `pulumi up` would) fails once they resolve.
+        const failure = await run((a) => outputs(bad(a)), (provider) => ({ provider })).then(() => assert.fail("expected the deployment to fail"), (e: Error) => e);
+        assertSameValidationError(failure, plain.result.error);
+        assert.match(plain.result.error.message, /gateway\.port: got 0/);
+    });
+
+    it("registers every Kubernetes child with the provider in its providers option", async () => {
+        const { resources } = await run((a) => a, () => ({ providers: { kubernetes: new pulumiK8s.Provider("tenant", { kubeconfig: "{}" }) } }));
+        const provider = resources.find((r) => r.name === "tenant")!;
+        const children = childrenOfComponent(resources, component(resources, "research")).filter((r) => r.type.startsWith("kubernetes:"));
+        assert.ok(children.length > 20);
+        for (const child of children) assert.equal(child.provider, `${provider.urn}::tenant-id`, child.name);
+    });
+
+    it("refuses a deprecated provider arg that differs from the provider option", async () => {
+        const { result, resources } = await run((a) => ({ ...a, provider: new pulumiK8s.Provider("other", { kubeconfig: "{}" }) }), (provider) => ({ provider }));
+        assert.ok(result.error instanceof ValidationError);
+        assert.match(result.error.message, /provider: got "\(a k8s\.Provider\)"; the resource options name another Kubernetes provider/);
+        assert.equal(ofType(resources, T.component).length, 0);
     });
 });

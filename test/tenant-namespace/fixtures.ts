@@ -1,6 +1,6 @@
 /** Shared args and helpers of the TenantNamespace suites: only plain stack outputs, as a tenant program has them. */
 import * as k8s from "@pulumi/kubernetes";
-import { GatewayConnection, TenantNamespace, TenantNamespaceArgs, TenantPoolInfo, TenantSpec } from "../../components/tenant-namespace";
+import { GatewayConnection, KnownTenantNamespaceArgs, TenantNamespace, TenantPoolInfo, TenantSpec } from "../../components/tenant-namespace";
 import { rejectedWith } from "../harness";
 import { RecordedResource, runWithMocks } from "../../plan/recorder";
 
@@ -52,21 +52,21 @@ export const RESEARCH_TEAM_REQUEST = {
 /** The smallest tenant: CPU only, defaults everywhere. */
 export const WEB: TenantSpec = { name: "web", gpuPools: [], team: { maxBudgetUsd: 50 } };
 
-export function tenantArgs(provider: k8s.Provider, spec: TenantSpec, overrides: Partial<TenantNamespaceArgs> = {}): TenantNamespaceArgs {
+export function tenantArgs(provider: k8s.Provider, spec: TenantSpec, overrides: Partial<KnownTenantNamespaceArgs> = {}): KnownTenantNamespaceArgs {
     return { ...spec, provider, clusterName: "genai-dev", pools: POOLS, gateway: GATEWAY, knownModels: MODELS, ...overrides };
 }
 
-/** Deploys tenants under mocks, each as `new TenantNamespace(spec.name, ...)`. */
+/** Deploys tenants under mocks, each as `new TenantNamespace(spec.name, ...)` with the provider as a resource option. */
 export async function deploy(...specs: TenantSpec[]): Promise<RecordedResource[]> {
     const run = await runWithMocks(() => {
         const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-        for (const spec of specs) new TenantNamespace(spec.name, tenantArgs(provider, spec));
+        for (const spec of specs) new TenantNamespace(spec.name, { ...tenantArgs(provider, spec), provider: undefined }, { provider });
     });
     return run.resources;
 }
 
 /** Constructs a TenantNamespace that must be rejected; returns the message and the types registered besides the provider. */
-export function rejected(args: (provider: k8s.Provider) => TenantNamespaceArgs, name = "research") {
+export function rejected(args: (provider: k8s.Provider) => KnownTenantNamespaceArgs, name = "research") {
     return rejectedWith((provider) => new TenantNamespace(name, args(provider)));
 }
 

@@ -3,17 +3,17 @@ import * as k8s from "@pulumi/kubernetes";
 import { ValidationError } from "../../components/internal/errors";
 import { DNS_LABEL_RULE } from "../../components/internal/naming";
 import { QUANTITY_RULE } from "../../components/internal/quantity";
-import { TenantNamespace, TenantNamespaceArgs, TenantSpec, validateTenants } from "../../components/tenant-namespace";
-import { runWithMocks } from "../../plan/recorder";
-import { expected, GATEWAY, MODELS, POOLS, rejected, RESEARCH, ROLE_ARN, tenantArgs, WEB } from "./fixtures";
+import { GPU_POOLS_LABEL, KnownTenantNamespaceArgs, TenantNamespace, TenantSpec, validateTenants } from "../../components/tenant-namespace";
+import { runWithMocks, valueOf } from "../../plan/recorder";
+import { expected, GATEWAY, MODELS, object, POOLS, rejected, RESEARCH, ROLE_ARN, tenantArgs, WEB } from "./fixtures";
 
-const RESERVED = "expected a namespace the platform does not use (not default, kube-system, kube-node-lease, kube-public, karpenter, gpu-operator, kyverno, lws-system, efa-device-plugin, llm-gateway)";
+const RESERVED = "expected a namespace the platform does not use (not default, kube-system, kube-node-lease, kube-public, karpenter, gpu-operator, kyverno, keda, lws-system, efa-device-plugin, llm-gateway)";
 const POOL_RULE = "expected one of the cluster's GPU pools (shared-l4, big-h100)";
 const MODEL_RULE = `expected a model the gateway routes (${MODELS.join(", ")})`;
 
 interface Case {
     title: string;
-    args: (provider: k8s.Provider) => TenantNamespaceArgs;
+    args: (provider: k8s.Provider) => KnownTenantNamespaceArgs;
     problems: string[];
     name?: string;
 }
@@ -181,11 +181,15 @@ describe("TenantNamespace validation", () => {
     it("accepts the documented defaults of a CPU-only tenant", async () => {
         const run = await runWithMocks(() => {
             const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-            return new TenantNamespace("web", tenantArgs(provider, { name: "web", team: { maxBudgetUsd: 25 } })).settings;
+            return new TenantNamespace("web", tenantArgs(provider, { name: "web", team: { maxBudgetUsd: 25 } }));
         });
-        assert.equal(run.result.gpuQuota, 0);
-        assert.deepEqual(run.result.gpuPools, ["shared-l4", "big-h100"]);
-        assert.deepEqual(run.result.team, { maxBudgetUsd: 25, budgetDuration: "30d", tpm: undefined, rpm: undefined, models: MODELS, modelAliases: {} });
+        assert.equal(await valueOf(run.result.gpuQuota), 0);
+        assert.equal(object(run.resources, "Namespace", "web").metadata.labels[GPU_POOLS_LABEL], "shared-l4,big-h100");
+        assert.deepEqual(await valueOf(run.result.teamModels), MODELS);
+        const env = run.resources.find((r) => r.inputs.kind === "Job")!.inputs.spec.template.spec.containers[0].env as { name: string; value?: string }[];
+        const value = (name: string) => env.find((e) => e.name === name)?.value;
+        const team = JSON.parse(value("TEAM_JSON")!);
+        assert.deepEqual([team.max_budget, value("BUDGET_DURATION"), team.tpm_limit, team.rpm_limit, team.models], [25, "30d", null, null, MODELS]);
     });
 });
 
