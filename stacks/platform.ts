@@ -66,10 +66,15 @@ import { isPriceRegion, PriceRegion } from "../plan/prices";
 export const PROFILES = {
     dev: {
         network: { availabilityZoneCount: 2, natGateways: "single" as const },
-        kyverno: { enforcement: "Audit" as const },
+        /**
+         * Audit only, so one replica of each Kyverno controller and of KEDA's three parts: dev's idle pods must fit
+         * the one platform node its idle floor prices (issue 15); a drain pauses admission reports and scaling briefly.
+         */
+        kyverno: { enforcement: "Audit" as const, admissionReplicas: 1, controllerReplicas: 1 },
+        kedaReplicas: 1,
         /** Karpenter's two replicas, one node each. */
         systemNodes: { minSize: 2, desiredSize: 2, maxSize: 2 },
-        /** Add-ons may run on spot: they run ≥ 2 replicas behind PDBs, and Karpenter handles interruptions. */
+        /** Add-ons may run on spot: interruptions are brief in dev, and Karpenter handles them. */
         platformPool: { capacityTypes: ["spot", "on-demand"] as ("spot" | "on-demand")[] },
         /** Idle models scale to zero; the gateway's traffic wakes them. */
         scaleToZero: true,
@@ -79,7 +84,8 @@ export const PROFILES = {
     },
     prod: {
         network: { availabilityZoneCount: 3, natGateways: "perZone" as const },
-        kyverno: { enforcement: "Enforce" as const },
+        kyverno: { enforcement: "Enforce" as const, admissionReplicas: 3, controllerReplicas: 2 },
+        kedaReplicas: 2,
         systemNodes: { minSize: 2, desiredSize: 2, maxSize: 3 },
         platformPool: { capacityTypes: ["on-demand"] as ("spot" | "on-demand")[] },
         scaleToZero: false,
@@ -754,7 +760,7 @@ export function createPlatform(config: PlatformConfig, stackName: string, awsReg
     for (const o of overrides) pulumi.log.warn(o);
     const names = platformNames(stackName);
     const cluster = new GpuCluster(names.cluster, clusterArgs(config));
-    const keda = createKedaRelease(names.keda, cluster.provider, cluster, cluster.addons, addonPlacement(cluster.settings.mode, "critical"));
+    const keda = createKedaRelease(names.keda, cluster.provider, cluster, cluster.addons, addonPlacement(cluster.settings.mode, "critical"), PROFILES[config.environment].kedaReplicas);
     const shared = stateSharing(config) === StateSharing.Shared ? new SharedState(names.state, sharedStateArgs(config, cluster), { dependsOn: cluster.addons }) : undefined;
     const external = shared && externalStates(shared);
     const observability = new ObservabilityStack(names.observability, observabilityArgs(config, cluster, external?.langfuse));

@@ -185,6 +185,11 @@ export interface KyvernoArgs {
     allowedRegistries?: string[];
     /** Admission controller replicas. Default 3 (HA). */
     admissionReplicas?: number;
+    /**
+     * Replicas of each of the background, cleanup and reports controllers. Default 2 (HA). With 1 the chart renders
+     * no PodDisruptionBudget (a minAvailable-1 PDB on one replica would block every node drain).
+     */
+    controllerReplicas?: number;
     /** Namespaces exempt from the policies besides the cluster's own add-ons (other platform add-ons installed by chart). Default none. */
     exemptNamespaces?: string[];
 }
@@ -327,7 +332,7 @@ export function resolveGpuClusterArgs(args: GpuClusterArgs): ResolvedGpuClusterA
         systemNodes: { instanceTypes: ["m7g.large"], minSize: 2, desiredSize: 2, maxSize: 3, ...args.systemNodes },
         platformPool: { capacityTypes: ["on-demand"], instanceCategories: ["c", "m", "r"], architectures: [Architecture.Amd64], cpuLimit: 64, memoryLimitGiB: 256, ...args.platformPool },
         pools: (args.pools ?? []).map(resolvePool).map((pool) => ({ ...pool, efa: efa(pool) })),
-        kyverno: { enforcement: "Enforce", allowedRegistries: DEFAULT_ALLOWED_REGISTRIES, admissionReplicas: 3, exemptNamespaces: [], ...args.kyverno },
+        kyverno: { enforcement: "Enforce", allowedRegistries: DEFAULT_ALLOWED_REGISTRIES, admissionReplicas: 3, controllerReplicas: 2, exemptNamespaces: [], ...args.kyverno },
         albIngress: args.albIngress ?? false,
         multiNode,
         protectStatefulResources: args.protectStatefulResources ?? false,
@@ -499,6 +504,7 @@ export function validateGpuClusterArgs(name: string, args: GpuClusterArgs): Reso
     r.kyverno.allowedRegistries.forEach((entry, i) => ky.at("allowedRegistries").check(REGISTRY_ENTRY.test(entry), i, entry,
         "expected a registry host or host/path prefix in lower case, e.g. nvcr.io or docker.io/vllm (no scheme, tag or digest)"));
     ky.check(isInt(r.kyverno.admissionReplicas, 1), "admissionReplicas", r.kyverno.admissionReplicas, "expected a whole number ≥ 1 (3 for HA)");
+    ky.check(isInt(r.kyverno.controllerReplicas, 1), "controllerReplicas", r.kyverno.controllerReplicas, "expected a whole number ≥ 1 (2 for HA)");
     r.kyverno.exemptNamespaces.forEach((ns, i) => checkDnsLabel(ky.at("exemptNamespaces"), i, ns));
     if (p.check(r.pools.length > 0, "pools", args.pools, "give at least one GPU pool")) {
         r.pools.forEach((pool, i) => validatePool(p.at("pools").at(i), pool, r.mode));

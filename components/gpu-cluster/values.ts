@@ -124,7 +124,7 @@ export function gpuOperatorValues(args: ResolvedGpuClusterArgs) {
 }
 
 /**
- * Kyverno in HA: three admission replicas spread over zones, PDBs, controllers placed per cluster mode (critical tier).
+ * Kyverno: admission replicas spread over zones (3 by default, HA), controllers placed per cluster mode (critical tier).
  * The chart makes a controller's PodDisruptionBudget exactly when it has more than one replica
  * (kyverno 3.9.0 templates/<controller>/poddisruptionbudget.yaml: `or .podDisruptionBudget.enabled
  * (gt replicas 1)`), so `enabled` is never set: it would be ignored, and with one replica a PDB of
@@ -149,9 +149,9 @@ export function kyvernoValues(args: ResolvedGpuClusterArgs) {
                 },
             ],
         },
-        backgroundController: controller(2),
-        cleanupController: controller(2),
-        reportsController: controller(2),
+        backgroundController: controller(args.kyverno.controllerReplicas),
+        cleanupController: controller(args.kyverno.controllerReplicas),
+        reportsController: controller(args.kyverno.controllerReplicas),
     };
 }
 

@@ -12,6 +12,8 @@ export { KEDA_NAMESPACE };
  * ScaledObjects of every ModelEndpoint need its CRDs, so pass the release in
  * their `dependsOn`. `placement` is the cluster's critical-add-on placement
  * (`addonPlacement(cluster.settings.mode, "critical")`); default the Karpenter-mode platform pool.
+ * `replicas` of each of its operator, metrics API server and admission webhooks: default 2 (HA, with PDBs);
+ * 1 renders no PDBs.
  */
 export function createKedaRelease(
     name: string,
@@ -19,10 +21,11 @@ export function createKedaRelease(
     parent?: pulumi.Resource,
     dependsOn?: pulumi.Resource[],
     placement?: Placement,
+    replicas?: number,
 ): k8s.helm.v3.Release {
     return new k8s.helm.v3.Release(`${name}-keda`, helmReleaseArgs(CHARTS.keda, {
         name: "keda",
         namespace: KEDA_NAMESPACE,
-        values: kedaValues(placement),
+        values: kedaValues(placement, replicas),
     }), { parent, provider, dependsOn });
 }
