@@ -81,6 +81,7 @@ const cluster = z.strictObject({
             enforcement: z.enum(["Audit", "Enforce"]).optional(),
             allowedRegistries: z.array(z.string()).optional(),
             admissionReplicas: z.number().optional(),
+            controllerReplicas: z.number().optional(),
         })
         .optional(),
 });

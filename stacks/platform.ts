@@ -64,10 +64,15 @@ import { isPriceRegion, PriceRegion } from "../plan/prices";
 export const PROFILES = {
     dev: {
         network: { availabilityZoneCount: 2, natGateways: "single" as const },
-        kyverno: { enforcement: "Audit" as const },
+        /**
+         * Audit only, so one replica of each Kyverno controller and of KEDA's three parts: dev's idle pods must fit
+         * the one platform node its idle floor prices (issue 15); a drain pauses admission reports and scaling briefly.
+         */
+        kyverno: { enforcement: "Audit" as const, admissionReplicas: 1, controllerReplicas: 1 },
+        kedaReplicas: 1,
         /** Karpenter's two replicas, one node each. */
         systemNodes: { minSize: 2, desiredSize: 2, maxSize: 2 },
-        /** Add-ons may run on spot: they run ≥ 2 replicas behind PDBs, and Karpenter handles interruptions. */
+        /** Add-ons may run on spot: interruptions are brief in dev, and Karpenter handles them. */
         platformPool: { capacityTypes: ["spot", "on-demand"] as ("spot" | "on-demand")[] },
         /** Idle models scale to zero; the gateway's traffic wakes them. */
         scaleToZero: true,
@@ -77,7 +82,8 @@ export const PROFILES = {
     },
     prod: {
         network: { availabilityZoneCount: 3, natGateways: "perZone" as const },
-        kyverno: { enforcement: "Enforce" as const },
+        kyverno: { enforcement: "Enforce" as const, admissionReplicas: 3, controllerReplicas: 2 },
+        kedaReplicas: 2,
         systemNodes: { minSize: 2, desiredSize: 2, maxSize: 3 },
         platformPool: { capacityTypes: ["on-demand"] as ("spot" | "on-demand")[] },
         scaleToZero: false,
@@ -134,6 +140,7 @@ export function clusterArgs(config: PlatformConfig): GpuClusterArgs {
         deployerPrincipalArn: c.deployerPrincipalArn as string,
         network: { ...profile.network, ...c.network },
         kyverno: { ...profile.kyverno, ...c.kyverno, exemptNamespaces: addonNamespaces(config) },
+        kedaReplicas: profile.kedaReplicas,
         systemNodes: { ...profile.systemNodes, ...c.systemNodes },
         platformPool: { ...profile.platformPool, ...c.platformPool },
         pools: config.pools as GpuClusterArgs["pools"],

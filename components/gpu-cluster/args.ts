@@ -185,6 +185,11 @@ export interface KyvernoArgs {
     allowedRegistries?: string[];
     /** Admission controller replicas. Default 3 (HA). */
     admissionReplicas?: number;
+    /**
+     * Replicas of each of the background, cleanup and reports controllers. Default 2 (HA). With 1 the chart renders
+     * no PodDisruptionBudget (a minAvailable-1 PDB on one replica would block every node drain).
+     */
+    controllerReplicas?: number;
     /** Namespaces exempt from the policies besides the cluster's own add-ons (other platform add-ons installed by chart). Default none. */
     exemptNamespaces?: string[];
 }
@@ -221,6 +226,11 @@ export interface GpuClusterArgs {
     /** GPU node pools. At least one. */
     pools: GpuPoolArgs[];
     kyverno?: KyvernoArgs;
+    /**
+     * Replicas of each of KEDA's operator, metrics API server and admission webhooks. Default 2 (HA, with
+     * PodDisruptionBudgets); 1 renders no PDB (a minAvailable-1 PDB on one replica would block every node drain).
+     */
+    kedaReplicas?: number;
     /**
      * Serve Ingresses of class `alb` (HTTPS load balancers in front of the
      * gateway, Langfuse, Grafana): installs the AWS Load Balancer Controller
@@ -277,6 +287,7 @@ export interface ResolvedGpuClusterArgs {
     platformPool: Required<PlatformPoolArgs>;
     pools: ResolvedPool[];
     kyverno: Required<KyvernoArgs>;
+    kedaReplicas: number;
     albIngress: boolean;
     multiNode: boolean;
     protectStatefulResources: boolean;
@@ -327,7 +338,8 @@ export function resolveGpuClusterArgs(args: GpuClusterArgs): ResolvedGpuClusterA
         systemNodes: { instanceTypes: ["m7g.large"], minSize: 2, desiredSize: 2, maxSize: 3, ...args.systemNodes },
         platformPool: { capacityTypes: ["on-demand"], instanceCategories: ["c", "m", "r"], architectures: [Architecture.Amd64], cpuLimit: 64, memoryLimitGiB: 256, ...args.platformPool },
         pools: (args.pools ?? []).map(resolvePool).map((pool) => ({ ...pool, efa: efa(pool) })),
-        kyverno: { enforcement: "Enforce", allowedRegistries: DEFAULT_ALLOWED_REGISTRIES, admissionReplicas: 3, exemptNamespaces: [], ...args.kyverno },
+        kyverno: { enforcement: "Enforce", allowedRegistries: DEFAULT_ALLOWED_REGISTRIES, admissionReplicas: 3, controllerReplicas: 2, exemptNamespaces: [], ...args.kyverno },
+        kedaReplicas: args.kedaReplicas ?? 2,
         albIngress: args.albIngress ?? false,
         multiNode,
         protectStatefulResources: args.protectStatefulResources ?? false,
@@ -499,7 +511,9 @@ export function validateGpuClusterArgs(name: string, args: GpuClusterArgs): Reso
     r.kyverno.allowedRegistries.forEach((entry, i) => ky.at("allowedRegistries").check(REGISTRY_ENTRY.test(entry), i, entry,
         "expected a registry host or host/path prefix in lower case, e.g. nvcr.io or docker.io/vllm (no scheme, tag or digest)"));
     ky.check(isInt(r.kyverno.admissionReplicas, 1), "admissionReplicas", r.kyverno.admissionReplicas, "expected a whole number ≥ 1 (3 for HA)");
+    ky.check(isInt(r.kyverno.controllerReplicas, 1), "controllerReplicas", r.kyverno.controllerReplicas, "expected a whole number ≥ 1 (2 for HA)");
     r.kyverno.exemptNamespaces.forEach((ns, i) => checkDnsLabel(ky.at("exemptNamespaces"), i, ns));
+    p.check(isInt(r.kedaReplicas, 1), "kedaReplicas", r.kedaReplicas, "expected a whole number ≥ 1 (2 for HA)");
     if (p.check(r.pools.length > 0, "pools", args.pools, "give at least one GPU pool")) {
         r.pools.forEach((pool, i) => validatePool(p.at("pools").at(i), pool, r.mode));
         checkUnique(p.at("pools"), r.pools.map((pool) => pool.name));

@@ -234,7 +234,7 @@ export class GpuCluster extends pulumi.ComponentResource {
             values: kyvernoValues(settings),
         }), { parent: this, provider: this.provider, dependsOn: platformCapacity });
         addons.push(kyverno);
-        addons.push(createKeda(name, { provider: this.provider, placement: addonPlacement(settings.mode, "critical"), dependsOn: platformCapacity }, this));
+        addons.push(createKeda(name, { provider: this.provider, placement: addonPlacement(settings.mode, "critical"), dependsOn: platformCapacity, replicas: settings.kedaReplicas }, this));
         this.registerObjects(
             name,
             renderKyvernoPolicies({

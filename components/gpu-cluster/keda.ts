@@ -10,6 +10,8 @@ export interface KedaInputs {
     placement: Placement;
     /** What KEDA's pods need first (the platform pool's capacity). */
     dependsOn: pulumi.Resource[];
+    /** Replicas of each of its operator, metrics API server and admission webhooks (1 renders no PDBs). */
+    replicas: number;
 }
 
 /**
@@ -26,6 +28,6 @@ export function createKeda(name: string, inputs: KedaInputs, parent: pulumi.Reso
     return new k8s.helm.v3.Release(`${name}-keda`, helmReleaseArgs(CHARTS.keda, {
         name: "keda",
         namespace: KEDA_NAMESPACE,
-        values: kedaValues(inputs.placement),
+        values: kedaValues(inputs.placement, inputs.replicas),
     }), { parent, provider: inputs.provider, dependsOn: inputs.dependsOn, aliases: [{ name: `${name}-keda-keda` }] });
 }

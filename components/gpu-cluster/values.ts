@@ -124,7 +124,7 @@ export function gpuOperatorValues(args: ResolvedGpuClusterArgs) {
 }
 
 /**
- * Kyverno in HA: three admission replicas spread over zones, PDBs, controllers placed per cluster mode (critical tier).
+ * Kyverno: admission replicas spread over zones (3 by default, HA), controllers placed per cluster mode (critical tier).
  * The chart makes a controller's PodDisruptionBudget exactly when it has more than one replica
  * (kyverno 3.9.0 templates/<controller>/poddisruptionbudget.yaml: `or .podDisruptionBudget.enabled
  * (gt replicas 1)`), so `enabled` is never set: it would be ignored, and with one replica a PDB of
@@ -149,9 +149,9 @@ export function kyvernoValues(args: ResolvedGpuClusterArgs) {
                 },
             ],
         },
-        backgroundController: controller(2),
-        cleanupController: controller(2),
-        reportsController: controller(2),
+        backgroundController: controller(args.kyverno.controllerReplicas),
+        cleanupController: controller(args.kyverno.controllerReplicas),
+        reportsController: controller(args.kyverno.controllerReplicas),
     };
 }
 
@@ -219,16 +219,20 @@ export const KEDA_NAMESPACE = "keda";
 
 /**
  * KEDA where the cluster mode puts critical add-ons (`addonPlacement`), never
- * on GPU nodes. Two replicas of each part with a PDB: one operator leads, the
- * other takes over, so scaling (and waking idle models) survives a node drain.
+ * on GPU nodes. By default two replicas of each part with a PDB: one operator
+ * leads, the other takes over, so scaling (and waking idle models) survives a
+ * node drain. One replica (a stack's profile, e.g. dev) trades that for capacity.
  */
-export function kedaValues(placement: Placement) {
+export function kedaValues(placement: Placement, replicas = 2) {
+    // The chart renders each PDB only when its podDisruptionBudget.<component> is set (keda 2.20.2
+    // templates/{manager,metrics-server,webhooks}/poddisruptionbudget.yaml): with one replica none is set,
+    // since minAvailable 1 on a single pod would block every node drain.
     const pdb = { minAvailable: 1 };
     return {
         ...placement,
-        operator: { replicaCount: 2 },
-        metricsServer: { replicaCount: 2 },
-        webhooks: { replicaCount: 2 },
-        podDisruptionBudget: { operator: pdb, metricServer: pdb, webhooks: pdb },
+        operator: { replicaCount: replicas },
+        metricsServer: { replicaCount: replicas },
+        webhooks: { replicaCount: replicas },
+        ...(replicas > 1 ? { podDisruptionBudget: { operator: pdb, metricServer: pdb, webhooks: pdb } } : {}),
     };
 }

@@ -154,6 +154,18 @@ export function renderEppConfigMap(r: ResolvedModelEndpointArgs): KubernetesObje
 }
 
 /**
+ * The picker's CPU request: what the scheduler reserves, not a cap (the
+ * container sets no CPU limit, like upstream: routerlib v0.10.0 values.yaml
+ * `epp.resources` "CPU limits unset for burst capacity", which requests 8 CPU
+ * for large fleets). A production endpoint reserves a whole core for its
+ * scoring under load; a non-production one (a dev stack's few requests)
+ * reserves a quarter and bursts into the node's idle CPU when it needs more.
+ */
+export function eppCpuRequest(r: Pick<ResolvedModelEndpointArgs, "production">): string {
+    return r.production ? "1" : "250m";
+}
+
+/**
  * One picker replica with Recreate, as upstream recommends (routerlib
  * `_deployment.yaml`: the prefix-cache index lives in the picker's memory).
  * The pool fails open (`endpointPickerRef.failureMode`), so while it restarts
@@ -201,8 +213,7 @@ export function renderEppDeployment(r: ResolvedModelEndpointArgs): KubernetesObj
                             { name: "NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
                             { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
                         ],
-                        // The chart asks 8 CPU / 8Gi for large fleets; the index of a few replicas is small.
-                        resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "4Gi" } },
+                        resources: { requests: { cpu: eppCpuRequest(r), memory: "1Gi" }, limits: { memory: "4Gi" } },
                         securityContext: {
                             allowPrivilegeEscalation: false,
                             readOnlyRootFilesystem: true,

@@ -226,6 +226,22 @@ describe("GpuCluster", () => {
             for (const p of policies) assert.ok(p.dependsOn.includes(r.urn), `${p.name} does not wait for Kyverno`);
         });
 
+        it("runs Kyverno's background, cleanup and reports controllers twice behind PDBs by default", () => {
+            const { values } = release(resources, "kyverno").inputs;
+            for (const c of ["backgroundController", "cleanupController", "reportsController"]) {
+                assert.equal(values[c].replicas, 2, c);
+                assert.deepEqual(values[c].podDisruptionBudget, { minAvailable: 1 }, c);
+            }
+        });
+
+        it("runs one replica of each Kyverno controller when asked, with no PDB (one would block every drain)", async () => {
+            const { values } = release(await declare("small", args({ kyverno: { admissionReplicas: 1, controllerReplicas: 1 } })), "kyverno").inputs;
+            for (const c of ["admissionController", "backgroundController", "cleanupController", "reportsController"]) {
+                assert.equal(values[c].replicas, 1, c);
+                assert.equal(values[c].podDisruptionBudget, undefined, c);
+            }
+        });
+
         it("registers every child under the component and every Kubernetes resource with the cluster's provider", () => {
             const component = one(resources, "genai-platform:index:GpuCluster", "t");
             for (const r of resources.filter((x) => x !== component)) assert.ok(r.parent, `${r.name} has no parent`);
@@ -313,6 +329,16 @@ describe("GpuCluster bad input", () => {
             title: "a platform pool architecture Kubernetes does not know",
             args: args({ platformPool: { architectures: ["x86_64" as "amd64"] } }),
             messages: ['platformPool.architectures: got ["x86_64"]; expected one or more of amd64, arm64'],
+        },
+        {
+            title: "Kyverno controllers scaled to zero",
+            args: args({ kyverno: { controllerReplicas: 0 } }),
+            messages: ["kyverno.controllerReplicas: got 0; expected a whole number ≥ 1 (2 for HA)"],
+        },
+        {
+            title: "KEDA scaled to zero",
+            args: args({ kedaReplicas: 0 }),
+            messages: ["kedaReplicas: got 0; expected a whole number ≥ 1 (2 for HA)"],
         },
         {
             title: "registry allow-list entries that could never match an image (a scheme, a tag, upper case)",

@@ -9,9 +9,9 @@ import type { RecordedResource } from "../harness";
 
 const ARGS = { pools: [{ name: "l4", instanceFamilies: ["g6"], gpuLimit: 8 }], endpoint: { publicAccessCidrs: ["203.0.113.0/24"] }, deployerPrincipalArn: MOCK_DEPLOYER_ARN };
 
-async function clusterRun(mode: "karpenter" | "auto" = "karpenter") {
+async function clusterRun(mode: "karpenter" | "auto" = "karpenter", kedaReplicas?: number) {
     return runWithMocks(() => {
-        const cluster = new GpuCluster("genai-dev", { ...ARGS, mode });
+        const cluster = new GpuCluster("genai-dev", { ...ARGS, mode, kedaReplicas });
         return { addons: cluster.addons.map((r) => r.urn) };
     });
 }
@@ -61,14 +61,22 @@ describe("GpuCluster's KEDA add-on", () => {
         });
     }
 
+    it("runs one replica of each part when asked, and sets no PDB (the chart renders one only when its key is set)", async () => {
+        const { values } = kedaOf((await clusterRun("karpenter", 1)).resources).inputs;
+        assert.deepEqual([values.operator.replicaCount, values.metricsServer.replicaCount, values.webhooks.replicaCount], [1, 1, 1]);
+        assert.equal(values.podDisruptionBudget, undefined);
+    });
+
     describe("conformance", function () {
         before(function () {
             skipWithoutReference(this);
         });
 
-        it("sets only value paths that exist in the pinned chart", async () => {
-            const { resources } = await clusterRun();
-            assert.deepEqual(helmValueErrors([kedaOf(resources)]), []);
-        });
+        for (const replicas of [undefined, 1]) {
+            it(`sets only value paths that exist in the pinned chart (replicas ${replicas ?? "default"})`, async () => {
+                const { resources } = await clusterRun("karpenter", replicas);
+                assert.deepEqual(helmValueErrors([kedaOf(resources)]), []);
+            });
+        }
     });
 });

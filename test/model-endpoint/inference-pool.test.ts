@@ -42,6 +42,16 @@ describe("ModelEndpoint: KV-cache-aware routing", () => {
         assert.deepEqual(epp.spec.strategy, { type: "Recreate" });
     });
 
+    it("reserves a whole core for a production endpoint's picker, a quarter otherwise, never capping its CPU", async () => {
+        const picker = async (production: boolean) => {
+            const { resources, error } = await construct({ ...KV_AWARE, production, autoscaling: { minReplicas: production ? 2 : 1, maxReplicas: 3 } });
+            assert.equal(error, undefined);
+            return one(resources, TYPES.deployment, "llama-epp").inputs.spec.template.spec.containers[0].resources;
+        };
+        assert.deepEqual(await picker(true), { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "4Gi" } });
+        assert.deepEqual(await picker(false), { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "4Gi" } });
+    });
+
     it("configures the picker with upstream's prefix-cache, KV-cache and queue scorers, and queues by priority (flow control)", () => {
         const config = eppConfig();
         for (const line of ["kind: EndpointPickerConfig", "- flowControl", "- type: prefix-cache-scorer", "- type: kv-cache-utilization-scorer", "- type: queue-scorer", "- type: metrics-data-source"]) {

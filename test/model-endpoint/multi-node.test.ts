@@ -71,7 +71,7 @@ describe("ModelEndpoint: multi-node (LeaderWorkerSet)", () => {
             const lws = resources.find((r) => r.inputs?.kind === "LeaderWorkerSet")!.inputs;
             const leader = lws.spec.leaderWorkerTemplate.leaderTemplate.metadata.labels as Record<string, string>;
             const worker = lws.spec.leaderWorkerTemplate.workerTemplate.metadata.labels as Record<string, string>;
-            const { ["leaderworkerset.sigs.k8s.io/worker-index"]: _index, ...podLabels } = pool.spec.selector.matchLabels as Record<string, string>;
+            const podLabels = Object.fromEntries(Object.entries(pool.spec.selector.matchLabels as Record<string, string>).filter(([k]) => k !== "leaderworkerset.sigs.k8s.io/worker-index"));
             // LWS adds worker-index itself (0 on the leader); the rest of the selector is on both templates.
             for (const labels of [leader, worker]) for (const [k, v] of Object.entries(podLabels)) assert.equal(labels[k], v, k);
         });
