@@ -9,6 +9,7 @@ import { IMAGES } from "../../components/internal/versions";
 import { defaultRouting, inferenceGatewayRef, Routing } from "../../components/model-endpoint";
 import { eppConfig, OBJECTIVE_HEADER, poolSelector } from "../../components/model-endpoint/inference-pool";
 import { LWS_WORKER_INDEX_LABEL } from "../../components/model-endpoint/manifests";
+import { valueOf } from "../../plan/recorder";
 import { conformanceErrors, skipWithoutReference } from "../harness/conformance";
 import { construct, one, TYPES } from "./fixtures";
 
@@ -73,12 +74,13 @@ describe("ModelEndpoint: KV-cache-aware routing", () => {
         assert.deepEqual(route.spec.parentRefs, [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "inference-gateway", namespace: "agentgateway-system" }]);
         assert.deepEqual(route.spec.rules[0].backendRefs, [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "llama" }]);
         assert.deepEqual(route.spec.rules[0].matches[0].headers, [{ type: "Exact", name: "x-genai-platform-endpoint", value: "models.llama" }]);
-        assert.deepEqual(endpoint!.route, {
+        assert.deepEqual(await valueOf(endpoint!.route), {
             servedModelName: "llama",
             namespace: "models",
             baseUrl: "http://inference-gateway.agentgateway-system.svc.cluster.local:8080/v1",
             headers: { "x-genai-platform-endpoint": "models.llama" },
         });
+        assert.equal(await valueOf(endpoint!.baseUrl), "http://inference-gateway.agentgateway-system.svc.cluster.local:8080/v1");
     });
 
     it("declares one InferenceObjective per priority class on its pool: interactive 10 before batch -10", async () => {
@@ -95,8 +97,10 @@ describe("ModelEndpoint: KV-cache-aware routing", () => {
     it("registers no routing objects for a Service-routed endpoint", async () => {
         const { resources, endpoint } = await construct({ routing: Routing.Service, inferenceGateway: GATEWAY, autoscaling: { maxReplicas: 3 } });
         for (const kind of ["InferencePool", "HTTPRoute", "InferenceObjective"]) assert.deepEqual(objectsOfKind(resources, kind), [], kind);
-        assert.equal(endpoint!.route.baseUrl, "http://llama.models.svc.cluster.local:8000/v1");
-        assert.equal(endpoint!.route.headers, undefined);
+        const route = await valueOf(endpoint!.route);
+        assert.equal(route.baseUrl, "http://llama.models.svc.cluster.local:8000/v1");
+        assert.equal(route.headers, undefined);
+        assert.equal(await valueOf(endpoint!.baseUrl), "http://llama.models.svc.cluster.local:8000/v1");
     });
 
     it("selects only LeaderWorkerSet leaders (worker-index 0) for a multi-node endpoint", () => {
