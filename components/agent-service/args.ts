@@ -8,6 +8,7 @@ import { POSTGRES_PORT } from "../internal/managed-state-args";
 import { checkDnsLabel } from "../internal/naming";
 import { parseQuantity, QUANTITY_RULE } from "../internal/quantity";
 import { isDnsSubdomain, isInt, isPort, isSecretKey, SECRET_KEY_RULE, SECRET_NAME_RULE } from "../internal/validators";
+import type { SecretKeyRef } from "../tenant-namespace/args";
 import { KEY_SECRET_KEYS, KEY_SECRET_NAME } from "../tenant-namespace/manifests";
 
 /** The LLM gateway as the agent reaches it: plain stack outputs (a `GatewayConnection` fits). */
@@ -38,7 +39,13 @@ export interface AgentDatabaseServer {
      * The Secret holding a master connection URL (`postgresql://user:pass@host:port/db?sslmode=require`),
      * e.g. the gateway's `DATABASE_URL`. The provisioning Job runs in its namespace and reads it by secretKeyRef only.
      */
-    adminSecret: { namespace: string; name: string; key: string };
+    adminSecret: NamespacedSecretKeyRef;
+}
+
+/** A key of a Secret in a given namespace. */
+export interface NamespacedSecretKeyRef extends SecretKeyRef {
+    /** The Secret's namespace. */
+    namespace: string;
 }
 
 /**
@@ -133,7 +140,7 @@ export interface AgentServiceArgs {
     /** The LLM gateway. */
     gateway: pulumi.Input<AgentGateway>;
     /** The tenant's gateway key Secret. Default `{ name: "llm-gateway-key", key: "api-key" }` (what the team sync writes). */
-    keySecret?: { name: string; key: string };
+    keySecret?: SecretKeyRef;
     /** Where the checkpoint database is created. */
     database: pulumi.Input<AgentDatabaseServer>;
     /** Trace export: the platform's OTel collector. */

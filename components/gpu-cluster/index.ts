@@ -3,14 +3,14 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { poolAdvertisedPerGpu } from "../internal/gpu-instances";
+import { poolAdvertisedPerGpu, SharingSpec } from "../internal/gpu-instances";
 import { helmReleaseArgs } from "../internal/helm";
 import { podIdentityTrustPolicy } from "../internal/iam";
 import { asArgs, type KubernetesObject } from "../internal/k8s-object";
 import { AWS_NAME_LIMITS, physicalName } from "../internal/naming";
 import { CHARTS, EKS_ADDONS } from "../internal/versions";
 import { createAdminAccess, requireDeployer } from "./access";
-import { CONTROL_PLANE_LOG_TYPES, GpuClusterArgs, ResolvedGpuClusterArgs, ResolvedPool, validateGpuClusterArgs } from "./args";
+import { CONTROL_PLANE_LOG_TYPES, GpuClusterArgs, ResolvedGpuClusterArgs, validateGpuClusterArgs } from "./args";
 import { createKarpenter } from "./karpenter";
 import { createKeda } from "./keda";
 import { managedPolicyArn, nodeTrustPolicy } from "./karpenter-iam";
@@ -68,12 +68,18 @@ export const SYSTEM_NAMESPACES = [
 
 /** What downstream components need to know of a pool. */
 export interface GpuPoolInfo {
+    /** The pool's name (its nodes carry `genai-platform.io/pool: <name>`). */
     name: string;
+    /** Most physical GPUs the pool may hold at once. */
     gpuLimit: number;
+    /** EC2 instance families the pool may launch (empty when `gpuNames` selects them). */
     instanceFamilies: string[];
+    /** GPU models (Karpenter `instance-gpu-name`) the pool may launch (empty when `instanceFamilies` selects them). */
     gpuNames: string[];
+    /** Capacity types Karpenter may buy for the pool (`spot`, `on-demand`, `reserved`). */
     capacityTypes: string[];
-    sharing?: ResolvedPool["sharing"];
+    /** How the pool shares its GPUs between pods. Default: not shared (one pod per GPU). */
+    sharing?: SharingSpec;
     /**
      * `nvidia.com/gpu` one physical GPU advertises (time-slicing replicas, MIG
      * slices; 1 without sharing): the unit of the pool's NodePool limit and of

@@ -109,8 +109,30 @@ export function familiesWithoutEfa(pool: { instanceFamilies?: readonly string[];
     return poolFamilies(pool).filter((f) => GPU_FAMILIES[f].efa === undefined);
 }
 
-/** How a pool shares its GPUs (the GpuCluster `sharing` arg). */
-export type SharingSpec = { mode: "time-slicing"; replicas: number } | { mode: "mig"; profile: string };
+/** How a pool shares its GPUs. */
+export const GpuSharingMode = {
+    /** Each physical GPU is advertised `replicas` times; pods share it without memory isolation. */
+    TimeSlicing: "time-slicing",
+    /** Every GPU is split into identical MIG slices (a uniform `all-<slice>` profile). */
+    Mig: "mig",
+} as const;
+export type GpuSharingMode = (typeof GpuSharingMode)[keyof typeof GpuSharingMode];
+
+/**
+ * A pool's GPU sharing as its readers take it (`GpuPoolInfo.sharing`): the
+ * mode and the one setting that mode uses. One object type rather than a
+ * union, so the tenant-facing ModelEndpoint stays expressible in Pulumi's
+ * package schema (the component analyzer refuses unions); the GpuCluster
+ * `sharing` arg (`GpuSharing`) is validated to set exactly the mode's setting.
+ */
+export interface SharingSpec {
+    /** The sharing mode. */
+    mode: GpuSharingMode;
+    /** Time-slicing: how many times each physical GPU is advertised. */
+    replicas?: number;
+    /** MIG: the uniform profile, e.g. `all-1g.10gb`. */
+    profile?: string;
+}
 
 /** `all-1g.10gb` → `1g.10gb`. */
 export function migProfileName(profile: string): string {
@@ -125,8 +147,8 @@ export function migProfileName(profile: string): string {
  */
 export function advertisedPerGpu(sharing: SharingSpec | undefined, family: string): number {
     if (!sharing) return 1;
-    if (sharing.mode === "time-slicing") return sharing.replicas;
-    return GPU_FAMILIES[family]?.migProfiles?.[migProfileName(sharing.profile)] ?? 1;
+    if (sharing.mode === "time-slicing") return sharing.replicas ?? 1;
+    return GPU_FAMILIES[family]?.migProfiles?.[migProfileName(sharing.profile ?? "")] ?? 1;
 }
 
 /**

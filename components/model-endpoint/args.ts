@@ -13,10 +13,19 @@ import { MIN_STARTUP_SECONDS, multiNodeEfa, multiNodeResources, startupBudgetSec
 /** The Prometheus of the platform's kube-prometheus-stack release, as seen from inside the cluster. */
 export const DEFAULT_PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090";
 
-export type Dtype = "auto" | "half" | "float16" | "bfloat16" | "float" | "float32";
-export const DTYPES: readonly Dtype[] = ["auto", "half", "float16", "bfloat16", "float", "float32"];
+/** vLLM's `--dtype` (vllm/config/model.py `ModelDType`). */
+export const Dtype = { Auto: "auto", Half: "half", Float16: "float16", Bfloat16: "bfloat16", Float: "float", Float32: "float32" } as const;
+export type Dtype = (typeof Dtype)[keyof typeof Dtype];
+export const DTYPES: readonly Dtype[] = Object.values(Dtype);
 
-export type CacheAccessMode = "ReadWriteOnce" | "ReadWriteMany";
+/** Access mode of the Hugging Face cache claim. */
+export const CacheAccessMode = {
+    /** One node only (EBS), so at most one replica. */
+    ReadWriteOnce: "ReadWriteOnce",
+    /** Shared by every replica (e.g. an EFS class). */
+    ReadWriteMany: "ReadWriteMany",
+} as const;
+export type CacheAccessMode = (typeof CacheAccessMode)[keyof typeof CacheAccessMode];
 
 /**
  * What the endpoint needs of its cluster: a `GpuCluster` fits as is, and so
@@ -26,10 +35,12 @@ export type CacheAccessMode = "ReadWriteOnce" | "ReadWriteMany";
  */
 export interface EndpointCluster {
     /** The cluster's GPU pools (`GpuCluster.pools`, or the platform's `gpuPools` output). */
-    pools: pulumi.Input<readonly GpuPoolInfo[]>;
+    pools: pulumi.Input<GpuPoolInfo[]>;
     /** EKS cluster name. Required only for S3 weights (the Pod Identity association names it). */
     clusterName?: pulumi.Input<string>;
     /**
+     * Kubernetes provider of the cluster.
+     *
      * @deprecated Pass the provider as a resource option (`{ provider }` or
      * `{ providers: { kubernetes } }`), which reaches every child. Still
      * honoured when the options name no Kubernetes provider; refused when they
@@ -269,7 +280,7 @@ export interface ModelEndpointArgs {
  */
 export type KnownModelEndpointArgs = Omit<ModelEndpointArgs, "namespace" | "cluster"> & {
     namespace: string;
-    cluster: Omit<EndpointCluster, "pools"> & { pools: readonly GpuPoolInfo[] };
+    cluster: Omit<EndpointCluster, "pools"> & { pools: GpuPoolInfo[] };
 };
 
 /** Where the weights come from, after validation. */
@@ -501,7 +512,7 @@ function validateModel(p: Problems, r: ResolvedModelEndpointArgs, args: KnownMod
         const cache = r.weights.cacheVolume;
         c.check(isDnsSubdomain(cache.storageClassName), "storageClassName", cache.storageClassName, "expected a StorageClass name (DNS-1123 subdomain)");
         c.check(isVolumeSize(cache.size), "size", cache.size, 'expected a size such as "200Gi" or "1Ti"');
-        c.check(["ReadWriteOnce", "ReadWriteMany"].includes(cache.accessMode), "accessMode", cache.accessMode, 'expected "ReadWriteOnce" or "ReadWriteMany"');
+        c.check((Object.values(CacheAccessMode) as string[]).includes(cache.accessMode), "accessMode", cache.accessMode, 'expected "ReadWriteOnce" or "ReadWriteMany"');
         c.check(
             cache.accessMode !== "ReadWriteOnce" || r.autoscaling.maxReplicas <= 1,
             "accessMode",
@@ -537,11 +548,12 @@ function validateEngine(p: Problems, r: ResolvedModelEndpointArgs): void {
     if (p.check(typeof util === "number" && util > 0 && util <= 1, "gpuMemoryUtilization", util, "expected a fraction in (0, 1]")) {
         const sharing = r.pool.sharing;
         if (sharing?.mode === "time-slicing") {
+            const ways = poolAdvertisedPerGpu(r.pool);
             p.check(
-                util <= 1 / sharing.replicas,
+                util <= 1 / ways,
                 "gpuMemoryUtilization",
                 util,
-                `pool "${r.pool.name}" time-slices each GPU ${sharing.replicas} ways without memory isolation, so each replica may claim at most 1/${sharing.replicas} (${(1 / sharing.replicas).toFixed(3)})`,
+                `pool "${r.pool.name}" time-slices each GPU ${ways} ways without memory isolation, so each replica may claim at most 1/${ways} (${(1 / ways).toFixed(3)})`,
             );
         }
     }

@@ -10,8 +10,22 @@ import { parseQuantity, QUANTITY_RULE } from "../internal/quantity";
 import { isDnsLabel, isDnsSubdomain, isInt, isLiteLlmBudgetDuration, isPort, isPositiveNumber, isSecretKey, SECRET_KEY_RULE, SECRET_NAME_RULE } from "../internal/validators";
 
 /** What a tenant principal may do in its namespace. */
-export type TenantAccess = "edit" | "view";
-export const TENANT_ACCESS_LEVELS: readonly TenantAccess[] = ["edit", "view"];
+export const TenantAccess = {
+    /** EKS `AmazonEKSEditPolicy`, scoped to the namespace. */
+    Edit: "edit",
+    /** EKS `AmazonEKSViewPolicy`, scoped to the namespace. */
+    View: "view",
+} as const;
+export type TenantAccess = (typeof TenantAccess)[keyof typeof TenantAccess];
+export const TENANT_ACCESS_LEVELS: readonly TenantAccess[] = Object.values(TenantAccess);
+
+/** A key of a Secret: which Secret, and which of its keys. */
+export interface SecretKeyRef {
+    /** The Secret's name. */
+    name: string;
+    /** The key inside the Secret. */
+    key: string;
+}
 
 /** An IAM principal of the tenant, given access to the tenant's namespace only. */
 export interface TenantPrincipal {
@@ -145,7 +159,7 @@ export interface GatewayConnection {
     /** Port of the gateway's Service and pods (LiteLLM: 4000). */
     port: number;
     /** The Secret (in the gateway's namespace) and key holding the LiteLLM master key. */
-    masterKeySecret: { name: string; key: string };
+    masterKeySecret: SecretKeyRef;
     /**
      * The gateway Service's selector, for NetworkPolicies. The Service's, not every label of its pods: on EKS the VPC
      * CNI lets egress through a ClusterIP only when the policy's podSelector matches the Service's selector.
