@@ -15,8 +15,20 @@ import { looksLikeSecretKey } from "../components/internal/secret-keys";
 import { UniqueNames } from "../components/internal/unique-names";
 import { Routing } from "../components/model-endpoint/args";
 import { PRIORITY_CLASSES, type PriorityClass } from "../components/model-endpoint/inference-pool";
+import { AmiFamily, CapacityType, ClusterMode, ConsolidationPolicy, KyvernoEnforcement, NatGateways, PlatformCapacityType } from "../components/gpu-cluster/args";
+import { GpuSharingMode } from "../components/internal/gpu-instances";
+import { INGRESS_SCHEMES } from "../components/internal/alb-ingress";
+import { HOSTED_PROVIDERS, ROUTING_STRATEGIES } from "../components/llm-gateway/args";
+import { Dtype } from "../components/model-endpoint/args";
+import { TenantAccess } from "../components/tenant-namespace/args";
 
 export const NAMESPACE = "genai-platform";
+
+// Enums come from the components' own `as const` objects and tuples, never
+// restated here: a value a component adds or drops is accepted or refused by
+// the config at once, and the parsed config is handed to the components' args
+// without a cast (stacks/platform.ts), so a field restated as a free string
+// fails to compile (test/stacks/config-types.test.ts).
 
 const labels = z.record(z.string(), z.string());
 
@@ -24,13 +36,13 @@ const pool = z.strictObject({
     name: z.string(),
     instanceFamilies: z.array(z.string()).optional(),
     gpuNames: z.array(z.string()).optional(),
-    capacityTypes: z.array(z.string()).optional(),
+    capacityTypes: z.array(z.enum(CapacityType)).optional(),
     capacityReservations: z
         .array(z.union([z.strictObject({ id: z.string() }), z.strictObject({ tags: z.record(z.string(), z.string()), ownerId: z.string().optional() })]))
         .optional(),
     gpuLimit: z.number(),
-    amiFamily: z.string().optional(),
-    consolidationPolicy: z.string().optional(),
+    amiFamily: z.enum(AmiFamily).optional(),
+    consolidationPolicy: z.enum(ConsolidationPolicy).optional(),
     consolidateAfter: z.string().optional(),
     disruptionBudget: z.string().optional(),
     protectBusinessHours: z.union([z.boolean(), z.strictObject({ schedule: z.string().optional(), duration: z.string().optional() })]).optional(),
@@ -39,21 +51,21 @@ const pool = z.strictObject({
     labels: labels.optional(),
     sharing: z
         .discriminatedUnion("mode", [
-            z.strictObject({ mode: z.literal("time-slicing"), replicas: z.number() }),
-            z.strictObject({ mode: z.literal("mig"), profile: z.string() }),
+            z.strictObject({ mode: z.literal(GpuSharingMode.TimeSlicing), replicas: z.number() }),
+            z.strictObject({ mode: z.literal(GpuSharingMode.Mig), profile: z.string() }),
         ])
         .optional(),
     weight: z.number().optional(),
 });
 
 const cluster = z.strictObject({
-    mode: z.enum(["karpenter", "auto"]).optional(),
+    mode: z.enum(ClusterMode).optional(),
     kubernetesVersion: z.string().optional(),
     network: z
         .strictObject({
             vpcCidr: z.string().optional(),
             availabilityZoneCount: z.number().optional(),
-            natGateways: z.enum(["single", "perZone"]).optional(),
+            natGateways: z.enum(NatGateways).optional(),
         })
         .optional(),
     endpoint: z.strictObject({ publicAccess: z.boolean().optional(), publicAccessCidrs: z.array(z.string()).optional() }).optional(),
@@ -69,7 +81,7 @@ const cluster = z.strictObject({
         .optional(),
     platformPool: z
         .strictObject({
-            capacityTypes: z.array(z.enum(["spot", "on-demand"])).optional(),
+            capacityTypes: z.array(z.enum(PlatformCapacityType)).optional(),
             instanceCategories: z.array(z.string()).optional(),
             architectures: z.array(z.enum([Architecture.Amd64, Architecture.Arm64])).optional(),
             cpuLimit: z.number().optional(),
@@ -78,7 +90,7 @@ const cluster = z.strictObject({
         .optional(),
     kyverno: z
         .strictObject({
-            enforcement: z.enum(["Audit", "Enforce"]).optional(),
+            enforcement: z.enum(KyvernoEnforcement).optional(),
             allowedRegistries: z.array(z.string()).optional(),
             admissionReplicas: z.number().optional(),
             controllerReplicas: z.number().optional(),
@@ -104,7 +116,7 @@ const model = z.strictObject({
      * gateway prices its tokens.
      */
     measuredThroughput: z.number().positive("expected tokens per second > 0").optional(),
-    dtype: z.enum(["auto", "half", "float16", "bfloat16", "float", "float32"]).optional(),
+    dtype: z.enum(Dtype).optional(),
     quantization: z.string().optional(),
     /** vLLM's `--trust-remote-code` (code from the model repository runs in the pod); default false. */
     trustRemoteCode: z.boolean().optional(),
@@ -130,7 +142,7 @@ const model = z.strictObject({
 
 const hostedModel = z.strictObject({
     modelName: z.string(),
-    provider: z.enum(["openai", "anthropic", "gemini", "bedrock"]),
+    provider: z.enum(HOSTED_PROVIDERS),
     model: z.string(),
     region: z.string().optional(),
     rpm: z.number().optional(),
@@ -139,7 +151,7 @@ const hostedModel = z.strictObject({
 
 const gateway = z.strictObject({
     replicas: z.number().optional(),
-    routingStrategy: z.enum(["simple-shuffle", "least-busy", "latency-based-routing", "usage-based-routing-v2"]).optional(),
+    routingStrategy: z.enum(ROUTING_STRATEGIES).optional(),
     numRetries: z.number().optional(),
     timeoutSeconds: z.number().optional(),
     hosted: z.array(hostedModel).default([]),
@@ -148,7 +160,7 @@ const gateway = z.strictObject({
     database: z.strictObject({ instanceClass: z.string().optional(), allocatedStorageGiB: z.number().optional() }).optional(),
     cache: z.strictObject({ nodeType: z.string().optional(), nodes: z.number().optional() }).optional(),
     ingress: z
-        .strictObject({ certificateArn: z.string(), host: z.string().optional(), scheme: z.enum(["internal", "internet-facing"]).optional(), inboundCidrs: z.array(z.string()).optional() })
+        .strictObject({ certificateArn: z.string(), host: z.string().optional(), scheme: z.enum(INGRESS_SCHEMES).optional(), inboundCidrs: z.array(z.string()).optional() })
         .optional(),
 });
 
@@ -177,7 +189,7 @@ const observability = z.strictObject({
     ingress: z
         .strictObject({
             certificateArn: z.string(),
-            scheme: z.enum(["internal", "internet-facing"]).optional(),
+            scheme: z.enum(INGRESS_SCHEMES).optional(),
             inboundCidrs: z.array(z.string()).optional(),
             langfuseHost: z.string().optional(),
             grafanaHost: z.string().optional(),
@@ -217,7 +229,7 @@ const tenant = z.strictObject({
     containerDefaults: z
         .strictObject({ cpuRequest: z.string().optional(), memoryRequest: z.string().optional(), cpuLimit: z.string().optional(), memoryLimit: z.string().optional() })
         .optional(),
-    principals: z.array(z.strictObject({ arn: z.string(), access: z.enum(["edit", "view"]).optional() })).optional(),
+    principals: z.array(z.strictObject({ arn: z.string(), access: z.enum(TenantAccess).optional() })).optional(),
     /**
      * Priority of the tenant's requests to kv-aware models (their InferenceObjective):
      * "interactive" is served before "batch" when a pool queues. Default interactive.

@@ -13,6 +13,7 @@ import {
     GpuClusterArgs,
     GpuPoolInfo,
     PLATFORM_MANAGED_LABEL,
+    PlatformCapacityType,
     resolveGpuClusterArgs,
     SYSTEM_NAMESPACES,
     validateGpuClusterArgs,
@@ -73,7 +74,7 @@ export const PROFILES = {
         /** Karpenter's two replicas, one node each. */
         systemNodes: { minSize: 2, desiredSize: 2, maxSize: 2 },
         /** Add-ons may run on spot: interruptions are brief in dev, and Karpenter handles them. */
-        platformPool: { capacityTypes: ["spot", "on-demand"] as ("spot" | "on-demand")[] },
+        platformPool: { capacityTypes: [PlatformCapacityType.Spot, PlatformCapacityType.OnDemand] as PlatformCapacityType[] },
         /** Idle models scale to zero; the gateway's traffic wakes them. */
         scaleToZero: true,
         /** The gateway and Langfuse share one PostgreSQL instance and one cache (a database, role and cache database each). */
@@ -85,7 +86,7 @@ export const PROFILES = {
         kyverno: { enforcement: "Enforce" as const, admissionReplicas: 3, controllerReplicas: 2 },
         kedaReplicas: 2,
         systemNodes: { minSize: 2, desiredSize: 2, maxSize: 3 },
-        platformPool: { capacityTypes: ["on-demand"] as ("spot" | "on-demand")[] },
+        platformPool: { capacityTypes: [PlatformCapacityType.OnDemand] as PlatformCapacityType[] },
         scaleToZero: false,
         /** Separate and HA: each component's own Multi-AZ instance and failover cache (validatePlatform refuses shared). */
         state: { sharing: StateSharing.Dedicated as StateSharing },
@@ -143,7 +144,7 @@ export function clusterArgs(config: PlatformConfig): GpuClusterArgs {
         kedaReplicas: profile.kedaReplicas,
         systemNodes: { ...profile.systemNodes, ...c.systemNodes },
         platformPool: { ...profile.platformPool, ...c.platformPool },
-        pools: config.pools as GpuClusterArgs["pools"],
+        pools: config.pools,
         // Any ingress the stack asks for needs the `alb` class's controller.
         albIngress: config.gateway.ingress !== undefined || config.observability.ingress !== undefined,
         // A model spanning nodes needs the LeaderWorkerSet controller (and EFA on its pool).

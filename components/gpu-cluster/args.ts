@@ -4,7 +4,7 @@ import { checkNodeLabels } from "../internal/labels";
 import { MAX_GP3_GIB, maxPoolGpus } from "../internal/limits";
 import { checkAllowList, isCidr } from "../internal/cidr";
 import { Problems } from "../internal/errors";
-import { GPU_FAMILIES, GPU_NAMES, migProfileName, poolEfaInterfaces, poolFamilies } from "../internal/gpu-instances";
+import { GPU_FAMILIES, GPU_NAMES, GpuSharingMode, migProfileName, poolEfaInterfaces, poolFamilies } from "../internal/gpu-instances";
 import { checkDnsLabel, checkUnique, COMPONENT_NAME_MAX } from "../internal/naming";
 import { checkPrincipalArn, checkPrincipalArns } from "../internal/principal-arn";
 import { isAwsAccountId, isInt, isKarpenterBudgetDuration, isKarpenterDuration } from "../internal/validators";
@@ -13,25 +13,50 @@ import { KUBERNETES_VERSIONS } from "../internal/versions";
 // Still exported here: TenantNamespace and library users import it through the gpu-cluster barrel.
 export { isCidr };
 
-export type CapacityType = "spot" | "on-demand" | "reserved";
-export const CAPACITY_TYPES: readonly CapacityType[] = ["spot", "on-demand", "reserved"];
+// Enums as named `as const` objects: the stack config schema derives its
+// enums from them (stacks/config.ts), so the two cannot drift.
 
-export type ConsolidationPolicy = "WhenEmpty" | "WhenEmptyOrUnderutilized" | "Balanced";
-export const CONSOLIDATION_POLICIES: readonly ConsolidationPolicy[] = ["WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced"];
+/** Capacity Karpenter may buy (`karpenter.sh/capacity-type`). */
+export const CapacityType = { Spot: "spot", OnDemand: "on-demand", Reserved: "reserved" } as const;
+export type CapacityType = (typeof CapacityType)[keyof typeof CapacityType];
+export const CAPACITY_TYPES: readonly CapacityType[] = Object.values(CapacityType);
 
-export type AmiFamily = "al2023" | "bottlerocket";
-export const AMI_FAMILIES: readonly AmiFamily[] = ["al2023", "bottlerocket"];
+/** Capacity the platform's CPU pool may buy (no reservations). */
+export const PlatformCapacityType = { Spot: CapacityType.Spot, OnDemand: CapacityType.OnDemand } as const;
+export type PlatformCapacityType = (typeof PlatformCapacityType)[keyof typeof PlatformCapacityType];
+
+/** Karpenter NodePool `disruption.consolidationPolicy` (v1.14.1). */
+export const ConsolidationPolicy = { WhenEmpty: "WhenEmpty", WhenEmptyOrUnderutilized: "WhenEmptyOrUnderutilized", Balanced: "Balanced" } as const;
+export type ConsolidationPolicy = (typeof ConsolidationPolicy)[keyof typeof ConsolidationPolicy];
+export const CONSOLIDATION_POLICIES: readonly ConsolidationPolicy[] = Object.values(ConsolidationPolicy);
+
+/** Node OS of a GPU pool. */
+export const AmiFamily = { Al2023: "al2023", Bottlerocket: "bottlerocket" } as const;
+export type AmiFamily = (typeof AmiFamily)[keyof typeof AmiFamily];
+export const AMI_FAMILIES: readonly AmiFamily[] = Object.values(AmiFamily);
+
+/** Self-managed Karpenter and GPU Operator, or EKS Auto Mode. */
+export const ClusterMode = { Karpenter: "karpenter", Auto: "auto" } as const;
+export type ClusterMode = (typeof ClusterMode)[keyof typeof ClusterMode];
+
+/** One NAT gateway, or one per zone. */
+export const NatGateways = { Single: "single", PerZone: "perZone" } as const;
+export type NatGateways = (typeof NatGateways)[keyof typeof NatGateways];
+
+/** Kyverno's `validationActions`: report or deny. */
+export const KyvernoEnforcement = { Audit: "Audit", Enforce: "Enforce" } as const;
+export type KyvernoEnforcement = (typeof KyvernoEnforcement)[keyof typeof KyvernoEnforcement];
 
 /** How a pool's GPUs are shared between pods. */
 export type GpuSharing =
     /** Each physical GPU is advertised `replicas` times; pods share it without memory isolation. */
-    | { mode: "time-slicing"; replicas: number }
+    | { mode: typeof GpuSharingMode.TimeSlicing; replicas: number }
     /**
      * Every GPU is split into identical MIG slices (a uniform `all-<slice>`
      * profile of the GPU Operator's MIG manager, e.g. `all-1g.10gb`), exposed
      * as `nvidia.com/gpu` under the `single` MIG strategy.
      */
-    | { mode: "mig"; profile: string };
+    | { mode: typeof GpuSharingMode.Mig; profile: string };
 
 /**
  * One term selecting EC2 capacity reservations (Karpenter EC2NodeClass
@@ -106,7 +131,7 @@ export interface NetworkArgs {
     /** Availability zones to span, 2 or 3. Default 3. */
     availabilityZoneCount?: number;
     /** One NAT gateway (`"single"`, cheaper) or one per zone (`"perZone"`, zone-fault tolerant). Default `"perZone"`. */
-    natGateways?: "single" | "perZone";
+    natGateways?: NatGateways;
 }
 
 /**
@@ -157,7 +182,7 @@ export interface SystemNodeArgs {
  */
 export interface PlatformPoolArgs {
     /** Capacity types. Default `["on-demand"]`; the dev profile allows spot first. */
-    capacityTypes?: Exclude<CapacityType, "reserved">[];
+    capacityTypes?: PlatformCapacityType[];
     /** EC2 instance categories (c, m, r …). Default `["c", "m", "r"]`. */
     instanceCategories?: string[];
     /**
@@ -175,7 +200,7 @@ export interface PlatformPoolArgs {
 
 export interface KyvernoArgs {
     /** `"Audit"` reports violations, `"Enforce"` denies them. Default `"Enforce"`. */
-    enforcement?: "Audit" | "Enforce";
+    enforcement?: KyvernoEnforcement;
     /**
      * Image registries pods may pull from: a registry host (`nvcr.io`) or a host/path prefix (`docker.io/vllm`),
      * matched at `/` boundaries of the image's fully qualified repository (`docker.io/vllm` admits
@@ -196,7 +221,7 @@ export interface KyvernoArgs {
 
 export interface GpuClusterArgs {
     /** `"karpenter"` (self-managed Karpenter, GPU Operator) or `"auto"` (EKS Auto Mode). Default `"karpenter"`. */
-    mode?: "karpenter" | "auto";
+    mode?: ClusterMode;
     /** EKS Kubernetes version. Default from versions.ts (`KUBERNETES_VERSIONS.default`). */
     kubernetesVersion?: string;
     network?: NetworkArgs;

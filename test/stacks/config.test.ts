@@ -57,7 +57,7 @@ const CORPUS: { title: string; stack: Stack; edit: (c: Config) => void; messages
     // Cluster and pools.
     { title: "a pool without a GPU limit", stack: "dev", edit: (c) => (pools(c)[0].gpuLimit = 0), messages: [`${K("pools")}[0].gpuLimit: got 0; every pool needs a GPU limit`] },
     { title: "duplicate pool names", stack: "prod", edit: (c) => (pools(c)[1].name = "inference-l40s"), messages: [`${K("pools")}[1].name: got "inference-l40s"; names must be unique`] },
-    { title: "an unknown capacity type", stack: "dev", edit: (c) => (pools(c)[0].capacityTypes = ["preemptible"]), messages: [`${K("pools")}[0].capacityTypes[0]: got "preemptible"; expected one of spot, on-demand, reserved`] },
+    { title: "an unknown capacity type", stack: "dev", edit: (c) => (pools(c)[0].capacityTypes = ["preemptible"]), messages: [`${K("pools")}[0].capacityTypes[0]: got "preemptible"; Invalid option: expected one of "spot"|"on-demand"|"reserved"`] },
     { title: "a malformed consolidateAfter", stack: "dev", edit: (c) => (pools(c)[0].consolidateAfter = "5 minutes"), messages: [`${K("pools")}[0].consolidateAfter: got "5 minutes"`] },
     // Multi-node (models[3] is prod's DeepSeek-R1 across two p5.48xlarge).
     {
