@@ -18,6 +18,7 @@ export type {
     BusinessHoursProtection,
     CapacityReservationSelector,
     CapacityType,
+    ClusterMode,
     ConsolidationPolicy,
     EndpointArgs,
     GpuClusterArgs,
@@ -25,10 +26,14 @@ export type {
     GpuPoolInfo,
     GpuSharing,
     KyvernoArgs,
+    KyvernoEnforcement,
+    NatGateways,
     NetworkArgs,
+    PlatformCapacityType,
     PlatformPoolArgs,
     SystemNodeArgs,
 } from "./gpu-cluster";
+export type { GpuPoolSharing, GpuSharingMode } from "./internal/gpu-instances";
 
 // A vLLM model endpoint.
 export { ModelEndpoint } from "./model-endpoint";
@@ -92,7 +97,9 @@ export type {
     EgressRuleArgs,
     GatewayConnection,
     IngressSourceArgs,
+    SecretKeyRef,
     TenantAccess,
+    TenantAccessGroups,
     TenantNamespaceArgs,
     TenantPoolInfo,
     TenantPrincipal,
@@ -111,6 +118,7 @@ export type {
     AgentScalingArgs,
     AgentServiceArgs,
     AgentTracing,
+    NamespacedSecretKeyRef,
 } from "./agent-service";
 
 // What the platform stack exports, as a tenant program reads it through a StackReference.

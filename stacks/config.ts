@@ -83,7 +83,7 @@ const cluster = z.strictObject({
         .strictObject({
             capacityTypes: z.array(z.enum(PlatformCapacityType)).optional(),
             instanceCategories: z.array(z.string()).optional(),
-            architectures: z.array(z.enum([Architecture.Amd64, Architecture.Arm64])).optional(),
+            architectures: z.array(z.enum(Architecture)).optional(),
             cpuLimit: z.number().optional(),
             memoryLimitGiB: z.number().optional(),
         })
@@ -137,7 +137,7 @@ const model = z.strictObject({
     /** The model's size in billions of parameters: checks it fits its GPUs and sizes the startup budget. Required with `nodes` ≥ 2. */
     parametersBillions: z.number().optional(),
     /** ModelEndpoint `routing`: "kv-aware" (through the inference Gateway's InferencePool) or "service"; default kv-aware in prod with maxReplicas > 1. */
-    routing: z.enum([Routing.KvAware, Routing.Service]).optional(),
+    routing: z.enum(Routing).optional(),
 });
 
 const hostedModel = z.strictObject({
@@ -167,7 +167,7 @@ const gateway = z.strictObject({
 /** Where the gateway's and Langfuse's databases and caches live (components/internal/managed-state-args.ts StateSharing). */
 const state = z.strictObject({
     /** `shared`: one PostgreSQL instance and one cache for both; `dedicated`: each its own. Default per environment (dev shared, prod dedicated). */
-    sharing: z.enum([StateSharing.Dedicated, StateSharing.Shared]).optional(),
+    sharing: z.enum(StateSharing).optional(),
     /** Sizes of the shared instance (`sharing: shared` only; dedicated instances are sized at `gateway.database`). */
     database: z.strictObject({ instanceClass: z.string().optional(), allocatedStorageGiB: z.number().optional() }).optional(),
     /** Sizes of the shared cache (`sharing: shared` only). */

@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { poolAdvertisedPerGpu, SharingSpec } from "../internal/gpu-instances";
+import { GpuPoolSharing, poolAdvertisedPerGpu } from "../internal/gpu-instances";
 import { helmReleaseArgs } from "../internal/helm";
 import { podIdentityTrustPolicy } from "../internal/iam";
 import { asArgs, type KubernetesObject } from "../internal/k8s-object";
@@ -79,7 +79,7 @@ export interface GpuPoolInfo {
     /** Capacity types Karpenter may buy for the pool (`spot`, `on-demand`, `reserved`). */
     capacityTypes: string[];
     /** How the pool shares its GPUs between pods. Default: not shared (one pod per GPU). */
-    sharing?: SharingSpec;
+    sharing?: GpuPoolSharing;
     /**
      * `nvidia.com/gpu` one physical GPU advertises (time-slicing replicas, MIG
      * slices; 1 without sharing): the unit of the pool's NodePool limit and of

@@ -125,7 +125,7 @@ export type GpuSharingMode = (typeof GpuSharingMode)[keyof typeof GpuSharingMode
  * package schema (the component analyzer refuses unions); the GpuCluster
  * `sharing` arg (`GpuSharing`) is validated to set exactly the mode's setting.
  */
-export interface SharingSpec {
+export interface GpuPoolSharing {
     /** The sharing mode. */
     mode: GpuSharingMode;
     /** Time-slicing: how many times each physical GPU is advertised. */
@@ -145,7 +145,7 @@ export function migProfileName(profile: string): string {
  * strategy) advertises each slice. This is the unit Karpenter counts against a
  * NodePool's limit once a node is initialised, and the unit a ResourceQuota counts.
  */
-export function advertisedPerGpu(sharing: SharingSpec | undefined, family: string): number {
+export function advertisedPerGpu(sharing: GpuPoolSharing | undefined, family: string): number {
     if (!sharing) return 1;
     if (sharing.mode === "time-slicing") return sharing.replicas ?? 1;
     return GPU_FAMILIES[family]?.migProfiles?.[migProfileName(sharing.profile ?? "")] ?? 1;
@@ -156,7 +156,7 @@ export function advertisedPerGpu(sharing: SharingSpec | undefined, family: strin
  * refuses MIG pools that mix GPU models, so the factor is the same for every
  * family a valid pool may launch.
  */
-export function poolAdvertisedPerGpu(pool: { sharing?: SharingSpec; instanceFamilies?: readonly string[]; gpuNames?: readonly string[] }): number {
+export function poolAdvertisedPerGpu(pool: { sharing?: GpuPoolSharing; instanceFamilies?: readonly string[]; gpuNames?: readonly string[] }): number {
     const [family] = poolFamilies(pool);
     return family === undefined ? 1 : advertisedPerGpu(pool.sharing, family);
 }

@@ -19,6 +19,14 @@ export const TenantAccess = {
 export type TenantAccess = (typeof TenantAccess)[keyof typeof TenantAccess];
 export const TENANT_ACCESS_LEVELS: readonly TenantAccess[] = Object.values(TenantAccess);
 
+/** The Kubernetes groups a tenant's principals are mapped to, one per access level. */
+export interface TenantAccessGroups {
+    /** The group of `edit` principals. */
+    edit: string;
+    /** The group of `view` principals. */
+    view: string;
+}
+
 /** A key of a Secret: which Secret, and which of its keys. */
 export interface SecretKeyRef {
     /** The Secret's name. */

@@ -11,6 +11,7 @@ import {
     ResolvedTenantNamespaceArgs,
     resolveTenant,
     TenantAccess,
+    TenantAccessGroups,
     TenantNamespaceArgs,
     validateTenantNamespaceArgs,
 } from "./args";
@@ -66,7 +67,7 @@ export class TenantNamespace extends pulumi.ComponentResource {
     /** Secret in `namespace` holding the team's gateway key (`api-key`) and base URL (`base-url`). */
     readonly keySecretName: pulumi.Output<string>;
     /** Kubernetes groups the tenant's principals are mapped to, per access level. */
-    readonly accessGroups: pulumi.Output<Record<TenantAccess, string>>;
+    readonly accessGroups: pulumi.Output<TenantAccessGroups>;
     /** The gateway models the tenant's team may call. */
     readonly teamModels: pulumi.Output<string[]>;
     /** The tenant's GPU quota, in physical GPUs. */
