@@ -40,7 +40,6 @@ export interface EndpointCluster {
     clusterName?: pulumi.Input<string>;
     /**
      * Kubernetes provider of the cluster.
-     *
      * @deprecated Pass the provider as a resource option (`{ provider }` or
      * `{ providers: { kubernetes } }`), which reaches every child. Still
      * honoured when the options name no Kubernetes provider; refused when they

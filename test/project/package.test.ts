@@ -20,8 +20,9 @@ const PUBLIC_API = [
     // components
     "AgentService", "GpuCluster", "LlmGateway", "ModelEndpoint", "ObservabilityStack", "TenantNamespace", "ValidationError",
     // GpuCluster args and outputs
-    "AmiFamily", "BusinessHoursProtection", "CapacityReservationSelector", "CapacityType", "ConsolidationPolicy", "EndpointArgs",
-    "GpuClusterArgs", "GpuPoolArgs", "GpuPoolInfo", "GpuSharing", "KyvernoArgs", "NetworkArgs", "PlatformPoolArgs", "SystemNodeArgs",
+    "AmiFamily", "BusinessHoursProtection", "CapacityReservationSelector", "CapacityType", "ClusterMode", "ConsolidationPolicy", "EndpointArgs",
+    "GpuClusterArgs", "GpuPoolArgs", "GpuPoolInfo", "GpuPoolSharing", "GpuSharing", "GpuSharingMode", "KyvernoArgs", "KyvernoEnforcement",
+    "NatGateways", "NetworkArgs", "PlatformCapacityType", "PlatformPoolArgs", "SystemNodeArgs",
     // ModelEndpoint
     "AutoscalingArgs", "CacheAccessMode", "CacheVolumeArgs", "Dtype", "EndpointCluster", "EndpointResourceArgs", "ModelEndpointArgs",
     "ModelRoute", "MonitoringArgs", "SecretRef", "InferenceGatewayRef", "Routing",
@@ -33,10 +34,11 @@ const PUBLIC_API = [
     "AlertArgs", "ClickHouseArgs", "CollectorConnection", "LangfuseCacheArgs", "LangfuseConnection", "LangfuseDatabaseArgs", "LangfuseDeploymentArgs",
     "ObservabilityIngressArgs", "ObservabilityStackArgs", "PrometheusArgs", "SlackReceiverArgs",
     // TenantNamespace
-    "ContainerDefaultsArgs", "EgressRuleArgs", "GatewayConnection", "IngressSourceArgs", "TenantAccess", "TenantNamespaceArgs",
+    "ContainerDefaultsArgs", "EgressRuleArgs", "GatewayConnection", "IngressSourceArgs", "SecretKeyRef", "TenantAccess", "TenantAccessGroups", "TenantNamespaceArgs",
     "TenantPoolInfo", "TenantPrincipal", "TenantQuotaArgs", "TenantSpec", "TenantTeamArgs",
     // AgentService
     "AgentDatabaseServer", "AgentGateway", "AgentPlatformFacts", "AgentResourceArgs", "AgentScalingArgs", "AgentServiceArgs", "AgentTracing",
+    "NamespacedSecretKeyRef",
     // the platform stack's outputs, as a tenant reads them
     "PlatformStackOutputs",
     // errors
@@ -118,8 +120,10 @@ describe("the npm package", () => {
         }
     });
 
-    it("ships dist/ (main, types, exports), the CHANGELOG entry of its version and an Apache-2.0 LICENSE", () => {
-        assert.equal(pkg.main, "dist/components/index.js");
+    it("ships dist/ (types, exports), the CHANGELOG entry of its version and an Apache-2.0 LICENSE", () => {
+        // `main` names the Pulumi plugin's entry (PulumiPlugin.yaml): the plugin host requires the package
+        // directory, which reads `main`; a package name resolves through `exports`, which Node prefers to `main`.
+        assert.equal(pkg.main, "components/plugin.ts");
         assert.equal(pkg.types, "dist/components/index.d.ts");
         assert.deepEqual(pkg.exports["."], { types: "./dist/components/index.d.ts", default: "./dist/components/index.js" });
         assert.deepEqual(pkg.files, ["dist/**/*.js", "dist/**/*.d.ts", "CHANGELOG.md"]);
