@@ -109,6 +109,7 @@ export interface AgentResourceArgs {
  */
 export interface AgentServiceArgs {
     /**
+     * Kubernetes provider of the cluster.
      * @deprecated Pass the provider as a resource option (`{ provider }` or
      * `{ providers: { kubernetes } }`), which reaches every child. Still
      * honoured when the options name no Kubernetes provider; refused when they

@@ -183,6 +183,7 @@ export interface GatewayConnection {
  */
 export interface TenantNamespaceArgs extends TenantSpec {
     /**
+     * Kubernetes provider of the cluster.
      * @deprecated Pass the provider as a resource option (`{ provider }` or
      * `{ providers: { kubernetes } }`), which reaches every child. Still
      * honoured when the options name no Kubernetes provider; refused when they
