@@ -94,6 +94,55 @@ function schemaProblems(schema: Schema, components: readonly string[]): string[]
     return problems;
 }
 
+/** `servedModelName` → `served_model_name`, as Pulumi's Python codegen names properties. */
+const snake = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+
+/** The top-level keyword names of the call whose `(` is at `open` in `source`. */
+function keywords(source: string, open: number): string[] {
+    const names: string[] = [];
+    let depth = 0;
+    for (let i = open; i < source.length; i++) {
+        const c = source[i];
+        if (c === "(" || c === "[" || c === "{") depth++;
+        else if (c === ")" || c === "]" || c === "}") {
+            if (--depth === 0) break;
+        } else if (depth === 1) {
+            const kw = /^(\w+)=(?!=)/.exec(source.slice(i));
+            if (kw && /[(,\s]/.test(source[i - 1])) {
+                names.push(kw[1]);
+                i += kw[1].length;
+            }
+        }
+    }
+    return names;
+}
+
+/**
+ * Names a Python program takes from `genai_platform` that the SDK generated
+ * from `schema` would not have: a resource class and its snake_case args
+ * (plus `opts`), an input type as `<Type>Args` and its fields, an enum and its
+ * UPPER_SNAKE members.
+ */
+function unknownPythonNames(schema: Schema, source: string): string[] {
+    const local = (token: string) => token.split(":").pop()!;
+    const resources = new Map(Object.entries(schema.resources).map(([token, r]) => [local(token), [...Object.keys(r.inputProperties).map(snake), "opts"]]));
+    const objects = new Map(Object.entries(schema.types).filter(([, t]) => t.properties).map(([token, t]) => [`${local(token)}Args`, Object.keys(t.properties!).map(snake)]));
+    const enums = new Map(Object.entries(schema.types).filter(([, t]) => t.enum).map(([token, t]) => [local(token), t.enum!.map((m) => snake(m.name).toUpperCase())]));
+    const unknown: string[] = [];
+    for (const m of source.matchAll(/genai_platform\.(\w+)(?:\.(\w+))?(\()?/g)) {
+        const [, name, member, call] = m;
+        const args = resources.get(name) ?? objects.get(name);
+        if (args) {
+            if (call) unknown.push(...keywords(source, m.index! + m[0].length - 1).filter((k) => !args.includes(k)).map((k) => `${name}(${k}=)`));
+        } else if (enums.has(name)) {
+            if (member && !enums.get(name)!.includes(member)) unknown.push(`${name}.${member}`);
+        } else {
+            unknown.push(name);
+        }
+    }
+    return unknown;
+}
+
 const readJson = (file: string) => JSON.parse(fs.readFileSync(file, "utf8"));
 
 /** The fixture's schema for one component, as the plugin host builds it. */
@@ -125,6 +174,20 @@ describe("the Pulumi plugin's schema (component analyzer, offline)", function ()
 
     it("types and describes every arg of each, and every field of the types they reach", () => {
         assert.deepEqual(schemaProblems(schema, TENANT_FACING), []);
+    });
+
+    it("has every name examples/tenant-app-python uses, as the generated Python SDK spells it", () => {
+        const source = fs.readFileSync(path.join(ROOT, "examples/tenant-app-python/__main__.py"), "utf8");
+        assert.deepEqual(unknownPythonNames(schema, source), []);
+    });
+
+    it("refuses, in a planted program, names the generated SDK would not have", () => {
+        const planted = [
+            "genai_platform.ModelEndpoint(\"m\", maxModelLen=8192, pool=config.require(\"pool\"), cluster=genai_platform.EndpointClusterArgs(pools=[], cluster_nam=\"x\"))",
+            "genai_platform.Dtype.BF16",
+            "genai_platform.AutoscalingArgs(min_replicas=1)",
+        ].join("\n");
+        assert.deepEqual(unknownPythonNames(schema, planted), ["ModelEndpoint(maxModelLen=)", "EndpointClusterArgs(cluster_nam=)", "Dtype.BF16", "AutoscalingArgs"]);
     });
 
     it("gives the enums tenants choose from as named enums, not free strings", () => {
