@@ -76,9 +76,10 @@ endpoint = genai_platform.ModelEndpoint(
 )
 
 # The agent calls models through the gateway with the team's key; its checkpoints go to a database of its own.
+# Traces go to the platform's collector, which stamps the tenant; the team holds no Langfuse key.
 gateway = agent_platform["gateway"]
 database = agent_platform["database"]
-langfuse = agent_platform["langfuse"]
+tracing = agent_platform["tracing"]
 agent = genai_platform.AgentService(
     f"{tenant}-agent",
     provider=provider,
@@ -104,12 +105,11 @@ agent = genai_platform.AgentService(
             key=database["adminSecret"]["key"],
         ),
     ),
-    langfuse=genai_platform.AgentLangfuseArgs(
-        host=langfuse["host"],
-        namespace=langfuse["namespace"],
-        pod_labels=langfuse["podLabels"],
-        public_key=platform.require_output("langfusePublicKey"),
-        secret_key=platform.require_output("langfuseSecretKey"),
+    tracing=genai_platform.AgentTracingArgs(
+        endpoint=tracing["endpoint"],
+        namespace=tracing["namespace"],
+        pod_labels=tracing["podLabels"],
+        port=tracing["port"],
     ),
     opts=children,
 )
