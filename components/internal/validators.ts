@@ -82,6 +82,22 @@ export const isLiteLlmBudgetDuration = (v: unknown): v is string => typeof v ===
 export const isVolumeSize = (v: unknown): v is string => typeof v === "string" && /^[1-9][0-9]*(Mi|Gi|Ti)$/.test(v);
 export const VOLUME_SIZE_RULE = 'expected a volume size such as "50Gi" or "1Ti" (a positive whole number of Mi, Gi or Ti)';
 
+/**
+ * An http(s) URL a component hands to a client as a base (Prometheus for KEDA,
+ * Langfuse): parsed as WHATWG URLs are (Node's URL), without credentials,
+ * query or fragment, which a base URL must not carry (credentials would sit in
+ * plain env vars and specs).
+ */
+export function isHttpUrl(value: unknown): value is string {
+    if (typeof value !== "string") return false;
+    try {
+        const url = new URL(value);
+        return ["http:", "https:"].includes(url.protocol) && !url.username && !url.password && !url.search && !url.hash && !value.includes("#") && !value.includes("?");
+    } catch {
+        return false;
+    }
+}
+
 /** An AWS Region code (`us-east-1`, `us-gov-west-1`). */
 export const AWS_REGION_PATTERN = "[a-z]{2}(?:-gov)?-[a-z]+-\\d";
 export const isAwsRegion = (v: unknown): v is string => typeof v === "string" && new RegExp(`^${AWS_REGION_PATTERN}$`).test(v);

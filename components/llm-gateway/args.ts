@@ -2,7 +2,8 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { AlbIngressArgs, checkHostName, resolveAlbIngress, ResolvedAlbIngress, validateAlbIngress } from "../internal/alb-ingress";
 import { Problems } from "../internal/errors";
-import { isAwsRegion, isHttpHeaderName, isHttpHeaderValue, isInt, isNonNegativeNumber, isPositiveNumber } from "../internal/validators";
+import { parseQuantity, QUANTITY_RULE } from "../internal/quantity";
+import { isAwsRegion, isHttpHeaderName, isHttpHeaderValue, isHttpUrl, isInt, isNonNegativeNumber, isPositiveNumber } from "../internal/validators";
 import type { CacheArgs, ExternalState, PostgresArgs } from "../internal/managed-state-args";
 import { checkStoreOwnerName, resolveCache, resolvePostgres, validateCache, validatePostgres } from "../internal/managed-state-args";
 import { checkDnsLabel } from "../internal/naming";
@@ -220,7 +221,6 @@ export interface ResolvedLlmGatewayArgs {
 
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$/;
 const MODEL_NAME_RULE = "expected 1–128 characters: letters, digits and . _ : / @ -, starting with a letter or digit";
-const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/;
 
 /** The namespace the gateway runs in (and creates). */
 export const gatewayNamespace = (args: Pick<LlmGatewayArgs, "namespace">): string => args.namespace ?? "llm-gateway";
@@ -270,15 +270,6 @@ function isOpenAiBaseUrl(value: unknown): boolean {
     try {
         const url = new URL(value);
         return ["http:", "https:"].includes(url.protocol) && !url.username && !url.password && !url.search && !url.hash && url.pathname.endsWith("/v1");
-    } catch {
-        return false;
-    }
-}
-
-function isHttpUrl(value: unknown): boolean {
-    if (typeof value !== "string") return false;
-    try {
-        return ["http:", "https:"].includes(new URL(value).protocol);
     } catch {
         return false;
     }
@@ -399,7 +390,7 @@ function validateDeployment(p: Problems, r: ResolvedLlmGatewayArgs): void {
         p.check(r.replicas >= 2, "replicas", r.replicas, "production needs at least 2 replicas so a node or zone loss keeps the gateway up");
     }
     for (const [field, value] of Object.entries(r.resources)) {
-        p.at("resources").check(QUANTITY.test(String(value)), field, value, 'expected a Kubernetes quantity such as "500m", "2" or "1Gi"');
+        p.at("resources").check(parseQuantity(value) !== undefined, field, value, QUANTITY_RULE);
     }
 }
 

@@ -7,7 +7,7 @@ import { GPU_FAMILIES, poolAdvertisedPerGpu, poolFamilies, sliceShare } from "..
 import { MAX_CONTEXT_TOKENS } from "../internal/limits";
 import { checkDnsLabel } from "../internal/naming";
 import { parseQuantity } from "../internal/quantity";
-import { isDnsSubdomain, isInt, isPort, isPrometheusDuration, isSecretKey, isVolumeSize, PROMETHEUS_DURATION_RULE, SECRET_KEY_RULE, SECRET_NAME_RULE } from "../internal/validators";
+import { isDnsSubdomain, isHttpUrl, isInt, isPort, isPrometheusDuration, isSecretKey, isVolumeSize, PROMETHEUS_DURATION_RULE, SECRET_KEY_RULE, SECRET_NAME_RULE } from "../internal/validators";
 import { MIN_STARTUP_SECONDS, multiNodeEfa, multiNodeResources, startupBudgetSeconds, validateModelFit, validateMultiNode } from "./multi-node";
 
 /** The Prometheus of the platform's kube-prometheus-stack release, as seen from inside the cluster. */
@@ -371,7 +371,6 @@ const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** Object key characters AWS calls safe; no IAM wildcards (`*`, `?`), which would widen the policy. */
 const S3_PREFIX = /^[A-Za-z0-9!_.'()-]+(\/[A-Za-z0-9!_.'()-]+)*\/?$/;
 const CPU = /^([1-9][0-9]*m|[0-9]+(\.[0-9]+)?)$/;
-const URL = /^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/\S*)?$/;
 const QUANTIZATION = /^[a-z0-9_-]+$/;
 
 /** `given` over `defaults`, ignoring keys given as undefined. */
@@ -658,7 +657,7 @@ function validateAutoscaling(p: Problems, r: ResolvedModelEndpointArgs): void {
     at.check(typeof a.allowScaleToZero === "boolean", "allowScaleToZero", a.allowScaleToZero, "expected true or false");
     at.check(typeof a.allowMultiNodeScaleToZero === "boolean", "allowMultiNodeScaleToZero", a.allowMultiNodeScaleToZero, "expected true or false");
     at.check(isInt(a.targetQueueDepth, 1), "targetQueueDepth", a.targetQueueDepth, "expected a whole number of waiting requests ≥ 1");
-    at.check(URL.test(String(a.serverAddress)), "serverAddress", a.serverAddress, "expected an http(s) URL of Prometheus, e.g. " + DEFAULT_PROMETHEUS_URL);
+    at.check(isHttpUrl(a.serverAddress), "serverAddress", a.serverAddress, "expected an http(s) URL of Prometheus, e.g. " + DEFAULT_PROMETHEUS_URL);
     at.check(isInt(a.pollingInterval, 1), "pollingInterval", a.pollingInterval, "expected whole seconds ≥ 1");
     at.check(isInt(a.cooldownPeriod, 0), "cooldownPeriod", a.cooldownPeriod, "expected whole seconds ≥ 0");
     at.check(isInt(a.scaleDownStabilizationSeconds, 0), "scaleDownStabilizationSeconds", a.scaleDownStabilizationSeconds, "expected whole seconds ≥ 0");

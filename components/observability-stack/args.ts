@@ -5,7 +5,7 @@ import { isCidr } from "../internal/cidr";
 import { CERT_MANAGER_NAMESPACE, CLICKHOUSE_OPERATOR_NAMESPACE, MONITORING_NAMESPACE } from "./values";
 import { AlbIngressArgs, checkHostName, resolveAlbIngress, ResolvedAlbIngress, validateAlbIngress } from "../internal/alb-ingress";
 import { Problems } from "../internal/errors";
-import { isDnsSubdomain, isInt, isPrometheusDuration, isVolumeSize, PROMETHEUS_DURATION_RULE, VOLUME_SIZE_RULE } from "../internal/validators";
+import { isDnsSubdomain, isHttpUrl, isInt, isPrometheusDuration, isVolumeSize, PROMETHEUS_DURATION_RULE, VOLUME_SIZE_RULE } from "../internal/validators";
 import type { CacheArgs, ExternalState, PostgresArgs } from "../internal/managed-state-args";
 import { checkStoreOwnerName, resolveCache, resolvePostgres, validateCache, validatePostgres } from "../internal/managed-state-args";
 import { checkDnsLabel } from "../internal/naming";
@@ -298,18 +298,9 @@ function validateCluster(p: Problems, args: ObservabilityStackArgs): void {
     }
 }
 
-function isPlainHttpUrl(value: string): boolean {
-    try {
-        const url = new URL(value);
-        return ["http:", "https:"].includes(url.protocol) && !url.username && !url.password && !url.search && !url.hash;
-    } catch {
-        return false;
-    }
-}
-
 function validateUrl(p: Problems, field: string, value: string | undefined): void {
     if (value === undefined) return;
-    p.check(isPlainHttpUrl(String(value)), field, value, 'expected an http(s) URL without credentials, query or fragment, such as "https://langfuse.example.com"');
+    p.check(isHttpUrl(value), field, value, 'expected an http(s) URL without credentials, query or fragment, such as "https://langfuse.example.com"');
 }
 
 function validateLangfuse(p: Problems, l: ResolvedObservabilityStackArgs["langfuse"], production: boolean, given?: LangfuseDeploymentArgs): void {

@@ -9,13 +9,16 @@
 import assert from "node:assert/strict";
 import type * as k8s from "@pulumi/kubernetes";
 import { validateAgentServiceArgs } from "../../components/agent-service/args";
+import { validateLlmGatewayArgs } from "../../components/llm-gateway/args";
+import { parseQuantity } from "../../components/internal/quantity";
 import { validateModelEndpointArgs } from "../../components/model-endpoint/args";
 import { validateObservabilityStackArgs } from "../../components/observability-stack/args";
 import { validateTenantNamespaceArgs } from "../../components/tenant-namespace/args";
-import { isDnsSubdomain, isPrometheusDuration, isSecretKey } from "../../components/internal/validators";
+import { isDnsSubdomain, isHttpUrl, isPrometheusDuration, isSecretKey } from "../../components/internal/validators";
 import { problemLines } from "../harness";
 import { agentArgs } from "../agent-service/fixtures";
 import { CLUSTER_NAME, POOLS as ENDPOINT_POOLS } from "../model-endpoint/fixtures";
+import { minimalArgs as gatewayArgs } from "../llm-gateway/fixtures";
 import { minimalArgs } from "../observability-stack/fixtures";
 import { GATEWAY, tenantArgs, WEB } from "../tenant-namespace/fixtures";
 
@@ -61,6 +64,20 @@ const PROMETHEUS_DURATION_FIELDS: Field[] = [
     { name: "ObservabilityStack alerts.gpuPendingFor", problemsAt: (v) => at("alerts.gpuPendingFor", () => validateObservabilityStackArgs("obs", minimalArgs(PROVIDER, { alerts: { gpuPendingFor: v } }))) },
 ];
 
+const gateway = (extra: Record<string, unknown>) => () => validateLlmGatewayArgs("gateway", { ...gatewayArgs(PROVIDER), ...extra });
+
+const HTTP_URL_FIELDS: Field[] = [
+    { name: "ModelEndpoint autoscaling.serverAddress", problemsAt: (v) => at("autoscaling.serverAddress", endpoint({ autoscaling: { serverAddress: v } })) },
+    { name: "LlmGateway langfuse.host", problemsAt: (v) => at("langfuse.host", gateway({ langfuse: { host: v, publicKey: "pk-lf-1", secretKey: "sk-lf-1" } })) },
+    { name: "ObservabilityStack langfuse.publicUrl", problemsAt: (v) => at("langfuse.publicUrl", () => validateObservabilityStackArgs("obs", minimalArgs(PROVIDER, { langfuse: { publicUrl: v } }))) },
+];
+
+const QUANTITY_FIELDS: Field[] = [
+    { name: "LlmGateway resources.cpuLimit", problemsAt: (v) => at("resources.cpuLimit", gateway({ resources: { cpuLimit: v } })) },
+    { name: "TenantNamespace quota.cpuLimits", problemsAt: (v) => at("quota.cpuLimits", () => validateTenantNamespaceArgs("web", tenantArgs(PROVIDER, { ...WEB, quota: { cpuLimits: v } }))) },
+    { name: "AgentService resources.memory", problemsAt: (v) => at("resources.memory", () => validateAgentServiceArgs("assistant", { provider: PROVIDER, ...agentArgs({ resources: { memory: v } }) })) },
+];
+
 /**
  * Values with the verdict of the system that reads them: the API server's
  * IsDNS1123Subdomain and IsConfigMapKey (kubernetes/apimachinery
@@ -97,6 +114,23 @@ const CONCEPTS: { concept: string; predicate: (v: unknown) => boolean; fields: F
         fields: PROMETHEUS_DURATION_FIELDS,
         accepted: ["15s", "1m30s", "2h", "1w2d"],
         refused: ["0s", "0h0m", "", "15", "1.5m", "15 s"],
+    },
+    {
+        // WHATWG URL parsing (Node's URL), http or https, and nothing a base URL must not carry:
+        // credentials (they would sit in plain env and Deployment specs), a query or a fragment.
+        concept: "an http(s) base URL",
+        predicate: isHttpUrl,
+        fields: HTTP_URL_FIELDS,
+        accepted: ["http://prometheus.monitoring.svc.cluster.local:9090", "https://langfuse.example.com", "http://10.0.0.5:3000/base"],
+        refused: ["http://user:pw@prometheus:9090", "http://prometheus:9090/?step=1", "https://langfuse.example.com/#x", "ftp://prometheus", "prometheus:9090", ""],
+    },
+    {
+        // Kubernetes' resource.Quantity syntax (quantity.ts, after apimachinery pkg/api/resource).
+        concept: "a Kubernetes quantity",
+        predicate: (v) => parseQuantity(v) !== undefined && (parseQuantity(v) ?? 0) > 0,
+        fields: QUANTITY_FIELDS,
+        accepted: ["500m", "2", "0.5", ".5", "1e3", "1Pi", "64Gi"],
+        refused: ["1 cpu", "abc", "1.2.3", "-1"],
     },
 ];
 
