@@ -123,7 +123,7 @@ describe("the npm package", () => {
     it("ships dist/ (types, exports), the CHANGELOG entry of its version and an Apache-2.0 LICENSE", () => {
         // `main` names the Pulumi plugin's entry (PulumiPlugin.yaml): the plugin host requires the package
         // directory, which reads `main`; a package name resolves through `exports`, which Node prefers to `main`.
-        assert.equal(pkg.main, "components/plugin.ts");
+        assert.equal(pkg.main, "dist/components/plugin.js");
         assert.equal(pkg.types, "dist/components/index.d.ts");
         assert.deepEqual(pkg.exports["."], { types: "./dist/components/index.d.ts", default: "./dist/components/index.js" });
         assert.deepEqual(pkg.files, ["dist/**/*.js", "dist/**/*.d.ts", "CHANGELOG.md"]);

@@ -2,7 +2,8 @@
  * The package as a Pulumi plugin (PulumiPlugin.yaml): the schema `pulumi
  * package add` generates Python, Go and other SDKs from. It is produced here
  * offline, the way the Node.js plugin host produces it (@pulumi/pulumi
- * cmd/run-plugin/run.js): require the package's `main`, collect the
+ * cmd/run-plugin/run.js): require the package's `main` (here its source,
+ * components/plugin.ts), collect the
  * ComponentResources it exports (`getPulumiComponents`), and ask a
  * `ComponentProvider` for its schema, which runs the component analyzer
  * (provider/experimental/analyzer.js) over the TypeScript source.
@@ -163,9 +164,12 @@ describe("the Pulumi plugin's schema (component analyzer, offline)", function ()
         schema = JSON.parse(await new ComponentProvider({ dirname: ROOT, name: PACKAGE, components }).getSchema());
     });
 
-    it("is the module the plugin host loads: package.json `main`, beside PulumiPlugin.yaml (runtime nodejs)", () => {
-        assert.equal(path.resolve(ROOT, readJson(path.join(ROOT, "package.json")).main), path.join(ROOT, "components/plugin.ts"));
+    it("is what the plugin host loads: package.json `main` is components/plugin.ts built, the analyzer starts at index.ts", () => {
+        const pkg = readJson(path.join(ROOT, "package.json"));
+        assert.equal(pkg.main, "dist/components/plugin.js");
+        assert.equal(pkg.scripts.prepare, "npm run build");
         assert.match(fs.readFileSync(path.join(ROOT, "PulumiPlugin.yaml"), "utf8"), /^runtime: nodejs$/m);
+        assert.match(fs.readFileSync(path.join(ROOT, "index.ts"), "utf8"), /^export \{ AgentService, ModelEndpoint, TenantNamespace \} from "\.\/components\/plugin";$/m);
     });
 
     it("serves exactly the tenant-facing components", () => {
