@@ -1,14 +1,14 @@
 /**
- * The Pulumi plugin's source entry, for the component analyzer only.
+ * The Pulumi plugin's entry (PulumiPlugin.yaml), from source.
  *
- * `pulumi package add` runs Pulumi's Node.js plugin host over this directory
- * (PulumiPlugin.yaml): it requires package.json `main`,
- * `dist/components/plugin.js` (built from components/plugin.ts by `npm run
- * build`, which `npm install` runs as `prepare`), and serves the components it
- * exports. The component analyzer that derives their schema reads TypeScript
- * source: finding no source file behind `exports` or `main`, it starts from
- * `index.ts` at the package root (@pulumi/pulumi
- * provider/experimental/analyzer.js, `findProgramEntryPoint`), which is this
- * file. TypeScript tenants import the package's `exports` entry instead.
+ * `pulumi package add` runs Pulumi's Node.js plugin host over this directory:
+ * it registers ts-node and requires the directory (@pulumi/pulumi
+ * cmd/run-plugin/run.js), which Node resolves, package.json having no `main`,
+ * to this file; no build and no install script is needed. The component
+ * analyzer that derives the schema reads TypeScript source: finding no source
+ * file behind `exports` and no `main`, it starts from `index.ts` at the
+ * package root (provider/experimental/analyzer.js, `findProgramEntryPoint`),
+ * this file too. TypeScript tenants import the package's `exports` entry
+ * (dist/components/index.js) instead.
  */
 export { AgentService, ModelEndpoint, TenantNamespace } from "./components/plugin";

@@ -1,6 +1,6 @@
 /**
- * The entry of the Pulumi plugin (PulumiPlugin.yaml; package.json `main` is
- * its build, `dist/components/plugin.js`; the analyzer starts from ../index.ts):
+ * The entry of the Pulumi plugin (PulumiPlugin.yaml; the plugin host and the
+ * analyzer both start from ../index.ts, which re-exports this module):
  * the tenant-facing components, which `pulumi package add` turns into SDKs
  * for Python, Go and the other languages. Pulumi's Node.js plugin host
  * requires this module and serves every ComponentResource it exports; the

@@ -121,9 +121,9 @@ describe("the npm package", () => {
     });
 
     it("ships dist/ (types, exports), the CHANGELOG entry of its version and an Apache-2.0 LICENSE", () => {
-        // `main` names the Pulumi plugin's entry (PulumiPlugin.yaml): the plugin host requires the package
-        // directory, which reads `main`; a package name resolves through `exports`, which Node prefers to `main`.
-        assert.equal(pkg.main, "dist/components/plugin.js");
+        // No `main`: a package name resolves through `exports`, and the Pulumi plugin host (PulumiPlugin.yaml)
+        // requires the directory, which Node resolves to the root index.ts (test/project/plugin-schema.test.ts).
+        assert.equal(pkg.main, undefined);
         assert.equal(pkg.types, "dist/components/index.d.ts");
         assert.deepEqual(pkg.exports["."], { types: "./dist/components/index.d.ts", default: "./dist/components/index.js" });
         assert.deepEqual(pkg.files, ["dist/**/*.js", "dist/**/*.d.ts", "CHANGELOG.md"]);

@@ -2,8 +2,8 @@
  * The package as a Pulumi plugin (PulumiPlugin.yaml): the schema `pulumi
  * package add` generates Python, Go and other SDKs from. It is produced here
  * offline, the way the Node.js plugin host produces it (@pulumi/pulumi
- * cmd/run-plugin/run.js): require the package's `main` (here its source,
- * components/plugin.ts), collect the
+ * cmd/run-plugin/run.js): require the package directory (index.ts,
+ * which re-exports components/plugin.ts), collect the
  * ComponentResources it exports (`getPulumiComponents`), and ask a
  * `ComponentProvider` for its schema, which runs the component analyzer
  * (provider/experimental/analyzer.js) over the TypeScript source.
@@ -164,12 +164,18 @@ describe("the Pulumi plugin's schema (component analyzer, offline)", function ()
         schema = JSON.parse(await new ComponentProvider({ dirname: ROOT, name: PACKAGE, components }).getSchema());
     });
 
-    it("is what the plugin host loads: package.json `main` is components/plugin.ts built, the analyzer starts at index.ts", () => {
+    it("is what the plugin host loads: the package directory, resolved to index.ts with no build and no install script", () => {
+        // The plugin host (cmd/run-plugin/run.js) registers ts-node and requires the package directory. With no
+        // `main`, Node resolves the directory to index.<registered extension>, i.e. index.ts (tsx does the same
+        // here). No `main` also keeps the tarball dist/ only (npm pack always ships `main`), and nothing depends
+        // on an install-time build: npm may run no lifecycle scripts unless approved.
         const pkg = readJson(path.join(ROOT, "package.json"));
-        assert.equal(pkg.main, "dist/components/plugin.js");
-        assert.equal(pkg.scripts.prepare, "npm run build");
+        assert.equal(pkg.main, undefined);
+        assert.deepEqual(["preinstall", "install", "postinstall", "prepare"].filter((s) => s in pkg.scripts), []);
+        assert.equal(require.resolve(ROOT), path.join(ROOT, "index.ts"));
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        assert.deepEqual(Object.keys(require(ROOT)).sort(), TENANT_FACING);
         assert.match(fs.readFileSync(path.join(ROOT, "PulumiPlugin.yaml"), "utf8"), /^runtime: nodejs$/m);
-        assert.match(fs.readFileSync(path.join(ROOT, "index.ts"), "utf8"), /^export \{ AgentService, ModelEndpoint, TenantNamespace \} from "\.\/components\/plugin";$/m);
     });
 
     it("serves exactly the tenant-facing components", () => {
