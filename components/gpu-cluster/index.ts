@@ -4,7 +4,7 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GpuPoolSharing, poolAdvertisedPerGpu } from "../internal/gpu-instances";
-import { helmReleaseArgs } from "../internal/helm";
+import { createAddonNamespace, helmReleaseArgs } from "../internal/helm";
 import { podIdentityTrustPolicy } from "../internal/iam";
 import { asArgs, type KubernetesObject } from "../internal/k8s-object";
 import { AWS_NAME_LIMITS, physicalName } from "../internal/naming";
@@ -218,7 +218,12 @@ export class GpuCluster extends pulumi.ComponentResource {
                 name: "gpu-operator",
                 namespace: GPU_OPERATOR_NAMESPACE,
                 values: gpuOperatorValues(settings),
-            }), { parent: this, provider: this.provider, dependsOn: platformCapacity }));
+            }), {
+                parent: this,
+                provider: this.provider,
+                // Its operands mount host paths and run privileged (driver validation, device plugin, DCGM).
+                dependsOn: [createAddonNamespace(name, GPU_OPERATOR_NAMESPACE, "privileged", { parent: this, provider: this.provider }), ...platformCapacity],
+            }));
         }
         this.registerObjects(name, poolObjects, addons.slice(0, 1));
         const storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, asArgs<k8s.storage.v1.StorageClassArgs>(renderDefaultStorageClass(auto)), {
@@ -238,7 +243,7 @@ export class GpuCluster extends pulumi.ComponentResource {
             name: "kyverno",
             namespace: KYVERNO_NAMESPACE,
             values: kyvernoValues(settings),
-        }), { parent: this, provider: this.provider, dependsOn: platformCapacity });
+        }), { parent: this, provider: this.provider, dependsOn: [createAddonNamespace(name, KYVERNO_NAMESPACE, "restricted", { parent: this, provider: this.provider }), ...platformCapacity] });
         addons.push(kyverno);
         addons.push(createKeda(name, { provider: this.provider, placement: addonPlacement(settings.mode, "critical"), dependsOn: platformCapacity, replicas: settings.kedaReplicas }, this));
         this.registerObjects(

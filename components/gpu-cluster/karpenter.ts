@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AWS_NAME_LIMITS, physicalName } from "../internal/naming";
 import { CHARTS } from "../internal/versions";
-import { helmReleaseArgs } from "../internal/helm";
+import { createAddonNamespace, helmReleaseArgs } from "../internal/helm";
 import {
     controllerTrustPolicy,
     INTERRUPTION_QUEUE_SETTINGS,
@@ -124,7 +124,11 @@ export function createKarpenter(name: string, inputs: KarpenterInputs, parent: p
         name: "karpenter",
         namespace: KARPENTER_NAMESPACE,
         values: pulumi.all([inputs.clusterName, queue.name]).apply(([c, q]) => karpenterValues(c, q, inputs.nodeOverlay)),
-    }), { parent, provider: inputs.provider, dependsOn: [...inputs.dependsOn, podIdentity, nodeAccess, ...rolePolicies, ...attachments] });
+    }), {
+        parent,
+        provider: inputs.provider,
+        dependsOn: [createAddonNamespace(name, KARPENTER_NAMESPACE, "restricted", { parent, provider: inputs.provider }), ...inputs.dependsOn, podIdentity, nodeAccess, ...rolePolicies, ...attachments],
+    });
 
     return { nodeRole, controllerRole, queue, release };
 }

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { helmReleaseArgs } from "../internal/helm";
+import { createAddonNamespace, helmReleaseArgs } from "../internal/helm";
 import { CHARTS } from "../internal/versions";
 import { KEDA_NAMESPACE, kedaValues, type Placement } from "./values";
 
@@ -29,5 +29,10 @@ export function createKeda(name: string, inputs: KedaInputs, parent: pulumi.Reso
         name: "keda",
         namespace: KEDA_NAMESPACE,
         values: kedaValues(inputs.placement, inputs.replicas),
-    }), { parent, provider: inputs.provider, dependsOn: inputs.dependsOn, aliases: [{ name: `${name}-keda-keda` }] });
+    }), {
+        parent,
+        provider: inputs.provider,
+        dependsOn: [createAddonNamespace(name, KEDA_NAMESPACE, "restricted", { parent, provider: inputs.provider }), ...inputs.dependsOn],
+        aliases: [{ name: `${name}-keda-keda` }],
+    });
 }

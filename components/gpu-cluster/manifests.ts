@@ -283,16 +283,6 @@ export function renderAutoModeNetworkPolicyConfig(): KubernetesObject {
     };
 }
 
-/** A namespace for a cluster add-on, admitting pods at Pod Security `level` (enforced, audited and warned). */
-export function renderAddonNamespace(name: string, level: "privileged" | "baseline" | "restricted"): KubernetesObject {
-    const modes = ["enforce", "audit", "warn"];
-    return {
-        apiVersion: "v1",
-        kind: "Namespace",
-        metadata: { name, labels: Object.fromEntries(modes.map((m) => [`pod-security.kubernetes.io/${m}`, level])) },
-    };
-}
-
 /** The StorageClass every platform volume asks for by default. */
 export const DEFAULT_STORAGE_CLASS = "gp3";
 

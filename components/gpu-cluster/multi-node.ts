@@ -1,11 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { helmReleaseArgs } from "../internal/helm";
-import { asArgs } from "../internal/k8s-object";
+import { createAddonNamespace, helmReleaseArgs, type PodSecurityLevel } from "../internal/helm";
 import { CHARTS } from "../internal/versions";
 import type { ResolvedGpuClusterArgs } from "./args";
-import { EFA_SECURITY_GROUP_TAG, renderAddonNamespace } from "./manifests";
+import { EFA_SECURITY_GROUP_TAG } from "./manifests";
 import { EFA_DEVICE_PLUGIN_NAMESPACE, efaDevicePluginValues, leaderWorkerSetValues, LWS_NAMESPACE } from "./values";
 
 export interface MultiNodeContext {
@@ -25,8 +24,7 @@ export interface MultiNodeContext {
  */
 export function createMultiNodeAddons(name: string, settings: ResolvedGpuClusterArgs, ctx: MultiNodeContext, parent: pulumi.Resource): pulumi.Resource[] {
     const opts = { parent, provider: ctx.provider };
-    const namespace = (ns: string, level: "privileged" | "restricted") =>
-        new k8s.core.v1.Namespace(`${name}-${ns}`, asArgs<k8s.core.v1.NamespaceArgs>(renderAddonNamespace(ns, level)), opts);
+    const namespace = (ns: string, level: PodSecurityLevel) => createAddonNamespace(name, ns, level, opts);
     const lws = new k8s.helm.v3.Release(`${name}-lws`, helmReleaseArgs(CHARTS.leaderWorkerSet, {
         name: "lws",
         namespace: LWS_NAMESPACE,

@@ -117,17 +117,20 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             register(k8s.networking.v1.NetworkPolicy, `${p.metadata.namespace}-${p.metadata.name}`, asArgs<k8s.networking.v1.NetworkPolicyArgs>(p), [namespace]));
         const release = (suffix: string, releaseArgs: k8s.helm.v3.ReleaseArgs, needs: pulumi.Resource[]) => register(k8s.helm.v3.Release, suffix, releaseArgs, needs);
 
+        // The operators' namespaces at the level their pods pass (restricted), declared before their charts.
+        const operatorNamespace = (namespace: string) =>
+            register(k8s.core.v1.Namespace, `${namespace}-namespace`, asArgs<k8s.core.v1.NamespaceArgs>(renderNamespace(namespace, "restricted")));
         // Langfuse: cert-manager, then the ClickHouse operator, then the chart once its state and credentials exist.
         const certManager = release("cert-manager", helmReleaseArgs(CHARTS.certManager, {
             name: CERT_MANAGER_RELEASE,
             namespace: CERT_MANAGER_NAMESPACE,
             values: certManagerValues(),
-        }), []);
+        }), [operatorNamespace(CERT_MANAGER_NAMESPACE)]);
         const clickhouseOperator = release("clickhouse-operator", helmReleaseArgs(CHARTS.clickhouseOperator, {
             name: CLICKHOUSE_OPERATOR_RELEASE,
             namespace: CLICKHOUSE_OPERATOR_NAMESPACE,
             values: clickhouseOperatorValues(),
-        }), [certManager]);
+        }), [operatorNamespace(CLICKHOUSE_OPERATOR_NAMESPACE), certManager]);
         const langfuseNamespace = register(k8s.core.v1.Namespace, "langfuse-namespace", asArgs<k8s.core.v1.NamespaceArgs>(renderNamespace(settings.langfuse.namespace, "restricted")));
         const langfusePolicies = fence(renderLangfuseNetworkPolicies(settings), langfuseNamespace);
         const langfuseSecret = register(k8s.core.v1.Secret, "langfuse-credentials", {

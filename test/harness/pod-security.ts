@@ -449,3 +449,30 @@ export function podSecurityFindings(objects: readonly KubernetesObject[], option
         }));
     });
 }
+
+/**
+ * Namespaces that run pods with a looser Pod Security level than their pods
+ * need: no enforce label (the cluster default, privileged on EKS) or a label
+ * looser than the strictest level every pod there passes. Each namespace is
+ * held to the least privilege its own pods allow, so a new pod that needs more
+ * is refused at admission instead of landing silently. `exempt` namespaces
+ * are the cluster's own (kube-system: EKS manages it).
+ */
+export function namespaceLevelFindings(objects: readonly KubernetesObject[], options: PodSecurityOptions & { exempt: readonly string[] }): string[] {
+    const clusterMinor = Number(options.kubernetesVersion.split(".")[1]);
+    const labels = new Map(objects.filter((o) => o.kind === "Namespace").map((o) => [o.metadata?.name ?? "", o.metadata?.labels as Record<string, string> | undefined]));
+    const strictest = new Map<string, Level>();
+    for (const obj of objects) {
+        const workload = workloadOfObject(obj);
+        const namespace = obj.metadata?.namespace ?? "default";
+        if (!workload || options.exempt.includes(namespace)) continue;
+        const passes = [...LEVELS].reverse().find((level) => checkPod(workload.spec as PodSpec, workload.podAnnotations, level, clusterMinor).length === 0) ?? "privileged";
+        const current = strictest.get(namespace);
+        if (current === undefined || LEVELS.indexOf(passes) < LEVELS.indexOf(current)) strictest.set(namespace, passes);
+    }
+    return [...strictest].flatMap(([namespace, level]) => {
+        const declared = labels.get(namespace)?.["pod-security.kubernetes.io/enforce"];
+        if (declared === undefined) return [`namespace "${namespace}" declares no Pod Security enforce level (the cluster default, privileged, applies); its pods pass "${level}"`];
+        return declared === level ? [] : [`namespace "${namespace}" enforces "${declared}", but the strictest level all its pods pass is "${level}"`];
+    });
+}

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import { KUBERNETES_VERSIONS } from "../../components/internal/versions";
 import { clusterObjects } from "../harness/cluster";
 import { skipWithoutReference, type KubernetesObject } from "../harness/conformance";
-import { checkPod, enforcePolicy, type Level, type PodSpec, podSecurityFindings } from "../harness/pod-security";
+import { checkPod, enforcePolicy, type Level, namespaceLevelFindings, type PodSpec, podSecurityFindings } from "../harness/pod-security";
 
 /** A pod spec that passes restricted: one container, non-root, no privilege escalation, ALL dropped, RuntimeDefault seccomp. */
 function restrictedSpec(): PodSpec {
@@ -162,6 +162,39 @@ describe("Pod Security admission (k8s.io/pod-security-admission v0.35.6)", () =>
                 "Pod p", "Deployment deployment", "StatefulSet statefulset", "DaemonSet daemonset", "ReplicaSet replicaset", "Job job", "CronJob cron",
             ]);
         });
+    });
+
+    describe("each namespace enforces the strictest level its pods pass", () => {
+        const OPTIONS = { kubernetesVersion: "1.35", exempt: ["kube-system"] };
+        const pod = (namespace: string, spec: PodSpec): KubernetesObject => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace }, spec });
+        const namespace = (name: string, level?: Level): KubernetesObject => ({
+            apiVersion: "v1", kind: "Namespace", metadata: { name, ...(level ? { labels: { "pod-security.kubernetes.io/enforce": level } } : {}) },
+        });
+
+        it("planted defect: a chart's namespace left to the cluster default is reported with the level its pods allow", () => {
+            assert.deepEqual(namespaceLevelFindings([pod("addon", restrictedSpec())], OPTIONS), [
+                'namespace "addon" declares no Pod Security enforce level (the cluster default, privileged, applies); its pods pass "restricted"',
+            ]);
+        });
+
+        it("planted defect: a privileged label over pods that pass restricted is reported; the matching label, or a needy pod, is not", () => {
+            const hostPath: PodSpec = { ...restrictedSpec(), volumes: [{ name: "host", hostPath: { path: "/var" } }] };
+            assert.deepEqual(namespaceLevelFindings([namespace("addon", "privileged"), pod("addon", restrictedSpec())], OPTIONS), [
+                'namespace "addon" enforces "privileged", but the strictest level all its pods pass is "restricted"',
+            ]);
+            assert.deepEqual(namespaceLevelFindings([namespace("addon", "restricted"), pod("addon", restrictedSpec())], OPTIONS), []);
+            assert.deepEqual(namespaceLevelFindings([namespace("agent", "privileged"), pod("agent", hostPath), pod("agent", restrictedSpec())], OPTIONS), []);
+            assert.deepEqual(namespaceLevelFindings([pod("kube-system", restrictedSpec())], OPTIONS), [], "kube-system is EKS's");
+        });
+
+        for (const stack of ["dev", "prod"] as const) {
+            for (const mode of ["managed", "auto"] as const) {
+                it(`${stack} (${mode}): every namespace the platform runs pods in, add-ons included, declares the strictest level they pass`, async function () {
+                    skipWithoutReference(this);
+                    assert.deepEqual(namespaceLevelFindings(await clusterObjects(stack, { mode }), { ...OPTIONS, kubernetesVersion: KUBERNETES_VERSIONS.default }), []);
+                });
+            }
+        }
     });
 
     for (const stack of ["dev", "prod"] as const) {
