@@ -6,8 +6,8 @@
  * Every call is recorded with its start and end times, so tests can check
  * which models were asked, how often, and whether calls overlapped.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingHttpHeaders } from "node:http";
+import { LoopbackServer } from "./loopback-server";
 
 export interface ChatCall {
     model: string;
@@ -32,24 +32,21 @@ export interface ScriptedReply {
 
 export type Script = (call: ChatCall, index: number) => ScriptedReply;
 
-export class OpenAiStub {
+export class OpenAiStub extends LoopbackServer {
     readonly calls: ChatCall[] = [];
     script: Script = () => ({});
-    private server?: Server;
 
     get baseUrl(): string {
-        return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/v1`;
+        return `${this.origin}/v1`;
     }
 
     async start(): Promise<void> {
-        this.server = createServer(async (req, res) => {
-            const chunks: Buffer[] = [];
-            for await (const chunk of req) chunks.push(chunk as Buffer);
+        await this.listen(async (req, raw, res) => {
             if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
                 res.writeHead(404).end();
                 return;
             }
-            const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+            const body = JSON.parse(raw);
             const text = (role: string) => (body.messages as { role: string; content: string }[]).filter((m) => m.role === role).map((m) => m.content).join("\n");
             const call: ChatCall = { model: body.model, system: text("system"), user: text("user"), headers: req.headers, startedAt: Date.now() };
             this.calls.push(call);
@@ -73,15 +70,6 @@ export class OpenAiStub {
                 usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
             }));
         });
-        await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    }
-
-    /** Stops the server; a no-op when it never started (a skipped suite's `after` calls it too). */
-    async stop(): Promise<void> {
-        const server = this.server;
-        if (!server) return;
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
     }
 
     /** Calls whose user message contains `marker` (each test asks a question of its own). */

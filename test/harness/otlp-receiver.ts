@@ -5,8 +5,7 @@
  * sends), records each span with its resource attributes flattened, and the
  * Authorization header it came with (an agent sends none).
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { LoopbackServer } from "./loopback-server";
 
 /** The otlp receiver's default HTTP traces path (opentelemetry-collector v0.159.0 receiver/otlpreceiver `traces_url_path`). */
 export const COLLECTOR_TRACES_PATH = "/v1/traces";
@@ -47,25 +46,22 @@ function value(v: OtlpAnyValue): AttributeValue {
 
 const attributes = (list: OtlpKeyValue[] | undefined) => Object.fromEntries((list ?? []).map((kv) => [kv.key, value(kv.value)]));
 
-export class OtlpReceiver {
+export class OtlpReceiver extends LoopbackServer {
     readonly spans: ReceivedSpan[] = [];
     readonly rejected: string[] = [];
-    private server?: Server;
 
     get endpoint(): string {
-        return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+        return `${this.origin}`;
     }
 
     async start(): Promise<void> {
-        this.server = createServer(async (req, res) => {
-            const chunks: Buffer[] = [];
-            for await (const chunk of req) chunks.push(chunk as Buffer);
+        await this.listen(async (req, raw, res) => {
             if (req.method !== "POST" || req.url !== COLLECTOR_TRACES_PATH || !String(req.headers["content-type"]).startsWith("application/json")) {
                 this.rejected.push(`${req.method} ${req.url} ${req.headers["content-type"]}`);
                 res.writeHead(415).end();
                 return;
             }
-            const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+            const body = JSON.parse(raw);
             for (const rs of body.resourceSpans ?? []) {
                 const resource = attributes(rs.resource?.attributes);
                 for (const ss of rs.scopeSpans ?? []) {
@@ -85,15 +81,6 @@ export class OtlpReceiver {
             }
             res.writeHead(200, { "content-type": "application/json" }).end("{}");
         });
-        await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    }
-
-    /** Stops the server; a no-op when it never started (a skipped suite's `after` calls it too). */
-    async stop(): Promise<void> {
-        const server = this.server;
-        if (!server) return;
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
     }
 
     /** The trace's spans as an indented tree of names, children in start order. */
