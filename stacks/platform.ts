@@ -164,7 +164,8 @@ export function gatewayDemandQuery(model: string): string {
     return `sum(rate(litellm_proxy_total_requests_metric_total{requested_model=~"${names.join("|")}"}[2m]))`;
 }
 
-export function endpointArgs(config: PlatformConfig, m: PlatformConfig["models"][number], cluster: Pick<ClusterFacts, "pools" | "clusterName">): KnownModelEndpointArgs {
+/** The endpoint's args from config; without the cluster's name (resolving defaults only) S3 weights fail validation. */
+export function endpointArgs(config: PlatformConfig, m: PlatformConfig["models"][number], cluster: Pick<ClusterFacts, "pools"> & Partial<Pick<ClusterFacts, "clusterName">>): KnownModelEndpointArgs {
     const profile = PROFILES[config.environment];
     const served = m.servedModelName ?? m.name;
     // Production endpoints keep two replicas unless the stack says otherwise (ModelEndpoint `production`).
@@ -207,7 +208,7 @@ export function endpointArgs(config: PlatformConfig, m: PlatformConfig["models"]
 function resolvedEndpoints(config: PlatformConfig, pools: readonly GpuPoolInfo[]) {
     return config.models.flatMap((m, index) => {
         const pool = pools.find((p) => p.name === m.pool);
-        return pool ? [{ index, endpoint: resolveModelEndpointArgs(m.name, endpointArgs(config, m, { pools: [...pools], clusterName: "" }), pool) }] : [];
+        return pool ? [{ index, endpoint: resolveModelEndpointArgs(m.name, endpointArgs(config, m, { pools: [...pools] }), pool) }] : [];
     });
 }
 
