@@ -4,6 +4,7 @@
  * ConfigMaps, the PrometheusRule and the ServiceMonitors nothing else creates.
  */
 import { renderAlbIngress } from "../internal/alb-ingress";
+import type { PodSecurityLevel } from "../internal/helm";
 import type { KubernetesObject } from "../internal/k8s-object";
 import type { ResolvedObservabilityStackArgs } from "./args";
 import { GATEWAY_QUERIES, platformDashboards } from "./dashboards";
@@ -40,8 +41,6 @@ export const MODEL_ENDPOINT_RECORD = "genai_platform:model_endpoint_deployment:i
  * internal/controller/securitycontext.go, since fe80214; before it, v0.0.4
  * and older added IPC_LOCK, PERFMON and SYS_PTRACE, which even baseline refuses).
  */
-export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
-
 export function renderNamespace(name: string, level: PodSecurityLevel): KubernetesObject {
     return {
         apiVersion: "v1",
